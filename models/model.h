@@ -1,0 +1,85 @@
+/* model.h: the children's social care pathway as a discrete-event model on sim/.
+ *
+ * model_run() simulates one replication of a scenario and fills a model_result_t with
+ * the per-replication figures behind summary.csv, timeseries.csv, replications.csv and
+ * fit.csv. It reads the scenario and plan only, so replications can run in parallel
+ * threads; all its randomness comes from streams derived from (seed, replication, ...)
+ * and, per child, from (seed, replication, source, child number): one child's draws
+ * never depend on another's. */
+#ifndef MODELS_MODEL_H
+#define MODELS_MODEL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/scenario.h"
+
+/* Per-stage metrics, one row per stage and a last row `all` for the open-case stages
+ * taken together as one system (an entry to `all` is a move from outside the open-case
+ * stages into one of them; an exit is the reverse). X(enum, name in CSV). */
+#define MODEL_STAGE_METRIC_MAP(X)             \
+    X(MS_AVG_STOCK, "avg_stock")              \
+    X(MS_FINAL_STOCK, "final_stock")          \
+    X(MS_ENTRIES, "entries_per_year")         \
+    X(MS_EXITS, "exits_per_year")             \
+    X(MS_MEAN_DURATION, "mean_duration_days") \
+    X(MS_AVG_WAITING, "avg_waiting")          \
+    X(MS_MEAN_WAIT, "mean_wait_days")         \
+    X(MS_AGED_OUT, "aged_out_per_year")
+
+#define MODEL_POOL_METRIC_MAP(X)            \
+    X(MP_AVG_USED, "avg_used")              \
+    X(MP_AVG_UTILISATION, "avg_utilisation") \
+    X(MP_AVG_CASELOAD, "avg_caseload_per_worker")
+
+#define MODEL_TS_METRIC_MAP(X) \
+    X(MT_STOCK, "stock")       \
+    X(MT_WAITING, "waiting")   \
+    X(MT_ENTRIES, "entries")
+
+#define MODEL_ENUM(e, s) e,
+enum { MODEL_STAGE_METRIC_MAP(MODEL_ENUM) MS_N };
+enum { MODEL_POOL_METRIC_MAP(MODEL_ENUM) MP_N };
+enum { MODEL_TS_METRIC_MAP(MODEL_ENUM) MT_N };
+#undef MODEL_ENUM
+
+extern const char *const model_stage_metric_names[MS_N];
+extern const char *const model_pool_metric_names[MP_N];
+extern const char *const model_ts_metric_names[MT_N];
+
+/* What every replication of a scenario shares: the report instants. */
+typedef struct model_plan {
+    int n_rows;          /* stage rows: n_stages + 1 (the last is `all`) */
+    int n_reports;       /* report instants */
+    double *report_day;  /* ascending; [0] is day 0; all <= horizon */
+} model_plan_t;
+
+int model_plan_init(model_plan_t *p, const scenario_t *sc); /* 0, or -1: no memory */
+void model_plan_free(model_plan_t *p);
+
+/* One replication's figures. Stage metrics are over the window [warmup, horizon];
+ * rates are per year of that window. A mean over no observations (e.g. no exits) is NaN. */
+typedef struct model_result {
+    double *stage;   /* [n_rows * MS_N]: stage[row * MS_N + metric] */
+    double *pool;    /* [n_pools * MP_N] */
+    double *ts;      /* [n_reports * n_rows * MT_N]: ts[(k * n_rows + row) * MT_N + m];
+                      * MT_ENTRIES at k is the entries during (report k-1, report k];
+                      * at k = 0 it is 0 and writers leave it out */
+    double *obs;     /* [n_observed]: the simulated value of each observed item (NaN if
+                      * its date is outside [0, horizon]) */
+    uint64_t events;   /* events dispatched */
+    uint64_t children; /* children created (initial + arrivals) */
+    size_t peak_open;  /* most children alive at once */
+} model_result_t;
+
+int model_result_init(model_result_t *r, const scenario_t *sc, const model_plan_t *p);
+void model_result_free(model_result_t *r);
+
+/* Simulates replication `rep` (0-based) with seed sc->seed. If progress is not NULL it
+ * is updated now and then with the share of the horizon simulated, in 1/1000ths.
+ * Returns 0, or -1 (no memory). */
+int model_run(const scenario_t *sc, const model_plan_t *p, int rep, model_result_t *out,
+              atomic_uint *progress);
+
+#endif

@@ -1,0 +1,162 @@
+/* scenario.h: a scenario in memory, as the loader (load.c) builds it from YAML and the
+ * model (model.c) simulates it. Everything is checked by the loader: the model may
+ * assume every index is in range, every probability row sums to 1, every dist_t is
+ * initialised.
+ *
+ * Times are simulation days from the scenario's start date (day 0); dates are kept as
+ * calendar day numbers (sim/cal.h) only where they are printed. The scenario owns all
+ * its memory; scenario_free() releases it. */
+#ifndef MODELS_SCENARIO_H
+#define MODELS_SCENARIO_H
+
+#include <stdint.h>
+
+#include "sim/dist.h"
+
+#define SCN_MAX_STAGES 64 /* stages fit a uint64_t bit set (observed stage sets) */
+#define SCN_MAX_FLAGS 64  /* flags fit a uint64_t bit set */
+#define SCN_EXIT (-1)     /* routing target: the reserved sink `exit` */
+
+/* Conditions on a child (`when:`); every given condition must hold. */
+typedef struct scn_when {
+    double age_min, age_max; /* years, [min, max); -INFINITY / INFINITY when absent */
+    uint64_t flags_all;      /* bits that must be set (`flag`) */
+    uint64_t flags_none;     /* bits that must be clear (`not_flag`) */
+    int history_min;         /* previous episodes at least this (0 when absent) */
+} scn_when_t;
+
+/* One `adjust:` entry: for matching children, multiply target weights by odds. */
+typedef struct scn_adjust {
+    scn_when_t when;
+    int n;        /* targets listed */
+    int *target;  /* index into next[] of the stage (not a stage index) */
+    double *odds; /* multiplier, >= 0 */
+} scn_adjust_t;
+
+typedef struct scn_stage {
+    char *name;            /* as in YAML, unique */
+    char *title;           /* `title`, or the name */
+    int open_case;         /* counts in `all` */
+    dist_t duration;       /* time from allocation to leaving */
+    int n_next;            /* routing targets */
+    int *next_stage;       /* stage index or SCN_EXIT */
+    double *next_p;        /* probabilities, sum to 1 */
+    int n_adjust;
+    scn_adjust_t *adjust;  /* in YAML order; applied one after another */
+    /* filled by the loader from `pools` and `arrivals`: */
+    int pool;              /* pool serving this stage, or -1 */
+    double weight;         /* case weight in that pool */
+    int prio;              /* priority level in that pool (0 = first served) */
+    int is_entry;          /* some arrival stream enters here (episodes count from it) */
+} scn_stage_t;
+
+/* A piecewise-constant function of time: value[i] from day[i] (ascending) onwards;
+ * before day[0] the default the owner documents. */
+typedef struct scn_steps {
+    int n;
+    double *day;
+    double *value;
+} scn_steps_t;
+
+typedef struct scn_mix {
+    double weight;  /* normalised to sum 1 by the loader */
+    uint64_t flags; /* flags set together */
+} scn_mix_t;
+
+/* Who a child is when it appears: age and flags. Shared by arrivals and initial. */
+typedef struct scn_attrs {
+    dist_t age;      /* years */
+    int n_flag;      /* independent flags */
+    int *flag;       /* flag index */
+    double *flag_p;  /* probability of each */
+    int n_mix;       /* joint profiles (`profiles:`), or 0 */
+    scn_mix_t *mix;
+} scn_attrs_t;
+
+typedef struct scn_arrival {
+    char *name;
+    int to;                /* stage index */
+    double rate;           /* per day at day 0, before trend and profile */
+    int regular;           /* 1: fixed spacing; 0: Poisson */
+    double trend;          /* compound growth per year (0.05 = +5%/year) */
+    scn_steps_t profile;   /* multipliers by day (1 before the first step) */
+    scn_attrs_t attrs;
+} scn_arrival_t;
+
+typedef struct scn_initial {
+    int stage;             /* stage index */
+    long count;            /* children open at day 0 */
+    scn_attrs_t attrs;     /* ages (years at day 0) and flags; default: first arrival's */
+    int fresh;             /* 1: `elapsed: fresh`; 0: equilibrium (default) */
+} scn_initial_t;
+
+typedef struct scn_pool {
+    char *name;
+    scn_steps_t workers;   /* FTE by day (a plain number is one step at -infinity) */
+    double absence;        /* share unavailable, [0, 1) */
+    double caseload_cap;   /* weighted cases per available worker */
+    int n_serves;
+    int *serves;           /* stage indices */
+    double *serves_weight; /* weight per served stage, > 0 */
+    int n_levels;          /* priority levels: listed stages each one, then one shared
+                            * FIFO level for the rest (1 level when no priority) */
+} scn_pool_t;
+
+typedef enum { SCN_OBS_STOCK, SCN_OBS_ENTRIES } scn_obs_metric_t;
+
+typedef struct scn_observed {
+    uint64_t stages;       /* bit set of stage indices */
+    char *label;           /* stage names joined by '+', in the order given */
+    scn_obs_metric_t metric;
+    double day;            /* stock: the date (days from start) */
+    double from, to;       /* entries: the window [from, to] in days (to: end of that day) */
+    long date;             /* calendar day printed in fit.csv (stock: date; entries: to) */
+    double value;
+    char *source;          /* may be NULL */
+} scn_observed_t;
+
+typedef struct scenario {
+    char *path;            /* the file given on the command line */
+    char *name;            /* slug */
+    char *title;
+    long start;            /* calendar day of day 0 */
+    double horizon;        /* days */
+    double warmup;         /* days */
+    int report_monthly;    /* 1: each calendar month end; 0: every report_every days */
+    double report_every;
+    int replications;
+    uint64_t seed;
+    double max_age;        /* years */
+
+    int n_stages;
+    scn_stage_t *stages;
+    int n_arrivals;
+    scn_arrival_t *arrivals;
+    int n_initial;
+    scn_initial_t *initial;
+    int n_pools;
+    scn_pool_t *pools;
+    int n_observed;
+    scn_observed_t *observed;
+    int n_flags;
+    char **flags;          /* flag names; index = bit */
+} scenario_t;
+
+/* Loads, merges includes, applies `--set PATH=VALUE` overrides (sets[0..n_sets)), and
+ * checks a scenario. On success returns 0 and *out owns a new scenario. On any defect
+ * returns -1, *out is NULL and err holds one line "FILE:LINE:COL: error: MESSAGE"
+ * (without a newline). Reads the file and its includes; writes nothing. */
+int scenario_load(const char *path, const char *const *sets, int n_sets,
+                  scenario_t **out, char *err, unsigned errlen);
+void scenario_free(scenario_t *sc);
+
+/* Index of a stage by name, or -1. */
+int scenario_stage_index(const scenario_t *sc, const char *name);
+
+/* Does a child of this age (years), flags and history match `when`? */
+int scenario_when_matches(const scn_when_t *w, double age, uint64_t flags, int history);
+
+/* Value of a step function at day t, or dflt before its first step. */
+double scenario_steps_at(const scn_steps_t *s, double t, double dflt);
+
+#endif

@@ -1,0 +1,17 @@
+/* cal.h: the proleptic Gregorian calendar as day numbers (days since 1970-01-01), for
+ * turning ISO dates into simulation days and back. */
+#ifndef SIM_CAL_H
+#define SIM_CAL_H
+
+#define CAL_DAYS_PER_YEAR 365.25 /* careflow's year, for rates per year */
+
+/* Parses exactly "YYYY-MM-DD" (a real date, year 1000..9999) into *day. Returns 0 or -1. */
+int cal_parse(const char *s, long *day);
+/* Writes "YYYY-MM-DD" (11 bytes with the NUL) for day number `day`. */
+void cal_format(long day, char out[11]);
+long cal_from_ymd(int y, int m, int d);
+void cal_to_ymd(long day, int *y, int *m, int *d);
+/* Day number of the last day of the month containing `day`. */
+long cal_month_end(long day);
+
+#endif

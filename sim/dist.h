@@ -1,0 +1,93 @@
+/* dist.h: duration (and other) distributions: sampling, moments, CDF, and the
+ * stationary residual-life (equilibrium) sampler.
+ *
+ * A dist_t is filled by the caller (kind and its parameters) then dist_init() checks
+ * it and derives the internal parameters. Parameters are as users write them:
+ * exponential(mean); gamma(mean, sd); lognormal(mean, sd) of the value itself, not of
+ * its log; weibull(shape, scale); uniform(min, max); fixed(value);
+ * empirical(cdf points (x_i, p_i)): piecewise linear CDF, x increasing, p
+ * non-decreasing from 0 to 1. */
+#ifndef SIM_DIST_H
+#define SIM_DIST_H
+
+#include "sim/rng.h"
+
+/* X-macro: enum value, name as written in YAML. */
+#define DIST_KIND_MAP(X)              \
+    X(DIST_EXPONENTIAL, "exponential") \
+    X(DIST_GAMMA, "gamma")             \
+    X(DIST_LOGNORMAL, "lognormal")     \
+    X(DIST_WEIBULL, "weibull")         \
+    X(DIST_UNIFORM, "uniform")         \
+    X(DIST_FIXED, "fixed")             \
+    X(DIST_EMPIRICAL, "empirical")
+
+typedef enum dist_kind {
+#define DIST_ENUM(e, s) e,
+    DIST_KIND_MAP(DIST_ENUM)
+#undef DIST_ENUM
+    DIST_KIND_N
+} dist_kind_t;
+
+/* Error codes returned (negated) by dist_init. */
+#define DIST_ERR_MAP(X)                                                     \
+    X(DIST_EKIND, "unknown distribution")                                   \
+    X(DIST_EPARAM, "parameter must be a finite number")                     \
+    X(DIST_EPOSITIVE, "mean, sd, shape and scale must be greater than 0")   \
+    X(DIST_ENEGATIVE, "durations cannot be negative")                       \
+    X(DIST_ERANGE, "min must not be greater than max")                      \
+    X(DIST_ECDF, "empirical cdf needs at least 2 points, days increasing, " \
+                 "p non-decreasing from 0 to 1")
+
+enum {
+    DIST_OK = 0,
+#define DIST_ERR_ENUM(e, s) e,
+    DIST_ERR_MAP(DIST_ERR_ENUM)
+#undef DIST_ERR_ENUM
+};
+
+typedef struct dist {
+    dist_kind_t kind;  /* public: which family */
+    double mean, sd;   /* public: exponential (mean), gamma and lognormal (mean, sd) */
+    double shape;      /* public: weibull shape k */
+    double scale;      /* public: weibull scale lambda */
+    double min, max;   /* public: uniform bounds */
+    double value;      /* public: fixed value */
+    int n;             /* public: empirical: number of cdf points */
+    double *x, *p;     /* public: empirical points, owned by the dist (dist_free) */
+    double a, b, c;    /* private: derived by dist_init (e.g. gamma k and theta,
+                        * lognormal mu and sigma, the mean) */
+} dist_t;
+
+/* Names: "gamma" -> DIST_GAMMA; returns -1 for an unknown name. */
+int dist_kind_from_name(const char *name);
+const char *dist_kind_name(dist_kind_t k);
+
+/* Checks parameters and derives internals. Returns 0 or -DIST_E*; on error d is
+ * unchanged apart from its private fields. `nonneg` requires support >= 0 (durations). */
+int dist_init(dist_t *d, int nonneg);
+const char *dist_strerror(int err);
+
+/* Frees the empirical arrays (if any) and zeroes them; safe on any initialised dist. */
+void dist_free(dist_t *d);
+
+/* Deep copy (the empirical arrays are duplicated). Returns 0 or -1 (no memory). */
+int dist_copy(dist_t *dst, const dist_t *src);
+
+double dist_sample(const dist_t *d, rng_t *r);
+double dist_mean(const dist_t *d);
+double dist_var(const dist_t *d);
+double dist_cdf(const dist_t *d, double x);
+
+/* The stationary (equilibrium) state of a renewal process with this duration: draws a
+ * length-biased total T (density x f(x) / mean) and a uniform U, and returns
+ * *elapsed = U T and *remaining = (1 - U) T. *remaining then has the residual-life
+ * density (1 - F(x)) / mean, and the pair is jointly right. Fixed durations give
+ * remaining uniform on [0, value]; exponential gives remaining exponential. */
+void dist_sample_residual(const dist_t *d, rng_t *r, double *elapsed, double *remaining);
+
+/* Building blocks, exposed for other samplers: a standard normal; a gamma(shape, 1). */
+double dist_std_normal(rng_t *r);
+double dist_std_gamma(rng_t *r, double shape);
+
+#endif

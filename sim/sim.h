@@ -1,0 +1,38 @@
+/* sim.h: the discrete-event engine: a clock, the event list and a dispatch loop.
+ * It knows nothing of what the events mean: the caller gives one handler and a
+ * context pointer when it creates the engine.
+ *
+ * The loop (sim_run) is four phases: pop the earliest event, advance the clock to it,
+ * dispatch it to the handler, check for the end. Simulated time moves only by popping
+ * events; the engine never reads the wall clock. */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+
+#include "sim/heap.h"
+
+typedef struct sim sim_t;
+typedef void (*sim_handler_fn)(sim_t *s, const sim_event_t *ev, void *ud);
+
+struct sim {
+    double now;             /* read-only: the clock (days) */
+    heap_t heap;            /* private: pending events */
+    uint64_t events;        /* read-only: events dispatched so far */
+    sim_handler_fn handler; /* private: called for each event */
+    void *ud;               /* private: handler's context */
+    int stop;               /* public: set non-zero by a handler to end sim_run early */
+    int err;                /* read-only: first scheduling error (-1: no memory), 0 if none */
+};
+
+/* Returns 0, or -1 (no memory; nothing to free). */
+int sim_init(sim_t *s, size_t cap_hint, sim_handler_fn handler, void *ud);
+void sim_free(sim_t *s);
+
+/* Schedules an event at absolute time `at` (at >= now). Returns 0, or -1 (no memory:
+ * also recorded in s->err, so handlers may ignore the return and the run fails). */
+int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
+
+/* Dispatches events in (time, seq) order while the earliest is at time <= until, then
+ * leaves the clock at `until` (events after it stay pending). Returns 0, or s->err. */
+int sim_run(sim_t *s, double until);
+
+#endif
