@@ -38,15 +38,22 @@
     X(MT_WAITING, "waiting")   \
     X(MT_ENTRIES, "entries")
 
+/* Pool time series (timeseries.csv rows with the pool's name in `stage`). */
+#define MODEL_POOL_TS_METRIC_MAP(X) \
+    X(MPT_USED, "used")             \
+    X(MPT_UTILISATION, "utilisation")
+
 #define MODEL_ENUM(e, s) e,
 enum { MODEL_STAGE_METRIC_MAP(MODEL_ENUM) MS_N };
 enum { MODEL_POOL_METRIC_MAP(MODEL_ENUM) MP_N };
 enum { MODEL_TS_METRIC_MAP(MODEL_ENUM) MT_N };
+enum { MODEL_POOL_TS_METRIC_MAP(MODEL_ENUM) MPT_N };
 #undef MODEL_ENUM
 
 extern const char *const model_stage_metric_names[MS_N];
 extern const char *const model_pool_metric_names[MP_N];
 extern const char *const model_ts_metric_names[MT_N];
+extern const char *const model_pool_ts_metric_names[MPT_N];
 
 /* What every replication of a scenario shares: the report instants. */
 typedef struct model_plan {
@@ -66,6 +73,8 @@ typedef struct model_result {
     double *ts;      /* [n_reports * n_rows * MT_N]: ts[(k * n_rows + row) * MT_N + m];
                       * MT_ENTRIES at k is the entries during (report k-1, report k];
                       * at k = 0 it is 0 and writers leave it out */
+    double *pool_ts; /* [n_reports * n_pools * MPT_N]: pool_ts[(k * n_pools + p) * MPT_N + m],
+                      * the pool's used weight and used / capacity at report k */
     double *obs;     /* [n_observed]: the simulated value of each observed item (NaN if
                       * its date is outside [0, horizon]) */
     uint64_t events;   /* events dispatched */
