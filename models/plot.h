@@ -1,7 +1,8 @@
 /* plot.h: draws a finished run's plots with gnuplot, from the CSVs it wrote.
  *
- * The scripts live in plots/*.gp; plot_render() runs gnuplot on them with the run's
- * folder and the scenario's dates and stage names, into a temporary folder that is
+ * The scripts live in the plots folder (*.gp files); plot_render() runs gnuplot on
+ * them with the run's folder and the scenario's dates and stage names, into a
+ * temporary folder that is
  * renamed to OUT/plots when every plot is drawn: a failed plot never leaves a
  * half-drawn folder behind. */
 #ifndef MODELS_PLOT_H

@@ -7,7 +7,8 @@
 
 /* Parses exactly "YYYY-MM-DD" (a real date, year 1000..9999) into *day. Returns 0 or -1. */
 int cal_parse(const char *s, long *day);
-/* Writes "YYYY-MM-DD" (11 bytes with the NUL) for day number `day`. */
+/* Writes "YYYY-MM-DD" (11 bytes with the NUL) for day number `day`; a year outside
+ * 0..9999 does not fit and is written as "####-##-##". */
 void cal_format(long day, char out[11]);
 long cal_from_ymd(int y, int m, int d);
 void cal_to_ymd(long day, int *y, int *m, int *d);

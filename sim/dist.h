@@ -6,7 +6,8 @@
  * exponential(mean); gamma(mean, sd); lognormal(mean, sd) of the value itself, not of
  * its log; weibull(shape, scale); uniform(min, max); fixed(value);
  * empirical(cdf points (x_i, p_i)): piecewise linear CDF, x increasing, p
- * non-decreasing from 0 to 1. */
+ * non-decreasing from 0 to 1 (the end values may be off by 1e-9 and are then taken as
+ * exactly 0 and 1). */
 #ifndef SIM_DIST_H
 #define SIM_DIST_H
 

@@ -19,20 +19,25 @@ struct sim {
     uint64_t events;        /* read-only: events dispatched so far */
     sim_handler_fn handler; /* private: called for each event */
     void *ud;               /* private: handler's context */
-    int stop;               /* public: set non-zero by a handler to end sim_run early */
-    int err;                /* read-only: first scheduling error (-1: no memory), 0 if none */
+    int stop;               /* public: set non-zero by a handler to end sim_run early;
+                             * it stays set (sim_run returns at once) until cleared */
+    int err;                /* read-only: first scheduling error (-1: no memory, -2: time
+                             * NaN or before now), 0 if none; ends sim_run */
 };
 
 /* Returns 0, or -1 (no memory; nothing to free). */
 int sim_init(sim_t *s, size_t cap_hint, sim_handler_fn handler, void *ud);
 void sim_free(sim_t *s);
 
-/* Schedules an event at absolute time `at` (at >= now). Returns 0, or -1 (no memory:
- * also recorded in s->err, so handlers may ignore the return and the run fails). */
+/* Schedules an event at absolute time `at` (at >= now). Returns 0, or -1 (no memory)
+ * or -2 (`at` is NaN or before now); on error nothing is scheduled and the code is also
+ * recorded in s->err, so handlers may ignore the return and the run fails. */
 int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
 
 /* Dispatches events in (time, seq) order while the earliest is at time <= until, then
- * leaves the clock at `until` (events after it stay pending). Returns 0, or s->err. */
+ * leaves the clock at `until` (events after it stay pending; the clock never moves
+ * back). When a handler sets s->stop or a scheduling error occurs, returns right after
+ * that event with the clock at its time. Returns 0, or s->err. */
 int sim_run(sim_t *s, double until);
 
 #endif

@@ -22,8 +22,11 @@ double tw_mean(const tw_t *w, double t_end);
  * mean -/+ t(0.975, n-1) sd / sqrt(n). With n == 1, sd and the interval are NaN
  * (the writer prints them empty). */
 typedef struct summ {
-    double mean, sd, lo, hi;
-    int n;
+    double mean; /* sample mean (NaN when n < 1) */
+    double sd;   /* sample sd, divisor n - 1 (NaN when n < 2) */
+    double lo;   /* lower end of the 95% t interval (NaN when n < 2) */
+    double hi;   /* upper end (NaN when n < 2) */
+    int n;       /* values summarised */
 } summ_t;
 void stats_summarise(const double *x, int n, summ_t *out);
 

@@ -1,0 +1,526 @@
+/* main.c: the `careflow` command line: `run`, `validate`, `--help`, `--version`.
+ *
+ * Parses the arguments (usage errors: exit 2 before anything is read), loads the
+ * scenario with its --set overrides (invalid scenario: the loader's one line
+ * "FILE:LINE:COL: error: ..." and exit 2), applies --reps and --seed, and hands over
+ * to the runner (runtime failure: exit 1). Signals during a run are handled by the
+ * runner (models/runner.c): no temporary file is left behind and the exit status is 1. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/runner.h"
+#include "models/scenario.h"
+#include "models/version.h"
+#include "sim/cal.h"
+
+#define EXIT_USAGE 2
+#define REPS_MAX 100000
+#define THREADS_MAX 1024
+
+static const char help_main[] =
+    "careflow " CAREFLOW_VERSION " - a discrete-event demand simulator for children's social care\n"
+    "\n"
+    "Usage:\n"
+    "  careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
+    "               [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
+    "  careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "  careflow --help | careflow COMMAND --help | careflow --version\n"
+    "\n"
+    "Commands:\n"
+    "  run       simulate the scenario's replications and write summary.csv,\n"
+    "            timeseries.csv, replications.csv, fit.csv (if the scenario has\n"
+    "            observed data), manifest.json and plots/ into out/NAME/\n"
+    "            (see 'careflow run --help' for every option and file)\n"
+    "  validate  check a scenario without simulating it and describe it in one\n"
+    "            paragraph (see 'careflow validate --help')\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     show this help, or a command's help after the command\n"
+    "  --version      print the version and exit\n"
+    "Options take their value as the next argument or after '=' (--reps=50).\n"
+    "\n"
+    "Exit status: 0 success; 1 runtime failure (cannot write outputs, out of memory,\n"
+    "interrupted); 2 usage error or invalid scenario (reported on stderr as\n"
+    "FILE:LINE:COL: error: MESSAGE, with no output written).\n"
+    "\n"
+    "Example:\n"
+    "  careflow validate scenarios/hampshire-baseline.yaml\n"
+    "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --seed 7\n"
+    "\n"
+    "Docs: README.md (overview, building, a first run) and docs/scenario-reference.md\n"
+    "(every scenario key, the command line and the output files).\n";
+
+static const char help_run[] =
+    "Usage: careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
+    "                    [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
+    "\n"
+    "Simulates the scenario's replications (each one the whole horizon, from its own\n"
+    "random streams) in parallel threads, then writes the results. The CSVs are\n"
+    "byte-identical for the same scenario, seed and replications, whatever --threads is.\n"
+    "\n"
+    "Options:\n"
+    "  --reps N          replications, 1..100000 (default: the scenario's\n"
+    "                    `replications`, itself 20 when not given)\n"
+    "  --seed S          random seed, an integer 0..18446744073709551615 (default: the\n"
+    "                    scenario's `seed`, itself 1 when not given)\n"
+    "  --threads T       worker threads, 1..1024 (default: the number of online CPU\n"
+    "                    cores; never more than the replications)\n"
+    "  --out DIR         output folder, created if missing (default: out/NAME, NAME\n"
+    "                    being the scenario's `name`, relative to the current folder)\n"
+    "  --set PATH=VALUE  override one scalar of the scenario by its path, e.g.\n"
+    "                    --set arrivals.referrals.per_year=10500\n"
+    "                    --set stages.cin.duration.mean=200\n"
+    "                    --set pools.cin_teams.workers=230\n"
+    "                    (list items are addressed by their `name`); may be repeated\n"
+    "  --no-plots        do not draw plots/ (default: draw them with gnuplot); a\n"
+    "                    plots/ folder from an earlier run is left as it was\n"
+    "  --quiet           no progress bar, closing report or warning about observed\n"
+    "                    data outside the horizon on stderr (errors, and a warning\n"
+    "                    when plots cannot be drawn, are still reported)\n"
+    "  -h, --help        show this help\n"
+    "Options may come before or after SCENARIO.yaml, and take their value as the next\n"
+    "argument or after '=' (--reps=50).\n"
+    "\n"
+    "Outputs, in DIR:\n"
+    "  summary.csv       metric,stage,mean,sd,ci95_low,ci95_high,replications: per\n"
+    "                    stage and for `all` open-case stages (avg_stock, final_stock,\n"
+    "                    entries_per_year, exits_per_year, mean_duration_days,\n"
+    "                    avg_waiting, mean_wait_days, aged_out_per_year), then per pool\n"
+    "                    (avg_used, avg_utilisation, avg_caseload_per_worker); mean and\n"
+    "                    95% Student-t interval over replications; statistics ignore\n"
+    "                    the warm-up; empty fields where a value is undefined\n"
+    "  timeseries.csv    day,date,stage,metric,mean,p05,p25,p50,p75,p95: stock,\n"
+    "                    waiting and entries of each stage and `all` at each report\n"
+    "                    instant, then each pool's used and utilisation, with\n"
+    "                    percentiles over replications\n"
+    "  replications.csv  replication,metric,stage,value: the per-replication values\n"
+    "                    behind summary.csv\n"
+    "  fit.csv           date,stages,metric,observed,mean,ci95_low,ci95_high,pct_error:\n"
+    "                    the scenario's `observed` data against the simulation (only\n"
+    "                    when it has some; items outside the horizon are skipped with\n"
+    "                    a warning)\n"
+    "  manifest.json     version, scenario path and SHA-256, seed, replications,\n"
+    "                    threads, command line, wall seconds, events, events per\n"
+    "                    second, peak memory\n"
+    "  plots/            PNG and SVG charts drawn by gnuplot from the CSVs (scripts in\n"
+    "                    plots/*.gp beside the executable, or $CAREFLOW_PLOTS). If\n"
+    "                    gnuplot is missing or fails, careflow prints a warning and\n"
+    "                    still succeeds: the CSVs are the results.\n"
+    "Every file is written under a temporary name (.NAME.tmp.PID) and renamed only when\n"
+    "all are complete: a failed or interrupted run leaves no partial file and does not\n"
+    "replace the results of an earlier run.\n"
+    "\n"
+    "Progress: on a terminal, a progress bar on stderr after the first second.\n"
+    "Interrupting (Ctrl-C, SIGINT, SIGTERM, SIGHUP): while simulating, careflow stops\n"
+    "after the replications in progress (a second Ctrl-C stops at once); while writing,\n"
+    "it removes its temporary files. Either way nothing is replaced and the exit\n"
+    "status is 1.\n"
+    "\n"
+    "Exit status: 0 success; 1 runtime failure (outputs cannot be written, out of\n"
+    "memory, interrupted); 2 usage error or invalid scenario (FILE:LINE:COL: error: ...\n"
+    "on stderr, nothing written).\n"
+    "\n"
+    "Example:\n"
+    "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --threads 4 \\\n"
+    "      --set arrivals.referrals.per_year=10500 --out out/more-referrals\n"
+    "\n"
+    "Docs: docs/scenario-reference.md (scenario keys, outputs) and README.md.\n";
+
+static const char help_validate[] =
+    "Usage: careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "\n"
+    "Loads the scenario (with its includes and any --set overrides) and checks it\n"
+    "without simulating anything or writing any file. If it is valid, prints a\n"
+    "one-paragraph description on stdout (name, title, dates, stages, arrivals,\n"
+    "initial cases, pools, observed data, replications and seed) and a last line\n"
+    "\"SCENARIO.yaml: ok\". If not, prints the first defect as\n"
+    "FILE:LINE:COL: error: MESSAGE on stderr.\n"
+    "\n"
+    "Options:\n"
+    "  --set PATH=VALUE  override one scalar by its path, as for `run`, e.g.\n"
+    "                    --set stages.cin.duration.mean=200 (may be repeated)\n"
+    "  -h, --help        show this help\n"
+    "\n"
+    "Exit status: 0 valid; 2 usage error or invalid scenario.\n"
+    "\n"
+    "Example:\n"
+    "  careflow validate scenarios/hampshire-baseline.yaml --set pools.cin_teams.workers=230\n"
+    "\n"
+    "Docs: docs/scenario-reference.md (every scenario key) and README.md.\n";
+
+typedef enum { CMD_RUN, CMD_VALIDATE } cmd_t;
+
+typedef struct cli {
+    cmd_t cmd;
+    const char *path;      /* SCENARIO.yaml */
+    const char **sets;     /* --set values, [n_sets] */
+    int n_sets;
+    int reps;              /* 0: the scenario's */
+    int have_seed;
+    uint64_t seed;
+    int threads;           /* 0: online cores */
+    const char *out;       /* NULL: out/NAME */
+    int no_plots;
+    int quiet;
+    int help;
+} cli_t;
+
+/* Reports a usage error on stderr; returns the exit status for it. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("careflow: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'careflow --help'.\n", stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* A decimal integer made only of digits, in [lo, hi]. Returns 0 or -1. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end || v < lo || v > hi)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+typedef enum { O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP } opt_id_t;
+
+typedef struct opt {
+    const char *name; /* with the dashes */
+    opt_id_t id;
+    int takes_value;
+    int run_only;     /* 1: `run` only */
+} opt_t;
+
+static const opt_t opts[] = {
+    {"--reps", O_REPS, 1, 1},        {"--seed", O_SEED, 1, 1},
+    {"--threads", O_THREADS, 1, 1},  {"--out", O_OUT, 1, 1},
+    {"--set", O_SET, 1, 0},          {"--no-plots", O_NO_PLOTS, 0, 1},
+    {"--quiet", O_QUIET, 0, 1},      {"--help", O_HELP, 0, 0},
+    {"-h", O_HELP, 0, 0},
+};
+
+/* Applies one option. Returns 0, or an exit status after reporting a usage error. */
+static int apply_opt(cli_t *c, const opt_t *o, const char *val)
+{
+    uint64_t v;
+    switch (o->id) {
+    case O_REPS:
+        if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+            return usage_error("--reps must be an integer from 1 to 100000, not '%s'", val);
+        c->reps = (int)v;
+        break;
+    case O_SEED:
+        if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+            return usage_error("--seed must be an integer from 0 to 18446744073709551615, "
+                               "not '%s'", val);
+        c->seed = v;
+        c->have_seed = 1;
+        break;
+    case O_THREADS:
+        if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+            return usage_error("--threads must be an integer from 1 to 1024, not '%s'", val);
+        c->threads = (int)v;
+        break;
+    case O_OUT:
+        if (!*val)
+            return usage_error("--out needs a folder name");
+        c->out = val;
+        break;
+    case O_SET: {
+        const char *eq = strchr(val, '=');
+        if (!eq || eq == val)
+            return usage_error("--set expects PATH=VALUE, e.g. --set stages.cin.duration.mean=200; "
+                               "got '%s'", val);
+        c->sets[c->n_sets++] = val;
+        break;
+    }
+    case O_NO_PLOTS: c->no_plots = 1; break;
+    case O_QUIET: c->quiet = 1; break;
+    case O_HELP: c->help = 1; break;
+    }
+    return 0;
+}
+
+/* Parses argv[2..] for command c->cmd. Returns 0, or an exit status (usage error
+ * already reported). */
+static int parse_args(cli_t *c, int argc, char **argv)
+{
+    const char *cmd = argv[1];
+    int only_pos = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (c->path)
+                return usage_error("unexpected argument '%s' (one scenario per %s)", a, cmd);
+            c->path = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const opt_t *o = NULL;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+            if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
+                o = &opts[k];
+        if (!o || (o->run_only && c->cmd != CMD_RUN)) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
+            return usage_error("unknown option '%s' for '%s'", name, cmd);
+        }
+        const char *val = NULL;
+        if (o->takes_value) {
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return usage_error("option %s needs a value", o->name);
+        } else if (eq) {
+            return usage_error("option %s takes no value", o->name);
+        }
+        int rc = apply_opt(c, o, val);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The command line as one string, shell-quoted where needed (for the manifest).
+ * Returns a new string, or NULL (no memory). */
+static char *join_cmdline(int argc, char **argv)
+{
+    size_t cap = 1;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) * 4 + 3;
+    char *s = malloc(cap), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i)
+            *p++ = ' ';
+        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_./=+,:@%") == strlen(a);
+        if (plain) {
+            p += strlen(strcpy(p, a));
+            continue;
+        }
+        *p++ = '\'';
+        for (; *a; a++) {
+            if (*a == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *a;
+            }
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+/* Prints text word-wrapped at 78 columns, then a newline. */
+static void print_wrapped(FILE *f, const char *text)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (!w)
+            break;
+        if (col > 0 && col + 1 + (int)w > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += (int)w;
+        p += w;
+    }
+    fputc('\n', f);
+}
+
+/* The one-paragraph description printed by `validate`. */
+static void describe(FILE *f, const scenario_t *sc)
+{
+    char *text = NULL, d0[11], d1[11];
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return;
+    cal_format(sc->start, d0);
+    cal_format(sc->start + (long)sc->horizon, d1);
+    fprintf(m, "%s (\"%s\"): from %s to %s (%g days", sc->name, sc->title, d0, d1, sc->horizon);
+    if (sc->warmup > 0)
+        fprintf(m, ", of which %g days of warm-up", sc->warmup);
+    if (sc->report_monthly)
+        fputs(", reported at each month end). ", m);
+    else
+        fprintf(m, ", reported every %g days). ", sc->report_every);
+
+    fprintf(m, "%d stage%s:", sc->n_stages, sc->n_stages == 1 ? "" : "s");
+    for (int i = 0; i < sc->n_stages; i++)
+        fprintf(m, " %s%s%s", sc->stages[i].name, sc->stages[i].open_case ? "" : " (not open)",
+                i + 1 < sc->n_stages ? "," : ".");
+    fprintf(m, " %d arrival stream%s:", sc->n_arrivals, sc->n_arrivals == 1 ? "" : "s");
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        const scn_arrival_t *a = &sc->arrivals[i];
+        fprintf(m, " %s to %s, %.6g a year%s", a->name, sc->stages[a->to].name,
+                a->rate * CAL_DAYS_PER_YEAR, a->regular ? " (regular)" : "");
+        if (a->trend != 0)
+            fprintf(m, " growing %+.3g%% a year", 100 * a->trend);
+        fputs(i + 1 < sc->n_arrivals ? ";" : ".", m);
+    }
+    if (sc->n_initial > 0) {
+        long total = 0;
+        for (int i = 0; i < sc->n_initial; i++)
+            total += sc->initial[i].count;
+        fprintf(m, " %ld open case%s at the start:", total, total == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_initial; i++)
+            fprintf(m, " %ld in %s%s", sc->initial[i].count, sc->stages[sc->initial[i].stage].name,
+                    i + 1 < sc->n_initial ? "," : ".");
+    }
+    if (sc->n_pools > 0) {
+        fprintf(m, " %d workforce pool%s:", sc->n_pools, sc->n_pools == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_pools; i++) {
+            const scn_pool_t *p = &sc->pools[i];
+            fprintf(m, " %s (%g workers at the start, serving", p->name,
+                    scenario_steps_at(&p->workers, 0, 0));
+            for (int k = 0; k < p->n_serves; k++)
+                fprintf(m, "%s %s", k ? "," : "", sc->stages[p->serves[k]].name);
+            fprintf(m, "%s)%s", p->n_levels > 1 ? ", with priorities" : "",
+                    i + 1 < sc->n_pools ? ";" : ".");
+        }
+    }
+    if (sc->n_observed > 0)
+        fprintf(m, " %d observed item%s to compare with.", sc->n_observed,
+                sc->n_observed == 1 ? "" : "s");
+    fprintf(m, " %d replication%s, seed %llu.", sc->replications, sc->replications == 1 ? "" : "s",
+            (unsigned long long)sc->seed);
+    if (fclose(m) != 0 || !text) {
+        free(text);
+        return;
+    }
+    print_wrapped(f, text);
+    free(text);
+}
+
+static int cmd_main(cli_t *c, int argc, char **argv)
+{
+    scenario_t *sc = NULL;
+    char err[1024];
+    if (scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    if (c->reps)
+        sc->replications = c->reps;
+    if (c->have_seed)
+        sc->seed = c->seed;
+    if (c->cmd == CMD_VALIDATE) {
+        describe(stdout, sc);
+        printf("%s: ok\n", c->path);
+        scenario_free(sc);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+
+    int threads = c->threads;
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
+    }
+    if (threads > sc->replications)
+        threads = sc->replications;
+    char out[4096];
+    if (c->out)
+        snprintf(out, sizeof out, "%s", c->out);
+    else
+        snprintf(out, sizeof out, "out/%s", sc->name);
+    char *cmdline = join_cmdline(argc, argv);
+    if (!cmdline) {
+        scenario_free(sc);
+        fputs("careflow: error: out of memory\n", stderr);
+        return 1;
+    }
+    runner_opts_t o = {.threads = threads,
+                       .out_dir = out,
+                       .no_plots = c->no_plots,
+                       .quiet = c->quiet,
+                       .cmdline = cmdline};
+    int rc = runner_run(sc, &o, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "careflow: error: %s\n", err);
+    free(cmdline);
+    scenario_free(sc);
+    return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("no command given (run, validate, --help or --version)");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        const char *topic = argc > 2 ? argv[2] : "";
+        fputs(strcmp(topic, "run") == 0        ? help_run
+              : strcmp(topic, "validate") == 0 ? help_validate
+                                               : help_main,
+              stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("careflow %s\n", CAREFLOW_VERSION);
+        return 0;
+    }
+
+    cli_t c;
+    memset(&c, 0, sizeof c);
+    if (strcmp(cmd, "run") == 0)
+        c.cmd = CMD_RUN;
+    else if (strcmp(cmd, "validate") == 0)
+        c.cmd = CMD_VALIDATE;
+    else if (cmd[0] == '-')
+        return usage_error("unknown option '%s'", cmd);
+    else
+        return usage_error("unknown command '%s' (the commands are run and validate)", cmd);
+
+    c.sets = malloc((size_t)argc * sizeof *c.sets);
+    if (!c.sets) {
+        fputs("careflow: error: out of memory\n", stderr);
+        return 1;
+    }
+    int rc = parse_args(&c, argc, argv);
+    if (rc == 0 && c.help) {
+        fputs(c.cmd == CMD_RUN ? help_run : help_validate, stdout);
+    } else if (rc == 0 && !c.path) {
+        rc = usage_error("'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
+                         cmd);
+    } else if (rc == 0) {
+        rc = cmd_main(&c, argc, argv);
+    }
+    free(c.sets);
+    return rc;
+}

@@ -1,0 +1,790 @@
+/* model.c: the children's social care pathway as a discrete-event model.
+ *
+ * Who is where. Every child alive in a replication is a child_t in one arena (an array
+ * that grows by doubling; freed slots are reused through a free list), named by its
+ * index. A child is in exactly one stage. In a stage served by a pool it is either
+ * allocated (holding its case weight of the pool's capacity, with one pending event
+ * for the end of its stage duration or its reaching max_age, whichever is first) or
+ * waiting (linked into its pool's queue for the stage's priority level, with one
+ * pending event for reaching max_age). In an unserved stage it is always allocated.
+ * Each child has at most one pending event that is current: its generation `gen`
+ * is stored in the event, and bumping it cancels the event (the heap skips nothing;
+ * the handler drops events whose gen is stale).
+ *
+ * Randomness. Arrival times come from one stream per arrival source; everything about
+ * a child (age, flags, durations, routing) comes from the child's own stream, named by
+ * (seed, replication, source, child number). A child draws the same numbers whatever
+ * other children do, so scenario comparisons are paired.
+ *
+ * Statistics are kept incrementally per stage row (each stage, then `all`: the
+ * open-case stages as one system) and per pool, over the window [warmup, horizon]. */
+#include "models/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cal.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
+#include "sim/stats.h"
+
+#define MODEL_NAME(e, s) s,
+const char *const model_stage_metric_names[MS_N] = {MODEL_STAGE_METRIC_MAP(MODEL_NAME)};
+const char *const model_pool_metric_names[MP_N] = {MODEL_POOL_METRIC_MAP(MODEL_NAME)};
+const char *const model_ts_metric_names[MT_N] = {MODEL_TS_METRIC_MAP(MODEL_NAME)};
+const char *const model_pool_ts_metric_names[MPT_N] = {MODEL_POOL_TS_METRIC_MAP(MODEL_NAME)};
+#undef MODEL_NAME
+
+#define NONE UINT32_MAX
+#define CAP_EPS 1e-9 /* tolerance when comparing weights with capacity */
+
+/* Event kinds. */
+enum { EV_ARRIVAL, EV_END, EV_AGEOUT, EV_REPORT, EV_OBSERVE, EV_WORKERS };
+
+/* Stream sources: the third word of a stream's name. */
+enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3 };
+
+typedef struct child {
+    rng_t rng;          /* the child's own stream */
+    double born;        /* day of birth (may be negative) */
+    double ageout;      /* day it reaches max_age */
+    double entered;     /* day it entered the current stage */
+    double entered_all; /* day it entered the open-case system */
+    double wait_from;   /* day it began waiting for the current stage's pool */
+    uint64_t flags;     /* attribute bits (scenario flags) */
+    uint32_t gen;       /* generation of its current event; bumped to cancel */
+    uint32_t qprev;     /* waiting queue links (NONE at the ends); qnext also */
+    uint32_t qnext;     /* links the free list */
+    int16_t stage;      /* current stage index; -1 when free */
+    uint8_t waiting;    /* 1 while in a pool queue */
+    uint16_t history;   /* previous episodes (re-entries to an entry stage) */
+} child_t;
+
+typedef struct queue {
+    uint32_t head, tail; /* FIFO of waiting children, NONE when empty */
+} queue_t;
+
+typedef struct pool_state {
+    double capacity;  /* workers x (1 - absence) x caseload_cap, now */
+    double available; /* workers x (1 - absence), now */
+    double used;      /* weight held by allocated children */
+    tw_t tw_used;     /* time averages of used, used / capacity, used / available */
+    tw_t tw_util;
+    tw_t tw_case;
+    queue_t *q;       /* one FIFO per priority level */
+} pool_state_t;
+
+typedef struct row_stats {
+    tw_t stock;        /* children in the stage (waiting included) */
+    tw_t waiting;      /* of which waiting for a worker */
+    double entries;    /* in the window */
+    double exits;      /* in the window (aged out included) */
+    double aged_out;   /* in the window */
+    double dur_sum;    /* entry-to-exit days of exits in the window */
+    double wait_sum;   /* days waited by children allocated in the window */
+    double wait_n;     /* children allocated in the window */
+    double step_entries; /* entries since the last report */
+} row_stats_t;
+
+typedef struct model {
+    const scenario_t *sc;       /* what is simulated */
+    const model_plan_t *plan;   /* report instants */
+    model_result_t *res;        /* where figures go */
+    sim_t sim;                  /* clock and events */
+    int rep;                    /* replication index */
+    double warmup, horizon;     /* the statistics window */
+    child_t *ch;                /* the arena */
+    uint32_t n_ch, cap_ch;      /* slots used, slots allocated */
+    uint32_t free_head;         /* free list */
+    size_t alive, peak;         /* children alive now, at most */
+    int all;                    /* row index of `all` (= n_stages) */
+    row_stats_t *row;           /* [n_rows] */
+    pool_state_t *pool;         /* [n_pools] */
+    rng_t *arr_rng;             /* [n_arrivals] arrival-time streams */
+    uint64_t *arr_count;        /* [n_arrivals] children created per stream */
+    double *obs_count;          /* [n_observed] entries counted per entries item */
+    int *pool_step;             /* [n_pools] next workers step to schedule */
+    double *wbuf;               /* routing weights scratch, [max n_next] */
+    atomic_uint *progress;      /* share of horizon done, 1/1000ths */
+} model_t;
+
+/* ---------------------------------------------------------------------------------- */
+/* Plan and results                                                                     */
+
+int model_plan_init(model_plan_t *p, const scenario_t *sc)
+{
+    memset(p, 0, sizeof *p);
+    p->n_rows = sc->n_stages + 1;
+    size_t cap = 16;
+    double *d = malloc(cap * sizeof *d);
+    if (!d) return -1;
+    int n = 0;
+    d[n++] = 0;
+    for (int k = 1;; k++) {
+        double t;
+        if (sc->report_monthly) {
+            /* the month end k months after the start's month end */
+            long e = cal_month_end(sc->start);
+            for (int i = 0; i < k; i++) e = cal_month_end(e + 1);
+            t = (double)(e - sc->start);
+            if (t == 0) continue; /* the start is itself a month end: day 0 covers it */
+        } else {
+            t = k * sc->report_every;
+        }
+        if (t > sc->horizon + 1e-9) break;
+        if ((size_t)n == cap) {
+            double *nd = realloc(d, 2 * cap * sizeof *d);
+            if (!nd) {
+                free(d);
+                return -1;
+            }
+            d = nd;
+            cap *= 2;
+        }
+        d[n++] = t;
+    }
+    p->report_day = d;
+    p->n_reports = n;
+    return 0;
+}
+
+void model_plan_free(model_plan_t *p)
+{
+    free(p->report_day);
+    memset(p, 0, sizeof *p);
+}
+
+int model_result_init(model_result_t *r, const scenario_t *sc, const model_plan_t *p)
+{
+    memset(r, 0, sizeof *r);
+    size_t rows = (size_t)p->n_rows, k = (size_t)p->n_reports, np = (size_t)sc->n_pools;
+    r->stage = calloc(rows * MS_N, sizeof *r->stage);
+    r->pool = calloc(np * MP_N + 1, sizeof *r->pool);
+    r->ts = calloc(k * rows * MT_N, sizeof *r->ts);
+    r->pool_ts = calloc(k * np * MPT_N + 1, sizeof *r->pool_ts);
+    r->obs = calloc((size_t)sc->n_observed + 1, sizeof *r->obs);
+    if (!r->stage || !r->pool || !r->ts || !r->pool_ts || !r->obs) {
+        model_result_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+void model_result_free(model_result_t *r)
+{
+    free(r->stage);
+    free(r->pool);
+    free(r->ts);
+    free(r->pool_ts);
+    free(r->obs);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Children                                                                             */
+
+static uint32_t child_new(model_t *m)
+{
+    uint32_t id;
+    if (m->free_head != NONE) {
+        id = m->free_head;
+        m->free_head = m->ch[id].qnext;
+    } else {
+        if (m->n_ch == m->cap_ch) {
+            uint32_t cap = m->cap_ch ? 2 * m->cap_ch : 1024;
+            child_t *nc = realloc(m->ch, (size_t)cap * sizeof *nc);
+            if (!nc) {
+                m->sim.err = -1;
+                m->sim.stop = 1;
+                return NONE;
+            }
+            m->ch = nc;
+            m->cap_ch = cap;
+        }
+        id = m->n_ch++;
+        m->ch[id].gen = 0;
+    }
+    child_t *c = &m->ch[id];
+    uint32_t gen = c->gen;
+    memset(c, 0, sizeof *c);
+    c->gen = gen;
+    c->qprev = c->qnext = NONE;
+    if (++m->alive > m->peak) m->peak = m->alive;
+    return id;
+}
+
+static void child_free(model_t *m, uint32_t id)
+{
+    child_t *c = &m->ch[id];
+    c->gen++;
+    c->stage = -1;
+    c->qnext = m->free_head;
+    m->free_head = id;
+    m->alive--;
+}
+
+/* Age and flags from a scenario's attribute mix, drawn from the child's stream. */
+static void child_attrs(model_t *m, child_t *c, const scn_attrs_t *a, double now)
+{
+    double age = dist_sample(&a->age, &c->rng);
+    c->born = now - age * CAL_DAYS_PER_YEAR;
+    c->ageout = c->born + m->sc->max_age * CAL_DAYS_PER_YEAR;
+    uint64_t f = 0;
+    for (int i = 0; i < a->n_flag; i++)
+        if (rng_uniform(&c->rng) < a->flag_p[i]) f |= UINT64_C(1) << a->flag[i];
+    if (a->n_mix > 0) {
+        double u = rng_uniform(&c->rng), acc = 0;
+        int i = 0;
+        for (; i < a->n_mix - 1; i++) {
+            acc += a->mix[i].weight;
+            if (u < acc) break;
+        }
+        f |= a->mix[i].flags;
+    }
+    c->flags = f;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Statistics helpers                                                                   */
+
+static inline int in_window(const model_t *m, double t) { return t >= m->warmup; }
+
+static void pool_track(model_t *m, int p, double now)
+{
+    pool_state_t *ps = &m->pool[p];
+    tw_set(&ps->tw_used, now, ps->used);
+    tw_set(&ps->tw_util, now, ps->capacity > 0 ? ps->used / ps->capacity : 0);
+    tw_set(&ps->tw_case, now, ps->available > 0 ? ps->used / ps->available : 0);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Moving children                                                                      */
+
+static void schedule_child(model_t *m, uint32_t id, double end)
+{
+    child_t *c = &m->ch[id];
+    int kind = EV_END;
+    if (c->ageout <= end) {
+        end = c->ageout;
+        kind = EV_AGEOUT;
+    }
+    if (end < m->sim.now) end = m->sim.now;
+    if (end > m->horizon) return; /* it outlives the run: no event needed */
+    sim_schedule(&m->sim, end, (uint32_t)kind, id, c->gen, 0);
+}
+
+/* Starts the child's stage duration now (it holds its pool weight already). A
+ * non-negative `remaining` (an initial child's equilibrium draw) replaces the draw. */
+static void start_service(model_t *m, uint32_t id, double remaining)
+{
+    child_t *c = &m->ch[id];
+    const scn_stage_t *st = &m->sc->stages[c->stage];
+    double now = m->sim.now;
+    if (in_window(m, now)) {
+        double w = now - c->wait_from;
+        m->row[c->stage].wait_sum += w;
+        m->row[c->stage].wait_n += 1;
+        if (st->open_case) {
+            m->row[m->all].wait_sum += w;
+            m->row[m->all].wait_n += 1;
+        }
+    }
+    double d = dist_sample(&st->duration, &c->rng);
+    if (remaining >= 0) d = remaining;
+    c->gen++;
+    schedule_child(m, id, now + d);
+}
+
+static void queue_push(model_t *m, queue_t *q, uint32_t id)
+{
+    child_t *c = &m->ch[id];
+    c->qprev = q->tail;
+    c->qnext = NONE;
+    if (q->tail != NONE) m->ch[q->tail].qnext = id;
+    else q->head = id;
+    q->tail = id;
+    c->waiting = 1;
+}
+
+static void queue_remove(model_t *m, queue_t *q, uint32_t id)
+{
+    child_t *c = &m->ch[id];
+    if (c->qprev != NONE) m->ch[c->qprev].qnext = c->qnext;
+    else q->head = c->qnext;
+    if (c->qnext != NONE) m->ch[c->qnext].qprev = c->qprev;
+    else q->tail = c->qprev;
+    c->qprev = c->qnext = NONE;
+    c->waiting = 0;
+}
+
+static void set_waiting(model_t *m, int s, double dv)
+{
+    double now = m->sim.now;
+    tw_add(&m->row[s].waiting, now, dv);
+    if (m->sc->stages[s].open_case) tw_add(&m->row[m->all].waiting, now, dv);
+}
+
+/* Allocates waiting children in priority order (FIFO within a level) while the head
+ * of the first non-empty level fits: a heavier case at the head is not overtaken. */
+static void pool_dispatch(model_t *m, int p)
+{
+    pool_state_t *ps = &m->pool[p];
+    const scn_pool_t *sp = &m->sc->pools[p];
+    int changed = 0;
+    for (int l = 0; l < sp->n_levels; l++) {
+        queue_t *q = &ps->q[l];
+        while (q->head != NONE) {
+            uint32_t id = q->head;
+            const scn_stage_t *st = &m->sc->stages[m->ch[id].stage];
+            if (ps->used + st->weight > ps->capacity + CAP_EPS) goto done;
+            queue_remove(m, q, id);
+            set_waiting(m, m->ch[id].stage, -1);
+            ps->used += st->weight;
+            changed = 1;
+            start_service(m, id, -1);
+        }
+    }
+done:
+    if (changed) pool_track(m, p, m->sim.now);
+}
+
+static void count_observed_entries(model_t *m, int from, int to)
+{
+    const scenario_t *sc = m->sc;
+    double now = m->sim.now;
+    for (int i = 0; i < sc->n_observed; i++) {
+        const scn_observed_t *o = &sc->observed[i];
+        if (o->metric != SCN_OBS_ENTRIES || now < o->from || now >= o->to) continue;
+        int in_to = (o->stages >> to) & 1;
+        int in_from = from >= 0 && ((o->stages >> from) & 1);
+        if (in_to && !in_from) m->obs_count[i] += 1;
+    }
+}
+
+/* The child enters stage s from stage `from` (-1: it is new). `initial` children are
+ * already there at day 0: they are not entries. `remaining` as for start_service. */
+static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, double remaining)
+{
+    const scenario_t *sc = m->sc;
+    const scn_stage_t *st = &sc->stages[s];
+    child_t *c = &m->ch[id];
+    double now = m->sim.now;
+    row_stats_t *r = &m->row[s], *ra = &m->row[m->all];
+    int from_open = from >= 0 && sc->stages[from].open_case;
+
+    c->stage = (int16_t)s;
+    if (!initial) {
+        c->entered = now;
+        if (st->is_entry && from >= 0) c->history++;
+        if (st->open_case && !from_open) c->entered_all = now;
+        r->step_entries += 1;
+        if (st->open_case && !from_open) ra->step_entries += 1;
+        if (in_window(m, now)) {
+            r->entries += 1;
+            if (st->open_case && !from_open) ra->entries += 1;
+        }
+        if (sc->n_observed) count_observed_entries(m, from, s);
+    }
+    c->wait_from = now;
+    tw_add(&r->stock, now, 1);
+    if (st->open_case) tw_add(&ra->stock, now, 1);
+
+    if (st->pool < 0) {
+        start_service(m, id, remaining);
+        return;
+    }
+    pool_state_t *ps = &m->pool[st->pool];
+    int ahead = 0; /* someone waits at this child's level or a higher one */
+    for (int l = 0; l <= st->prio && !ahead; l++) ahead = ps->q[l].head != NONE;
+    if (!ahead && ps->used + st->weight <= ps->capacity + CAP_EPS) {
+        ps->used += st->weight;
+        pool_track(m, st->pool, now);
+        start_service(m, id, remaining);
+        return;
+    }
+    queue_push(m, &ps->q[st->prio], id);
+    set_waiting(m, s, +1);
+    c->gen++;
+    schedule_child(m, id, INFINITY); /* only its ageing out can end the wait */
+}
+
+/* The child leaves its stage now; aged_out says why. Frees its pool weight (and lets
+ * waiting children in) or takes it out of its queue. `to` is where it goes next
+ * (SCN_EXIT or a stage), for the `all` row. */
+static void leave_stage(model_t *m, uint32_t id, int to, int aged_out)
+{
+    const scenario_t *sc = m->sc;
+    child_t *c = &m->ch[id];
+    int s = c->stage;
+    const scn_stage_t *st = &sc->stages[s];
+    double now = m->sim.now;
+    row_stats_t *r = &m->row[s], *ra = &m->row[m->all];
+    int to_open = to >= 0 && sc->stages[to].open_case;
+
+    tw_add(&r->stock, now, -1);
+    if (st->open_case) tw_add(&ra->stock, now, -1);
+    if (in_window(m, now)) {
+        r->exits += 1;
+        r->dur_sum += now - c->entered;
+        if (aged_out) r->aged_out += 1;
+        if (st->open_case && !to_open) {
+            ra->exits += 1;
+            ra->dur_sum += now - c->entered_all;
+            if (aged_out) ra->aged_out += 1;
+        }
+    }
+    if (st->pool >= 0) {
+        pool_state_t *ps = &m->pool[st->pool];
+        if (c->waiting) {
+            queue_remove(m, &ps->q[st->prio], id);
+            set_waiting(m, s, -1);
+        } else {
+            ps->used -= st->weight;
+            if (ps->used < CAP_EPS) ps->used = 0; /* no drift below zero */
+            pool_track(m, st->pool, now);
+            pool_dispatch(m, st->pool);
+        }
+    }
+}
+
+/* Where a child leaving stage s goes: one uniform draw from its stream, against the
+ * stage's row with every matching `adjust` applied as odds multipliers. */
+static int route(model_t *m, child_t *c, int s)
+{
+    const scn_stage_t *st = &m->sc->stages[s];
+    double u = rng_uniform(&c->rng);
+    const double *w = st->next_p;
+    double total = 1;
+    if (st->n_adjust) {
+        double age = (m->sim.now - c->born) / CAL_DAYS_PER_YEAR;
+        int any = 0;
+        for (int a = 0; a < st->n_adjust; a++) {
+            const scn_adjust_t *adj = &st->adjust[a];
+            if (!scenario_when_matches(&adj->when, age, c->flags, c->history)) continue;
+            if (!any) memcpy(m->wbuf, st->next_p, (size_t)st->n_next * sizeof *m->wbuf);
+            any = 1;
+            for (int j = 0; j < adj->n; j++) m->wbuf[adj->target[j]] *= adj->odds[j];
+        }
+        if (any) {
+            total = 0;
+            for (int j = 0; j < st->n_next; j++) total += m->wbuf[j];
+            if (total > 0) w = m->wbuf;
+            else total = 1; /* every weight zeroed by combined adjusts: keep the row */
+        }
+    }
+    double x = u * total, acc = 0;
+    int j = 0;
+    for (; j < st->n_next - 1; j++) {
+        acc += w[j];
+        if (x < acc) break;
+    }
+    /* skip zero-weight targets that rounding might land on */
+    while (j > 0 && w[j] <= 0) j--;
+    return st->next_stage[j];
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Arrivals                                                                             */
+
+/* The time after t at which the integrated arrival rate has grown by e: the rate is
+ * rate x profile(t) x (1 + trend)^(t / 365.25), integrated exactly piece by piece. */
+static double arrival_after(const scn_arrival_t *a, double t, double e)
+{
+    double g = a->trend != 0 ? log1p(a->trend) / CAL_DAYS_PER_YEAR : 0;
+    for (int guard = 0; guard < a->profile.n + 2; guard++) {
+        double mult = scenario_steps_at(&a->profile, t, 1.0);
+        double seg_end = INFINITY;
+        for (int i = 0; i < a->profile.n; i++)
+            if (a->profile.day[i] > t) {
+                seg_end = a->profile.day[i];
+                break;
+            }
+        double r = a->rate * mult;
+        if (r > 0) {
+            if (g == 0) {
+                double x = t + e / r;
+                if (x <= seg_end) return x;
+                e -= r * (seg_end - t);
+            } else {
+                double A = r / g, target = exp(g * t) + e / A;
+                if (target > 0) {
+                    double x = log(target) / g;
+                    if (x <= seg_end) return x;
+                }
+                if (seg_end == INFINITY) return INFINITY; /* shrinking rate, mass used up */
+                e -= A * (exp(g * seg_end) - exp(g * t));
+            }
+        }
+        if (seg_end == INFINITY) return INFINITY;
+        t = seg_end;
+    }
+    return INFINITY;
+}
+
+static void schedule_arrival(model_t *m, int j)
+{
+    const scn_arrival_t *a = &m->sc->arrivals[j];
+    double e = a->regular ? 1.0 : -log(rng_uniform(&m->arr_rng[j]));
+    double t = arrival_after(a, m->sim.now, e);
+    if (t <= m->horizon) sim_schedule(&m->sim, t, EV_ARRIVAL, (uint32_t)j, 0, 0);
+}
+
+static void on_arrival(model_t *m, int j)
+{
+    const scn_arrival_t *a = &m->sc->arrivals[j];
+    uint32_t id = child_new(m);
+    if (id == NONE) return;
+    child_t *c = &m->ch[id];
+    rng_derive(&c->rng, m->sc->seed, (uint64_t)m->rep,
+               ((uint64_t)SRC_ARRIVAL_CHILD << 32) | (uint64_t)j, m->arr_count[j]++);
+    m->res->children++;
+    child_attrs(m, c, &a->attrs, m->sim.now);
+    enter_stage(m, id, a->to, -1, 0, -1);
+    schedule_arrival(m, j);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Events                                                                               */
+
+static void on_end(model_t *m, uint32_t id)
+{
+    child_t *c = &m->ch[id];
+    int s = c->stage;
+    int to = route(m, c, s);
+    leave_stage(m, id, to, 0);
+    if (to == SCN_EXIT) child_free(m, id);
+    else enter_stage(m, id, to, s, 0, -1);
+}
+
+static void on_ageout(model_t *m, uint32_t id)
+{
+    leave_stage(m, id, SCN_EXIT, 1);
+    child_free(m, id);
+}
+
+static void on_report(model_t *m, int k)
+{
+    const scenario_t *sc = m->sc;
+    int rows = m->plan->n_rows;
+    for (int s = 0; s < rows; s++) {
+        double *ts = &m->res->ts[((size_t)k * rows + s) * MT_N];
+        ts[MT_STOCK] = m->row[s].stock.v;
+        ts[MT_WAITING] = m->row[s].waiting.v;
+        ts[MT_ENTRIES] = k == 0 ? 0 : m->row[s].step_entries;
+        m->row[s].step_entries = 0;
+    }
+    for (int p = 0; p < sc->n_pools; p++) {
+        double *ts = &m->res->pool_ts[((size_t)k * sc->n_pools + p) * MPT_N];
+        const pool_state_t *ps = &m->pool[p];
+        ts[MPT_USED] = ps->used;
+        ts[MPT_UTILISATION] = ps->capacity > 0 ? ps->used / ps->capacity : NAN;
+    }
+    if (m->progress)
+        atomic_store(m->progress, (unsigned)(1000.0 * m->sim.now / (m->horizon > 0 ? m->horizon : 1)));
+    if (k + 1 < m->plan->n_reports)
+        sim_schedule(&m->sim, m->plan->report_day[k + 1], EV_REPORT, (uint32_t)(k + 1), 0, 0);
+}
+
+static void on_observe(model_t *m, int i)
+{
+    const scn_observed_t *o = &m->sc->observed[i];
+    double v = 0;
+    for (int s = 0; s < m->sc->n_stages; s++)
+        if ((o->stages >> s) & 1) v += m->row[s].stock.v;
+    m->res->obs[i] = v;
+}
+
+static void pool_set_capacity(model_t *m, int p, double now)
+{
+    const scn_pool_t *sp = &m->sc->pools[p];
+    pool_state_t *ps = &m->pool[p];
+    double dflt = sp->workers.n ? sp->workers.value[0] : 0;
+    double workers = scenario_steps_at(&sp->workers, now, dflt);
+    ps->available = workers * (1 - sp->absence);
+    ps->capacity = ps->available * sp->caseload_cap;
+}
+
+static void on_workers(model_t *m, int p)
+{
+    double now = m->sim.now;
+    pool_set_capacity(m, p, now);
+    pool_track(m, p, now);
+    pool_dispatch(m, p);
+    /* the next step of this pool's workforce */
+    const scn_steps_t *w = &m->sc->pools[p].workers;
+    while (m->pool_step[p] < w->n && w->day[m->pool_step[p]] <= now) m->pool_step[p]++;
+    if (m->pool_step[p] < w->n && w->day[m->pool_step[p]] <= m->horizon)
+        sim_schedule(&m->sim, w->day[m->pool_step[p]], EV_WORKERS, (uint32_t)p, 0, 0);
+}
+
+static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
+{
+    model_t *m = ud;
+    (void)s;
+    switch (ev->kind) {
+    case EV_END:
+        if (ev->gen == m->ch[ev->id].gen) on_end(m, ev->id);
+        break;
+    case EV_AGEOUT:
+        if (ev->gen == m->ch[ev->id].gen) on_ageout(m, ev->id);
+        break;
+    case EV_ARRIVAL: on_arrival(m, (int)ev->id); break;
+    case EV_REPORT: on_report(m, (int)ev->id); break;
+    case EV_OBSERVE: on_observe(m, (int)ev->id); break;
+    case EV_WORKERS: on_workers(m, (int)ev->id); break;
+    }
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* One replication                                                                      */
+
+static void model_free(model_t *m)
+{
+    sim_free(&m->sim);
+    free(m->ch);
+    free(m->row);
+    if (m->pool)
+        for (int p = 0; p < m->sc->n_pools; p++) free(m->pool[p].q);
+    free(m->pool);
+    free(m->arr_rng);
+    free(m->arr_count);
+    free(m->obs_count);
+    free(m->pool_step);
+    free(m->wbuf);
+}
+
+/* The open cases at day 0, in scenario order; each child from its own stream. */
+static void place_initial(model_t *m)
+{
+    const scenario_t *sc = m->sc;
+    for (int i = 0; i < sc->n_initial; i++) {
+        const scn_initial_t *in = &sc->initial[i];
+        const scn_stage_t *st = &sc->stages[in->stage];
+        for (long k = 0; k < in->count && !m->sim.stop; k++) {
+            uint32_t id = child_new(m);
+            if (id == NONE) return;
+            child_t *c = &m->ch[id];
+            rng_derive(&c->rng, sc->seed, (uint64_t)m->rep,
+                       ((uint64_t)SRC_INITIAL_CHILD << 32) | (uint64_t)i, (uint64_t)k);
+            m->res->children++;
+            child_attrs(m, c, &in->attrs, 0);
+            double elapsed = 0, remaining = -1;
+            if (!in->fresh) dist_sample_residual(&st->duration, &c->rng, &elapsed, &remaining);
+            c->entered = c->entered_all = -elapsed;
+            enter_stage(m, id, in->stage, -1, 1, remaining);
+        }
+    }
+}
+
+static void finish(model_t *m)
+{
+    const scenario_t *sc = m->sc;
+    model_result_t *r = m->res;
+    double h = m->horizon, years = (h - m->warmup) / CAL_DAYS_PER_YEAR;
+    for (int s = 0; s < m->plan->n_rows; s++) {
+        const row_stats_t *rs = &m->row[s];
+        double *o = &r->stage[(size_t)s * MS_N];
+        o[MS_AVG_STOCK] = tw_mean(&rs->stock, h);
+        o[MS_FINAL_STOCK] = rs->stock.v;
+        o[MS_ENTRIES] = years > 0 ? rs->entries / years : NAN;
+        o[MS_EXITS] = years > 0 ? rs->exits / years : NAN;
+        o[MS_MEAN_DURATION] = rs->exits > 0 ? rs->dur_sum / rs->exits : NAN;
+        o[MS_AVG_WAITING] = tw_mean(&rs->waiting, h);
+        o[MS_MEAN_WAIT] = rs->wait_n > 0 ? rs->wait_sum / rs->wait_n : NAN;
+        o[MS_AGED_OUT] = years > 0 ? rs->aged_out / years : NAN;
+    }
+    for (int p = 0; p < sc->n_pools; p++) {
+        double *o = &r->pool[(size_t)p * MP_N];
+        o[MP_AVG_USED] = tw_mean(&m->pool[p].tw_used, h);
+        o[MP_AVG_UTILISATION] = tw_mean(&m->pool[p].tw_util, h);
+        o[MP_AVG_CASELOAD] = tw_mean(&m->pool[p].tw_case, h);
+    }
+    for (int i = 0; i < sc->n_observed; i++) {
+        const scn_observed_t *o = &sc->observed[i];
+        if (o->metric == SCN_OBS_ENTRIES)
+            r->obs[i] = o->from >= 0 && o->to <= h + 1e-9 ? m->obs_count[i] : NAN;
+    }
+    r->events = m->sim.events;
+    r->peak_open = m->peak;
+}
+
+int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_result_t *out,
+              atomic_uint *progress)
+{
+    model_t m;
+    memset(&m, 0, sizeof m);
+    m.sc = sc;
+    m.plan = plan;
+    m.res = out;
+    m.rep = rep;
+    m.warmup = sc->warmup;
+    m.horizon = sc->horizon;
+    m.all = sc->n_stages;
+    m.free_head = NONE;
+    m.progress = progress;
+
+    /* results are filled afresh: a result struct may be reused */
+    out->events = out->children = 0;
+    out->peak_open = 0;
+    for (int i = 0; i < sc->n_observed; i++) out->obs[i] = NAN;
+
+    long n_initial = 0;
+    for (int i = 0; i < sc->n_initial; i++) n_initial += sc->initial[i].count;
+    int max_next = 1;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (sc->stages[s].n_next > max_next) max_next = sc->stages[s].n_next;
+
+    if (sim_init(&m.sim, (size_t)n_initial + 1024, dispatch, &m) < 0) return -1;
+    m.row = calloc((size_t)plan->n_rows, sizeof *m.row);
+    m.pool = calloc((size_t)sc->n_pools + 1, sizeof *m.pool);
+    m.arr_rng = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_rng);
+    m.arr_count = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_count);
+    m.obs_count = calloc((size_t)sc->n_observed + 1, sizeof *m.obs_count);
+    m.pool_step = calloc((size_t)sc->n_pools + 1, sizeof *m.pool_step);
+    m.wbuf = calloc((size_t)max_next, sizeof *m.wbuf);
+    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.obs_count || !m.pool_step || !m.wbuf)
+        goto err;
+    for (int s = 0; s < plan->n_rows; s++) {
+        tw_init(&m.row[s].stock, m.warmup, 0, 0);
+        tw_init(&m.row[s].waiting, m.warmup, 0, 0);
+    }
+    for (int p = 0; p < sc->n_pools; p++) {
+        pool_state_t *ps = &m.pool[p];
+        ps->q = malloc((size_t)sc->pools[p].n_levels * sizeof *ps->q);
+        if (!ps->q) goto err;
+        for (int l = 0; l < sc->pools[p].n_levels; l++) ps->q[l].head = ps->q[l].tail = NONE;
+        pool_set_capacity(&m, p, 0);
+        tw_init(&ps->tw_used, m.warmup, 0, 0);
+        tw_init(&ps->tw_util, m.warmup, 0, 0);
+        tw_init(&ps->tw_case, m.warmup, 0, 0);
+        const scn_steps_t *w = &sc->pools[p].workers;
+        while (m.pool_step[p] < w->n && w->day[m.pool_step[p]] <= 0) m.pool_step[p]++;
+        if (m.pool_step[p] < w->n && w->day[m.pool_step[p]] <= m.horizon)
+            sim_schedule(&m.sim, w->day[m.pool_step[p]], EV_WORKERS, (uint32_t)p, 0, 0);
+    }
+
+    place_initial(&m);
+    for (int j = 0; j < sc->n_arrivals; j++) {
+        rng_derive(&m.arr_rng[j], sc->seed, (uint64_t)rep, SRC_ARRIVAL_TIMES, (uint64_t)j);
+        schedule_arrival(&m, j);
+    }
+    for (int i = 0; i < sc->n_observed; i++) {
+        const scn_observed_t *o = &sc->observed[i];
+        if (o->metric == SCN_OBS_STOCK && o->day >= 0 && o->day <= m.horizon)
+            sim_schedule(&m.sim, o->day, EV_OBSERVE, (uint32_t)i, 0, 0);
+    }
+    /* reports last among events at their instant when scheduled at the same time as
+     * setup events: report 0 is taken now, after the initial placement */
+    if (plan->n_reports > 0) {
+        on_report(&m, 0);
+    }
+    if (m.sim.err || sim_run(&m.sim, m.horizon) < 0) goto err;
+    finish(&m);
+    if (progress) atomic_store(progress, 1000u);
+    model_free(&m);
+    return 0;
+err:
+    model_free(&m);
+    return -1;
+}

@@ -1,0 +1,101 @@
+/* scenario.c: freeing a scenario and the small queries the model makes of it. The
+ * loader is in load.c. */
+#include "models/scenario.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void steps_free(scn_steps_t *s)
+{
+    free(s->day);
+    free(s->value);
+}
+
+static void attrs_free(scn_attrs_t *a)
+{
+    dist_free(&a->age);
+    free(a->flag);
+    free(a->flag_p);
+    free(a->mix);
+}
+
+/* Frees everything the scenario owns. Safe on a partly built scenario (the loader's
+ * error path): arrays are calloc'd whole, so unfilled entries are zero. NULL is fine. */
+void scenario_free(scenario_t *sc)
+{
+    if (!sc)
+        return;
+    for (int i = 0; i < sc->n_stages; i++) {
+        scn_stage_t *st = &sc->stages[i];
+        free(st->name);
+        free(st->title);
+        dist_free(&st->duration);
+        free(st->next_stage);
+        free(st->next_p);
+        for (int j = 0; j < st->n_adjust; j++) {
+            free(st->adjust[j].target);
+            free(st->adjust[j].odds);
+        }
+        free(st->adjust);
+    }
+    free(sc->stages);
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        free(sc->arrivals[i].name);
+        steps_free(&sc->arrivals[i].profile);
+        attrs_free(&sc->arrivals[i].attrs);
+    }
+    free(sc->arrivals);
+    for (int i = 0; i < sc->n_initial; i++)
+        attrs_free(&sc->initial[i].attrs);
+    free(sc->initial);
+    for (int i = 0; i < sc->n_pools; i++) {
+        free(sc->pools[i].name);
+        steps_free(&sc->pools[i].workers);
+        free(sc->pools[i].serves);
+        free(sc->pools[i].serves_weight);
+    }
+    free(sc->pools);
+    for (int i = 0; i < sc->n_observed; i++) {
+        free(sc->observed[i].label);
+        free(sc->observed[i].source);
+    }
+    free(sc->observed);
+    if (sc->flags)
+        for (int i = 0; i < sc->n_flags; i++)
+            free(sc->flags[i]);
+    free(sc->flags);
+    free(sc->path);
+    free(sc->name);
+    free(sc->title);
+    free(sc);
+}
+
+int scenario_stage_index(const scenario_t *sc, const char *name)
+{
+    for (int i = 0; i < sc->n_stages; i++)
+        if (strcmp(sc->stages[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Age in [age_min, age_max), every `flag` set, no `not_flag` set, history at least
+ * history_min. */
+int scenario_when_matches(const scn_when_t *w, double age, uint64_t flags, int history)
+{
+    return age >= w->age_min && age < w->age_max && (flags & w->flags_all) == w->flags_all &&
+           (flags & w->flags_none) == 0 && history >= w->history_min;
+}
+
+/* The last step at or before t (binary search), or dflt before the first. */
+double scenario_steps_at(const scn_steps_t *s, double t, double dflt)
+{
+    int lo = 0, hi = s->n; /* answer: the number of steps with day <= t */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (s->day[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo == 0 ? dflt : s->value[lo - 1];
+}

@@ -1,0 +1,633 @@
+/* ytree.c: libyaml events -> ytree nodes (see ytree.h for the invariants).
+ *
+ * The parser keeps a stack of open containers; each frame gathers its children in a
+ * malloc'd array that is copied into the arena when the container closes, so the arena
+ * only ever holds finished nodes. A node's anchor is registered when the node is
+ * finished, which is what makes a recursive alias (`&a [*a]`) an unknown alias instead
+ * of a cycle. Every alias charges the expanded size of its target to the arena's
+ * budget, so the cost of walking the tree later is bounded by the file size plus
+ * YTREE_MAX_ALIASED. */
+#include "models/ytree.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#define BLOCK_SIZE 65536
+#define ALIGN 16
+
+typedef struct block {
+    struct block *next;
+    size_t used, cap;
+    _Alignas(ALIGN) unsigned char data[]; /* cap bytes */
+} block_t;
+
+typedef struct anchor {
+    char *name;          /* malloc'd; NULL for an empty slot */
+    ytree_node_t *node;
+} anchor_t;
+
+struct ytree {
+    block_t *blocks;       /* arena, newest first */
+    unsigned long aliased; /* nodes charged by aliases so far (the budget) */
+    anchor_t *anchors;     /* open addressing, per document */
+    size_t n_anchors, cap_anchors;
+};
+
+typedef struct frame {
+    ytree_node_t *node;    /* the open container (its arrays not yet set) */
+    ytree_node_t **kids;   /* malloc'd: seq items, or key, value, key, value... */
+    int n, cap;
+    char *anchor;          /* malloc'd copy of its anchor, or NULL */
+} frame_t;
+
+ytree_t *ytree_new(void)
+{
+    return calloc(1, sizeof(ytree_t));
+}
+
+static void anchors_clear(ytree_t *t)
+{
+    for (size_t i = 0; i < t->cap_anchors; i++)
+        free(t->anchors[i].name);
+    free(t->anchors);
+    t->anchors = NULL;
+    t->n_anchors = t->cap_anchors = 0;
+}
+
+void ytree_free(ytree_t *t)
+{
+    if (!t)
+        return;
+    anchors_clear(t);
+    for (block_t *b = t->blocks, *nx; b; b = nx) {
+        nx = b->next;
+        free(b);
+    }
+    free(t);
+}
+
+void *ytree_alloc(ytree_t *t, size_t n)
+{
+    n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (n == 0)
+        n = ALIGN;
+    block_t *b = t->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
+        b = malloc(sizeof(block_t) + cap);
+        if (!b)
+            return NULL;
+        b->used = 0;
+        b->cap = cap;
+        if (cap == n && t->blocks) { /* a big one: keep the current block current */
+            b->next = t->blocks->next;
+            t->blocks->next = b;
+        } else {
+            b->next = t->blocks;
+            t->blocks = b;
+        }
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *ytree_strdup(ytree_t *t, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ytree_alloc(t, n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* ---- text check ---------------------------------------------------------------- */
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not valid
+ * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+/* 1-based line and column (in characters) of byte offset `off`; stops counting
+ * characters at invalid bytes, each of which counts as one column. */
+static void locate(const char *buf, size_t off, int *line, int *col)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off;) {
+        if (s[i] == '\n') {
+            l++, c = 1, i++;
+            continue;
+        }
+        size_t k = utf8_len(s + i, off - i);
+        i += k ? k : 1;
+        c++;
+    }
+    *line = l;
+    *col = c;
+}
+
+int ytree_check_text(const char *buf, size_t len, int *line, int *col, const char **what)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    for (size_t i = 0; i < len;) {
+        if (s[i] == 0) {
+            locate(buf, i, line, col);
+            *what = "NUL byte: this is not a text file";
+            return -1;
+        }
+        size_t k = utf8_len(s + i, len - i);
+        if (!k) {
+            locate(buf, i, line, col);
+            *what = "invalid UTF-8: this is not a UTF-8 text file";
+            return -1;
+        }
+        i += k;
+    }
+    return 0;
+}
+
+/* ---- nodes --------------------------------------------------------------------- */
+
+ytree_node_t *ytree_scalar(ytree_t *t, const char *file, int line, int col,
+                           const char *str, int plain)
+{
+    ytree_node_t *n = ytree_alloc(t, sizeof *n);
+    if (!n || !(n->str = ytree_strdup(t, str)))
+        return NULL;
+    n->kind = YTREE_SCALAR;
+    n->file = file;
+    n->line = line;
+    n->col = col;
+    n->plain = plain;
+    n->size = 1;
+    return n;
+}
+
+ytree_node_t *ytree_container(ytree_t *t, ytree_kind_t kind, const char *file, int line,
+                              int col, int cap)
+{
+    ytree_node_t *n = ytree_alloc(t, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->file = file;
+    n->line = line;
+    n->col = col;
+    n->size = 1;
+    n->str = "";
+    if (cap > 0) {
+        n->val = ytree_alloc(t, (size_t)cap * sizeof *n->val);
+        if (!n->val)
+            return NULL;
+        if (kind == YTREE_MAP && !(n->key = ytree_alloc(t, (size_t)cap * sizeof *n->key)))
+            return NULL;
+    }
+    n->cap = cap;
+    return n;
+}
+
+static unsigned long add_size(unsigned long a, unsigned long b)
+{
+    return a > ULONG_MAX - b ? ULONG_MAX : a + b;
+}
+
+int ytree_append(ytree_node_t *c, ytree_node_t *key, ytree_node_t *val)
+{
+    if (c->n >= c->cap)
+        return -1;
+    if (c->kind == YTREE_MAP) {
+        c->key[c->n] = key;
+        c->size = add_size(c->size, key->size);
+    }
+    c->val[c->n++] = val;
+    c->size = add_size(c->size, val->size);
+    return 0;
+}
+
+ytree_node_t *ytree_clone(ytree_t *t, const ytree_node_t *n)
+{
+    if (n->kind == YTREE_SCALAR) {
+        ytree_node_t *c = ytree_alloc(t, sizeof *c);
+        if (c)
+            *c = *n;
+        return c;
+    }
+    ytree_node_t *c = ytree_container(t, n->kind, n->file, n->line, n->col, n->n + 1);
+    if (!c)
+        return NULL;
+    for (int i = 0; i < n->n; i++)
+        ytree_append(c, n->key ? n->key[i] : NULL, n->val[i]);
+    return c;
+}
+
+ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at)
+{
+    if (!m || m->kind != YTREE_MAP)
+        return NULL;
+    for (int i = 0; i < m->n; i++)
+        if (strcmp(m->key[i]->str, key) == 0) {
+            if (at)
+                *at = i;
+            return m->val[i];
+        }
+    return NULL;
+}
+
+ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over)
+{
+    if (!base)
+        return over;
+    if (!over)
+        return base;
+    if (base->kind != YTREE_MAP || over->kind != YTREE_MAP)
+        return over;
+    ytree_node_t *m = ytree_container(t, YTREE_MAP, over->file, over->line, over->col,
+                                      base->n + over->n);
+    if (!m)
+        return NULL;
+    for (int i = 0; i < base->n; i++) {
+        int j;
+        ytree_node_t *ov = ytree_get(over, base->key[i]->str, &j);
+        if (!ov) {
+            ytree_append(m, base->key[i], base->val[i]);
+            continue;
+        }
+        ytree_node_t *v = ytree_merge(t, base->val[i], ov);
+        if (!v)
+            return NULL;
+        ytree_append(m, over->key[j], v);
+    }
+    for (int j = 0; j < over->n; j++)
+        if (!ytree_get(base, over->key[j]->str, NULL))
+            ytree_append(m, over->key[j], over->val[j]);
+    return m;
+}
+
+/* ---- anchors ------------------------------------------------------------------- */
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ULL & SIZE_MAX;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+    return h;
+}
+
+static anchor_t *anchor_slot(anchor_t *tab, size_t cap, const char *name)
+{
+    size_t i = hash_str(name) & (cap - 1);
+    while (tab[i].name && strcmp(tab[i].name, name) != 0)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+/* Registers (or re-binds, as YAML allows) an anchor. Takes ownership of name. */
+static int anchor_put(ytree_t *t, char *name, ytree_node_t *node)
+{
+    if (2 * (t->n_anchors + 1) > t->cap_anchors) {
+        size_t cap = t->cap_anchors ? 2 * t->cap_anchors : 64;
+        anchor_t *tab = calloc(cap, sizeof *tab);
+        if (!tab) {
+            free(name);
+            return -1;
+        }
+        for (size_t i = 0; i < t->cap_anchors; i++)
+            if (t->anchors[i].name)
+                *anchor_slot(tab, cap, t->anchors[i].name) = t->anchors[i];
+        free(t->anchors);
+        t->anchors = tab;
+        t->cap_anchors = cap;
+    }
+    anchor_t *a = anchor_slot(t->anchors, t->cap_anchors, name);
+    if (a->name) {
+        free(name);
+    } else {
+        a->name = name;
+        t->n_anchors++;
+    }
+    a->node = node;
+    return 0;
+}
+
+static ytree_node_t *anchor_get(ytree_t *t, const char *name)
+{
+    if (!t->cap_anchors)
+        return NULL;
+    anchor_t *a = anchor_slot(t->anchors, t->cap_anchors, name);
+    return a->name ? a->node : NULL;
+}
+
+/* ---- the parser ---------------------------------------------------------------- */
+
+typedef struct parse {
+    ytree_t *t;
+    const char *file;       /* arena copy */
+    char *err;
+    size_t errlen;
+    frame_t stack[YTREE_MAX_DEPTH + 1];
+    int depth;
+    ytree_node_t *root;
+} parse_t;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static int perr(parse_t *p, const char *file, int line, int col, const char *fmt, ...)
+{
+    int k = snprintf(p->err, p->errlen, "%s:%d:%d: error: ", file, line, col);
+    if (k >= 0 && (size_t)k < p->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static int nerr(parse_t *p, const ytree_node_t *n, const char *msg)
+{
+    return perr(p, n->file, n->line, n->col, "%s", msg);
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    const ytree_node_t *const *x = a, *const *y = b;
+    int c = strcmp((*x)->str, (*y)->str);
+    if (c)
+        return c;
+    /* ties by position in the file, so the later duplicate is the one reported */
+    if ((*x)->line != (*y)->line)
+        return (*x)->line < (*y)->line ? -1 : 1;
+    return ((*x)->col > (*y)->col) - ((*x)->col < (*y)->col);
+}
+
+/* Refuses duplicate keys in a finished frame (kids are key, value pairs). */
+static int check_dups(parse_t *p, frame_t *f)
+{
+    int n = f->n / 2;
+    if (n < 2)
+        return 0;
+    ytree_node_t **keys = malloc((size_t)n * sizeof *keys);
+    if (!keys)
+        return perr(p, p->file, 1, 1, "out of memory");
+    for (int i = 0; i < n; i++)
+        keys[i] = f->kids[2 * i];
+    qsort(keys, (size_t)n, sizeof *keys, cmp_keys);
+    int rc = 0;
+    for (int i = 1; i < n && !rc; i++)
+        if (strcmp(keys[i - 1]->str, keys[i]->str) == 0)
+            rc = perr(p, keys[i]->file, keys[i]->line, keys[i]->col,
+                      "duplicate key '%s' (first at line %d)", keys[i]->str,
+                      keys[i - 1]->line);
+    free(keys);
+    return rc;
+}
+
+/* Adds a finished node to the open container (or makes it the root). */
+static int add_child(parse_t *p, ytree_node_t *n)
+{
+    if (p->depth == 0) {
+        p->root = n;
+        return 0;
+    }
+    frame_t *f = &p->stack[p->depth - 1];
+    int is_key = f->node->kind == YTREE_MAP && f->n % 2 == 0;
+    if (is_key && n->kind != YTREE_SCALAR)
+        return nerr(p, n, "map keys must be plain strings, not maps or lists");
+    if ((f->node->kind == YTREE_SEQ || is_key) &&
+        (f->node->kind == YTREE_SEQ ? f->n : f->n / 2) >= YTREE_MAX_ITEMS)
+        return perr(p, n->file, n->line, n->col, "too many items (more than %d)",
+                    YTREE_MAX_ITEMS);
+    if (f->n == f->cap) {
+        int cap = f->cap ? 2 * f->cap : 8;
+        ytree_node_t **k = realloc(f->kids, (size_t)cap * sizeof *k);
+        if (!k)
+            return nerr(p, n, "out of memory");
+        f->kids = k;
+        f->cap = cap;
+    }
+    f->kids[f->n++] = n;
+    return 0;
+}
+
+static char *dup_anchor(const yaml_char_t *a)
+{
+    if (!a)
+        return NULL;
+    return strdup((const char *)a);
+}
+
+static int finish(parse_t *p, ytree_node_t *n, char *anchor)
+{
+    if (anchor && anchor_put(p->t, anchor, n) < 0)
+        return nerr(p, n, "out of memory");
+    return add_child(p, n);
+}
+
+static int on_scalar(parse_t *p, const yaml_event_t *ev)
+{
+    const char *s = (const char *)ev->data.scalar.value;
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    if (strlen(s) != ev->data.scalar.length)
+        return perr(p, p->file, line, col, "string contains a NUL character");
+    int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
+    ytree_node_t *n = ytree_scalar(p->t, p->file, line, col, s, plain);
+    if (!n)
+        return perr(p, p->file, line, col, "out of memory");
+    return finish(p, n, dup_anchor(ev->data.scalar.anchor));
+}
+
+static int on_start(parse_t *p, const yaml_event_t *ev, ytree_kind_t kind)
+{
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    if (p->depth >= YTREE_MAX_DEPTH)
+        return perr(p, p->file, line, col, "nested too deeply (more than %d levels)",
+                    YTREE_MAX_DEPTH);
+    ytree_node_t *n = ytree_alloc(p->t, sizeof *n);
+    if (!n)
+        return perr(p, p->file, line, col, "out of memory");
+    n->kind = kind;
+    n->file = p->file;
+    n->line = line;
+    n->col = col;
+    n->str = "";
+    const yaml_char_t *a = kind == YTREE_MAP ? ev->data.mapping_start.anchor
+                                             : ev->data.sequence_start.anchor;
+    frame_t *f = &p->stack[p->depth++];
+    memset(f, 0, sizeof *f);
+    f->node = n;
+    if (a && !(f->anchor = dup_anchor(a)))
+        return perr(p, p->file, line, col, "out of memory");
+    return 0;
+}
+
+static int on_end(parse_t *p)
+{
+    frame_t *f = &p->stack[p->depth - 1];
+    ytree_node_t *n = f->node;
+    if (n->kind == YTREE_MAP && check_dups(p, f) < 0)
+        return -1;
+    int items = n->kind == YTREE_MAP ? f->n / 2 : f->n;
+    if (items) {
+        n->val = ytree_alloc(p->t, (size_t)items * sizeof *n->val);
+        if (!n->val)
+            return nerr(p, n, "out of memory");
+        if (n->kind == YTREE_MAP && !(n->key = ytree_alloc(p->t, (size_t)items * sizeof *n->key)))
+            return nerr(p, n, "out of memory");
+    }
+    n->cap = items;
+    n->size = 1;
+    for (int i = 0; i < f->n; i++)
+        n->size = add_size(n->size, f->kids[i]->size);
+    for (int i = 0; i < items; i++) {
+        if (n->kind == YTREE_MAP) {
+            n->key[i] = f->kids[2 * i];
+            n->val[i] = f->kids[2 * i + 1];
+        } else {
+            n->val[i] = f->kids[i];
+        }
+    }
+    n->n = items;
+    char *anchor = f->anchor;
+    free(f->kids);
+    memset(f, 0, sizeof *f);
+    p->depth--;
+    return finish(p, n, anchor);
+}
+
+static int on_alias(parse_t *p, const yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    ytree_node_t *n = anchor_get(p->t, name);
+    if (!n)
+        return perr(p, p->file, line, col, "unknown alias '*%s'", name);
+    p->t->aliased = add_size(p->t->aliased, n->size);
+    if (p->t->aliased > YTREE_MAX_ALIASED)
+        return perr(p, p->file, line, col,
+                    "aliases expand to too many nodes (more than %lu): refusing an alias "
+                    "bomb",
+                    YTREE_MAX_ALIASED);
+    return add_child(p, n);
+}
+
+static int yaml_error(parse_t *p, const yaml_parser_t *yp, const char *buf, size_t len)
+{
+    int line, col;
+    if (yp->error == YAML_MEMORY_ERROR)
+        return perr(p, p->file, 1, 1, "out of memory");
+    if (yp->error == YAML_READER_ERROR) {
+        size_t off = yp->problem_offset < len ? yp->problem_offset : len;
+        locate(buf, off, &line, &col);
+    } else {
+        line = (int)yp->problem_mark.line + 1;
+        col = (int)yp->problem_mark.column + 1;
+    }
+    const char *problem = yp->problem ? yp->problem : "invalid YAML";
+    if (yp->context)
+        return perr(p, p->file, line, col, "%s (%s started at line %d)", problem, yp->context,
+                    (int)yp->context_mark.line + 1);
+    return perr(p, p->file, line, col, "%s", problem);
+}
+
+int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
+                ytree_node_t **root, char *err, size_t errlen)
+{
+    parse_t p = {.t = t, .err = err, .errlen = errlen};
+    yaml_parser_t yp;
+    yaml_event_t ev;
+    int rc = -1, docs = 0, done = 0, line, col;
+    const char *what;
+
+    *root = NULL;
+    if (!(p.file = ytree_strdup(t, file)))
+        return perr(&p, file, 1, 1, "out of memory");
+    if (ytree_check_text(buf, len, &line, &col, &what) < 0)
+        return perr(&p, p.file, line, col, "%s", what);
+    anchors_clear(t);
+    if (!yaml_parser_initialize(&yp))
+        return perr(&p, p.file, 1, 1, "out of memory");
+    yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
+    yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
+    while (!done) {
+        if (!yaml_parser_parse(&yp, &ev)) {
+            yaml_error(&p, &yp, buf, len);
+            goto err;
+        }
+        int r = 0;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1)
+                r = perr(&p, p.file, (int)ev.start_mark.line + 1,
+                         (int)ev.start_mark.column + 1,
+                         "more than one YAML document in the file");
+            break;
+        case YAML_SCALAR_EVENT:
+            r = on_scalar(&p, &ev);
+            break;
+        case YAML_ALIAS_EVENT:
+            r = on_alias(&p, &ev);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            r = on_start(&p, &ev, YTREE_SEQ);
+            break;
+        case YAML_MAPPING_START_EVENT:
+            r = on_start(&p, &ev, YTREE_MAP);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            r = on_end(&p);
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+        if (r < 0)
+            goto err;
+    }
+    *root = p.root;
+    rc = 0;
+err:
+    for (int i = 0; i < p.depth; i++) {
+        free(p.stack[i].kids);
+        free(p.stack[i].anchor);
+    }
+    anchors_clear(t);
+    yaml_parser_delete(&yp);
+    return rc;
+}

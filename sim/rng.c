@@ -1,0 +1,66 @@
+/* rng.c: PCG32 (O'Neill's minimal C implementation, XSH-RR 64/32) and stream naming.
+ *
+ * The generator is a 64-bit LCG whose output is permuted by an xorshift and a random
+ * rotation; `inc` selects one of 2^63 streams and must stay odd. rng_seed and rng_u32
+ * are pcg32_srandom_r and pcg32_random_r line for line, so the reference demo output
+ * (seed 42, stream 54) is reproduced exactly. */
+#include "sim/rng.h"
+
+#define PCG_MULT 6364136223846793005ULL
+#define GOLDEN 0x9e3779b97f4a7c15ULL /* 2^64 / phi, SplitMix64's increment */
+
+void rng_seed(rng_t *r, uint64_t initstate, uint64_t initseq)
+{
+    r->state = 0u;
+    r->inc = (initseq << 1u) | 1u;
+    (void)rng_u32(r);
+    r->state += initstate;
+    (void)rng_u32(r);
+}
+
+uint32_t rng_u32(rng_t *r)
+{
+    uint64_t old = r->state;
+    r->state = old * PCG_MULT + r->inc;
+    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
+    uint32_t rot = (uint32_t)(old >> 59u);
+    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
+}
+
+/* k / 2^53 with k a 53-bit integer from two draws, k = 0 redrawn (probability 2^-53).
+ * The values are exactly the grid {1, ..., 2^53 - 1} / 2^53: never 0 or 1, symmetric
+ * about 1/2. (The tempting ((x >> 11) + 0.5) * 2^-53 rounds to exactly 1.0 when
+ * x >> 11 == 2^53 - 1, since 2^53 - 0.5 is not a double.) */
+double rng_uniform(rng_t *r)
+{
+    uint64_t k;
+    do {
+        uint64_t hi = rng_u32(r);
+        uint64_t lo = rng_u32(r);
+        k = ((hi << 32) | lo) >> 11;
+    } while (k == 0);
+    return (double)k * 0x1.0p-53;
+}
+
+/* SplitMix64's finaliser: a bijection of 64-bit words with good avalanche. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* For fixed b this is a bijection in a, and for fixed a a bijection in b, so two names
+ * that differ in one word never collide at that step of a chain. */
+uint64_t rng_hash(uint64_t a, uint64_t b)
+{
+    return mix64(mix64(a + GOLDEN) ^ b);
+}
+
+void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+{
+    /* Two chains with different starting words, so initstate and initseq are unrelated. */
+    uint64_t st = rng_hash(rng_hash(rng_hash(rng_hash(0x5354415445ULL, seed), a), b), c);
+    uint64_t sq = rng_hash(rng_hash(rng_hash(rng_hash(0x53455155454eULL, seed), a), b), c);
+    rng_seed(r, st, sq);
+}

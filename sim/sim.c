@@ -1,0 +1,46 @@
+/* sim.c: the dispatch loop. The clock only moves forward, and only to the time of the
+ * event being dispatched (or to `until` when sim_run finishes); events are never freed
+ * or relinked during dispatch, so a handler may schedule anything at or after `now`. */
+#include "sim/sim.h"
+
+int sim_init(sim_t *s, size_t cap_hint, sim_handler_fn handler, void *ud)
+{
+    s->now = 0.0;
+    s->events = 0;
+    s->handler = handler;
+    s->ud = ud;
+    s->stop = 0;
+    s->err = 0;
+    return heap_init(&s->heap, cap_hint);
+}
+
+void sim_free(sim_t *s)
+{
+    heap_free(&s->heap);
+}
+
+int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
+{
+    int rc = -2;
+    if (at >= s->now) /* false for NaN too */
+        rc = heap_push(&s->heap, at, kind, id, gen, aux);
+    if (rc != 0 && s->err == 0) s->err = rc;
+    return rc;
+}
+
+int sim_run(sim_t *s, double until)
+{
+    sim_event_t ev;
+    if (s->stop || s->err) return s->err;
+    for (;;) {
+        const sim_event_t *top = heap_peek(&s->heap);
+        if (!top || !(top->time <= until)) break; /* later events stay pending */
+        heap_pop(&s->heap, &ev);                  /* pop */
+        s->now = ev.time;                         /* advance the clock */
+        s->events++;
+        s->handler(s, &ev, s->ud);                /* dispatch */
+        if (s->stop || s->err) return s->err;     /* end early: clock stays at ev.time */
+    }
+    if (until > s->now) s->now = until;
+    return s->err;
+}

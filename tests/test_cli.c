@@ -1,0 +1,687 @@
+/* test_cli.c: the `careflow` command line, end to end, as a user meets it.
+ *
+ * Runs the built binary (path from $CAREFLOW, default build/careflow) with fork/exec in
+ * a mkdtemp() folder, stdout and stderr captured into files, and checks the contract:
+ * exit statuses, help texts, error lines, the output files and their headers,
+ * byte-identical CSVs at any thread count, --set, and that failures and re-runs never
+ * leave temporary files or damage earlier results. */
+#define _XOPEN_SOURCE 700 /* nftw() */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct ctx {
+    char bin[PATH_MAX]; /* absolute path of the binary */
+    char dir[PATH_MAX]; /* the mkdtemp() folder; every case works under it */
+} ctx_t;
+
+typedef struct proc {
+    int status; /* exit status, or 128 + signal */
+    char *out;  /* captured stdout (owned) */
+    char *err;  /* captured stderr (owned) */
+} proc_t;
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    size_t n;
+    while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (cap - len - 1 == 0) {
+            char *t = realloc(s, cap * 2);
+            if (!t) {
+                free(s);
+                s = NULL;
+                break;
+            }
+            s = t;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (s)
+        s[len] = '\0';
+    if (len_out)
+        *len_out = len;
+    return s;
+}
+
+static void pathf(char *out, const ctx_t *cx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void pathf(char *out, const ctx_t *cx, const char *fmt, ...)
+{
+    char rel[PATH_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    snprintf(out, PATH_MAX, "%.2000s/%.2000s", cx->dir, rel);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Runs the binary with args (NULL-terminated, without argv[0]) in cx->dir. */
+static void run_cli(const ctx_t *cx, proc_t *p, const char *const *args)
+{
+    char out_path[PATH_MAX], err_path[PATH_MAX];
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = "careflow";
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    pathf(out_path, cx, ".stdout");
+    pathf(err_path, cx, ".stderr");
+
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0 || chdir(cx->dir) != 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+            _exit(126);
+        close(fo);
+        close(fe);
+        execv(cx->bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        assert_int_equal(errno, EINTR);
+    p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    p->out = slurp(out_path, NULL);
+    p->err = slurp(err_path, NULL);
+    assert_non_null(p->out);
+    assert_non_null(p->err);
+    unlink(out_path);
+    unlink(err_path);
+}
+
+#define RUN(cx, p, ...) run_cli((cx), (p), (const char *const[]){__VA_ARGS__, NULL})
+
+static void proc_free(proc_t *p)
+{
+    free(p->out);
+    free(p->err);
+    p->out = p->err = NULL;
+}
+
+/* Fails the test, showing the output, unless the exit status is as expected. */
+static void expect_status(const proc_t *p, int want)
+{
+    if (p->status != want) {
+        print_error("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s\n", p->status, want,
+                    p->out, p->err);
+        fail();
+    }
+}
+
+static void expect_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle)) {
+        print_error("expected to find '%s' in:\n%s\n", needle, hay);
+        fail();
+    }
+}
+
+static int matches(const char *text, const char *pattern)
+{
+    regex_t re;
+    assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | REG_NEWLINE), 0);
+    int ok = regexec(&re, text, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+/* No ".NAME.tmp.PID" file in folder `rel` (nor in cx->dir itself). */
+static void expect_no_temps(const ctx_t *cx, const char *rel)
+{
+    char path[PATH_MAX];
+    pathf(path, cx, "%s", rel);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strstr(e->d_name, ".tmp.")) {
+            print_error("temporary file left behind: %s/%s\n", path, e->d_name);
+            closedir(d);
+            fail();
+        }
+    }
+    closedir(d);
+}
+
+static int same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = slurp(a, &la), *y = slurp(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static void first_line(const char *path, char *out, size_t len)
+{
+    char *s = slurp(path, NULL);
+    assert_non_null(s);
+    size_t n = strcspn(s, "\n");
+    snprintf(out, len, "%.*s", (int)n, s);
+    free(s);
+}
+
+/* The mean of summary.csv's row (metric, stage). */
+static double summary_mean(const char *path, const char *metric, const char *stage)
+{
+    char *s = slurp(path, NULL), key[256];
+    assert_non_null(s);
+    snprintf(key, sizeof key, "\n%s,%s,", metric, stage);
+    char *p = strstr(s, key);
+    if (!p) {
+        print_error("no row %s,%s in %s\n", metric, stage, path);
+        free(s);
+        fail();
+    }
+    double v = strtod(p + strlen(key), NULL);
+    free(s);
+    return v;
+}
+
+static int count_lines(const char *path)
+{
+    char *s = slurp(path, NULL);
+    assert_non_null(s);
+    int n = 0;
+    for (char *p = s; *p; p++)
+        n += *p == '\n';
+    free(s);
+    return n;
+}
+
+static int gnuplot_available(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *copy = strdup(path), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char f[PATH_MAX];
+        snprintf(f, sizeof f, "%s/gnuplot", *d ? d : ".");
+        found = access(f, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+/* ---- fixtures ---------------------------------------------------------------------- */
+
+/* Two stages, a Poisson arrival, a pool with priority, 4 replications, two years, one
+ * observed point (OBSERVED_EXTRA adds more). */
+#define SMALL_YAML(OBSERVED_EXTRA)                                            \
+    "version: 1\n"                                                            \
+    "name: cli-small\n"                                                       \
+    "title: \"CLI test: small\"\n"                                            \
+    "start: 2020-01-01\n"                                                     \
+    "horizon_days: 730\n"                                                     \
+    "replications: 4\n"                                                       \
+    "seed: 42\n"                                                              \
+    "stages:\n"                                                               \
+    "  assessment:\n"                                                         \
+    "    duration: {dist: gamma, mean: 30, sd: 10}\n"                         \
+    "    next: {support: 0.6, exit: 0.4}\n"                                   \
+    "  support:\n"                                                            \
+    "    duration: {dist: exponential, mean: 150}\n"                          \
+    "    next: {exit: 1.0}\n"                                                 \
+    "arrivals:\n"                                                             \
+    "  - name: referrals\n"                                                   \
+    "    to: assessment\n"                                                    \
+    "    per_year: 400\n"                                                     \
+    "    process: poisson\n"                                                  \
+    "    age: {dist: uniform, min: 0, max: 18}\n"                             \
+    "pools:\n"                                                                \
+    "  team:\n"                                                               \
+    "    workers: 4\n"                                                        \
+    "    absence: 0.1\n"                                                      \
+    "    caseload_cap: 20\n"                                                  \
+    "    serves: {assessment: 0.5, support: 1.0}\n"                           \
+    "    priority: [support, assessment]\n"                                   \
+    "observed:\n"                                                             \
+    "  - {stages: [assessment, support], date: 2021-06-30, value: 120}\n" OBSERVED_EXTRA
+
+/* Routing that sums to 0.9 on line 10. */
+static const char bad_yaml[] = "version: 1\n"
+                               "name: cli-bad\n"
+                               "start: 2020-01-01\n"
+                               "horizon_days: 365\n"
+                               "stages:\n"
+                               "  assessment:\n"
+                               "    duration: {dist: exponential, mean: 30}\n"
+                               "    next: {exit: 0.9}\n"
+                               "arrivals:\n"
+                               "  - {name: referrals, to: assessment, per_year: 100,\n"
+                               "     age: {dist: uniform, min: 0, max: 18}}\n";
+
+static int group_setup(void **state)
+{
+    ctx_t *cx = calloc(1, sizeof *cx);
+    if (!cx)
+        return -1;
+    const char *bin = getenv("CAREFLOW");
+    if (!bin || !*bin)
+        bin = "build/careflow";
+    if (!realpath(bin, cx->bin)) {
+        fprintf(stderr, "test_cli: cannot find the binary %s (set CAREFLOW)\n", bin);
+        free(cx);
+        return -1;
+    }
+    snprintf(cx->dir, sizeof cx->dir, "%s/careflow-cli-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(cx->dir)) {
+        free(cx);
+        return -1;
+    }
+    char p[PATH_MAX];
+    FILE *f;
+    pathf(p, cx, "small.yaml");
+    if (!(f = fopen(p, "w")) || fputs(SMALL_YAML(""), f) < 0 || fclose(f) != 0)
+        return -1;
+    pathf(p, cx, "late.yaml");
+    if (!(f = fopen(p, "w")) ||
+        fputs(SMALL_YAML("  - {stages: [support], date: 2031-03-31, value: 50}\n"), f) < 0 ||
+        fclose(f) != 0)
+        return -1;
+    pathf(p, cx, "bad.yaml");
+    if (!(f = fopen(p, "w")) || fputs(bad_yaml, f) < 0 || fclose(f) != 0)
+        return -1;
+    *state = cx;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int group_teardown(void **state)
+{
+    ctx_t *cx = *state;
+    if (cx) {
+        nftw(cx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(cx);
+    }
+    return 0;
+}
+
+/* ---- cases ------------------------------------------------------------------------- */
+
+static void version_prints_version(void **state)
+{
+    proc_t p;
+    RUN(*state, &p, "--version");
+    expect_status(&p, 0);
+    assert_true(matches(p.out, "^careflow [0-9]+\\.[0-9]+\\.[0-9]+$"));
+    proc_free(&p);
+}
+
+static void help_mentions_every_option(void **state)
+{
+    static const char *const main_words[] = {"run", "validate", "--version", "--help",
+                                             "Exit status", "README.md",
+                                             "docs/scenario-reference.md"};
+    static const char *const run_words[] = {
+        "--reps", "--seed", "--threads", "--out", "--set", "--no-plots", "--quiet", "--help",
+        "out/NAME", "summary.csv", "timeseries.csv", "replications.csv", "fit.csv",
+        "manifest.json", "plots/", "gnuplot", "Exit status", "Example",
+        "docs/scenario-reference.md", "README.md"};
+    static const char *const validate_words[] = {"--set", "ok", "Exit status", "Example",
+                                                 "docs/scenario-reference.md"};
+    proc_t p;
+    RUN(*state, &p, "--help");
+    expect_status(&p, 0);
+    for (size_t i = 0; i < sizeof main_words / sizeof *main_words; i++)
+        expect_contains(p.out, main_words[i]);
+    proc_free(&p);
+
+    RUN(*state, &p, "run", "--help");
+    expect_status(&p, 0);
+    for (size_t i = 0; i < sizeof run_words / sizeof *run_words; i++)
+        expect_contains(p.out, run_words[i]);
+    proc_free(&p);
+
+    RUN(*state, &p, "validate", "--help");
+    expect_status(&p, 0);
+    for (size_t i = 0; i < sizeof validate_words / sizeof *validate_words; i++)
+        expect_contains(p.out, validate_words[i]);
+    proc_free(&p);
+}
+
+/* Each of these is a usage error: exit 2, "careflow: error:", a pointer to --help, and
+ * nothing written. */
+static void usage_errors_exit_2(void **state)
+{
+    static const char *const cases[][6] = {
+        {NULL},
+        {"frobnicate", NULL},
+        {"--bogus", NULL},
+        {"run", NULL},
+        {"validate", NULL},
+        {"run", "small.yaml", "--reps", "0", NULL},
+        {"run", "small.yaml", "--reps", "abc", NULL},
+        {"run", "small.yaml", "--reps=100001", NULL},
+        {"run", "small.yaml", "--reps", NULL},
+        {"run", "small.yaml", "--seed", "-1", NULL},
+        {"run", "small.yaml", "--seed=18446744073709551616", NULL},
+        {"run", "small.yaml", "--seed", "1.5", NULL},
+        {"run", "small.yaml", "--threads", "0", NULL},
+        {"run", "small.yaml", "--bogus", NULL},
+        {"run", "small.yaml", "--quiet=yes", NULL},
+        {"run", "small.yaml", "--set", "no-equals-sign", NULL},
+        {"run", "small.yaml", "small.yaml", NULL},
+        {"validate", "small.yaml", "--reps", "3", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *args[8];
+        size_t n = 0;
+        for (; cases[i][n]; n++)
+            args[n] = cases[i][n];
+        args[n] = NULL;
+        proc_t p;
+        run_cli(*state, &p, args);
+        if (p.status != 2 || !strstr(p.err, "careflow: error: ") ||
+            !strstr(p.err, "careflow --help")) {
+            print_error("case %zu (%s %s ...): status %d, stderr:\n%s\n", i,
+                        args[0] ? args[0] : "", n > 1 ? args[1] : "", p.status, p.err);
+            fail();
+        }
+        proc_free(&p);
+    }
+    char out[PATH_MAX];
+    pathf(out, *state, "out");
+    assert_false(exists(out));
+}
+
+static void invalid_scenario_reports_line_and_writes_nothing(void **state)
+{
+    char out[PATH_MAX], explicit_out[PATH_MAX];
+    proc_t p;
+    RUN(*state, &p, "run", "bad.yaml", "--no-plots");
+    expect_status(&p, 2);
+    assert_true(matches(p.err, "^bad\\.yaml:[0-9]+:[0-9]+: error: "));
+    assert_string_equal(p.out, "");
+    proc_free(&p);
+
+    RUN(*state, &p, "run", "bad.yaml", "--out", "explicit", "--no-plots");
+    expect_status(&p, 2);
+    proc_free(&p);
+
+    RUN(*state, &p, "validate", "bad.yaml");
+    expect_status(&p, 2);
+    assert_true(matches(p.err, "^bad\\.yaml:[0-9]+:[0-9]+: error: "));
+    proc_free(&p);
+
+    RUN(*state, &p, "run", "no-such-file.yaml", "--no-plots");
+    expect_status(&p, 2);
+    proc_free(&p);
+
+    pathf(out, *state, "out");
+    pathf(explicit_out, *state, "explicit");
+    assert_false(exists(out));
+    assert_false(exists(explicit_out));
+}
+
+static void validate_describes_a_good_scenario(void **state)
+{
+    proc_t p;
+    RUN(*state, &p, "validate", "small.yaml");
+    expect_status(&p, 0);
+    expect_contains(p.out, "cli-small");
+    expect_contains(p.out, "assessment");
+    expect_contains(p.out, "referrals");
+    expect_contains(p.out, "team");
+    expect_contains(p.out, "small.yaml: ok\n");
+    proc_free(&p);
+
+    RUN(*state, &p, "validate", "small.yaml", "--set=arrivals.referrals.per_year=800");
+    expect_status(&p, 0);
+    expect_contains(p.out, "small.yaml: ok\n");
+    proc_free(&p);
+}
+
+static const char *const csv_files[] = {"summary.csv", "timeseries.csv", "replications.csv",
+                                        "fit.csv"};
+
+static void threads_give_identical_csvs(void **state)
+{
+    proc_t p;
+    RUN(*state, &p, "run", "small.yaml", "--threads", "1", "--out", "t1", "--no-plots",
+        "--quiet");
+    expect_status(&p, 0);
+    assert_string_equal(p.err, ""); /* --quiet */
+    proc_free(&p);
+    RUN(*state, &p, "run", "--no-plots", "--threads=3", "--out=t3", "small.yaml", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    for (size_t i = 0; i < sizeof csv_files / sizeof *csv_files; i++) {
+        char a[PATH_MAX], b[PATH_MAX];
+        pathf(a, *state, "t1/%s", csv_files[i]);
+        pathf(b, *state, "t3/%s", csv_files[i]);
+        if (!same_file(a, b)) {
+            print_error("%s differs between --threads 1 and --threads 3\n", csv_files[i]);
+            fail();
+        }
+    }
+    char m[PATH_MAX], plots[PATH_MAX];
+    pathf(m, *state, "t3/manifest.json");
+    char *man = slurp(m, NULL);
+    assert_non_null(man);
+    expect_contains(man, "\"careflow_version\"");
+    expect_contains(man, "\"scenario_sha256\"");
+    expect_contains(man, "\"threads\": 3");
+    expect_contains(man, "\"replications\": 4");
+    expect_contains(man, "\"seed\": 42");
+    free(man);
+    pathf(plots, *state, "t3/plots");
+    assert_false(exists(plots)); /* --no-plots */
+    expect_no_temps(*state, "t1");
+    expect_no_temps(*state, "t3");
+}
+
+static void csv_headers_are_the_contract(void **state)
+{
+    static const struct {
+        const char *file, *header;
+    } want[] = {
+        {"summary.csv", "metric,stage,mean,sd,ci95_low,ci95_high,replications"},
+        {"timeseries.csv", "day,date,stage,metric,mean,p05,p25,p50,p75,p95"},
+        {"replications.csv", "replication,metric,stage,value"},
+        {"fit.csv", "date,stages,metric,observed,mean,ci95_low,ci95_high,pct_error"},
+    };
+    proc_t p;
+    RUN(*state, &p, "run", "small.yaml", "--out", "headers", "--no-plots");
+    expect_status(&p, 0);
+    expect_contains(p.err, "wrote headers/");
+    proc_free(&p);
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char path[PATH_MAX], line[512];
+        pathf(path, *state, "headers/%s", want[i].file);
+        first_line(path, line, sizeof line);
+        assert_string_equal(line, want[i].header);
+    }
+    char path[PATH_MAX];
+    pathf(path, *state, "headers/fit.csv");
+    assert_int_equal(count_lines(path), 2); /* header and the one observed point */
+    pathf(path, *state, "headers/summary.csv");
+    char *s = slurp(path, NULL);
+    assert_non_null(s);
+    expect_contains(s, "\navg_stock,assessment,");
+    expect_contains(s, "\navg_stock,all,");
+    expect_contains(s, "\navg_utilisation,team,");
+    free(s);
+}
+
+static void default_out_is_out_name(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--reps", "2", "--seed", "7", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "out/cli-small/summary.csv");
+    assert_true(exists(path));
+    pathf(path, *state, "out/cli-small/manifest.json");
+    char *man = slurp(path, NULL);
+    assert_non_null(man);
+    expect_contains(man, "\"replications\": 2");
+    expect_contains(man, "\"seed\": 7");
+    free(man);
+    expect_no_temps(*state, "out/cli-small");
+}
+
+static void set_changes_the_result(void **state)
+{
+    proc_t p;
+    char a[PATH_MAX], b[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "base", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    RUN(*state, &p, "run", "small.yaml", "--out", "double", "--no-plots", "--quiet", "--set",
+        "arrivals.referrals.per_year=800");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(a, *state, "base/summary.csv");
+    pathf(b, *state, "double/summary.csv");
+    double base = summary_mean(a, "avg_stock", "all");
+    double twice = summary_mean(b, "avg_stock", "all");
+    if (!(twice > base * 1.3)) {
+        print_error("avg_stock for all: %g at 400/year, %g at 800/year\n", base, twice);
+        fail();
+    }
+}
+
+static void failed_rerun_keeps_earlier_files(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX], *before[4];
+    RUN(*state, &p, "run", "small.yaml", "--out", "keep", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    for (int i = 0; i < 4; i++) {
+        pathf(path, *state, "keep/%s", csv_files[i]);
+        before[i] = slurp(path, NULL);
+        assert_non_null(before[i]);
+    }
+    /* An invalid override: exit 2, nothing touched. */
+    RUN(*state, &p, "run", "small.yaml", "--out", "keep", "--no-plots", "--set",
+        "stages.nosuch.duration.mean=5");
+    expect_status(&p, 2);
+    assert_true(matches(p.err, "error: "));
+    proc_free(&p);
+    /* A valid one that would change every figure, but --out is not a folder: exit 1. */
+    pathf(path, *state, "keep/summary.csv");
+    char blocked[PATH_MAX];
+    snprintf(blocked, sizeof blocked, "keep/summary.csv/sub");
+    RUN(*state, &p, "run", "small.yaml", "--out", blocked, "--no-plots", "--seed", "99");
+    expect_status(&p, 1);
+    expect_contains(p.err, "careflow: error: ");
+    proc_free(&p);
+    for (int i = 0; i < 4; i++) {
+        pathf(path, *state, "keep/%s", csv_files[i]);
+        char *after = slurp(path, NULL);
+        assert_non_null(after);
+        if (strcmp(before[i], after) != 0) {
+            print_error("%s changed after a failed run\n", csv_files[i]);
+            fail();
+        }
+        free(after);
+        free(before[i]);
+    }
+    expect_no_temps(*state, "keep");
+    expect_no_temps(*state, ".");
+}
+
+static void observed_outside_horizon_is_skipped_with_warning(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "run", "late.yaml", "--out", "late", "--no-plots");
+    expect_status(&p, 0);
+    expect_contains(p.err, "warning");
+    expect_contains(p.err, "2031-03-31");
+    proc_free(&p);
+    pathf(path, *state, "late/fit.csv");
+    assert_int_equal(count_lines(path), 2); /* the late item is left out */
+}
+
+static void plots_folder_appears_with_gnuplot(void **state)
+{
+    if (!gnuplot_available()) {
+        print_message("gnuplot not found: plots/ not checked\n");
+        skip();
+    }
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "plotted", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "plotted/plots");
+    assert_true(is_dir(path));
+    pathf(path, *state, "plotted/summary.csv");
+    assert_true(exists(path));
+    expect_no_temps(*state, "plotted");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(version_prints_version),
+        cmocka_unit_test(help_mentions_every_option),
+        cmocka_unit_test(usage_errors_exit_2),
+        cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
+        cmocka_unit_test(validate_describes_a_good_scenario),
+        cmocka_unit_test(threads_give_identical_csvs),
+        cmocka_unit_test(csv_headers_are_the_contract),
+        cmocka_unit_test(default_out_is_out_name),
+        cmocka_unit_test(set_changes_the_result),
+        cmocka_unit_test(failed_rerun_keeps_earlier_files),
+        cmocka_unit_test(observed_outside_horizon_is_skipped_with_warning),
+        cmocka_unit_test(plots_folder_appears_with_gnuplot),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,262 @@
+/* test_heap.c: the event heap (order by time then scheduling order, growth, a hold model
+ * against a naive reference) and the engine on top of it (dispatch order, ties, the
+ * stop flag, the `until` boundary, bad times). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "sim/heap.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
+
+/* ---- heap ---- */
+
+static void heap_empty(void **state)
+{
+    heap_t h;
+    sim_event_t e;
+    assert_int_equal(heap_init(&h, 0), 0);
+    assert_null(heap_peek(&h));
+    assert_int_equal(heap_pop(&h, &e), -1);
+    assert_int_equal(heap_push(&h, 1.0, 1, 2, 3, 4), 0);
+    assert_non_null(heap_peek(&h));
+    assert_int_equal(heap_pop(&h, &e), 0);
+    assert_true(e.time == 1.0 && e.kind == 1 && e.id == 2 && e.gen == 3 && e.aux == 4);
+    assert_int_equal(heap_pop(&h, &e), -1);
+    heap_free(&h);
+}
+
+/* Times drawn from a handful of values so ties are common; popping must give time
+ * ascending and, within a time, push order (id is the push index). Capacity hints 0
+ * and 1 force many doublings. */
+static void heap_order_with_ties(void **state)
+{
+    static const size_t caps[] = {0, 1, 100000};
+    enum { N = 100000 };
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        heap_t h;
+        rng_t r;
+        rng_seed(&r, 11, c);
+        assert_int_equal(heap_init(&h, caps[c]), 0);
+        for (uint32_t i = 0; i < N; i++)
+            assert_int_equal(heap_push(&h, (double)(rng_u32(&r) % 50), 0, i, 0, 0), 0);
+        assert_int_equal(h.n, N);
+        sim_event_t prev, e;
+        assert_int_equal(heap_pop(&h, &prev), 0);
+        for (int i = 1; i < N; i++) {
+            assert_int_equal(heap_pop(&h, &e), 0);
+            assert_true(prev.time < e.time || (prev.time == e.time && prev.id < e.id));
+            assert_true(e.time != prev.time || e.seq > prev.seq);
+            prev = e;
+        }
+        assert_int_equal(h.n, 0);
+        heap_free(&h);
+    }
+}
+
+/* All at one time: a FIFO. */
+static void heap_same_time_is_fifo(void **state)
+{
+    heap_t h;
+    sim_event_t e;
+    assert_int_equal(heap_init(&h, 4), 0);
+    for (uint32_t i = 0; i < 1000; i++) assert_int_equal(heap_push(&h, 5.0, 0, i, 0, 0), 0);
+    for (uint32_t i = 0; i < 1000; i++) {
+        assert_int_equal(heap_pop(&h, &e), 0);
+        assert_int_equal(e.id, i);
+    }
+    heap_free(&h);
+}
+
+/* A hold model (pop the earliest, push it back later) interleaved with extra pushes and
+ * pops, checked step by step against a linear scan for the (time, seq) minimum. */
+static void heap_hold_model_vs_naive(void **state)
+{
+    enum { OPS = 20000, MAXN = 20000 };
+    heap_t h;
+    rng_t r;
+    sim_event_t *ref = malloc(MAXN * sizeof *ref);
+    assert_non_null(ref);
+    size_t nref = 0;
+    uint64_t seq = 0;
+    rng_seed(&r, 3, 4);
+    assert_int_equal(heap_init(&h, 0), 0);
+    double now = 0.0;
+    for (int op = 0; op < OPS; op++) {
+        uint32_t u = rng_u32(&r) % 10;
+        if (nref == 0 || (u < 4 && nref < MAXN)) { /* push */
+            double t = now + floor(10.0 * rng_uniform(&r)); /* ties happen */
+            assert_int_equal(heap_push(&h, t, 0, (uint32_t)op, 0, 0), 0);
+            ref[nref++] = (sim_event_t){.time = t, .seq = seq++, .id = (uint32_t)op};
+        } else { /* pop, and with u >= 7 push it back later (hold) */
+            size_t best = 0;
+            for (size_t i = 1; i < nref; i++)
+                if (ref[i].time < ref[best].time ||
+                    (ref[i].time == ref[best].time && ref[i].seq < ref[best].seq))
+                    best = i;
+            sim_event_t e;
+            assert_int_equal(heap_pop(&h, &e), 0);
+            assert_true(e.time == ref[best].time);
+            assert_int_equal(e.id, ref[best].id);
+            ref[best] = ref[--nref];
+            now = e.time;
+            if (u >= 7) {
+                double t = now - log(rng_uniform(&r));
+                assert_int_equal(heap_push(&h, t, 0, e.id, 0, 0), 0);
+                ref[nref++] = (sim_event_t){.time = t, .seq = seq++, .id = e.id};
+            }
+        }
+        assert_int_equal(h.n, nref);
+    }
+    heap_free(&h);
+    free(ref);
+}
+
+/* ---- engine ---- */
+
+typedef struct trace {
+    int n;             /* events seen */
+    double time[64];   /* s->now at each dispatch */
+    uint32_t id[64];   /* ev->id at each dispatch */
+    uint32_t stop_at;  /* id that sets the stop flag (UINT32_MAX: none) */
+    uint32_t spawn_at; /* id whose dispatch schedules ids 100, 101 at now (UINT32_MAX: none) */
+} trace_t;
+
+static void record(sim_t *s, const sim_event_t *ev, void *ud)
+{
+    trace_t *tr = ud;
+    assert_true(s->now == ev->time);
+    tr->time[tr->n] = s->now;
+    tr->id[tr->n++] = ev->id;
+    if (ev->id == tr->stop_at) s->stop = 1;
+    if (ev->id == tr->spawn_at) {
+        sim_schedule(s, s->now, 0, 100, 0, 0);
+        sim_schedule(s, s->now, 0, 101, 0, 0);
+    }
+}
+
+static void sim_dispatch_order(void **state)
+{
+    static const double at[] = {5.0, 1.0, 3.0, 2.0, 4.0, 0.0};
+    static const uint32_t want[] = {5, 1, 3, 2, 4, 0}; /* ids by time */
+    trace_t tr = {.stop_at = UINT32_MAX, .spawn_at = UINT32_MAX};
+    sim_t s;
+    assert_int_equal(sim_init(&s, 0, record, &tr), 0);
+    for (uint32_t i = 0; i < 6; i++) assert_int_equal(sim_schedule(&s, at[i], 0, i, 0, 0), 0);
+    assert_int_equal(sim_run(&s, 10.0), 0);
+    assert_int_equal(tr.n, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(tr.id[i], want[i]);
+        assert_true(tr.time[i] == (double)i);
+    }
+    assert_int_equal(s.events, 6);
+    assert_true(s.now == 10.0);
+    sim_free(&s);
+}
+
+/* Equal times fire in scheduling order, and events a handler schedules at `now` come
+ * after those already pending at that time. */
+static void sim_tie_break_by_scheduling_order(void **state)
+{
+    trace_t tr = {.stop_at = UINT32_MAX, .spawn_at = 1};
+    sim_t s;
+    assert_int_equal(sim_init(&s, 2, record, &tr), 0);
+    assert_int_equal(sim_schedule(&s, 2.0, 0, 3, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, 1.0, 0, 0, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, 1.0, 0, 1, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, 1.0, 0, 2, 0, 0), 0);
+    assert_int_equal(sim_run(&s, 3.0), 0);
+    static const uint32_t want[] = {0, 1, 2, 100, 101, 3};
+    assert_int_equal(tr.n, 6);
+    for (int i = 0; i < 6; i++) assert_int_equal(tr.id[i], want[i]);
+    sim_free(&s);
+}
+
+/* A handler setting stop ends the run right after its event, with the clock at that
+ * event and the rest pending; while stop stays set, sim_run does nothing. */
+static void sim_stop_flag(void **state)
+{
+    trace_t tr = {.stop_at = 2, .spawn_at = UINT32_MAX};
+    sim_t s;
+    assert_int_equal(sim_init(&s, 0, record, &tr), 0);
+    for (uint32_t i = 0; i < 5; i++) assert_int_equal(sim_schedule(&s, i + 1.0, 0, i, 0, 0), 0);
+    assert_int_equal(sim_run(&s, 100.0), 0);
+    assert_int_equal(tr.n, 3);
+    assert_true(s.now == 3.0);
+    assert_int_equal(s.events, 3);
+    assert_int_equal(s.heap.n, 2);
+    assert_int_equal(sim_run(&s, 100.0), 0);
+    assert_int_equal(tr.n, 3);
+    s.stop = 0;
+    assert_int_equal(sim_run(&s, 100.0), 0);
+    assert_int_equal(tr.n, 5);
+    assert_true(s.now == 100.0);
+    sim_free(&s);
+}
+
+/* An event exactly at `until` fires; later ones stay pending and fire in a later run. */
+static void sim_until_keeps_later_events(void **state)
+{
+    trace_t tr = {.stop_at = UINT32_MAX, .spawn_at = UINT32_MAX};
+    sim_t s;
+    assert_int_equal(sim_init(&s, 0, record, &tr), 0);
+    assert_int_equal(sim_schedule(&s, 1.0, 0, 0, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, 2.0, 0, 1, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, nextafter(2.0, 3.0), 0, 2, 0, 0), 0);
+    assert_int_equal(sim_schedule(&s, 7.0, 0, 3, 0, 0), 0);
+    assert_int_equal(sim_run(&s, 2.0), 0);
+    assert_int_equal(tr.n, 2);
+    assert_true(s.now == 2.0);
+    assert_int_equal(s.heap.n, 2);
+    assert_int_equal(sim_run(&s, 5.0), 0);
+    assert_int_equal(tr.n, 3);
+    assert_true(s.now == 5.0);
+    assert_int_equal(sim_run(&s, 1.0), 0); /* the clock never goes back */
+    assert_true(s.now == 5.0);
+    assert_int_equal(tr.n, 3);
+    assert_int_equal(sim_run(&s, INFINITY), 0);
+    assert_int_equal(tr.n, 4);
+    assert_true(tr.time[3] == 7.0);
+    sim_free(&s);
+}
+
+/* Scheduling in the past or at NaN is refused, recorded, and fails the run. */
+static void sim_bad_times(void **state)
+{
+    static const double bad[] = {0.5, NAN, -INFINITY};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        trace_t tr = {.stop_at = UINT32_MAX, .spawn_at = UINT32_MAX};
+        sim_t s;
+        assert_int_equal(sim_init(&s, 0, record, &tr), 0);
+        assert_int_equal(sim_schedule(&s, 1.0, 0, 0, 0, 0), 0);
+        assert_int_equal(sim_run(&s, 1.0), 0);
+        assert_int_equal(sim_schedule(&s, bad[k], 0, 1, 0, 0), -2);
+        assert_int_equal(s.err, -2);
+        assert_int_equal(s.heap.n, 0);
+        assert_int_equal(sim_schedule(&s, 2.0, 0, 2, 0, 0), 0);
+        assert_int_equal(sim_run(&s, 3.0), -2);
+        assert_int_equal(tr.n, 1);
+        sim_free(&s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(heap_empty),
+        cmocka_unit_test(heap_order_with_ties),
+        cmocka_unit_test(heap_same_time_is_fifo),
+        cmocka_unit_test(heap_hold_model_vs_naive),
+        cmocka_unit_test(sim_dispatch_order),
+        cmocka_unit_test(sim_tie_break_by_scheduling_order),
+        cmocka_unit_test(sim_stop_flag),
+        cmocka_unit_test(sim_until_keeps_later_events),
+        cmocka_unit_test(sim_bad_times),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
