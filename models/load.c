@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "models/scenario.h"
 #include "models/ytree.h"
@@ -39,6 +40,7 @@
 #define MAX_HORIZON 73050.0        /* 200 years of days */
 #define MAX_REPORT_STEPS 1000000.0 /* horizon / report_every_days */
 #define MAX_CSV_ROWS YTREE_MAX_ITEMS
+#define MAX_OBSERVED YTREE_MAX_ITEMS /* observed items, inline and from files */
 #define SET_PREFIX "--set "        /* pseudo-file of an override: "--set PATH=VALUE" */
 #define ROUTE_TOL 1e-9             /* `next` must sum to 1 within this */
 
@@ -1248,6 +1250,10 @@ static const char *const obs_keys[] = {"stages", "metric", "date", "from", "to",
 static scn_observed_t *obs_append(ld_t *L, const ytree_node_t *at, int *cap)
 {
     scenario_t *sc = L->sc;
+    if (sc->n_observed >= MAX_OBSERVED) { /* inline and CSV rows count together */
+        fail(L, at, "too many observed items (more than %d)", MAX_OBSERVED);
+        return NULL;
+    }
     if (sc->n_observed == *cap) {
         int nc = *cap ? 2 * *cap : 16;
         scn_observed_t *o = realloc(sc->observed, (size_t)nc * sizeof *o);
@@ -1349,15 +1355,26 @@ static int read_file(ld_t *L, const char *path, const ytree_node_t *at, char **b
 {
     FILE *f = fopen(path, "rb");
     char *b = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 4096;
+    struct stat st;
     int e;
     if (!f)
         goto fail_errno;
-    if (!(b = malloc((size_t)MAX_FILE_BYTES + 2)))
-        goto fail_errno;
-    n = fread(b, 1, (size_t)MAX_FILE_BYTES + 1, f);
-    if (ferror(f))
-        goto fail_errno;
+    /* the size is a hint (the file may change): read until EOF or past the limit */
+    if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size < MAX_FILE_BYTES)
+        cap = (size_t)st.st_size + 2;
+    for (;;) {
+        char *nb = realloc(b, cap);
+        if (!nb)
+            goto fail_errno;
+        b = nb;
+        n += fread(b + n, 1, cap - 1 - n, f);
+        if (ferror(f))
+            goto fail_errno;
+        if (feof(f) || n > (size_t)MAX_FILE_BYTES)
+            break;
+        cap = 2 * cap > (size_t)MAX_FILE_BYTES + 2 ? (size_t)MAX_FILE_BYTES + 2 : 2 * cap;
+    }
     fclose(f);
     if (n > (size_t)MAX_FILE_BYTES) {
         free(b);
@@ -1581,7 +1598,7 @@ static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
             }
             ytree_append(m, k, v);
         }
-        scn_observed_t *o = obs_append(L, at, cap);
+        scn_observed_t *o = obs_append(L, m, cap);
         if (!o || obs_item(L, m, o) < 0)
             goto done;
     }

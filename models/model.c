@@ -102,6 +102,7 @@ typedef struct model {
     row_stats_t *row;           /* [n_rows] */
     pool_state_t *pool;         /* [n_pools] */
     rng_t *arr_rng;             /* [n_arrivals] arrival-time streams */
+    rng_family_t *arr_fam;      /* [n_arrivals] the streams of each source's children */
     uint64_t *arr_count;        /* [n_arrivals] children created per stream */
     double *obs_count;          /* [n_observed] entries counted per entries item */
     int *pool_step;             /* [n_pools] next workers step to schedule */
@@ -491,6 +492,7 @@ static int route(model_t *m, child_t *c, int s)
  * rate x profile(t) x (1 + trend)^(t / 365.25), integrated exactly piece by piece. */
 static double arrival_after(const scn_arrival_t *a, double t, double e)
 {
+    if (a->profile.n == 0 && a->trend == 0) return a->rate > 0 ? t + e / a->rate : INFINITY;
     double g = a->trend != 0 ? log1p(a->trend) / CAL_DAYS_PER_YEAR : 0;
     for (int guard = 0; guard < a->profile.n + 2; guard++) {
         double mult = scenario_steps_at(&a->profile, t, 1.0);
@@ -536,8 +538,7 @@ static void on_arrival(model_t *m, int j)
     uint32_t id = child_new(m);
     if (id == NONE) return;
     child_t *c = &m->ch[id];
-    rng_derive(&c->rng, m->sc->seed, (uint64_t)m->rep,
-               ((uint64_t)SRC_ARRIVAL_CHILD << 32) | (uint64_t)j, m->arr_count[j]++);
+    rng_derive_in(&c->rng, m->arr_fam[j], m->arr_count[j]++);
     m->res->children++;
     child_attrs(m, c, &a->attrs, m->sim.now);
     enter_stage(m, id, a->to, -1, 0, -1);
@@ -648,6 +649,7 @@ static void model_free(model_t *m)
         for (int p = 0; p < m->sc->n_pools; p++) free(m->pool[p].q);
     free(m->pool);
     free(m->arr_rng);
+    free(m->arr_fam);
     free(m->arr_count);
     free(m->obs_count);
     free(m->pool_step);
@@ -661,12 +663,13 @@ static void place_initial(model_t *m)
     for (int i = 0; i < sc->n_initial; i++) {
         const scn_initial_t *in = &sc->initial[i];
         const scn_stage_t *st = &sc->stages[in->stage];
+        rng_family_t fam = rng_family(sc->seed, (uint64_t)m->rep,
+                                      ((uint64_t)SRC_INITIAL_CHILD << 32) | (uint64_t)i);
         for (long k = 0; k < in->count && !m->sim.stop; k++) {
             uint32_t id = child_new(m);
             if (id == NONE) return;
             child_t *c = &m->ch[id];
-            rng_derive(&c->rng, sc->seed, (uint64_t)m->rep,
-                       ((uint64_t)SRC_INITIAL_CHILD << 32) | (uint64_t)i, (uint64_t)k);
+            rng_derive_in(&c->rng, fam, (uint64_t)k);
             m->res->children++;
             child_attrs(m, c, &in->attrs, 0);
             double elapsed = 0, remaining = -1;
@@ -740,10 +743,11 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     m.pool = calloc((size_t)sc->n_pools + 1, sizeof *m.pool);
     m.arr_rng = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_rng);
     m.arr_count = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_count);
+    m.arr_fam = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_fam);
     m.obs_count = calloc((size_t)sc->n_observed + 1, sizeof *m.obs_count);
     m.pool_step = calloc((size_t)sc->n_pools + 1, sizeof *m.pool_step);
     m.wbuf = calloc((size_t)max_next, sizeof *m.wbuf);
-    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.obs_count || !m.pool_step || !m.wbuf)
+    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.arr_fam || !m.obs_count || !m.pool_step || !m.wbuf)
         goto err;
     for (int s = 0; s < plan->n_rows; s++) {
         tw_init(&m.row[s].stock, m.warmup, 0, 0);
@@ -767,6 +771,7 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     place_initial(&m);
     for (int j = 0; j < sc->n_arrivals; j++) {
         rng_derive(&m.arr_rng[j], sc->seed, (uint64_t)rep, SRC_ARRIVAL_TIMES, (uint64_t)j);
+        m.arr_fam[j] = rng_family(sc->seed, (uint64_t)rep, ((uint64_t)SRC_ARRIVAL_CHILD << 32) | (uint64_t)j);
         schedule_arrival(&m, j);
     }
     for (int i = 0; i < sc->n_observed; i++) {

@@ -350,7 +350,7 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
 {
     char dirbuf[PATH_LEN], script[PATH_LEN], tmp[PATH_LEN], log_path[PATH_LEN];
     char path[PATH_LEN], flags[SCN_MAX_STAGES + 1], step[64], options[32], line[512];
-    strbuf_t names = {0}, titles = {0}, pools = {0};
+    strbuf_t title = {0}, names = {0}, titles = {0}, pools = {0};
     int have_tmp = 0, rc = -1, status;
 
     if (err && errlen)
@@ -393,10 +393,12 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
         sb_item(&pools, sc->pools[p].name);
         sb_item(&pools, cap);
     }
+    sb_text(&title, sc->title ? sc->title : sc->name ? sc->name : "careflow");
+    sb_ensure(&title);
     sb_ensure(&names);
     sb_ensure(&titles);
     sb_ensure(&pools);
-    if (names.oom || titles.oom || pools.oom) {
+    if (title.oom || names.oom || titles.oom || pools.oom) {
         set_err(err, errlen, "out of memory: plots skipped");
         goto out;
     }
@@ -424,22 +426,10 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
     have_tmp = 1;
 
     {
-        char *title = NULL;
-        strbuf_t tb = {0};
-        char *argv[] = {"gnuplot", "-d", "-c", script, (char *)out_dir, tmp, NULL, names.s,
+        char *argv[] = {"gnuplot", "-d", "-c", script, (char *)out_dir, tmp, title.s, names.s,
                         titles.s, flags, pools.s, step, options, NULL};
 
-        sb_text(&tb, sc->title ? sc->title : sc->name ? sc->name : "careflow");
-        sb_ensure(&tb);
-        if (tb.oom) {
-            free(tb.s);
-            set_err(err, errlen, "out of memory: plots skipped");
-            goto out;
-        }
-        title = tb.s;
-        argv[6] = title;
         status = run_logged(argv, log_path, err, errlen);
-        free(title);
     }
     if (status < 0)
         goto out;
@@ -457,6 +447,7 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
 out:
     if (have_tmp)
         remove_tree(tmp);
+    free(title.s);
     free(names.s);
     free(titles.s);
     free(pools.s);

@@ -111,6 +111,8 @@ typedef struct job {
     atomic_int running;       /* workers not yet returned */
     atomic_int stop;          /* 1: hand out no more (failure or signal) */
     atomic_int failed;        /* 1 + the first replication whose model_run() failed, or 0 */
+    pthread_mutex_t mu;       /* with cv: a worker's return wakes the main thread at once */
+    pthread_cond_t cv;
 } job_t;
 
 typedef struct worker {
@@ -140,7 +142,10 @@ static void *worker_main(void *arg)
         atomic_store(&w->progress, 0);
     }
     atomic_store(&w->progress, 0);
+    pthread_mutex_lock(&j->mu);
     atomic_fetch_sub(&j->running, 1);
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
     return NULL;
 }
 
@@ -196,6 +201,8 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     atomic_init(&job.running, 0);
     atomic_init(&job.stop, 0);
     atomic_init(&job.failed, 0);
+    pthread_mutex_init(&job.mu, NULL);
+    pthread_cond_init(&job.cv, NULL);
 
     worker_t *w = calloc((size_t)threads, sizeof *w);
     if (!w) {
@@ -215,6 +222,8 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     }
     if (started == 0) {
         free(w);
+        pthread_cond_destroy(&job.cv);
+        pthread_mutex_destroy(&job.mu);
         snprintf(err, errlen, "cannot start a thread: %s", strerror(perr));
         return -1;
     }
@@ -223,9 +232,23 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     double t0 = now_seconds();
     int width = 0, drawn = 0;
     double shown = 0;
-    while (atomic_load(&job.running) > 0) {
-        struct timespec tick = {0, 100 * 1000 * 1000};
-        nanosleep(&tick, NULL);
+    for (;;) {
+        /* wait up to 100 ms, or until a worker returns */
+        pthread_mutex_lock(&job.mu);
+        if (atomic_load(&job.running) > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 100 * 1000 * 1000;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&job.cv, &job.mu, &until);
+        }
+        int running = atomic_load(&job.running);
+        pthread_mutex_unlock(&job.mu);
+        if (running == 0)
+            break;
         if (got_signal)
             atomic_store(&job.stop, 1);
         double elapsed = now_seconds() - t0;
@@ -248,6 +271,8 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     for (int t = 0; t < started; t++)
         pthread_join(w[t].tid, NULL);
     free(w);
+    pthread_cond_destroy(&job.cv);
+    pthread_mutex_destroy(&job.mu);
     if (drawn) {
         fprintf(stderr, "\r%*s\r", width, "");
         fflush(stderr);

@@ -580,7 +580,6 @@ int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
     if (!yaml_parser_initialize(&yp))
         return perr(&p, p.file, 1, 1, "out of memory");
     yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
-    yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
     while (!done) {
         if (!yaml_parser_parse(&yp, &ev)) {
             yaml_error(&p, &yp, buf, len);

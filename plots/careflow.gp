@@ -15,8 +15,9 @@
 #
 # Lists are tab-separated so that names and titles may hold spaces and quotes: the
 # values arrive as ARG1..ARG9 strings and are never parsed as gnuplot commands.
-# Writes stock-STAGE, stock-all, stocks, entries, pools (if POOLS), fit (if fit) in
-# each format. Any gnuplot error ends the script with a non-zero exit status.
+# Writes stock-STAGE (a "/" in a name becomes "_"), stock-all, stocks, entries, pools
+# (if POOLS) and fit (if fit) in each format. Any gnuplot error ends the script with a
+# non-zero exit status.
 
 if (ARGC < 9) {
     print "usage: gnuplot -c careflow.gp DATADIR OUTDIR TITLE NAMES TITLES FLAGS POOLS STEP OPTIONS"

@@ -12,6 +12,20 @@ set ylabel "children"
 set yrange [0<*:*]    # autoscaled, but a stock is never below 0
 if (!KEYS) { unset key }
 set style textbox opaque noborder margins 1, 1
+# How many observed points fall in each label position. gnuplot 5.4.4 crashes on a
+# `with labels` plot whose points are all filtered out of a one-row file, so a label
+# layer is drawn only when it has points. (stats does not run in time mode.)
+NL = 0; NC = 0; NR = 0
+if (HAVEFIT) {
+    set xdata
+    stats FIT skip 1 using (isobs(0) && edge(1) == -1 ? 1 : 0) nooutput
+    NL = STATS_sum > 0
+    stats FIT skip 1 using (isobs(0) && edge(1) == 0 ? 1 : 0) nooutput
+    NC = STATS_sum > 0
+    stats FIT skip 1 using (isobs(0) && edge(1) == 1 ? 1 : 0) nooutput
+    NR = STATS_sum > 0
+    set xdata time
+}
 plot TS skip 1 using 2:(sel("stock") ? column(6) : NaN):(sel("stock") ? column(10) : NaN) \
         with filledcurves fc rgb C fs transparent solid 0.18 title "90% of runs", \
      TS skip 1 using 2:(sel("stock") ? column(7) : NaN):(sel("stock") ? column(9) : NaN) \
@@ -20,9 +34,9 @@ plot TS skip 1 using 2:(sel("stock") ? column(6) : NaN):(sel("stock") ? column(1
      TS skip 1 using 2:(sel("stock") ? column(5) : NaN) with lines lw 1.3 dt (12, 7) lc rgb "#222222" title "mean", \
      for [k = 1:HAVEFIT] FIT skip 1 using 1:(isobs(0) ? column(4) : NaN) \
         with points pt 7 ps 1.1 lc rgb OBSCOL title "observed", \
-     for [k = 1:HAVEFIT] FIT skip 1 using 1:(isobs(0) && edge(1) == -1 ? column(4) : NaN):(num(column(4))) \
+     for [k = 1:NL] FIT skip 1 using 1:(isobs(0) && edge(1) == -1 ? column(4) : NaN):(num(column(4))) \
         with labels boxed left offset char 0.2, 1.1 font ",10" notitle, \
-     for [k = 1:HAVEFIT] FIT skip 1 using 1:(isobs(0) && edge(1) == 0 ? column(4) : NaN):(num(column(4))) \
+     for [k = 1:NC] FIT skip 1 using 1:(isobs(0) && edge(1) == 0 ? column(4) : NaN):(num(column(4))) \
         with labels boxed center offset char 0, 1.1 font ",10" notitle, \
-     for [k = 1:HAVEFIT] FIT skip 1 using 1:(isobs(0) && edge(1) == 1 ? column(4) : NaN):(num(column(4))) \
+     for [k = 1:NR] FIT skip 1 using 1:(isobs(0) && edge(1) == 1 ? column(4) : NaN):(num(column(4))) \
         with labels boxed right offset char -0.2, 1.1 font ",10" notitle

@@ -1,7 +1,7 @@
 # fit.gp: observed data against the simulation (fit), one panel per series: a series
 # is a metric and a set of stages (in any order in fit.csv). Each observed row is a
-# black diamond; the simulated mean a coloured dot with its 95% confidence interval,
-# labelled with the difference in per cent.
+# black diamond labelled with pct_error; the simulated mean a coloured dot with its
+# 95% confidence interval.
 
 reset
 set datafile separator comma
@@ -42,9 +42,10 @@ do for [j = 1:NSER] {
     set title settitle(SS) . (M eq "stock" ? ": children open at the date" : ": children entering in the period ending")
     set ylabel "children"
     C = NSER == 1 ? col(1) : col(j)
-    plot FIT skip 1 using 1:(in(0) ? column(5) : NaN):(in(0) ? column(6) : NaN):(in(0) ? column(7) : NaN) with yerrorbars pt 7 ps 0.9 lw 1.5 lc rgb C title "simulated mean and 95% CI", \
+    # observed first: a simulated value on top of it stays visible
+    plot FIT skip 1 using 1:(in(0) ? column(4) : NaN) with points pt 13 ps 1.6 lc rgb OBSCOL title "observed", \
+         FIT skip 1 using 1:(in(0) ? column(5) : NaN):(in(0) ? column(6) : NaN):(in(0) ? column(7) : NaN) with yerrorbars pt 7 ps 0.9 lw 1.5 lc rgb C title "simulated mean and 95% CI", \
          FIT skip 1 using 1:(in(0) ? column(5) : NaN) with points pt 7 ps 0.9 lc rgb C notitle, \
-         FIT skip 1 using 1:(in(0) ? column(4) : NaN) with points pt 13 ps 1.6 lc rgb OBSCOL title "observed", \
          FIT skip 1 using 1:(in(0) ? column(4) : NaN):(in(0) && column(8) == column(8) ? sprintf("%+.1f%%", column(8)) : "") \
             with labels left offset char 1.2, 0 font ",9" tc rgb "#333333" notitle
 }

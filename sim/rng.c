@@ -57,10 +57,21 @@ uint64_t rng_hash(uint64_t a, uint64_t b)
     return mix64(mix64(a + GOLDEN) ^ b);
 }
 
-void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+rng_family_t rng_family(uint64_t seed, uint64_t a, uint64_t b)
 {
     /* Two chains with different starting words, so initstate and initseq are unrelated. */
-    uint64_t st = rng_hash(rng_hash(rng_hash(rng_hash(0x5354415445ULL, seed), a), b), c);
-    uint64_t sq = rng_hash(rng_hash(rng_hash(rng_hash(0x53455155454eULL, seed), a), b), c);
-    rng_seed(r, st, sq);
+    rng_family_t f;
+    f.st = rng_hash(rng_hash(rng_hash(0x5354415445ULL, seed), a), b);
+    f.sq = rng_hash(rng_hash(rng_hash(0x53455155454eULL, seed), a), b);
+    return f;
+}
+
+void rng_derive_in(rng_t *r, rng_family_t f, uint64_t c)
+{
+    rng_seed(r, rng_hash(f.st, c), rng_hash(f.sq, c));
+}
+
+void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+{
+    rng_derive_in(r, rng_family(seed, a, b), c);
 }

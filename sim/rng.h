@@ -35,4 +35,16 @@ uint64_t rng_hash(uint64_t a, uint64_t b);
  * from rng_hash chains over the four words, so distinct names give unrelated streams. */
 void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c);
 
+/* A family of streams: the name (seed, a, b) hashed once, so that member c can be
+ * seeded with two hashes instead of eight (a model seeds one stream per child).
+ * rng_derive_in(r, rng_family(seed, a, b), c) seeds r exactly as
+ * rng_derive(r, seed, a, b, c). */
+typedef struct rng_family {
+    uint64_t st; /* private: hash chain of the name towards initstate */
+    uint64_t sq; /* private: hash chain of the name towards initseq */
+} rng_family_t;
+
+rng_family_t rng_family(uint64_t seed, uint64_t a, uint64_t b);
+void rng_derive_in(rng_t *r, rng_family_t f, uint64_t c);
+
 #endif

@@ -515,6 +515,23 @@ static void minimal_scenario_defaults(void **state)
     free(path);
 }
 
+/* A UTF-8 byte-order mark and CRLF line ends are text, not defects. */
+static void bom_and_crlf_accepted(void **state)
+{
+    fixture_t *fx = *state;
+    scenario_t *sc = NULL;
+    char err[ERRLEN];
+    write_text(fx, "bom.yaml", "\xef\xbb\xbfversion: 1\r\nname: b\r\nstart: 2020-01-01\r\n"
+                               "horizon_days: 10\r\nstages: {a: {duration: {dist: fixed, "
+                               "value: 1}}}\r\narrivals: []\r\ntitle: caf\xc3\xa9\r\n");
+    char *path = path_in(fx, "bom.yaml");
+    if (scenario_load(path, NULL, 0, &sc, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(sc->title, "caf\xc3\xa9");
+    scenario_free(sc);
+    free(path);
+}
+
 /* ---- 2. bad inputs, one row per class -------------------------------------------- */
 
 #define HEAD "version: 1\nname: t\nstart: 2020-01-01\nhorizon_days: 365\n" /* lines 1-4 */
@@ -536,6 +553,9 @@ typedef struct bad_case {
 } bad_case_t;
 
 /* growable text for the generators */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
 static char *cat(char *s, const char *fmt, ...)
 {
     char buf[256];
@@ -1030,6 +1050,8 @@ static void mutations_never_crash(void **state)
             refused++;
         }
     }
+    if (getenv("CAREFLOW_TEST_VERBOSE"))
+        print_message("mutations: %d loaded, %d refused\n", loaded, refused);
     /* the mutations exercised both outcomes */
     assert_true(loaded > 0);
     assert_true(refused > 0);
@@ -1076,6 +1098,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(full_scenario_every_key, setup, teardown),
         cmocka_unit_test_setup_teardown(minimal_scenario_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(bom_and_crlf_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_inputs_base_is_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(alias_bomb_refused_quickly, setup, teardown),
