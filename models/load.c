@@ -19,7 +19,26 @@
  * Where errors point: the value for a wrong value, the key for an unknown key or a
  * name that points nowhere when the name is a key, the enclosing map for a missing
  * required key. A value reached through an alias is marked where its anchor was
- * written. Nothing is printed; err holds one line without a newline. */
+ * written. Nothing is printed; err holds one line without a newline.
+ *
+ * Decisions where the format leaves room (each also noted where it is made):
+ * - types are strict: numbers and integers are plain (unquoted) scalars read whole by
+ *   strtod / strtoll / strtoull and finite; booleans are plain true / false; strings
+ *   (names, titles, dates, `month`) may be quoted or not;
+ * - merged maps keep the base's key order, then the override's new keys: stage indices
+ *   follow that order. A map that changes `dist` in an override still merges key by
+ *   key, so the old family's parameters stay and are refused as unknown keys;
+ * - the alias budget counts only nodes reached through aliases (YTREE_MAX_ALIASED per
+ *   load, all files together); plain nodes are bounded by the 16 MiB file limit;
+ * - `adjust` items may leave out `when` (then they apply to every child);
+ * - `initial` entries default age and flags each on its own from the first arrival;
+ * - pool names follow the stage name rule [A-Za-z0-9_-]+; workers.day[0] is always
+ *   -INFINITY (a list's first step holds from the beginning of time);
+ * - report_every_days may not give more than 1e6 report steps over the horizon, and
+ *   observed may not hold more than 10000 items, CSV rows included;
+ * - `--set` cannot change `include` (an added key is refused as unknown).
+ * - CSV files: RFC 4180 quoting within one line, spaces around unquoted fields
+ *   trimmed, blank lines skipped, empty fields treated as absent. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>

@@ -30,7 +30,8 @@ typedef struct summ {
 } summ_t;
 void stats_summarise(const double *x, int n, summ_t *out);
 
-/* Quantile p of Student's t with df degrees of freedom (df >= 1), accurate to 1e-9. */
+/* Quantile p of Student's t with df degrees of freedom (df >= 1), accurate to 1e-9
+ * (absolute for |t| <= 1, relative beyond) up to df = 1e6; NaN for df < 1 or p outside [0, 1]. */
 double stats_t_quantile(double p, int df);
 
 /* Empirical quantile p in [0, 1] of n sorted values, linear interpolation between
