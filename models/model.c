@@ -69,9 +69,11 @@ typedef struct pool_state {
     double capacity;  /* workers x (1 - absence) x caseload_cap, now */
     double available; /* workers x (1 - absence), now */
     double used;      /* weight held by allocated children */
-    tw_t tw_used;     /* time averages of used, used / capacity, used / available */
-    tw_t tw_util;
-    tw_t tw_case;
+    tw_t tw_used;     /* time average of used */
+    double seg_area;  /* tw_used's area when capacity last changed */
+    double util_area; /* integral of used / capacity up to then (capacity is constant
+                       * between workforce steps, so one time average is enough) */
+    double case_area; /* integral of used / available up to then */
     queue_t *q;       /* one FIFO per priority level */
 } pool_state_t;
 
@@ -251,12 +253,20 @@ static void child_attrs(model_t *m, child_t *c, const scn_attrs_t *a, double now
 
 static inline int in_window(const model_t *m, double t) { return t >= m->warmup; }
 
-static void pool_track(model_t *m, int p, double now)
+static inline void pool_track(model_t *m, int p, double now)
+{
+    tw_set(&m->pool[p].tw_used, now, m->pool[p].used);
+}
+
+/* Closes the current capacity segment at `now`: adds its share of used / capacity and
+ * used / available to the areas. Called before capacity changes and at the end. */
+static void pool_close_segment(model_t *m, int p, double now)
 {
     pool_state_t *ps = &m->pool[p];
-    tw_set(&ps->tw_used, now, ps->used);
-    tw_set(&ps->tw_util, now, ps->capacity > 0 ? ps->used / ps->capacity : 0);
-    tw_set(&ps->tw_case, now, ps->available > 0 ? ps->used / ps->available : 0);
+    double area = tw_area(&ps->tw_used, now), seg = area - ps->seg_area;
+    if (ps->capacity > 0) ps->util_area += seg / ps->capacity;
+    if (ps->available > 0) ps->case_area += seg / ps->available;
+    ps->seg_area = area;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -609,8 +619,8 @@ static void pool_set_capacity(model_t *m, int p, double now)
 static void on_workers(model_t *m, int p)
 {
     double now = m->sim.now;
+    pool_close_segment(m, p, now);
     pool_set_capacity(m, p, now);
-    pool_track(m, p, now);
     pool_dispatch(m, p);
     /* the next step of this pool's workforce */
     const scn_steps_t *w = &m->sc->pools[p].workers;
@@ -622,7 +632,10 @@ static void on_workers(model_t *m, int p)
 static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
 {
     model_t *m = ud;
-    (void)s;
+    /* Children are spread over a large arena: start fetching the next event's child
+     * now, so that its cache miss overlaps this event's work. */
+    const sim_event_t *next = sim_peek(s);
+    if (next && next->id < m->n_ch) __builtin_prefetch(&m->ch[next->id]);
     switch (ev->kind) {
     case EV_END:
         if (ev->gen == m->ch[ev->id].gen) on_end(m, ev->id);
@@ -699,9 +712,11 @@ static void finish(model_t *m)
     }
     for (int p = 0; p < sc->n_pools; p++) {
         double *o = &r->pool[(size_t)p * MP_N];
+        pool_close_segment(m, p, h);
+        double span = h - m->warmup;
         o[MP_AVG_USED] = tw_mean(&m->pool[p].tw_used, h);
-        o[MP_AVG_UTILISATION] = tw_mean(&m->pool[p].tw_util, h);
-        o[MP_AVG_CASELOAD] = tw_mean(&m->pool[p].tw_case, h);
+        o[MP_AVG_UTILISATION] = span > 0 ? m->pool[p].util_area / span : 0;
+        o[MP_AVG_CASELOAD] = span > 0 ? m->pool[p].case_area / span : 0;
     }
     for (int i = 0; i < sc->n_observed; i++) {
         const scn_observed_t *o = &sc->observed[i];
@@ -738,7 +753,10 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     for (int s = 0; s < sc->n_stages; s++)
         if (sc->stages[s].n_next > max_next) max_next = sc->stages[s].n_next;
 
-    if (sim_init(&m.sim, (size_t)n_initial + 1024, dispatch, &m) < 0) return -1;
+    if (sim_init(&m.sim, 1024, dispatch, &m) < 0) return -1;
+    /* Most pending events are stage ends far ahead: keep them in buckets of about
+     * 1/4096 of the horizon, so the heap holds only the next window's events. */
+    if (m.horizon > 0) sim_set_window(&m.sim, m.horizon / 4096);
     m.row = calloc((size_t)plan->n_rows, sizeof *m.row);
     m.pool = calloc((size_t)sc->n_pools + 1, sizeof *m.pool);
     m.arr_rng = calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_rng);
@@ -760,8 +778,6 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
         for (int l = 0; l < sc->pools[p].n_levels; l++) ps->q[l].head = ps->q[l].tail = NONE;
         pool_set_capacity(&m, p, 0);
         tw_init(&ps->tw_used, m.warmup, 0, 0);
-        tw_init(&ps->tw_util, m.warmup, 0, 0);
-        tw_init(&ps->tw_case, m.warmup, 0, 0);
         const scn_steps_t *w = &sc->pools[p].workers;
         while (m.pool_step[p] < w->n && w->day[m.pool_step[p]] <= 0) m.pool_step[p]++;
         if (m.pool_step[p] < w->n && w->day[m.pool_step[p]] <= m.horizon)

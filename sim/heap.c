@@ -11,11 +11,15 @@
  * events) span only two or three cache lines. Build with -DHEAP_ARITY=2 to compare. */
 #include "sim/heap.h"
 
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef HEAP_ARITY
 #define HEAP_ARITY 4 /* children per node (2 or 4; benchmarked, see above) */
 #endif
+
+#define HEAP_MAX_BUCKETS ((size_t)1 << 24) /* beyond: events go straight to the heap */
 
 /* a fires before b: earlier time, or the same time and scheduled earlier. */
 static inline int before(const sim_event_t *a, const sim_event_t *b)
@@ -25,6 +29,8 @@ static inline int before(const sim_event_t *a, const sim_event_t *b)
 
 int heap_init(heap_t *h, size_t cap)
 {
+    memset(h, 0, sizeof *h);
+    h->wend = INFINITY;
     h->n = 0;
     h->next_seq = 0;
     h->cap = cap ? cap : 64;
@@ -39,8 +45,10 @@ int heap_init(heap_t *h, size_t cap)
 void heap_free(heap_t *h)
 {
     free(h->ev);
-    h->ev = NULL;
-    h->n = h->cap = 0;
+    for (size_t b = 0; b < h->nbk; b++) free(h->bk[b].ev);
+    free(h->bk);
+    memset(h, 0, sizeof *h);
+    h->wend = INFINITY;
 }
 
 static int grow(heap_t *h)
@@ -54,11 +62,9 @@ static int grow(heap_t *h)
     return 0;
 }
 
-int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
+/* Sift e up from a new last slot (there is room). */
+static void sift_up(heap_t *h, sim_event_t e)
 {
-    if (h->n == h->cap && grow(h) != 0) return -1;
-    sim_event_t e = {.time = time, .seq = h->next_seq++, .kind = kind, .id = id,
-                     .gen = gen, .aux = aux};
     /* Sift up: move parents down into the hole until e's place is found. */
     size_t i = h->n++;
     while (i > 0) {
@@ -68,12 +74,100 @@ int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, 
         i = parent;
     }
     h->ev[i] = e;
+}
+
+/* The bucket of a time t >= wend: floor(t / width), corrected so that bucket b holds
+ * exactly the times in [b width, (b + 1) width) as the window ends compute them. */
+static size_t bucket_of(const heap_t *h, double t)
+{
+    double q = floor(t / h->width);
+    if (!(q < (double)HEAP_MAX_BUCKETS)) return HEAP_MAX_BUCKETS;
+    size_t b = (size_t)q;
+    if (b <= h->wcur) b = h->wcur + 1;
+    while (b > h->wcur + 1 && t < (double)b * h->width) b--;
+    while (t >= (double)(b + 1) * h->width) b++;
+    return b;
+}
+
+static int bucket_append(heap_t *h, size_t b, sim_event_t e)
+{
+    if (b >= h->nbk) {
+        size_t nb = h->nbk ? h->nbk : 64;
+        while (nb <= b) nb *= 2;
+        heap_bucket_t *bk = realloc(h->bk, nb * sizeof *bk);
+        if (!bk) return -1;
+        memset(bk + h->nbk, 0, (nb - h->nbk) * sizeof *bk);
+        h->bk = bk;
+        h->nbk = nb;
+    }
+    heap_bucket_t *k = &h->bk[b];
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 256;
+        sim_event_t *ev = realloc(k->ev, cap * sizeof *ev);
+        if (!ev) return -1;
+        k->ev = ev;
+        k->cap = cap;
+    }
+    k->ev[k->n++] = e;
+    h->pending++;
+    return 0;
+}
+
+int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
+{
+    sim_event_t e = {.time = time, .seq = h->next_seq, .kind = kind, .id = id,
+                     .gen = gen, .aux = aux};
+    if (time >= h->wend) {
+        size_t b = bucket_of(h, time);
+        if (b < HEAP_MAX_BUCKETS) {
+            if (bucket_append(h, b, e) != 0) return -1;
+            h->next_seq++;
+            return 0;
+        }
+    }
+    if (h->n == h->cap && grow(h) != 0) return -1;
+    h->next_seq++;
+    sift_up(h, e);
+    return 0;
+}
+
+/* The heap is empty: make the next non-empty bucket the window. Returns 0, or -1 (no
+ * memory: the bucket stays where it is). */
+static int next_window(heap_t *h)
+{
+    size_t b = h->wcur + 1;
+    while (b < h->nbk && h->bk[b].n == 0) b++;
+    if (b >= h->nbk) return 0; /* cannot happen while pending > 0 */
+    heap_bucket_t *k = &h->bk[b];
+    while (h->cap < k->n)
+        if (grow(h) != 0) return -1;
+    h->wcur = b;
+    h->wend = (double)(b + 1) * h->width;
+    for (size_t i = 0; i < k->n; i++) sift_up(h, k->ev[i]);
+    h->pending -= k->n;
+    free(k->ev);
+    memset(k, 0, sizeof *k);
+    return 0;
+}
+
+const sim_event_t *heap_peek(heap_t *h)
+{
+    if (h->n == 0 && h->pending > 0) next_window(h);
+    return h->n ? &h->ev[0] : NULL;
+}
+
+int heap_set_window(heap_t *h, double width)
+{
+    if (!(width > 0) || isinf(width) || h->n || h->pending) return -1;
+    h->width = width;
+    h->wcur = 0;
+    h->wend = width;
     return 0;
 }
 
 int heap_pop(heap_t *h, sim_event_t *out)
 {
-    if (h->n == 0) return -1;
+    if (h->n == 0 && (h->pending == 0 || next_window(h) != 0 || h->n == 0)) return -1;
     *out = h->ev[0];
     size_t n = --h->n;
     if (n == 0) return 0;

@@ -5,7 +5,14 @@
  * libuv's start_id). No allocation per event: the array grows by doubling only when
  * full, so a run's memory follows the number of pending events, not simulated time.
  * Cancellation is the caller's: store a generation in the event and skip stale ones
- * when they pop (never remove from the middle). */
+ * when they pop (never remove from the middle).
+ *
+ * Far future (optional, heap_set_window): with a window width w > 0, only events
+ * before the end of the current window, wend = (b + 1) w, are in the heap; an event
+ * at time t >= wend is appended, unsorted, to bucket floor(t / w). When the heap runs
+ * dry the next non-empty bucket becomes the window and its events enter the heap. So
+ * the heap stays the size of one window's events (cache-resident) however many events
+ * are pending further ahead, and the pop order is exactly the same (time, seq) order. */
 #ifndef SIM_HEAP_H
 #define SIM_HEAP_H
 
@@ -21,11 +28,22 @@ typedef struct sim_event {
     uint32_t aux;  /* caller's spare word */
 } sim_event_t;
 
+typedef struct heap_bucket {
+    sim_event_t *ev; /* unsorted events of one window-width of time */
+    size_t n, cap;
+} heap_bucket_t;
+
 typedef struct heap {
     sim_event_t *ev;   /* private: the array, ev[0] is the minimum */
-    size_t n;          /* read-only: events held */
+    size_t n;          /* read-only: events in the heap (not counting buckets) */
     size_t cap;        /* private: allocated slots */
     uint64_t next_seq; /* private: next sequence number */
+    double width;      /* private: window width, 0 when there are no buckets */
+    double wend;       /* private: end of the current window (INFINITY without) */
+    size_t wcur;       /* private: bucket index of the current window */
+    heap_bucket_t *bk; /* private: buckets by index floor(time / width) */
+    size_t nbk;        /* private: buckets allocated */
+    size_t pending;    /* private: events waiting in buckets */
 } heap_t;
 
 /* Returns 0, or -1 with nothing allocated. cap is a hint (0 allowed). */
@@ -35,7 +53,12 @@ void heap_free(heap_t *h);
 int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
 /* Removes the minimum into *out; returns 0, or -1 when empty. */
 int heap_pop(heap_t *h, sim_event_t *out);
-/* The minimum, or NULL when empty. */
-static inline const sim_event_t *heap_peek(const heap_t *h) { return h->n ? &h->ev[0] : NULL; }
+/* The minimum, or NULL when empty (this may move the next bucket into the heap). */
+const sim_event_t *heap_peek(heap_t *h);
+/* Events held, in the heap and in buckets. */
+static inline size_t heap_size(const heap_t *h) { return h->n + h->pending; }
+/* Keeps events later than the current window of this width (> 0) in buckets; call
+ * while the heap is empty. Returns 0, or -1 (bad width; nothing changed). */
+int heap_set_window(heap_t *h, double width);
 
 #endif

@@ -19,6 +19,16 @@ void sim_free(sim_t *s)
     heap_free(&s->heap);
 }
 
+const sim_event_t *sim_peek(sim_t *s)
+{
+    return heap_peek(&s->heap);
+}
+
+int sim_set_window(sim_t *s, double width)
+{
+    return heap_set_window(&s->heap, width);
+}
+
 int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
 {
     int rc = -2;

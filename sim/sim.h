@@ -29,6 +29,15 @@ struct sim {
 int sim_init(sim_t *s, size_t cap_hint, sim_handler_fn handler, void *ud);
 void sim_free(sim_t *s);
 
+/* Keeps events beyond a moving window of this width (in days) out of the heap, in
+ * buckets (heap_set_window): for runs with many events pending far ahead. Call before
+ * scheduling anything. Returns 0, or -1 (bad width, or events already scheduled). */
+int sim_set_window(sim_t *s, double width);
+
+/* The next event that sim_run would dispatch, or NULL: a handler may look at it, for
+ * instance to prefetch the memory it will touch. Do not keep the pointer. */
+const sim_event_t *sim_peek(sim_t *s);
+
 /* Schedules an event at absolute time `at` (at >= now). Returns 0, or -1 (no memory)
  * or -2 (`at` is NaN or before now); on error nothing is scheduled and the code is also
  * recorded in s->err, so handlers may ignore the return and the run fails. */

@@ -29,20 +29,16 @@ void tw_init(tw_t *w, double t0, double t, double v)
     w->area = 0.0;
 }
 
-void tw_set(tw_t *w, double t, double v)
+double tw_area(const tw_t *w, double t_end)
 {
     double from = w->last_t > w->t0 ? w->last_t : w->t0;
-    if (t > from) w->area += w->v * (t - from);
-    w->last_t = t;
-    w->v = v;
+    return w->area + (t_end > from ? w->v * (t_end - from) : 0.0);
 }
 
 double tw_mean(const tw_t *w, double t_end)
 {
     if (!(t_end > w->t0)) return 0.0;
-    double from = w->last_t > w->t0 ? w->last_t : w->t0;
-    double area = w->area + (t_end > from ? w->v * (t_end - from) : 0.0);
-    return area / (t_end - w->t0);
+    return tw_area(w, t_end) / (t_end - w->t0);
 }
 
 /* ---- replication summaries ---- */

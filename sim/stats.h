@@ -13,8 +13,17 @@ typedef struct tw {
 } tw_t;
 
 void tw_init(tw_t *w, double t0, double t, double v); /* value v from time t */
-void tw_set(tw_t *w, double t, double v);             /* value becomes v at time t >= last */
+/* The value becomes v at time t >= the last change (inline: it is on the hot path). */
+static inline void tw_set(tw_t *w, double t, double v)
+{
+    double from = w->last_t > w->t0 ? w->last_t : w->t0;
+    if (t > from) w->area += w->v * (t - from);
+    w->last_t = t;
+    w->v = v;
+}
 static inline void tw_add(tw_t *w, double t, double dv) { tw_set(w, t, w->v + dv); }
+/* Integral of the value over [t0, t_end] (0 if t_end <= t0). */
+double tw_area(const tw_t *w, double t_end);
 /* Mean over [t0, t_end] (t_end > t0); 0 if the window is empty. */
 double tw_mean(const tw_t *w, double t_end);
 

@@ -88,6 +88,17 @@ static void derive_same_name_same_draws(void **state)
     for (int i = 0; i < 1000; i++) assert_int_equal(rng_u32(&r1), rng_u32(&r2));
 }
 
+/* A family names (seed, a, b) once; member c is the stream rng_derive names (seed, a, b, c). */
+static void family_member_is_derive(void **state)
+{
+    for (uint64_t c = 0; c < 100; c++) {
+        rng_t r1, r2;
+        rng_derive(&r1, 7, 1, 2, c);
+        rng_derive_in(&r2, rng_family(7, 1, 2), c);
+        for (int i = 0; i < 16; i++) assert_int_equal(rng_u32(&r1), rng_u32(&r2));
+    }
+}
+
 /* Different names: the first draws differ, and the uniforms of the two streams are
  * uncorrelated (|corr| < 5 / sqrt(n)). */
 static void derive_different_names_differ(void **state)
@@ -153,6 +164,7 @@ int main(void)
         cmocka_unit_test(uniform_edge_words),
         cmocka_unit_test(uniform_open_and_uniform),
         cmocka_unit_test(derive_same_name_same_draws),
+        cmocka_unit_test(family_member_is_derive),
         cmocka_unit_test(derive_different_names_differ),
         cmocka_unit_test(derive_consecutive_not_shifted),
         cmocka_unit_test(hash_pure_and_avalanche),
