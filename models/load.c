@@ -552,7 +552,7 @@ static int parse_dist(ld_t *L, const ytree_node_t *n, const char *what, int nonn
     for (int i = 0; i < 3 && dist_params[kind][i]; i++)
         allowed[na++] = dist_params[kind][i];
     char ctx[96];
-    snprintf(ctx, sizeof ctx, "%s (a %s distribution)", what, name);
+    snprintf(ctx, sizeof ctx, "%s (dist: %s)", what, name);
     if (check_keys(L, n, allowed, ctx) < 0)
         return -1;
     d->kind = (dist_kind_t)kind;
@@ -986,7 +986,7 @@ static int parse_profile(ld_t *L, const ytree_node_t *n, scn_steps_t *s)
             get_date(L, f, "from", &day) < 0 ||
             get_ge0(L, m, "multiplier", &s->value[i]) < 0)
             return -1;
-        s->day[i] = (double)(day - L->sc->start);
+        s->day[i] = (double)(day - L->sc->start) - 1; /* from the start of that day */
         if (i > 0 && !(s->day[i] > s->day[i - 1]))
             return fail(L, f, "profile dates must be strictly ascending");
     }
@@ -1167,7 +1167,7 @@ static int parse_workers(ld_t *L, const ytree_node_t *n, scn_steps_t *s)
             !(v = need(L, it, "value", "a workers step")) || get_date(L, f, "from", &day) < 0 ||
             get_ge0(L, v, "value", &s->value[i]) < 0)
             return -1;
-        s->day[i] = (double)(day - L->sc->start);
+        s->day[i] = (double)(day - L->sc->start) - 1; /* from the start of that day */
         if (i > 0 && !(s->day[i] > s->day[i - 1]))
             return fail(L, f, "workers dates must be strictly ascending");
     }
@@ -1181,7 +1181,13 @@ static int parse_pool(ld_t *L, int idx, const ytree_node_t *kn, const ytree_node
     scn_pool_t *p = &sc->pools[idx];
     const ytree_node_t *v, *sv, *pr;
     char ctx[96];
-    if (check_name(L, kn, "pool") < 0 || !(p->name = xstrdup(L, kn, kn->str)))
+    if (check_name(L, kn, "pool") < 0)
+        return -1;
+    /* pools share the `stage` column of the outputs with stages and `all` */
+    if (strcmp(kn->str, "all") == 0 || scenario_stage_index(sc, kn->str) >= 0)
+        return fail(L, kn, "pool '%s' has the name of a stage%s; outputs could not tell "
+                           "them apart", kn->str, strcmp(kn->str, "all") == 0 ? " (all)" : "");
+    if (!(p->name = xstrdup(L, kn, kn->str)))
         return -1;
     snprintf(ctx, sizeof ctx, "pool '%s'", p->name);
     if (want_map(L, n, ctx) < 0 || check_keys(L, n, pool_keys, ctx) < 0)
@@ -1354,8 +1360,8 @@ static int obs_item(ld_t *L, const ytree_node_t *n, scn_observed_t *o)
             return -1;
         if (day < d0)
             return fail(L, to, "to is before from");
-        o->from = (double)(d0 - L->sc->start);
-        o->to = (double)(day - L->sc->start + 1); /* the end of that day */
+        o->from = (double)(d0 - L->sc->start) - 1; /* the start of `from` */
+        o->to = (double)(day - L->sc->start);       /* the end of `to` */
         o->date = day;
     }
     if (!(v = need(L, n, "value", "an observed item")) || get_ge0(L, v, "value", &o->value) < 0)

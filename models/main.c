@@ -52,8 +52,8 @@ static const char help_main[] =
     "  careflow validate scenarios/hampshire-baseline.yaml\n"
     "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --seed 7\n"
     "\n"
-    "Docs: README.md (overview, building, a first run) and docs/scenario-reference.md\n"
-    "(every scenario key, the command line and the output files).\n";
+    "Docs: README.md (overview, building, a first run), docs/scenario-reference.md\n"
+    "(every scenario key) and docs/outputs.md (every output file and column).\n";
 
 static const char help_run[] =
     "Usage: careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
@@ -129,7 +129,8 @@ static const char help_run[] =
     "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --threads 4 \\\n"
     "      --set arrivals.referrals.per_year=10500 --out out/more-referrals\n"
     "\n"
-    "Docs: docs/scenario-reference.md (scenario keys, outputs) and README.md.\n";
+    "Docs: docs/outputs.md (every output file and column), docs/scenario-reference.md\n"
+    "(scenario keys) and README.md.\n";
 
 static const char help_validate[] =
     "Usage: careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"

@@ -124,13 +124,12 @@ int model_plan_init(model_plan_t *p, const scenario_t *sc)
     if (!d) return -1;
     int n = 0;
     d[n++] = 0;
+    long month_end = cal_month_end(sc->start); /* the start month's own end first */
     for (int k = 1;; k++) {
         double t;
         if (sc->report_monthly) {
-            /* the month end k months after the start's month end */
-            long e = cal_month_end(sc->start);
-            for (int i = 0; i < k; i++) e = cal_month_end(e + 1);
-            t = (double)(e - sc->start);
+            t = (double)(month_end - sc->start); /* the end of that month's last day */
+            month_end = cal_month_end(month_end + 1);
             if (t == 0) continue; /* the start is itself a month end: day 0 covers it */
         } else {
             t = k * sc->report_every;
@@ -366,7 +365,7 @@ static void count_observed_entries(model_t *m, int from, int to)
     double now = m->sim.now;
     for (int i = 0; i < sc->n_observed; i++) {
         const scn_observed_t *o = &sc->observed[i];
-        if (o->metric != SCN_OBS_ENTRIES || now < o->from || now >= o->to) continue;
+        if (o->metric != SCN_OBS_ENTRIES || now <= o->from || now > o->to) continue;
         int in_to = (o->stages >> to) & 1;
         int in_from = from >= 0 && ((o->stages >> from) & 1);
         if (in_to && !in_from) m->obs_count[i] += 1;

@@ -3,8 +3,12 @@
  * assume every index is in range, every probability row sums to 1, every dist_t is
  * initialised.
  *
- * Times are simulation days from the scenario's start date (day 0); dates are kept as
- * calendar day numbers (sim/cal.h) only where they are printed. The scenario owns all
+ * Times are simulation days. Day t is the END of calendar date start + t: day 0 is the
+ * snapshot at the end of the start date, a stock observed at date D is the state at
+ * the end of D (day D - start), a month-end report is the end of the month's last
+ * day, and anything `from` a date begins at the start of that date (the end of the
+ * day before: day D - start - 1). Dates are kept as calendar day numbers (sim/cal.h)
+ * only where they are printed. The scenario owns all
  * its memory; scenario_free() releases it. */
 #ifndef MODELS_SCENARIO_H
 #define MODELS_SCENARIO_H
@@ -79,7 +83,8 @@ typedef struct scn_arrival {
     double rate;           /* per day at day 0, before trend and profile */
     int regular;           /* 1: fixed spacing; 0: Poisson */
     double trend;          /* compound growth per year (0.05 = +5%/year) */
-    scn_steps_t profile;   /* multipliers by day (1 before the first step) */
+    scn_steps_t profile;   /* multipliers by day (1 before the first step); a step
+                            * `from` date D starts at day D - start - 1 */
     scn_attrs_t attrs;
 } scn_arrival_t;
 
@@ -109,7 +114,8 @@ typedef struct scn_observed {
     char *label;           /* stage names joined by '+', in the order given */
     scn_obs_metric_t metric;
     double day;            /* stock: the date (days from start) */
-    double from, to;       /* entries: the window [from, to] in days (to: end of that day) */
+    double from, to;       /* entries: the window (from, to] in days: from the start of
+                            * the `from` date to the end of the `to` date */
     long date;             /* calendar day printed in fit.csv (stock: date; entries: to) */
     double value;
     char *source;          /* may be NULL */

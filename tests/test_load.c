@@ -349,8 +349,8 @@ static void full_scenario_every_key(void **state)
     assert_int_equal(ar->regular, 0);
     assert_double_equal(ar->trend, 0.02, 0);
     assert_int_equal(ar->profile.n, 2);
-    assert_double_equal(ar->profile.day[0], 366, 0);
-    assert_double_equal(ar->profile.day[1], 731, 0);
+    assert_double_equal(ar->profile.day[0], 365, 0);
+    assert_double_equal(ar->profile.day[1], 730, 0);
     assert_double_equal(ar->profile.value[0], 1.1, 0);
     assert_double_equal(ar->profile.value[1], 0.9, 0);
     assert_int_equal(ar->attrs.age.kind, DIST_EMPIRICAL);
@@ -435,7 +435,7 @@ static void full_scenario_every_key(void **state)
     assert_string_equal(p->name, "care_teams");
     assert_int_equal(p->workers.n, 2);
     assert_true(isinf(p->workers.day[0]) && p->workers.day[0] < 0);
-    assert_double_equal(p->workers.day[1], 366, 0);
+    assert_double_equal(p->workers.day[1], 365, 0);
     assert_double_equal(p->workers.value[0], 100, 0);
     assert_double_equal(p->workers.value[1], 120, 0);
     assert_double_equal(p->absence, 0, 0);
@@ -455,8 +455,8 @@ static void full_scenario_every_key(void **state)
     assert_true(o->stages == (1u << care));
     assert_string_equal(o->label, "care");
     assert_int_equal(o->metric, SCN_OBS_ENTRIES);
-    assert_double_equal(o->from, 366, 0);
-    assert_double_equal(o->to, 457, 0);
+    assert_double_equal(o->from, 365, 0);
+    assert_double_equal(o->to, 456, 0);
     assert_int_equal(o->date, day_of("2016-06-30"));
     assert_null(o->source);
     o = &sc->observed[2];
@@ -469,8 +469,8 @@ static void full_scenario_every_key(void **state)
     o = &sc->observed[3];
     assert_string_equal(o->label, "care");
     assert_int_equal(o->metric, SCN_OBS_ENTRIES);
-    assert_double_equal(o->from, 731, 0);
-    assert_double_equal(o->to, 761, 0);
+    assert_double_equal(o->from, 730, 0);
+    assert_double_equal(o->to, 760, 0);
     assert_int_equal(o->date, day_of("2017-04-30"));
     assert_double_equal(o->value, 100, 0);
     assert_null(o->source);
@@ -711,6 +711,8 @@ static const bad_case_t bad_cases[] = {
           "    next: {a: 0.5, exit: 0.5}\n    adjust:\n      - when: {age: [0, 5]}\n"
           "        odds: {zz: 2}\n" ARR,
      0, NULL, NULL, NULL, NULL, "s.yaml:11:16", "odds target 'zz' is not in the next"},
+    {"pool_named_like_a_stage", HEAD STAGES ARR "pools:\n  a:\n    workers: 1\n    caseload_cap: 5\n    serves: {a: 1}\n", 0,
+     NULL, NULL, NULL, NULL, "s.yaml:11:3", "has the name of a stage"},
     {"serves_unknown_stage", HEAD STAGES ARR POOL("{b: 1}"), 0, NULL, NULL, NULL, NULL,
      "s.yaml:14:14", "unknown stage 'b' in serves"},
     {"priority_unknown_stage", HEAD STAGES ARR POOL("{a: 1}") "    priority: [b]\n", 0, NULL,

@@ -442,8 +442,8 @@ static void test_adjust_odds(void **state)
 static void test_arrival_trend_profile(void **state)
 {
     (void)state;
-    /* 1000 a year growing 20% a year, doubled from day 365.25 on (2021-01-01 is day 366
-     * from 2020-01-01): expected arrivals in 2 years = integral of the rate. */
+    /* 1000 a year growing 20% a year, doubled from the start of 2021-01-01 (day 365:
+     * the end of 2020-12-31): expected arrivals in 731 days = integral of the rate. */
     runs_t R;
     runs_do(&R, "version: 1\nname: arr\nstart: 2020-01-01\nhorizon_days: 731\n"
                 "replications: 40\nseed: 16\nreport_every_days: month\n"
@@ -451,7 +451,7 @@ static void test_arrival_trend_profile(void **state)
                 "arrivals:\n  - name: in\n    to: s\n    per_year: 1000\n    trend_per_year: 0.2\n"
                 "    profile: [{from: 2021-01-01, multiplier: 2}]\n");
     double g = log(1.2) / 365.25, r0 = 1000 / 365.25;
-    double expect = r0 / g * (exp(g * 366) - 1) + 2 * r0 / g * (exp(g * 731) - exp(g * 366));
+    double expect = r0 / g * (exp(g * 365) - 1) + 2 * r0 / g * (exp(g * 731) - exp(g * 365));
     double x[256] = {0};
     for (int i = 0; i < R.n; i++) x[i] = R.r[i].stage[MS_ENTRIES] * 731 / 365.25;
     assert_near("arrivals with trend and profile", summarise(x, R.n), expect, 4, 0.002);
