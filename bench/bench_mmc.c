@@ -170,6 +170,13 @@ int main(int argc, char **argv)
            (double)ev / mr / 1e6, w);
     printf("  careflow, YAML to CSV:        %.3f s\n", mc);
     printf("  ratio careflow / reference:   %.2f  (target: at most 2)\n", mc / mr);
-    printf("  outputs in %s\n", dir);
+    /* the outputs are not wanted: remove them */
+    const char *files[] = {"summary.csv", "timeseries.csv", "replications.csv", "manifest.json"};
+    char path[512];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
     return 0;
 }

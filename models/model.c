@@ -746,8 +746,6 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     out->peak_open = 0;
     for (int i = 0; i < sc->n_observed; i++) out->obs[i] = NAN;
 
-    long n_initial = 0;
-    for (int i = 0; i < sc->n_initial; i++) n_initial += sc->initial[i].count;
     int max_next = 1;
     for (int s = 0; s < sc->n_stages; s++)
         if (sc->stages[s].n_next > max_next) max_next = sc->stages[s].n_next;
