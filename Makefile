@@ -44,6 +44,8 @@ DEB_PKGS = libyaml-dev libcmocka-dev gnuplot-nox pkg-config
 DEPS_OK  = $(BUILD)/.deps-ok
 
 .PHONY: all run test asan bench clean deps
+# keep test and bench objects (no "rm" after the test summary; no relinking)
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(BIN)
