@@ -26,8 +26,8 @@
  *   strtod / strtoll / strtoull and finite; booleans are plain true / false; strings
  *   (names, titles, dates, `month`) may be quoted or not;
  * - merged maps keep the base's key order, then the override's new keys: stage indices
- *   follow that order. A map that changes `dist` in an override still merges key by
- *   key, so the old family's parameters stay and are refused as unknown keys;
+ *   follow that order. A map whose `dist` an override changes (weibull -> gamma) is
+ *   replaced whole: the old family's parameters would not belong to the new one;
  * - the alias budget counts only nodes reached through aliases (YTREE_MAX_ALIASED per
  *   load, all files together); plain nodes are bounded by the 16 MiB file limit;
  * - `adjust` items may leave out `when` (then they apply to every child);
@@ -1729,7 +1729,7 @@ static int load_file(ld_t *L, const char *path, const ytree_node_t *at, ytree_no
             }
             if (load_file(L, p, item, &sub) < 0)
                 goto done;
-            if (!(merged = ytree_merge(L->yt, merged, sub))) {
+            if (!(merged = ytree_merge(L->yt, merged, sub, "dist"))) {
                 fail(L, item, "out of memory");
                 goto done;
             }
@@ -1747,7 +1747,7 @@ static int load_file(ld_t *L, const char *path, const ytree_node_t *at, ytree_no
             if (i != at_inc)
                 ytree_append(self, root->key[i], root->val[i]);
     }
-    if (!(*out = ytree_merge(L->yt, merged, self))) {
+    if (!(*out = ytree_merge(L->yt, merged, self, "dist"))) {
         fail(L, root, "out of memory");
         goto done;
     }

@@ -265,7 +265,7 @@ ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at)
     return NULL;
 }
 
-ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over)
+ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, const char *tag)
 {
     if (!base)
         return over;
@@ -273,6 +273,12 @@ ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over)
         return base;
     if (base->kind != YTREE_MAP || over->kind != YTREE_MAP)
         return over;
+    if (tag) {
+        const ytree_node_t *bt = ytree_get(base, tag, NULL), *ot = ytree_get(over, tag, NULL);
+        if (bt && ot && bt->kind == YTREE_SCALAR && ot->kind == YTREE_SCALAR &&
+            strcmp(bt->str, ot->str) != 0)
+            return over;
+    }
     ytree_node_t *m = ytree_container(t, YTREE_MAP, over->file, over->line, over->col,
                                       base->n + over->n);
     if (!m)
@@ -284,7 +290,7 @@ ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over)
             ytree_append(m, base->key[i], base->val[i]);
             continue;
         }
-        ytree_node_t *v = ytree_merge(t, base->val[i], ov);
+        ytree_node_t *v = ytree_merge(t, base->val[i], ov, tag);
         if (!v)
             return NULL;
         ytree_append(m, over->key[j], v);

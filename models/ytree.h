@@ -80,8 +80,11 @@ ytree_node_t *ytree_clone(ytree_t *t, const ytree_node_t *n);
 ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at);
 
 /* Deep merge: maps merge key by key (recursively; over's value wins, base's keys keep
- * their order, new keys follow); anything else is replaced whole by over. New nodes
- * are made where maps meet; base and over are not modified. NULL when out of memory. */
-ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over);
+ * their order, new keys follow); anything else is replaced whole by over. A map is
+ * also replaced whole when both have the key `tag` (if not NULL) with different scalar
+ * values: it is then another kind of thing (e.g. another `dist`), whose old keys would
+ * not belong. New nodes are made where maps meet; base and over are not modified.
+ * NULL when out of memory. */
+ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, const char *tag);
 
 #endif

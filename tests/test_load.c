@@ -532,6 +532,36 @@ static void bom_and_crlf_accepted(void **state)
     free(path);
 }
 
+/* An override that changes a duration's `dist` replaces the map whole: the base's
+ * weibull shape and scale must not be merged into the gamma (they would be refused
+ * as unknown keys). Keys of the same family still merge key by key. */
+static void include_dist_change_replaces_whole(void **state)
+{
+    fixture_t *fx = *state;
+    scenario_t *sc = NULL;
+    char err[ERRLEN];
+    write_text(fx, "base.yaml", "version: 1\nname: b\nstart: 2020-01-01\nhorizon_days: 10\n"
+                                "stages:\n  a: {duration: {dist: weibull, shape: 2, scale: 30}}\n"
+                                "  b: {duration: {dist: gamma, mean: 10, sd: 5}}\n"
+                                "arrivals: []\n");
+    write_text(fx, "main.yaml", "include: [base.yaml]\n"
+                                "stages:\n  a: {duration: {dist: gamma, mean: 20, sd: 4}}\n"
+                                "  b: {duration: {sd: 2}}\n");
+    char *path = path_in(fx, "main.yaml");
+    if (scenario_load(path, NULL, 0, &sc, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    const dist_t *a = &sc->stages[scenario_stage_index(sc, "a")].duration;
+    const dist_t *b = &sc->stages[scenario_stage_index(sc, "b")].duration;
+    assert_int_equal(a->kind, DIST_GAMMA);
+    assert_double_equal(a->mean, 20, 0);
+    assert_double_equal(a->sd, 4, 0);
+    assert_int_equal(b->kind, DIST_GAMMA); /* same family: merged key by key */
+    assert_double_equal(b->mean, 10, 0);
+    assert_double_equal(b->sd, 2, 0);
+    scenario_free(sc);
+    free(path);
+}
+
 /* ---- 2. bad inputs, one row per class -------------------------------------------- */
 
 #define HEAD "version: 1\nname: t\nstart: 2020-01-01\nhorizon_days: 365\n" /* lines 1-4 */
@@ -1101,6 +1131,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(full_scenario_every_key, setup, teardown),
         cmocka_unit_test_setup_teardown(minimal_scenario_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(bom_and_crlf_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(include_dist_change_replaces_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_inputs_base_is_valid, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(alias_bomb_refused_quickly, setup, teardown),
