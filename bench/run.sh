@@ -14,6 +14,11 @@ out=$(mktemp -d /tmp/careflow-bench-england-XXXXXX)
 get() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" "$out/manifest.json" | head -n 1; }
 awk -v w="$(get wall_seconds)" -v e="$(get events)" -v r="$(get events_per_second)" -v m="$(get peak_rss_mb)" \
     'BEGIN { printf "  wall %.2f s, %d events, %.2f M events/s, peak memory %.0f MB\n", w, e, r / 1e6, m }'
+echo "  memory follows open cases, not simulated time: peak for 2 years against 10"
+"$CAREFLOW" run scenarios/england.yaml --reps 1 --threads 1 --no-plots --quiet --out "$out/two" \
+    --set end=2026-03-31
+awk -v a="$(sed -n 's/.*"peak_rss_mb": *\([0-9.]*\).*/\1/p' "$out/two/manifest.json")" -v b="$(get peak_rss_mb)" \
+    'BEGIN { printf "  peak memory: 2 years %.0f MB, 10 years %.0f MB\n", a, b }'
 echo
 echo "== 3. threads: 8 replications of Hampshire at 1 and 2 threads"
 for t in 1 2; do
