@@ -19,70 +19,13 @@
 
 #include "models/model.h"
 #include "models/scenario.h"
-
-typedef struct runs {
-    scenario_t *sc;
-    model_plan_t plan;
-    int n;
-    model_result_t *r;
-} runs_t;
-
-static void runs_do(runs_t *R, const char *path, int reps, double horizon)
-{
-    char err[512] = "";
-    if (scenario_load(path, NULL, 0, &R->sc, err, sizeof err) != 0) fail_msg("%s", err);
-    if (reps > 0) R->sc->replications = reps;
-    if (horizon > 0) R->sc->horizon = horizon;
-    R->n = R->sc->replications;
-    assert_int_equal(model_plan_init(&R->plan, R->sc), 0);
-    R->r = calloc((size_t)R->n, sizeof *R->r);
-    assert_non_null(R->r);
-    for (int i = 0; i < R->n; i++) {
-        assert_int_equal(model_result_init(&R->r[i], R->sc, &R->plan), 0);
-        assert_int_equal(model_run(R->sc, &R->plan, i, &R->r[i], NULL), 0);
-    }
-}
-
-static void runs_free(runs_t *R)
-{
-    for (int i = 0; i < R->n; i++) model_result_free(&R->r[i]);
-    free(R->r);
-    model_plan_free(&R->plan);
-    scenario_free(R->sc);
-}
-
-typedef struct est {
-    double mean, se;
-} est_t;
-
-static est_t stage_metric(const runs_t *R, const char *stage, int metric)
-{
-    int row = strcmp(stage, "all") == 0 ? R->sc->n_stages : scenario_stage_index(R->sc, stage);
-    assert_true(row >= 0);
-    double s = 0, ss = 0;
-    for (int i = 0; i < R->n; i++) s += R->r[i].stage[(size_t)row * MS_N + metric];
-    double mean = s / R->n;
-    for (int i = 0; i < R->n; i++) {
-        double d = R->r[i].stage[(size_t)row * MS_N + metric] - mean;
-        ss += d * d;
-    }
-    est_t e = {mean, R->n > 1 ? sqrt(ss / (R->n - 1) / R->n) : 0};
-    return e;
-}
-
-static void assert_near(const char *what, est_t e, double truth, double k, double rel)
-{
-    double tol = k * e.se + rel * fabs(truth);
-    if (!(fabs(e.mean - truth) <= tol))
-        fail_msg("%s: simulated %.6g (se %.3g), expected %.6g, tolerance %.3g", what, e.mean,
-                 e.se, truth, tol);
-}
+#include "tests/runs.h"
 
 static void test_hampshire_tracks_observed_stocks(void **state)
 {
     (void)state;
     runs_t R;
-    runs_do(&R, "scenarios/hampshire-baseline.yaml", 0, 0);
+    runs_file(&R, "scenarios/hampshire-baseline.yaml", 0, 0);
     int checked = 0;
     for (int i = 0; i < R.sc->n_observed; i++) {
         const scn_observed_t *o = &R.sc->observed[i];
@@ -103,7 +46,7 @@ static void test_mmc_example_is_erlang_c(void **state)
 {
     (void)state;
     runs_t R;
-    runs_do(&R, "scenarios/examples/mmc.yaml", 0, 0);
+    runs_file(&R, "scenarios/examples/mmc.yaml", 0, 0);
     assert_near("Wq", stage_metric(&R, "duty", MS_MEAN_WAIT), 0.05541125541, 4, 0.02);
     assert_near("Lq", stage_metric(&R, "duty", MS_AVG_WAITING), 2.2164502165, 4, 0.02);
     double s = 0;
@@ -116,7 +59,7 @@ static void test_three_stage_little(void **state)
 {
     (void)state;
     runs_t R;
-    runs_do(&R, "scenarios/examples/three-stage.yaml", 0, 0);
+    runs_file(&R, "scenarios/examples/three-stage.yaml", 0, 0);
     /* traffic: assessment 1000 a year, CP 100, CIN 400 + 50 = 450 */
     assert_near("assessment L", stage_metric(&R, "assessment", MS_AVG_STOCK), 1000 * 30 / 365.25,
                 4, 0.01);
@@ -130,7 +73,7 @@ static void test_england_one_year_holds_national_stocks(void **state)
 {
     (void)state;
     runs_t R;
-    runs_do(&R, "scenarios/england.yaml", 1, 365.25);
+    runs_file(&R, "scenarios/england.yaml", 1, 365.25);
     est_t care = stage_metric(&R, "care", MS_FINAL_STOCK);
     est_t cp = stage_metric(&R, "cp", MS_FINAL_STOCK);
     est_t starts = stage_metric(&R, "care", MS_ENTRIES);
