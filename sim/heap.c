@@ -102,7 +102,7 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
     }
     heap_bucket_t *k = &h->bk[b];
     if (k->n == k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 256;
+        size_t cap = k->cap ? 2 * k->cap : 8; /* most buckets stay small */
         sim_event_t *ev = realloc(k->ev, cap * sizeof *ev);
         if (!ev) return -1;
         k->ev = ev;
