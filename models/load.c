@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 
 #include "models/scenario.h"
+#include "models/strand.h"
 #include "models/ytree.h"
 #include "sim/cal.h"
 
@@ -63,14 +64,15 @@
 #define SET_PREFIX "--set "        /* pseudo-file of an override: "--set PATH=VALUE" */
 #define ROUTE_TOL 1e-9             /* `next` must sum to 1 within this */
 
-typedef struct ld {
+struct ld {
     ytree_t *yt;                        /* arena of every tree of this load */
     scenario_t *sc;                     /* being filled; owns what it points to */
     char *err;
     size_t errlen;
     char *chain[MAX_INCLUDE_DEPTH + 1]; /* realpath of each file being loaded */
     int n_chain;
-} ld_t;
+    int strand;                         /* index of the strand being parsed */
+};
 
 /* ---- errors -------------------------------------------------------------------- */
 
@@ -671,18 +673,6 @@ static int parse_top(ld_t *L, const ytree_node_t *root)
     if ((v = ytree_get(root, "max_age", NULL)) && get_gt0(L, v, "max_age", &sc->max_age) < 0)
         return -1;
 
-    /* costs and strands come with a later version: only an empty one is accepted */
-    static const char *const later[] = {"costs", "strands"};
-    for (int i = 0; i < 2; i++) {
-        v = ytree_get(root, later[i], NULL);
-        if (v && v->n > 0)
-            return fail(L, key_of(root, later[i]),
-                        "costs/strands are not supported by this version of careflow yet");
-        if (v && v->kind == YTREE_SCALAR && v->str[0] && strcmp(v->str, "~") != 0 &&
-            strcmp(v->str, "null") != 0)
-            return fail(L, v, "%s must be a %s, not a string", later[i],
-                        i == 0 ? "map" : "list");
-    }
     return 0;
 }
 
@@ -1665,6 +1655,454 @@ static int parse_observed(ld_t *L, const ytree_node_t *root)
     return 0;
 }
 
+/* ---- costs --------------------------------------------------------------------- */
+
+/* A new zeroed cost item at the end of sc->costs (which owns it at once). */
+static scn_cost_t *cost_append(ld_t *L, const ytree_node_t *at, const char *component,
+                               const char *item)
+{
+    scenario_t *sc = L->sc;
+    scn_cost_t *c = realloc(sc->costs, (size_t)(sc->n_costs + 1) * sizeof *c);
+    if (!c) {
+        fail(L, at, "out of memory");
+        return NULL;
+    }
+    sc->costs = c;
+    c = &sc->costs[sc->n_costs++];
+    memset(c, 0, sizeof *c);
+    if (!(c->component = xstrdup(L, at, component)) || !(c->item = xstrdup(L, at, item)))
+        return NULL;
+    return c;
+}
+
+/* costs.stages.STAGE: {per_child_day: X} or {by_type: [{type, share, per_child_day}]} */
+static int parse_stage_cost(ld_t *L, int s, const ytree_node_t *n)
+{
+    static const char *const keys[] = {"per_child_day", "by_type", NULL};
+    static const char *const type_keys[] = {"type", "share", "per_child_day", NULL};
+    const char *stage = L->sc->stages[s].name;
+    char ctx[96], item[256];
+    const ytree_node_t *v, *bt;
+    double rate = 0;
+    snprintf(ctx, sizeof ctx, "the costs of stage '%s'", stage);
+    if (want_map(L, n, ctx) < 0 || check_keys(L, n, keys, ctx) < 0)
+        return -1;
+    v = ytree_get(n, "per_child_day", NULL);
+    bt = ytree_get(n, "by_type", NULL);
+    if (v && bt)
+        return fail(L, key_of(n, "by_type"), "give per_child_day or by_type, not both");
+    if (!v && !bt)
+        return fail(L, n, "missing required key 'per_child_day' (or 'by_type') in %s", ctx);
+    if (v) {
+        scn_cost_t *c;
+        if (get_ge0(L, v, "per_child_day", &rate) < 0 ||
+            !(c = cost_append(L, v, "placement", stage)))
+            return -1;
+        c->kind = SCN_COST_CHILD_DAYS;
+        c->ref = s;
+        c->rate = rate;
+        return 0;
+    }
+    if (want_seq(L, bt, "by_type") < 0)
+        return -1;
+    if (bt->n == 0)
+        return fail(L, bt, "by_type must list at least one placement type");
+    double sum = 0;
+    for (int i = 0; i < bt->n; i++) {
+        const ytree_node_t *t = bt->val[i], *tn;
+        const char *tname = NULL;
+        double share = 0;
+        scn_cost_t *c;
+        if (want_map(L, t, "each placement type") < 0 ||
+            check_keys(L, t, type_keys, "a placement type") < 0 ||
+            !(tn = need(L, t, "type", "a placement type")) || check_name(L, tn, "placement type") < 0 ||
+            !(v = need(L, t, "share", "a placement type")) || get_prob(L, v, "share", &share) < 0 ||
+            !(v = need(L, t, "per_child_day", "a placement type")) ||
+            get_ge0(L, v, "per_child_day", &rate) < 0)
+            return -1;
+        tname = tn->str;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(ytree_get(bt->val[j], "type", NULL)->str, tname))
+                return fail(L, tn, "placement type '%s' is listed twice", tname);
+        snprintf(item, sizeof item, "%s:%s", stage, tname);
+        if (!(c = cost_append(L, t, "placement", item)))
+            return -1;
+        c->kind = SCN_COST_CHILD_DAYS;
+        c->ref = s;
+        c->rate = rate * share;
+        sum += share;
+    }
+    if (fabs(sum - 1) > ROUTE_TOL)
+        return fail(L, bt, "the shares in by_type of stage '%s' sum to %.10g, not 1", stage, sum);
+    return 0;
+}
+
+/* costs: {currency, pools: {POOL: {per_worker_year}}, stages: {STAGE: ...}} */
+static int parse_costs(ld_t *L, const ytree_node_t *root)
+{
+    static const char *const keys[] = {"currency", "pools", "stages", NULL};
+    static const char *const pool_cost_keys[] = {"per_worker_year", NULL};
+    scenario_t *sc = L->sc;
+    const ytree_node_t *m = ytree_get(root, "costs", NULL), *v;
+    const char *cur = "GBP";
+    if (m && m->kind == YTREE_SCALAR && (!m->str[0] || !strcmp(m->str, "~") || !strcmp(m->str, "null")))
+        m = NULL; /* `costs:` with no value */
+    if (m && (want_map(L, m, "costs") < 0 || check_keys(L, m, keys, "costs") < 0))
+        return -1;
+    if (m && (v = ytree_get(m, "currency", NULL)) && get_str(L, v, "currency", &cur) < 0)
+        return -1;
+    if (!(sc->currency = xstrdup(L, m ? m : root, cur)))
+        return -1;
+    if (!m)
+        return 0;
+    if ((v = ytree_get(m, "pools", NULL))) {
+        if (want_map(L, v, "costs.pools") < 0)
+            return -1;
+        for (int i = 0; i < v->n; i++) {
+            int p = scenario_pool_index(sc, v->key[i]->str);
+            double rate = 0;
+            const ytree_node_t *r;
+            scn_cost_t *c;
+            if (p < 0) {
+                const char *names[YTREE_MAX_ITEMS];
+                char s[96];
+                for (int j = 0; j < sc->n_pools && j < YTREE_MAX_ITEMS; j++)
+                    names[j] = sc->pools[j].name;
+                return fail(L, v->key[i], "unknown pool '%s' in costs.pools%s", v->key[i]->str,
+                            suggest(s, sizeof s, v->key[i]->str, names, sc->n_pools));
+            }
+            if (want_map(L, v->val[i], "the costs of a pool") < 0 ||
+                check_keys(L, v->val[i], pool_cost_keys, "the costs of a pool") < 0 ||
+                !(r = need(L, v->val[i], "per_worker_year", "the costs of a pool")) ||
+                get_ge0(L, r, "per_worker_year", &rate) < 0 ||
+                !(c = cost_append(L, r, "pool", sc->pools[p].name)))
+                return -1;
+            c->kind = SCN_COST_WORKER_YEARS;
+            c->ref = p;
+            c->rate = rate;
+        }
+    }
+    if ((v = ytree_get(m, "stages", NULL))) {
+        if (want_map(L, v, "costs.stages") < 0)
+            return -1;
+        for (int i = 0; i < v->n; i++) {
+            int s = 0;
+            if (stage_ref(L, v->key[i], "costs.stages", 0, &s) < 0 ||
+                parse_stage_cost(L, s, v->val[i]) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- strands: the loader's side of models/strand.h ----------------------------- */
+
+const scenario_t *ld_scenario(const ld_t *L) { return L->sc; }
+
+int ld_fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return failat(L, n->file, n->line, n->col, "%s", msg);
+}
+
+int ld_number(ld_t *L, const ytree_node_t *m, const char *key, double lo, double hi,
+              double *v)
+{
+    const ytree_node_t *n = ytree_get(m, key, NULL);
+    double x = 0;
+    if (!n)
+        return 0;
+    if (get_num(L, n, key, &x) < 0)
+        return -1;
+    if (x < lo || x > hi) {
+        if (hi == INFINITY)
+            return fail(L, n, "'%s' must be at least %g (got %s)", key, lo, n->str);
+        return fail(L, n, "'%s' must be between %g and %g (got %s)", key, lo, hi, n->str);
+    }
+    *v = x;
+    return 0;
+}
+
+int ld_dist(ld_t *L, const ytree_node_t *m, const char *key, dist_t *d)
+{
+    const ytree_node_t *n = ytree_get(m, key, NULL);
+    if (!n)
+        return 0;
+    dist_free(d);
+    memset(d, 0, sizeof *d);
+    return parse_dist(L, n, key, 1, d);
+}
+
+int ld_stages(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+{
+    const ytree_node_t *n = ytree_get(m, key, NULL);
+    const ytree_node_t *const *items = NULL;
+    int count = 0, s = 0;
+    if (!n)
+        return 0;
+    if (name_list(L, &n, key, &items, &count) < 0)
+        return -1;
+    if (count == 0)
+        return fail(L, n, "'%s' must name at least one stage", key);
+    *set = 0;
+    for (int i = 0; i < count; i++) {
+        if (stage_ref(L, items[i], key, 0, &s) < 0)
+            return -1;
+        *set |= (uint64_t)1 << s;
+    }
+    return 0;
+}
+
+int ld_flags(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+{
+    const ytree_node_t *n = ytree_get(m, key, NULL);
+    const ytree_node_t *const *items = NULL;
+    int count = 0, bit = 0;
+    if (!n)
+        return 0;
+    if (name_list(L, &n, key, &items, &count) < 0)
+        return -1;
+    *set = 0;
+    for (int i = 0; i < count; i++) {
+        if (flag_ref(L, items[i], &bit) < 0)
+            return -1;
+        *set |= (uint64_t)1 << bit;
+    }
+    return 0;
+}
+
+int ld_age(ld_t *L, const ytree_node_t *m, const char *key, scn_when_t *w)
+{
+    const ytree_node_t *v = ytree_get(m, key, NULL);
+    double lo = 0, hi = 0;
+    if (!v)
+        return 0;
+    if (v->kind != YTREE_SEQ || v->n != 2)
+        return fail(L, v, "%s must be a list [min, max) of two numbers (years)", key);
+    if (get_num(L, v->val[0], key, &lo) < 0 || get_num(L, v->val[1], key, &hi) < 0)
+        return -1;
+    if (!(lo < hi))
+        return fail(L, v, "%s range [%s, %s) is empty", key, v->val[0]->str, v->val[1]->str);
+    w->age_min = lo;
+    w->age_max = hi;
+    return 0;
+}
+
+/* A name among names[0..n): its index, or an error with a suggestion. */
+static int name_ref(ld_t *L, const ytree_node_t *m, const char *key, const char *what,
+                    const char *const *names, int n, int *idx)
+{
+    const ytree_node_t *v = ytree_get(m, key, NULL);
+    const char *s = NULL;
+    char sg[96];
+    if (!v)
+        return 0;
+    if (get_str(L, v, key, &s) < 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], s)) {
+            *idx = i;
+            return 0;
+        }
+    return fail(L, v, "unknown %s '%s' in '%s'%s", what, s, key, suggest(sg, sizeof sg, s, names, n));
+}
+
+int ld_pool(ld_t *L, const ytree_node_t *m, const char *key, int *idx)
+{
+    const char *names[SCN_MAX_STAGES * 4];
+    int n = 0;
+    for (int i = 0; i < L->sc->n_pools && n < (int)(sizeof names / sizeof *names); i++)
+        names[n++] = L->sc->pools[i].name;
+    return name_ref(L, m, key, "pool", names, n, idx);
+}
+
+int ld_arrival(ld_t *L, const ytree_node_t *m, const char *key, int *idx)
+{
+    const char *names[YTREE_MAX_ITEMS];
+    int n = 0;
+    for (int i = 0; i < L->sc->n_arrivals && n < YTREE_MAX_ITEMS; i++)
+        names[n++] = L->sc->arrivals[i].name;
+    return name_ref(L, m, key, "arrival stream", names, n, idx);
+}
+
+int ld_choice(ld_t *L, const ytree_node_t *m, const char *key, const char *const *choices,
+              int *v)
+{
+    return name_ref(L, m, key, "value", choices, count_of(choices), v);
+}
+
+int ld_odds(ld_t *L, const ytree_node_t *m, const char *key, scn_strand_t *s)
+{
+    const ytree_node_t *n = ytree_get(m, key, NULL);
+    if (!n)
+        return 0;
+    if (want_map(L, n, key) < 0)
+        return -1;
+    free(s->odds_stage);
+    free(s->odds);
+    s->odds_stage = NULL;
+    s->odds = NULL;
+    s->n_odds = 0;
+    if (n->n && (!(s->odds_stage = xcalloc(L, n, (size_t)n->n, sizeof *s->odds_stage)) ||
+                 !(s->odds = xcalloc(L, n, (size_t)n->n, sizeof *s->odds))))
+        return -1;
+    s->n_odds = n->n;
+    for (int i = 0; i < n->n; i++)
+        if (stage_ref(L, n->key[i], key, 1, &s->odds_stage[i]) < 0 ||
+            get_ge0(L, n->val[i], "odds", &s->odds[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int ld_default_stages(ld_t *L, const ytree_node_t *at, const char *names, const char *key,
+                      uint64_t *set)
+{
+    char buf[256];
+    if (ytree_get(at, key, NULL))
+        return 0; /* given: the caller reads it */
+    snprintf(buf, sizeof buf, "%s", names);
+    *set = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int s = scenario_stage_index(L->sc, t);
+        if (s < 0)
+            return fail(L, at, "strand '%s' works on stage '%s' by default, which this "
+                               "scenario does not have: give '%s'",
+                        L->sc->strands[L->strand].name, t, key);
+        *set |= (uint64_t)1 << s;
+    }
+    return 0;
+}
+
+int ld_cost(ld_t *L, const ytree_node_t *at, const scn_strand_t *s, const char *part,
+            scn_cost_kind_t kind, double rate)
+{
+    char item[256];
+    scn_cost_t *c;
+    if (rate == 0)
+        return 0;
+    snprintf(item, sizeof item, "%s%s%s", s->name, part ? ":" : "", part ? part : "");
+    if (!(c = cost_append(L, at, "strand", item)))
+        return -1;
+    c->kind = kind;
+    c->ref = L->strand;
+    c->rate = rate;
+    return 0;
+}
+
+/* ---- strands ------------------------------------------------------------------- */
+
+static const char *const strand_common_keys[] = {"name", "type", "start", "end",
+                                                 "ramp_months", NULL};
+
+/* A date key of a strand: the start of that date, in days (day D - start - 1). */
+static int strand_date(ld_t *L, const ytree_node_t *m, const char *key, double *day)
+{
+    const ytree_node_t *v = ytree_get(m, key, NULL);
+    long d = 0;
+    if (!v)
+        return 0;
+    if (get_date(L, v, key, &d) < 0)
+        return -1;
+    *day = (double)(d - L->sc->start - 1);
+    return 0;
+}
+
+static int parse_strand(ld_t *L, int idx, const ytree_node_t *n)
+{
+    scenario_t *sc = L->sc;
+    scn_strand_t *s = &sc->strands[idx];
+    const ytree_node_t *tv;
+    const char *tname = NULL, *name = NULL;
+    const strand_type_t *type;
+    char sg[96];
+    if (want_map(L, n, "each strand") < 0 || !(tv = need(L, n, "type", "a strand")) ||
+        get_str(L, tv, "type", &tname) < 0)
+        return -1;
+    if (!(type = strand_type_find(tname))) {
+        const char *names[64];
+        int k = 0;
+        for (const strand_type_t *t; k < 64 && (t = strand_type_at(k)); k++)
+            names[k] = t->name;
+        return fail(L, tv, "unknown strand type '%s'%s", tname,
+                    suggest(sg, sizeof sg, tname, names, k));
+    }
+    /* the allowed keys: the common ones, then the type's own */
+    const char *allowed[128];
+    int na = 0;
+    for (int i = 0; strand_common_keys[i]; i++)
+        allowed[na++] = strand_common_keys[i];
+    for (int i = 0; type->keys[i] && na < 127; i++)
+        allowed[na++] = type->keys[i];
+    allowed[na] = NULL;
+    char ctx[96];
+    snprintf(ctx, sizeof ctx, "a strand of type '%s'", type->name);
+    if (check_keys(L, n, allowed, ctx) < 0)
+        return -1;
+    name = type->name;
+    const ytree_node_t *nv = ytree_get(n, "name", NULL);
+    if (nv && check_name(L, nv, "strand") < 0)
+        return -1;
+    if (nv)
+        name = nv->str;
+    const ytree_node_t *at = nv ? nv : tv;
+    if (scenario_strand_index(sc, name) >= 0)
+        return fail(L, at, "two strands are named '%s': give each a distinct name", name);
+    if (scenario_stage_index(sc, name) >= 0 || scenario_pool_index(sc, name) >= 0 ||
+        !strcmp(name, "all"))
+        return fail(L, at, "strand '%s' has the name of a stage or pool; outputs could not "
+                           "tell them apart: give it another name", name);
+    if (!(s->name = xstrdup(L, at, name)))
+        return -1;
+    s->type = type->name;
+    s->start = -INFINITY;
+    s->stop = INFINITY;
+    s->pool = s->arrival = -1;
+    s->when.age_min = -INFINITY;
+    s->when.age_max = INFINITY;
+    s->refer_p = s->takeup_p = 1;
+    s->places = INFINITY;
+    s->engage_p[SCN_ENGAGE_WELL] = 1;
+    s->engage_effect[SCN_ENGAGE_WELL] = 1;
+    s->engage_effect[SCN_ENGAGE_PARTLY] = 0.5;
+    double months = 0;
+    if (strand_date(L, n, "start", &s->start) < 0 || strand_date(L, n, "end", &s->stop) < 0 ||
+        ld_number(L, n, "ramp_months", 0, 1200, &months) < 0)
+        return -1;
+    if (s->stop <= s->start)
+        return fail(L, key_of(n, "end"), "strand '%s' ends before it starts", name);
+    s->ramp = months * CAL_DAYS_PER_YEAR / 12;
+    L->strand = idx;
+    if (type->parse(L, n, s) < 0)
+        return -1;
+    if (s->stages && s->duration.kind == DIST_KIND_N)
+        return fail(L, n, "strand '%s' has places but no duration", name);
+    return 0;
+}
+
+static int parse_strands(ld_t *L, const ytree_node_t *root)
+{
+    const ytree_node_t *m = ytree_get(root, "strands", NULL);
+    if (!m || (m->kind == YTREE_SCALAR && (!m->str[0] || !strcmp(m->str, "~") || !strcmp(m->str, "null"))))
+        return 0;
+    if (want_seq(L, m, "strands") < 0)
+        return -1;
+    if (m->n > SCN_MAX_STRANDS)
+        return fail(L, m->val[SCN_MAX_STRANDS], "too many strands (more than %d)", SCN_MAX_STRANDS);
+    if (m->n && !(L->sc->strands = xcalloc(L, m, (size_t)m->n, sizeof *L->sc->strands)))
+        return -1;
+    for (int i = 0; i < m->n; i++) {
+        L->sc->n_strands = i + 1; /* owned (and freed) from now on */
+        L->sc->strands[i].duration.kind = DIST_KIND_N; /* "no duration yet" */
+        if (parse_strand(L, i, m->val[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- files and includes -------------------------------------------------------- */
 
 static int is_empty_doc(const ytree_node_t *r)
@@ -1864,7 +2302,8 @@ int scenario_load(const char *path, const char *const *sets, int n_sets,
     for (int i = 0; i < L.sc->n_stages; i++)
         if (parse_stage(&L, &L.sc->stages[i], stages->val[i]) < 0)
             goto err;
-    if (parse_pools(&L, root) < 0 || parse_observed(&L, root) < 0)
+    if (parse_pools(&L, root) < 0 || parse_observed(&L, root) < 0 ||
+        parse_costs(&L, root) < 0 || parse_strands(&L, root) < 0)
         goto err;
     ytree_free(L.yt);
     *out = L.sc;

@@ -34,16 +34,20 @@ const char *const model_stage_metric_names[MS_N] = {MODEL_STAGE_METRIC_MAP(MODEL
 const char *const model_pool_metric_names[MP_N] = {MODEL_POOL_METRIC_MAP(MODEL_NAME)};
 const char *const model_ts_metric_names[MT_N] = {MODEL_TS_METRIC_MAP(MODEL_NAME)};
 const char *const model_pool_ts_metric_names[MPT_N] = {MODEL_POOL_TS_METRIC_MAP(MODEL_NAME)};
+const char *const model_strand_metric_names[MX_N] = {MODEL_STRAND_METRIC_MAP(MODEL_NAME)};
 #undef MODEL_NAME
 
 #define NONE UINT32_MAX
 #define CAP_EPS 1e-9 /* tolerance when comparing weights with capacity */
 
 /* Event kinds. */
-enum { EV_ARRIVAL, EV_END, EV_AGEOUT, EV_REPORT, EV_OBSERVE, EV_WORKERS };
+enum { EV_ARRIVAL, EV_END, EV_AGEOUT, EV_REPORT, EV_OBSERVE, EV_WORKERS, EV_STRAND_STEP,
+       EV_PLACE_END, EV_PERIOD };
 
 /* Stream sources: the third word of a stream's name. */
-enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3 };
+enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3, SRC_STRAND = 4 };
+
+#define RAMP_STEP_DAYS (CAL_DAYS_PER_YEAR / 12) /* places and pools follow a ramp monthly */
 
 typedef struct child {
     rng_t rng;          /* the child's own stream */
@@ -59,6 +63,11 @@ typedef struct child {
     int16_t stage;      /* current stage index; -1 when free */
     uint8_t waiting;    /* 1 while in a pool queue */
     uint16_t history;   /* previous episodes (re-entries to an entry stage) */
+    uint16_t visits;    /* stages entered so far: names its strand draws */
+    uint16_t swait;     /* bit k: waiting for a place of strand k */
+    uint32_t serial;    /* names the current stay in a stage (unique in the run) */
+    uint32_t smark;     /* 2 bits per strand: 1 + engagement level of an intervention
+                         * started in this stay, applied at its exit; 0 none */
 } child_t;
 
 typedef struct queue {
@@ -74,8 +83,27 @@ typedef struct pool_state {
     double util_area; /* integral of used / capacity up to then (capacity is constant
                        * between workforce steps, so one time average is enough) */
     double case_area; /* integral of used / available up to then */
+    tw_t tw_workers;  /* FTE, for worker costs */
     queue_t *q;       /* one FIFO per priority level */
 } pool_state_t;
+
+typedef struct sq_item {
+    uint32_t id, serial; /* a waiting child and its stay (stale when serial differs) */
+} sq_item_t;
+
+typedef struct strand_state {
+    double cap;          /* places now (places x ramp step); INFINITY: unlimited */
+    double used;         /* places held */
+    double waiting;      /* children waiting now */
+    tw_t tw_used, tw_wait, tw_cap; /* time averages of those */
+    sq_item_t *q;        /* FIFO ring of waiting children (some may be stale) */
+    size_t qhead, qn, qcap;
+    double referred, started, turned, averted; /* in the window */
+    double wait_sum, wait_n;                   /* waits of children started in it */
+    double ramp_now;     /* share of full effect now (its ramp step) */
+    rng_family_t fam;    /* the streams of its draws, one per child stay */
+    int step;            /* ramp steps scheduled so far */
+} strand_state_t;
 
 typedef struct row_stats {
     tw_t stock;        /* children in the stage (waiting included) */
@@ -109,6 +137,9 @@ typedef struct model {
     double *obs_count;          /* [n_observed] entries counted per entries item */
     int *pool_step;             /* [n_pools] next workers step to schedule */
     double *wbuf;               /* routing weights scratch, [max n_next] */
+    strand_state_t *st;         /* [n_strands] */
+    uint32_t serial;            /* last stay serial handed out */
+    double *cost_cum;           /* [n_costs] cumulative quantities at the last period end */
     atomic_uint *progress;      /* share of horizon done, 1/1000ths */
 } model_t;
 
@@ -148,12 +179,33 @@ int model_plan_init(model_plan_t *p, const scenario_t *sc)
     }
     p->report_day = d;
     p->n_reports = n;
+    /* cost periods: 12-month spans from the end of warmup (the same calendar date
+     * each year), the last one ending at the horizon; a piece under a day joins the
+     * one before */
+    long first = sc->start + (long)ceil(sc->warmup);
+    int y, mo, dd, np = 0;
+    cal_to_ymd(first, &y, &mo, &dd);
+    if (!(p->period_day = malloc((size_t)((sc->horizon - sc->warmup) / 365 + 3) * sizeof *p->period_day))) {
+        model_plan_free(p);
+        return -1;
+    }
+    p->period_day[0] = sc->warmup;
+    for (int k = 1;; k++) {
+        int day = dd;
+        if (mo == 2 && day == 29 && cal_from_ymd(y + k, 3, 1) - cal_from_ymd(y + k, 2, 1) == 28) day = 28;
+        double t = (double)(cal_from_ymd(y + k, mo, day) - sc->start);
+        if (t >= sc->horizon - 1) break;
+        p->period_day[++np] = t;
+    }
+    p->period_day[++np] = sc->horizon;
+    p->n_periods = np;
     return 0;
 }
 
 void model_plan_free(model_plan_t *p)
 {
     free(p->report_day);
+    free(p->period_day);
     memset(p, 0, sizeof *p);
 }
 
@@ -166,7 +218,9 @@ int model_result_init(model_result_t *r, const scenario_t *sc, const model_plan_
     r->ts = calloc(k * rows * MT_N, sizeof *r->ts);
     r->pool_ts = calloc(k * np * MPT_N + 1, sizeof *r->pool_ts);
     r->obs = calloc((size_t)sc->n_observed + 1, sizeof *r->obs);
-    if (!r->stage || !r->pool || !r->ts || !r->pool_ts || !r->obs) {
+    r->strand = calloc((size_t)sc->n_strands * MX_N + 1, sizeof *r->strand);
+    r->cost = calloc((size_t)(p->n_periods + 1) * (size_t)sc->n_costs + 1, sizeof *r->cost);
+    if (!r->stage || !r->pool || !r->ts || !r->pool_ts || !r->obs || !r->strand || !r->cost) {
         model_result_free(r);
         return -1;
     }
@@ -180,6 +234,8 @@ void model_result_free(model_result_t *r)
     free(r->ts);
     free(r->pool_ts);
     free(r->obs);
+    free(r->strand);
+    free(r->cost);
     memset(r, 0, sizeof *r);
 }
 
@@ -359,6 +415,291 @@ done:
     if (changed) pool_track(m, p, m->sim.now);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Strands                                                                              */
+
+/* A strand's draws for the child's current stay, from the stream named by the strand
+ * and (the child's own stream, its stays so far): they never depend on other strands
+ * or on the child's other draws, so switching a strand on leaves everything else as
+ * it was. The same call at referral and at the start of a place gives the same draws. */
+typedef struct sdraw {
+    double refer, take, engage; /* uniforms */
+    double dur;                 /* days the place is held */
+} sdraw_t;
+
+static void strand_draws(model_t *m, int k, const child_t *c, sdraw_t *d)
+{
+    const scn_strand_t *sp = &m->sc->strands[k];
+    rng_t r;
+    rng_derive_in(&r, m->st[k].fam, rng_hash(rng_id(&c->rng), c->visits));
+    d->refer = rng_uniform(&r);
+    d->take = rng_uniform(&r);
+    d->engage = rng_uniform(&r);
+    d->dur = sp->stages ? dist_sample(&sp->duration, &r) : 0;
+}
+
+static void strand_set_waiting(model_t *m, int k, double dv)
+{
+    strand_state_t *ss = &m->st[k];
+    ss->waiting += dv;
+    tw_set(&ss->tw_wait, m->sim.now, ss->waiting);
+}
+
+/* The child takes a place of strand k now: engagement drawn, mark set for its exit
+ * from this stay, the place's end scheduled. */
+static void strand_start(model_t *m, int k, uint32_t id, const sdraw_t *d)
+{
+    const scn_strand_t *sp = &m->sc->strands[k];
+    strand_state_t *ss = &m->st[k];
+    child_t *c = &m->ch[id];
+    double now = m->sim.now;
+    ss->used += 1;
+    tw_set(&ss->tw_used, now, ss->used);
+    if (in_window(m, now)) {
+        ss->started += 1;
+        ss->wait_sum += now - c->entered;
+        ss->wait_n += 1;
+    }
+    int lv = d->engage < sp->engage_p[SCN_ENGAGE_WELL]                             ? SCN_ENGAGE_WELL
+             : d->engage < sp->engage_p[SCN_ENGAGE_WELL] + sp->engage_p[SCN_ENGAGE_PARTLY] ? SCN_ENGAGE_PARTLY
+                                                                                      : SCN_ENGAGE_NOT;
+    c->smark = (c->smark & ~(3u << (2 * k))) | ((uint32_t)(lv + 1) << (2 * k));
+    if (now + d->dur <= m->horizon)
+        sim_schedule(&m->sim, now + d->dur, EV_PLACE_END, (uint32_t)k, 0, 0);
+}
+
+/* Drops stale entries (children who left the stay they waited in) from the queue. */
+static void strand_compact(model_t *m, strand_state_t *ss, int k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ss->qn; i++) {
+        sq_item_t it = ss->q[(ss->qhead + i) % ss->qcap];
+        const child_t *c = &m->ch[it.id];
+        if (c->serial == it.serial && (c->swait >> k & 1))
+            ss->q[(ss->qhead + n++) % ss->qcap] = it;
+    }
+    ss->qn = n;
+}
+
+static void strand_push(model_t *m, int k, uint32_t id)
+{
+    strand_state_t *ss = &m->st[k];
+    if (ss->qn > 64 && ss->qn > 2 * (size_t)ss->waiting)
+        strand_compact(m, ss, k);
+    if (ss->qn == ss->qcap) {
+        size_t cap = ss->qcap ? 2 * ss->qcap : 64;
+        sq_item_t *q = malloc(cap * sizeof *q);
+        if (!q) {
+            m->sim.err = -1;
+            m->sim.stop = 1;
+            return;
+        }
+        for (size_t i = 0; i < ss->qn; i++)
+            q[i] = ss->q[(ss->qhead + i) % ss->qcap];
+        free(ss->q);
+        ss->q = q;
+        ss->qhead = 0;
+        ss->qcap = cap;
+    }
+    ss->q[(ss->qhead + ss->qn++) % ss->qcap] = (sq_item_t){id, m->ch[id].serial};
+    m->ch[id].swait |= (uint16_t)(1u << k);
+    strand_set_waiting(m, k, +1);
+}
+
+/* Starts waiting children, in order, while places are free. */
+static void strand_dispatch(model_t *m, int k)
+{
+    strand_state_t *ss = &m->st[k];
+    while (ss->qn > 0 && ss->used + 1 <= ss->cap + CAP_EPS) {
+        sq_item_t it = ss->q[ss->qhead];
+        ss->qhead = (ss->qhead + 1) % ss->qcap;
+        ss->qn--;
+        child_t *c = &m->ch[it.id];
+        if (c->serial != it.serial || !(c->swait >> k & 1))
+            continue; /* stale: it left that stay */
+        c->swait &= (uint16_t)~(1u << k);
+        strand_set_waiting(m, k, -1);
+        sdraw_t d;
+        strand_draws(m, k, c, &d);
+        strand_start(m, k, it.id, &d);
+    }
+}
+
+/* A child has entered stage s: the strands that take referrals there. */
+static void strands_on_enter(model_t *m, uint32_t id, int s)
+{
+    const scenario_t *sc = m->sc;
+    const child_t *c = &m->ch[id];
+    double now = m->sim.now, age = -1;
+    for (int k = 0; k < sc->n_strands; k++) {
+        const scn_strand_t *sp = &sc->strands[k];
+        strand_state_t *ss = &m->st[k];
+        if (!(sp->stages >> s & 1) || now < sp->start || now >= sp->stop)
+            continue;
+        if (age < 0)
+            age = (now - c->born) / CAL_DAYS_PER_YEAR;
+        if (!scenario_when_matches(&sp->when, age, c->flags, c->history) ||
+            (sp->any_flags && !(c->flags & sp->any_flags)))
+            continue;
+        sdraw_t d;
+        strand_draws(m, k, c, &d);
+        if (d.refer >= sp->refer_p)
+            continue;
+        if (in_window(m, now))
+            ss->referred += 1;
+        if (d.take >= sp->takeup_p)
+            continue;
+        if (ss->waiting == 0 && ss->used + 1 <= ss->cap + CAP_EPS)
+            strand_start(m, k, id, &d);
+        else if (sp->turn_away) {
+            if (in_window(m, now))
+                ss->turned += 1;
+        } else
+            strand_push(m, k, id);
+    }
+}
+
+/* The child leaves its stay: it stops waiting for places, and its marks are spent. */
+static void strands_on_leave(model_t *m, child_t *c)
+{
+    for (int k = 0; c->swait; k++)
+        if (c->swait >> k & 1) {
+            c->swait &= (uint16_t)~(1u << k);
+            strand_set_waiting(m, k, -1);
+        }
+    c->smark = 0;
+}
+
+/* Ramp steps of a strand: 0..n while it ramps up (n: full effect), n + 1 its stop.
+ * Places and pool effects hold each step's mid-interval value, so their average over
+ * the ramp is the linear ramp's. */
+static int ramp_steps(const scn_strand_t *sp)
+{
+    return sp->ramp > 0 ? (int)ceil(sp->ramp / RAMP_STEP_DAYS - 1e-9) : 0;
+}
+
+static double step_time(const scn_strand_t *sp, int i, int n)
+{
+    return i <= n ? sp->start + (n ? sp->ramp * i / n : 0) : sp->stop;
+}
+
+static double step_value(int i, int n)
+{
+    return i > n ? 0 : i < n ? (i + 0.5) / n : 1;
+}
+
+static void pool_set_capacity(model_t *m, int p, double now);
+static void pool_dispatch(model_t *m, int p);
+
+/* Strand k's effects become `value` (0 to 1) of their full size now. */
+static void strand_apply(model_t *m, int k, double value)
+{
+    const scn_strand_t *sp = &m->sc->strands[k];
+    strand_state_t *ss = &m->st[k];
+    double now = m->sim.now;
+    ss->ramp_now = value;
+    ss->cap = isinf(sp->places) ? (value > 0 ? INFINITY : 0) : sp->places * value;
+    tw_set(&ss->tw_cap, now, isinf(ss->cap) ? 0 : ss->cap);
+    if (sp->pool >= 0 && m->pool) {
+        pool_close_segment(m, sp->pool, now);
+        pool_set_capacity(m, sp->pool, now);
+        pool_dispatch(m, sp->pool);
+    }
+    if (value == 0 && now >= sp->stop) { /* it has ended: nobody waits any more */
+        for (size_t i = 0; i < ss->qn; i++) {
+            sq_item_t it = ss->q[(ss->qhead + i) % ss->qcap];
+            child_t *c = &m->ch[it.id];
+            if (c->serial == it.serial && (c->swait >> k & 1)) {
+                c->swait &= (uint16_t)~(1u << k);
+                strand_set_waiting(m, k, -1);
+                if (in_window(m, now))
+                    ss->turned += 1;
+            }
+        }
+        ss->qn = 0;
+    }
+    strand_dispatch(m, k);
+}
+
+/* Schedules strand k's first ramp step after `now` (steps at or before it are
+ * applied by the caller). */
+static void strand_schedule_step(model_t *m, int k)
+{
+    const scn_strand_t *sp = &m->sc->strands[k];
+    int n = ramp_steps(sp), i = m->st[k].step + 1;
+    if (i <= n + 1 && step_time(sp, i, n) <= m->horizon)
+        sim_schedule(&m->sim, step_time(sp, i, n), EV_STRAND_STEP, (uint32_t)k, 0, (uint32_t)i);
+}
+
+static void on_strand_step(model_t *m, int k, int i)
+{
+    m->st[k].step = i;
+    strand_apply(m, k, step_value(i, ramp_steps(&m->sc->strands[k])));
+    strand_schedule_step(m, k);
+}
+
+static void on_place_end(model_t *m, int k)
+{
+    strand_state_t *ss = &m->st[k];
+    ss->used -= 1;
+    tw_set(&ss->tw_used, m->sim.now, ss->used);
+    strand_dispatch(m, k);
+}
+
+/* Is this new child averted by a strand acting on arrival stream j? */
+static int strands_avert(model_t *m, const child_t *c, int j)
+{
+    const scenario_t *sc = m->sc;
+    for (int k = 0; k < sc->n_strands; k++) {
+        const scn_strand_t *sp = &sc->strands[k];
+        double r;
+        if (sp->arrival != j || (r = scenario_strand_ramp(sp, m->sim.now)) <= 0)
+            continue;
+        sdraw_t d;
+        strand_draws(m, k, c, &d);
+        if (d.refer < sp->arrival_share * sp->arrival_cut * r) {
+            if (in_window(m, m->sim.now))
+                m->st[k].averted += 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Costs                                                                                */
+
+/* Cost item i's quantity from warmup to now. */
+static double cost_quantity(const model_t *m, int i, double now)
+{
+    const scn_cost_t *c = &m->sc->costs[i];
+    switch (c->kind) {
+    case SCN_COST_WORKER_YEARS: return tw_area(&m->pool[c->ref].tw_workers, now) / CAL_DAYS_PER_YEAR;
+    case SCN_COST_CHILD_DAYS: return tw_area(&m->row[c->ref].stock, now);
+    case SCN_COST_ACTIVE_YEARS: {
+        const scn_strand_t *sp = &m->sc->strands[c->ref];
+        double lo = sp->start > m->warmup ? sp->start : m->warmup;
+        double hi = sp->stop < now ? sp->stop : now;
+        return hi > lo ? (hi - lo) / CAL_DAYS_PER_YEAR : 0;
+    }
+    case SCN_COST_PLACE_YEARS: return tw_area(&m->st[c->ref].tw_cap, now) / CAL_DAYS_PER_YEAR;
+    case SCN_COST_STARTS: return m->st[c->ref].started;
+    default: return 0;
+    }
+}
+
+/* Period k (0-based) ends now: its costs are the quantities since the last end. */
+static void costs_close_period(model_t *m, int k)
+{
+    const scenario_t *sc = m->sc;
+    double *row = &m->res->cost[(size_t)k * sc->n_costs];
+    for (int i = 0; i < sc->n_costs; i++) {
+        double q = cost_quantity(m, i, m->sim.now);
+        row[i] = (q - m->cost_cum[i]) * sc->costs[i].rate;
+        m->cost_cum[i] = q;
+    }
+}
+
 static void count_observed_entries(model_t *m, int from, int to)
 {
     const scenario_t *sc = m->sc;
@@ -397,8 +738,11 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
         if (sc->n_observed) count_observed_entries(m, from, s);
     }
     c->wait_from = now;
+    c->serial = ++m->serial;
+    c->visits++;
     tw_add(&r->stock, now, 1);
     if (st->open_case) tw_add(&ra->stock, now, 1);
+    if (sc->n_strands && !initial) strands_on_enter(m, id, s);
 
     if (st->pool < 0) {
         start_service(m, id, remaining);
@@ -434,6 +778,7 @@ static void leave_stage(model_t *m, uint32_t id, int to, int aged_out)
 
     tw_add(&r->stock, now, -1);
     if (st->open_case) tw_add(&ra->stock, now, -1);
+    if (c->swait | c->smark) strands_on_leave(m, c);
     if (in_window(m, now)) {
         r->exits += 1;
         r->dur_sum += now - c->entered;
@@ -466,7 +811,7 @@ static int route(model_t *m, child_t *c, int s)
     double u = rng_uniform(&c->rng);
     const double *w = st->next_p;
     double total = 1;
-    if (st->n_adjust) {
+    if (st->n_adjust || c->smark) {
         double age = (m->sim.now - c->born) / CAL_DAYS_PER_YEAR;
         int any = 0;
         for (int a = 0; a < st->n_adjust; a++) {
@@ -475,6 +820,19 @@ static int route(model_t *m, child_t *c, int s)
             if (!any) memcpy(m->wbuf, st->next_p, (size_t)st->n_next * sizeof *m->wbuf);
             any = 1;
             for (int j = 0; j < adj->n; j++) m->wbuf[adj->target[j]] *= adj->odds[j];
+        }
+        /* strands: an intervention started in this stay, odds^(engagement's share) */
+        for (int k = 0; c->smark >> (2 * k); k++) {
+            uint32_t lv = c->smark >> (2 * k) & 3;
+            if (!lv) continue;
+            const scn_strand_t *sp = &m->sc->strands[k];
+            double e = sp->engage_effect[lv - 1];
+            if (e == 0 || sp->n_odds == 0) continue;
+            if (!any) memcpy(m->wbuf, st->next_p, (size_t)st->n_next * sizeof *m->wbuf);
+            any = 1;
+            for (int i = 0; i < sp->n_odds; i++)
+                for (int j = 0; j < st->n_next; j++)
+                    if (st->next_stage[j] == sp->odds_stage[i]) m->wbuf[j] *= pow(sp->odds[i], e);
         }
         if (any) {
             total = 0;
@@ -550,7 +908,8 @@ static void on_arrival(model_t *m, int j)
     rng_derive_in(&c->rng, m->arr_fam[j], m->arr_count[j]++);
     m->res->children++;
     child_attrs(m, c, &a->attrs, m->sim.now);
-    enter_stage(m, id, a->to, -1, 0, -1);
+    if (m->sc->n_strands && strands_avert(m, c, j)) child_free(m, id);
+    else enter_stage(m, id, a->to, -1, 0, -1);
     schedule_arrival(m, j);
 }
 
@@ -610,9 +969,21 @@ static void pool_set_capacity(model_t *m, int p, double now)
     const scn_pool_t *sp = &m->sc->pools[p];
     pool_state_t *ps = &m->pool[p];
     double dflt = sp->workers.n ? sp->workers.value[0] : 0;
-    double workers = scenario_steps_at(&sp->workers, now, dflt);
-    ps->available = workers * (1 - sp->absence);
-    ps->capacity = ps->available * sp->caseload_cap;
+    double workers = scenario_steps_at(&sp->workers, now, dflt), a = sp->absence;
+    double avail = workers * (1 - a), cap = avail * sp->caseload_cap;
+    /* strands on this pool: covered workers lose less time to absence and hold more */
+    for (int k = 0; k < m->sc->n_strands; k++) {
+        const scn_strand_t *st = &m->sc->strands[k];
+        double r = m->st[k].ramp_now;
+        if (st->pool != p || r <= 0) continue;
+        double cov = st->covered < workers ? st->covered : workers;
+        double a2 = a * (1 - st->absence_cut * r), g = st->cap_gain * r;
+        avail += cov * (a - a2);
+        cap += cov * ((1 - a2) * (1 + g) - (1 - a)) * sp->caseload_cap;
+    }
+    ps->available = avail;
+    ps->capacity = cap;
+    tw_set(&ps->tw_workers, now, workers);
 }
 
 static void on_workers(model_t *m, int p)
@@ -646,6 +1017,9 @@ static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
     case EV_REPORT: on_report(m, (int)ev->id); break;
     case EV_OBSERVE: on_observe(m, (int)ev->id); break;
     case EV_WORKERS: on_workers(m, (int)ev->id); break;
+    case EV_STRAND_STEP: on_strand_step(m, (int)ev->id, (int)ev->aux); break;
+    case EV_PLACE_END: on_place_end(m, (int)ev->id); break;
+    case EV_PERIOD: costs_close_period(m, (int)ev->id); break;
     }
 }
 
@@ -666,6 +1040,10 @@ static void model_free(model_t *m)
     free(m->obs_count);
     free(m->pool_step);
     free(m->wbuf);
+    if (m->st)
+        for (int k = 0; k < m->sc->n_strands; k++) free(m->st[k].q);
+    free(m->st);
+    free(m->cost_cum);
 }
 
 /* The open cases at day 0, in scenario order; each child from its own stream. */
@@ -717,6 +1095,27 @@ static void finish(model_t *m)
         o[MP_AVG_UTILISATION] = span > 0 ? m->pool[p].util_area / span : 0;
         o[MP_AVG_CASELOAD] = span > 0 ? m->pool[p].case_area / span : 0;
     }
+    for (int k = 0; k < sc->n_strands; k++) {
+        const strand_state_t *ss = &m->st[k];
+        double *o = &r->strand[(size_t)k * MX_N];
+        o[MX_REFERRED] = years > 0 ? ss->referred / years : NAN;
+        o[MX_STARTED] = years > 0 ? ss->started / years : NAN;
+        o[MX_TURNED_AWAY] = years > 0 ? ss->turned / years : NAN;
+        o[MX_AVG_IN_SERVICE] = tw_mean(&ss->tw_used, h);
+        o[MX_AVG_WAITING] = tw_mean(&ss->tw_wait, h);
+        o[MX_MEAN_WAIT] = ss->wait_n > 0 ? ss->wait_sum / ss->wait_n : NAN;
+        o[MX_AVG_PLACES] = isinf(sc->strands[k].places) ? NAN : tw_mean(&ss->tw_cap, h);
+        o[MX_AVERTED] = years > 0 ? ss->averted / years : NAN;
+    }
+    if (sc->n_costs) {
+        int np = m->plan->n_periods;
+        costs_close_period(m, np - 1);
+        double *tot = &r->cost[(size_t)np * sc->n_costs];
+        for (int i = 0; i < sc->n_costs; i++) {
+            tot[i] = 0;
+            for (int k = 0; k < np; k++) tot[i] += r->cost[(size_t)k * sc->n_costs + i];
+        }
+    }
     for (int i = 0; i < sc->n_observed; i++) {
         const scn_observed_t *o = &sc->observed[i];
         if (o->metric == SCN_OBS_ENTRIES)
@@ -762,8 +1161,31 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     m.obs_count = calloc((size_t)sc->n_observed + 1, sizeof *m.obs_count);
     m.pool_step = calloc((size_t)sc->n_pools + 1, sizeof *m.pool_step);
     m.wbuf = calloc((size_t)max_next, sizeof *m.wbuf);
-    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.arr_fam || !m.obs_count || !m.pool_step || !m.wbuf)
+    m.st = calloc((size_t)sc->n_strands + 1, sizeof *m.st);
+    m.cost_cum = calloc((size_t)sc->n_costs + 1, sizeof *m.cost_cum);
+    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.arr_fam || !m.obs_count || !m.pool_step || !m.wbuf ||
+        !m.st || !m.cost_cum)
         goto err;
+    /* strands first: pools' capacity depends on them. Each starts at the last ramp
+     * step at or before day 0. */
+    for (int k = 0; k < sc->n_strands; k++) {
+        const scn_strand_t *sp = &sc->strands[k];
+        strand_state_t *ss = &m.st[k];
+        ss->fam = rng_family(sc->seed, (uint64_t)rep, ((uint64_t)SRC_STRAND << 32) | (uint64_t)k);
+        tw_init(&ss->tw_used, m.warmup, 0, 0);
+        tw_init(&ss->tw_wait, m.warmup, 0, 0);
+        tw_init(&ss->tw_cap, m.warmup, 0, 0);
+        int n = ramp_steps(sp);
+        ss->step = -1;
+        while (ss->step + 1 <= n + 1 && step_time(sp, ss->step + 1, n) <= 0) ss->step++;
+        double v = ss->step < 0 ? 0 : step_value(ss->step, n);
+        ss->ramp_now = v;
+        ss->cap = isinf(sp->places) ? (v > 0 ? INFINITY : 0) : sp->places * v;
+        tw_set(&ss->tw_cap, 0, isinf(ss->cap) ? 0 : ss->cap);
+        strand_schedule_step(&m, k);
+    }
+    for (int k = 1; sc->n_costs && k < plan->n_periods; k++)
+        sim_schedule(&m.sim, plan->period_day[k], EV_PERIOD, (uint32_t)(k - 1), 0, 0);
     for (int s = 0; s < plan->n_rows; s++) {
         tw_init(&m.row[s].stock, m.warmup, 0, 0);
         tw_init(&m.row[s].waiting, m.warmup, 0, 0);
@@ -773,6 +1195,7 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
         ps->q = malloc((size_t)sc->pools[p].n_levels * sizeof *ps->q);
         if (!ps->q) goto err;
         for (int l = 0; l < sc->pools[p].n_levels; l++) ps->q[l].head = ps->q[l].tail = NONE;
+        tw_init(&ps->tw_workers, m.warmup, 0, 0);
         pool_set_capacity(&m, p, 0);
         tw_init(&ps->tw_used, m.warmup, 0, 0);
         const scn_steps_t *w = &sc->pools[p].workers;

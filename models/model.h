@@ -43,23 +43,39 @@
     X(MPT_USED, "used")             \
     X(MPT_UTILISATION, "utilisation")
 
+/* Strand metrics (summary.csv rows with the strand's name in `stage`). */
+#define MODEL_STRAND_METRIC_MAP(X)                 \
+    X(MX_REFERRED, "referred_per_year")            \
+    X(MX_STARTED, "started_per_year")              \
+    X(MX_TURNED_AWAY, "turned_away_per_year")      \
+    X(MX_AVG_IN_SERVICE, "avg_in_service")         \
+    X(MX_AVG_WAITING, "avg_waiting")               \
+    X(MX_MEAN_WAIT, "mean_wait_days")              \
+    X(MX_AVG_PLACES, "avg_places")                 \
+    X(MX_AVERTED, "averted_per_year")
+
 #define MODEL_ENUM(e, s) e,
 enum { MODEL_STAGE_METRIC_MAP(MODEL_ENUM) MS_N };
 enum { MODEL_POOL_METRIC_MAP(MODEL_ENUM) MP_N };
 enum { MODEL_TS_METRIC_MAP(MODEL_ENUM) MT_N };
 enum { MODEL_POOL_TS_METRIC_MAP(MODEL_ENUM) MPT_N };
+enum { MODEL_STRAND_METRIC_MAP(MODEL_ENUM) MX_N };
 #undef MODEL_ENUM
 
 extern const char *const model_stage_metric_names[MS_N];
 extern const char *const model_pool_metric_names[MP_N];
 extern const char *const model_ts_metric_names[MT_N];
 extern const char *const model_pool_ts_metric_names[MPT_N];
+extern const char *const model_strand_metric_names[MX_N];
 
 /* What every replication of a scenario shares: the report instants. */
 typedef struct model_plan {
     int n_rows;          /* stage rows: n_stages + 1 (the last is `all`) */
     int n_reports;       /* report instants */
     double *report_day;  /* ascending; [0] is day 0; all <= horizon */
+    int n_periods;       /* cost periods: years of the window from warmup, the last one
+                          * ending at the horizon (it may be shorter) */
+    double *period_day;  /* [n_periods + 1]: their boundaries, days */
 } model_plan_t;
 
 int model_plan_init(model_plan_t *p, const scenario_t *sc); /* 0, or -1: no memory */
@@ -75,6 +91,10 @@ typedef struct model_result {
                       * at k = 0 it is 0 and writers leave it out */
     double *pool_ts; /* [n_reports * n_pools * MPT_N]: pool_ts[(k * n_pools + p) * MPT_N + m],
                       * the pool's used weight and used / capacity at report k */
+    double *strand;  /* [n_strands * MX_N] */
+    double *cost;    /* [(n_periods + 1) * n_costs]: cost[k * n_costs + i] is cost item
+                      * i (quantity x rate) in period k; k = n_periods is the whole
+                      * window */
     double *obs;     /* [n_observed]: the simulated value of each observed item (NaN if
                       * its date is outside [0, horizon]) */
     uint64_t events;   /* events dispatched */

@@ -457,21 +457,160 @@ static void summary_row(FILE *f, const char *metric, const char *stage, const do
     fprintf(f, ",%d\n", n);
 }
 
-static void write_summary(FILE *f, const scenario_t *sc, const model_plan_t *plan,
-                          const model_result_t *res, double *v)
+/* The per-replication figures behind summary.csv, replications.csv and compare.csv:
+ * each is a (metric, stage) name and where its value is in a model_result_t. */
+typedef enum { FIG_STAGE, FIG_POOL, FIG_STRAND, FIG_COST, FIG_COST_COMPONENT } fig_kind_t;
+
+typedef struct fig {
+    const char *metric, *stage;
+    fig_kind_t kind;
+    size_t idx;         /* index in the kind's array (FIG_COST_COMPONENT: unused) */
+    const char *component; /* FIG_COST_COMPONENT: the component summed; NULL: all */
+    double scale;       /* multiplies the value (costs: per year of the window) */
+} fig_t;
+
+static const char *const cost_components[] = {"pool", "placement", "strand"};
+
+/* The figures in output order: stages, pools, strands, costs. NULL when out of memory;
+ * the caller frees. */
+static fig_t *figures(const scenario_t *sc, const model_plan_t *plan, int *n_out)
 {
-    int n = sc->replications;
-    fputs("metric,stage,mean,sd,ci95_low,ci95_high,replications\n", f);
+    size_t cap = (size_t)plan->n_rows * MS_N + (size_t)sc->n_pools * MP_N +
+                 (size_t)sc->n_strands * MX_N + (size_t)sc->n_costs + 8;
+    fig_t *f = calloc(cap, sizeof *f);
+    int n = 0;
+    if (!f)
+        return NULL;
     for (int r = 0; r < plan->n_rows; r++)
-        for (int m = 0; m < MS_N; m++) {
-            int k = gather(res, n, ARR_STAGE, (size_t)r * MS_N + (size_t)m, v);
-            summary_row(f, model_stage_metric_names[m], row_name(sc, r), v, k);
-        }
+        for (int m = 0; m < MS_N; m++)
+            f[n++] = (fig_t){model_stage_metric_names[m], row_name(sc, r), FIG_STAGE,
+                             (size_t)r * MS_N + (size_t)m, NULL, 1};
     for (int p = 0; p < sc->n_pools; p++)
-        for (int m = 0; m < MP_N; m++) {
-            int k = gather(res, n, ARR_POOL, (size_t)p * MP_N + (size_t)m, v);
-            summary_row(f, model_pool_metric_names[m], sc->pools[p].name, v, k);
+        for (int m = 0; m < MP_N; m++)
+            f[n++] = (fig_t){model_pool_metric_names[m], sc->pools[p].name, FIG_POOL,
+                             (size_t)p * MP_N + (size_t)m, NULL, 1};
+    for (int k = 0; k < sc->n_strands; k++) {
+        const scn_strand_t *sp = &sc->strands[k];
+        for (int m = 0; m < MX_N; m++) {
+            if (m == MX_AVERTED ? sp->arrival < 0 : !sp->stages)
+                continue; /* a mechanism the strand does not have */
+            f[n++] = (fig_t){model_strand_metric_names[m], sp->name, FIG_STRAND,
+                             (size_t)k * MX_N + (size_t)m, NULL, 1};
         }
+    }
+    if (sc->n_costs) {
+        double years = (sc->horizon - sc->warmup) / CAL_DAYS_PER_YEAR;
+        size_t base = (size_t)plan->n_periods * (size_t)sc->n_costs;
+        for (int i = 0; i < sc->n_costs; i++)
+            f[n++] = (fig_t){"cost_per_year", sc->costs[i].item, FIG_COST, base + (size_t)i,
+                             NULL, 1 / years};
+        for (int c = 0; c < 3; c++) {
+            int any = 0;
+            for (int i = 0; i < sc->n_costs; i++)
+                any |= !strcmp(sc->costs[i].component, cost_components[c]);
+            if (any)
+                f[n++] = (fig_t){"component_cost_per_year", cost_components[c],
+                                 FIG_COST_COMPONENT, base, cost_components[c], 1 / years};
+        }
+        f[n++] = (fig_t){"cost_per_year", "all", FIG_COST_COMPONENT, base, NULL, 1 / years};
+    }
+    *n_out = n;
+    return f;
+}
+
+static double fig_value(const scenario_t *sc, const model_result_t *r, const fig_t *f)
+{
+    switch (f->kind) {
+    case FIG_STAGE: return r->stage[f->idx];
+    case FIG_POOL: return r->pool[f->idx];
+    case FIG_STRAND: return r->strand[f->idx];
+    case FIG_COST: return r->cost[f->idx] * f->scale;
+    case FIG_COST_COMPONENT: {
+        double sum = 0;
+        for (int i = 0; i < sc->n_costs; i++)
+            if (!f->component || !strcmp(sc->costs[i].component, f->component))
+                sum += r->cost[f->idx + (size_t)i];
+        return sum * f->scale;
+    }
+    }
+    return NAN;
+}
+
+/* The non-NaN values of figure f over replications, in replication order. */
+static int fig_gather(const scenario_t *sc, const model_result_t *res, const fig_t *f,
+                      double *v)
+{
+    int k = 0;
+    for (int i = 0; i < sc->replications; i++) {
+        double x = fig_value(sc, &res[i], f);
+        if (!isnan(x))
+            v[k++] = x;
+    }
+    return k;
+}
+
+static int write_summary(FILE *f, const scenario_t *sc, const model_plan_t *plan,
+                         const model_result_t *res, double *v)
+{
+    int nf = 0;
+    fig_t *figs = figures(sc, plan, &nf);
+    if (!figs)
+        return -1;
+    fputs("metric,stage,mean,sd,ci95_low,ci95_high,replications\n", f);
+    for (int i = 0; i < nf; i++)
+        summary_row(f, figs[i].metric, figs[i].stage, v, fig_gather(sc, res, &figs[i], v));
+    free(figs);
+    return 0;
+}
+
+/* costs.csv: each cost item and the total, per period and over the whole window. */
+static void write_costs(FILE *f, const scenario_t *sc, const model_plan_t *plan,
+                        const model_result_t *res, double *v)
+{
+    int np = plan->n_periods, nc = sc->n_costs;
+    fputs("period,from,to,component,item,mean,sd,ci95_low,ci95_high,replications\n", f);
+    for (int k = 0; k <= np; k++) {
+        double a = k < np ? plan->period_day[k] : plan->period_day[0];
+        double b = k < np ? plan->period_day[k + 1] : plan->period_day[np];
+        char from[11], to[11], label[16];
+        cal_format(sc->start + (long)floor(a) + 1, from);
+        cal_format(sc->start + (long)floor(b), to);
+        if (k < np)
+            snprintf(label, sizeof label, "%d", k + 1);
+        else
+            snprintf(label, sizeof label, "all");
+        for (int i = 0; i <= nc; i++) {
+            fprintf(f, "%s,%s,%s,", label, from, to);
+            if (i < nc) {
+                put_field(f, sc->costs[i].component);
+                fputc(',', f);
+                put_field(f, sc->costs[i].item);
+            } else {
+                fputs("total,all", f);
+            }
+            for (int r = 0; r < sc->replications; r++) {
+                const double *row = &res[r].cost[(size_t)k * nc];
+                double x = 0;
+                if (i < nc)
+                    x = row[i];
+                else
+                    for (int j = 0; j < nc; j++)
+                        x += row[j];
+                v[r] = x;
+            }
+            summ_t s;
+            stats_summarise(v, sc->replications, &s);
+            fputc(',', f);
+            put_num(f, s.mean);
+            fputc(',', f);
+            put_num(f, s.sd);
+            fputc(',', f);
+            put_num(f, s.lo);
+            fputc(',', f);
+            put_num(f, s.hi);
+            fprintf(f, ",%d\n", sc->replications);
+        }
+    }
 }
 
 /* One timeseries.csv row from the values of one (stage, metric, report) over
@@ -538,20 +677,19 @@ static void rep_row(FILE *f, int rep, const char *metric, const char *stage, dou
     fputc('\n', f);
 }
 
-static void write_replications(FILE *f, const scenario_t *sc, const model_plan_t *plan,
-                               const model_result_t *res)
+static int write_replications(FILE *f, const scenario_t *sc, const model_plan_t *plan,
+                              const model_result_t *res)
 {
+    int nf = 0;
+    fig_t *figs = figures(sc, plan, &nf);
+    if (!figs)
+        return -1;
     fputs("replication,metric,stage,value\n", f);
-    for (int i = 0; i < sc->replications; i++) {
-        for (int r = 0; r < plan->n_rows; r++)
-            for (int m = 0; m < MS_N; m++)
-                rep_row(f, i + 1, model_stage_metric_names[m], row_name(sc, r),
-                        res[i].stage[r * MS_N + m]);
-        for (int p = 0; p < sc->n_pools; p++)
-            for (int m = 0; m < MP_N; m++)
-                rep_row(f, i + 1, model_pool_metric_names[m], sc->pools[p].name,
-                        res[i].pool[p * MP_N + m]);
-    }
+    for (int i = 0; i < sc->replications; i++)
+        for (int j = 0; j < nf; j++)
+            rep_row(f, i + 1, figs[j].metric, figs[j].stage, fig_value(sc, &res[i], &figs[j]));
+    free(figs);
+    return 0;
 }
 
 /* fit.csv. Items with no simulated value (outside [0, horizon]) are skipped and listed
@@ -639,9 +777,10 @@ static void write_manifest(FILE *f, const scenario_t *sc, const runner_opts_t *o
 
 /* ---- writing everything ------------------------------------------------------------ */
 
-enum { F_SUMMARY, F_TIMESERIES, F_REPLICATIONS, F_FIT, F_MANIFEST, F_N };
+enum { F_SUMMARY, F_TIMESERIES, F_REPLICATIONS, F_FIT, F_COSTS, F_MANIFEST, F_N };
 static const char *const file_names[F_N] = {"summary.csv", "timeseries.csv",
-                                            "replications.csv", "fit.csv", "manifest.json"};
+                                            "replications.csv", "fit.csv", "costs.csv",
+                                            "manifest.json"};
 
 typedef struct outfile {
     char tmp[PATH_MAX];   /* temporary path */
@@ -680,16 +819,18 @@ static int write_one(outfile_t *of, int i, const scenario_t *sc, const model_pla
         return -1;
     }
     of[i].exists = 1;
+    int nomem = 0;
     switch (i) {
-    case F_SUMMARY: write_summary(f, sc, plan, res, v); break;
+    case F_SUMMARY: nomem = write_summary(f, sc, plan, res, v) != 0; break;
     case F_TIMESERIES: write_timeseries(f, sc, plan, res, v); break;
-    case F_REPLICATIONS: write_replications(f, sc, plan, res); break;
+    case F_REPLICATIONS: nomem = write_replications(f, sc, plan, res) != 0; break;
+    case F_COSTS: write_costs(f, sc, plan, res, v); break;
     case F_FIT: *n_skipped = write_fit(f, sc, res, v, skipped, skiplen); break;
     case F_MANIFEST: write_manifest(f, sc, o, rf); break;
     default: break;
     }
-    int bad = ferror(f);
-    int saved = errno;
+    int bad = ferror(f) || nomem;
+    int saved = nomem ? ENOMEM : errno;
     if (fclose(f) != 0 && !bad) {
         bad = 1;
         saved = errno;
@@ -726,7 +867,7 @@ static int write_outputs(const scenario_t *sc, const model_plan_t *plan,
     skipped[0] = '\0';
     snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
     for (int i = 0; i < F_N; i++) {
-        of[i].wanted = i != F_FIT || sc->n_observed > 0;
+        of[i].wanted = (i != F_FIT || sc->n_observed > 0) && (i != F_COSTS || sc->n_costs > 0);
         if (join_path(of[i].tmp, sizeof of[i].tmp, o->out_dir, ".", file_names[i], suffix) ||
             join_path(of[i].final, sizeof of[i].final, o->out_dir, "", file_names[i], "")) {
             snprintf(err, errlen, "output folder name too long: %s", o->out_dir);
@@ -761,6 +902,8 @@ static int write_outputs(const scenario_t *sc, const model_plan_t *plan,
     }
     if (sc->n_observed == 0)
         unlink(of[F_FIT].final); /* an earlier run's fit.csv does not belong to these */
+    if (sc->n_costs == 0)
+        unlink(of[F_COSTS].final);
     if (n_skipped && !o->quiet)
         fprintf(stderr,
                 "careflow: warning: %d observed item%s outside the simulated period "
@@ -854,10 +997,11 @@ int runner_run(scenario_t *sc, const runner_opts_t *o, char *err, size_t errlen)
     if (!o->quiet) {
         size_t dl = strlen(o->out_dir);
         fprintf(stderr,
-                "wrote %s%s (summary.csv, timeseries.csv, replications.csv%s, manifest.json%s): "
+                "wrote %s%s (summary.csv, timeseries.csv, replications.csv%s%s, manifest.json%s): "
                 "%d replication%s, %llu events in %.2f s (%.1f M events/s)\n",
                 o->out_dir, dl && o->out_dir[dl - 1] == '/' ? "" : "/",
-                sc->n_observed > 0 ? ", fit.csv" : "", plotted ? ", plots/" : "", n,
+                sc->n_observed > 0 ? ", fit.csv" : "", sc->n_costs > 0 ? ", costs.csv" : "",
+                plotted ? ", plots/" : "", n,
                 n == 1 ? "" : "s", (unsigned long long)rf.events, rf.wall,
                 rf.sim_wall > 0 ? (double)rf.events / rf.sim_wall / 1e6 : 0.0);
     }

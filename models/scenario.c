@@ -2,8 +2,13 @@
  * loader is in load.c. */
 #include "models/scenario.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define SCN_NAME(e, s) s,
+const char *const scn_cost_kind_names[SCN_COST_KIND_N] = {SCN_COST_KIND_MAP(SCN_NAME)};
+#undef SCN_NAME
 
 static void steps_free(scn_steps_t *s)
 {
@@ -60,6 +65,20 @@ void scenario_free(scenario_t *sc)
         free(sc->observed[i].source);
     }
     free(sc->observed);
+    for (int i = 0; i < sc->n_strands; i++) {
+        scn_strand_t *st = &sc->strands[i];
+        free(st->name);
+        dist_free(&st->duration);
+        free(st->odds_stage);
+        free(st->odds);
+    }
+    free(sc->strands);
+    for (int i = 0; i < sc->n_costs; i++) {
+        free(sc->costs[i].component);
+        free(sc->costs[i].item);
+    }
+    free(sc->costs);
+    free(sc->currency);
     if (sc->flags)
         for (int i = 0; i < sc->n_flags; i++)
             free(sc->flags[i]);
@@ -76,6 +95,39 @@ int scenario_stage_index(const scenario_t *sc, const char *name)
         if (strcmp(sc->stages[i].name, name) == 0)
             return i;
     return -1;
+}
+
+int scenario_pool_index(const scenario_t *sc, const char *name)
+{
+    for (int i = 0; i < sc->n_pools; i++)
+        if (strcmp(sc->pools[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int scenario_arrival_index(const scenario_t *sc, const char *name)
+{
+    for (int i = 0; i < sc->n_arrivals; i++)
+        if (strcmp(sc->arrivals[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+int scenario_strand_index(const scenario_t *sc, const char *name)
+{
+    for (int i = 0; i < sc->n_strands; i++)
+        if (sc->strands[i].name && strcmp(sc->strands[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+double scenario_strand_ramp(const scn_strand_t *s, double t)
+{
+    if (t < s->start || t >= s->stop)
+        return 0;
+    if (s->ramp <= 0 || t >= s->start + s->ramp)
+        return 1;
+    return (t - s->start) / s->ramp;
 }
 
 /* Age in [age_min, age_max), every `flag` set, no `not_flag` set, history at least

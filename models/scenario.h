@@ -121,6 +121,79 @@ typedef struct scn_observed {
     char *source;          /* may be NULL */
 } scn_observed_t;
 
+/* Unit costs. The model measures, for each cost item and each year of the window, a
+ * quantity of the item's kind; the cost is quantity x rate. X(enum, name). */
+#define SCN_COST_KIND_MAP(X)                                                           \
+    X(SCN_COST_WORKER_YEARS, "worker_years") /* ref: pool; FTE x years */              \
+    X(SCN_COST_CHILD_DAYS, "child_days")     /* ref: stage; children x days in it */   \
+    X(SCN_COST_ACTIVE_YEARS, "active_years") /* ref: strand; years it runs */          \
+    X(SCN_COST_PLACE_YEARS, "place_years")   /* ref: strand; places provided x years */ \
+    X(SCN_COST_STARTS, "interventions")      /* ref: strand; interventions started */
+
+#define SCN_ENUM(e, s) e,
+typedef enum { SCN_COST_KIND_MAP(SCN_ENUM) SCN_COST_KIND_N } scn_cost_kind_t;
+#undef SCN_ENUM
+extern const char *const scn_cost_kind_names[SCN_COST_KIND_N];
+
+typedef struct scn_cost {
+    char *component;       /* costs.csv `component`: pool, placement or strand */
+    char *item;            /* costs.csv `item`: e.g. cin_teams, care, pa */
+    scn_cost_kind_t kind;  /* what is measured */
+    int ref;               /* the pool, stage or strand measured */
+    double rate;           /* cost per unit of the quantity (per worker-year, ...) */
+} scn_cost_t;
+
+#define SCN_MAX_STRANDS 16 /* a child's strand marks fit a uint32_t, 2 bits each */
+
+/* Engagement levels of a child who takes up an intervention. */
+enum { SCN_ENGAGE_WELL, SCN_ENGAGE_PARTLY, SCN_ENGAGE_NOT, SCN_ENGAGE_N };
+
+/* A strand (intervention), compiled by its type's parser (models/strand.h) into the
+ * mechanisms the model applies. Every mechanism is optional:
+ * - places: a child entering one of `stages` and matching `when` (and having one of
+ *   `any_flags`, if given) is referred with probability refer_p, takes the offer up
+ *   with probability takeup_p, and then needs a place: it starts at once if one is
+ *   free, else waits (FIFO, while it stays in that stage) or is turned away. A place is
+ *   held for `duration` days. A child who starts engages well, partly or not at all;
+ *   its next exit from the stage where it was referred has its routing weights
+ *   multiplied by odds^engage_effect[level];
+ * - pool: `covered` workers of the pool gain cap_gain of caseload capacity and have
+ *   their absence cut by absence_cut;
+ * - arrival: a share arrival_share of the stream's children is reached, and of those
+ *   arrival_cut are averted (never enter).
+ * Effects are scaled by the ramp: 0 before `start`, rising linearly to 1 at start +
+ * ramp, 0 again from `stop` (places: their number is scaled). */
+typedef struct scn_strand {
+    char *name;            /* unique; the `stage` column of its output rows */
+    const char *type;      /* its type's registry name (static) */
+    double start, stop;    /* days: from the start of the start date to the start of
+                            * the end date (-INFINITY / INFINITY when not given) */
+    double ramp;           /* days from start to full effect (0: at once) */
+    /* places */
+    uint64_t stages;       /* referral on entering these stages (0: no places) */
+    scn_when_t when;       /* eligibility: age, flags, history */
+    uint64_t any_flags;    /* eligibility: at least one of these flags (0: no test) */
+    double refer_p;        /* share of eligible entrants referred */
+    double takeup_p;       /* share of those referred who start or wait */
+    double places;         /* places at full ramp; INFINITY: unlimited */
+    int turn_away;         /* 1: turned away when full; 0: wait for a place */
+    dist_t duration;       /* days a place is held */
+    double engage_p[SCN_ENGAGE_N];      /* shares engaging well, partly, not: sum 1 */
+    double engage_effect[SCN_ENGAGE_N]; /* share of the odds effect each level gets */
+    int n_odds;
+    int *odds_stage;       /* routing target (stage index or SCN_EXIT) */
+    double *odds;          /* its weight multiplier at full effect */
+    /* pool */
+    int pool;              /* -1: none */
+    double covered;        /* workers (FTE) covered */
+    double cap_gain;       /* covered workers' caseload capacity x (1 + cap_gain) */
+    double absence_cut;    /* covered workers' absence x (1 - absence_cut) */
+    /* arrivals */
+    int arrival;           /* -1: none */
+    double arrival_share;  /* share of the stream's children it reaches */
+    double arrival_cut;    /* share of those averted at full effect */
+} scn_strand_t;
+
 typedef struct scenario {
     char *path;            /* the file given on the command line */
     char *name;            /* slug */
@@ -146,6 +219,11 @@ typedef struct scenario {
     scn_observed_t *observed;
     int n_flags;
     char **flags;          /* flag names; index = bit */
+    int n_strands;
+    scn_strand_t *strands;
+    int n_costs;
+    scn_cost_t *costs;     /* cost items: pools, placements, then strands */
+    char *currency;        /* costs.currency, for labels (default "GBP") */
 } scenario_t;
 
 /* Loads, merges includes, applies `--set PATH=VALUE` overrides (sets[0..n_sets)), and
@@ -161,6 +239,15 @@ int scenario_stage_index(const scenario_t *sc, const char *name);
 
 /* Does a child of this age (years), flags and history match `when`? */
 int scenario_when_matches(const scn_when_t *w, double age, uint64_t flags, int history);
+
+/* Index of a pool, arrival stream or strand by name, or -1. */
+int scenario_pool_index(const scenario_t *sc, const char *name);
+int scenario_arrival_index(const scenario_t *sc, const char *name);
+int scenario_strand_index(const scenario_t *sc, const char *name);
+
+/* The strand's ramp at day t: 0 before start and from stop, then rising linearly
+ * from 0 at start to 1 at start + ramp. */
+double scenario_strand_ramp(const scn_strand_t *s, double t);
 
 /* Value of a step function at day t, or dflt before its first step. */
 double scenario_steps_at(const scn_steps_t *s, double t, double dflt);

@@ -27,6 +27,10 @@ uint32_t rng_u32(rng_t *r);
  * so log() of it is always finite. */
 double rng_uniform(rng_t *r);
 
+/* A word that names the stream r draws from (its increment): constant as it draws, and
+ * different for streams derived from different names. */
+static inline uint64_t rng_id(const rng_t *r) { return r->inc; }
+
 /* A well-mixed 64-bit hash of (a, b) (SplitMix64 finaliser applied to a combination);
  * used to name streams. Pure function. */
 uint64_t rng_hash(uint64_t a, uint64_t b);

@@ -808,10 +808,41 @@ static const bad_case_t bad_cases[] = {
     {"top_level_string", "just words\n", 0, NULL, NULL, NULL, NULL, "s.yaml:1:1",
      "top level must be a map"},
     /* costs / strands */
-    {"costs_not_yet", HEAD STAGES ARR "costs: {social_worker: 1}\n", 0, NULL, NULL, NULL, NULL,
-     "s.yaml:10:1", "costs/strands are not supported"},
-    {"strands_not_yet", HEAD STAGES ARR "strands:\n  - x\n", 0, NULL, NULL, NULL, NULL,
-     "s.yaml:10:1", "costs/strands are not supported"},
+    {"costs_unknown_key", HEAD STAGES ARR "costs: {social_worker: 1}\n", 0, NULL, NULL, NULL, NULL,
+     "s.yaml:10:9", "unknown key 'social_worker' in costs"},
+    {"costs_unknown_pool", HEAD STAGES ARR "costs:\n  pools: {q: {per_worker_year: 1}}\n", 0, NULL,
+     NULL, NULL, NULL, "s.yaml:11:11", "unknown pool 'q' in costs.pools"},
+    {"costs_negative", HEAD STAGES ARR "costs:\n  stages: {a: {per_child_day: -5}}\n", 0, NULL,
+     NULL, NULL, NULL, "s.yaml:11:31", "'per_child_day' cannot be negative"},
+    {"costs_shares", HEAD STAGES ARR "costs:\n  stages:\n    a:\n      by_type:\n"
+     "        - {type: x, share: 0.5, per_child_day: 1}\n", 0, NULL, NULL, NULL, NULL,
+     "s.yaml:14:9", "the shares in by_type of stage 'a' sum to 0.5, not 1"},
+    {"strand_not_a_map", HEAD STAGES ARR "strands:\n  - x\n", 0, NULL, NULL, NULL, NULL,
+     "s.yaml:11:5", "each strand must be a map"},
+    {"strand_unknown_type", HEAD STAGES ARR "strands:\n  - {type: edge_of_cair}\n", 0, NULL,
+     NULL, NULL, NULL, "s.yaml:11:12", "unknown strand type 'edge_of_cair' (did you mean "
+                                       "'edge_of_care'?)"},
+    {"strand_unknown_key", HEAD STAGES ARR "strands:\n  - {type: willow, wokers: 3, stages: a}\n",
+     0, NULL, NULL, NULL, NULL, "s.yaml:11:20", "unknown key 'wokers' in a strand of type "
+                                                "'willow' (did you mean 'workers'?)"},
+    {"strand_default_stage_missing", HEAD STAGES ARR "strands:\n  - {type: willow}\n", 0, NULL,
+     NULL, NULL, NULL, "s.yaml:11:5", "works on stage 'cin' by default"},
+    {"strand_bad_share", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, referral_share: 1.5}\n",
+     0, NULL, NULL, NULL, NULL, "s.yaml:11:47", "'referral_share' must be between 0 and 1"},
+    {"strand_same_name", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a}\n"
+     "  - {type: willow, stages: a}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:12:12",
+     "two strands are named 'willow'"},
+    {"strand_stage_name", HEAD STAGES ARR "strands:\n  - {type: willow, name: a, stages: a}\n", 0,
+     NULL, NULL, NULL, NULL, "s.yaml:11:26", "has the name of a stage or pool"},
+    {"strand_pa_no_pool", HEAD STAGES ARR "strands:\n  - {type: pa}\n", 0, NULL, NULL, NULL, NULL,
+     "s.yaml:11:5", "missing required key 'pool'"},
+    {"strand_ends_first", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, start: 2020-06-01, "
+     "end: 2020-05-01}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:11:50", "ends before it starts"},
+    {"strand_engagement_sum", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, engagement: "
+     "{well: 0.5, not: 0.2}}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:11:43",
+     "the shares in engagement sum to 0.7, not 1"},
+    {"strand_odds_target", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, odds: {care: 0.5}}\n",
+     0, NULL, NULL, NULL, NULL, "s.yaml:11:38", "unknown stage 'care' in odds"},
     /* includes */
     {"include_missing", "include: [nope.yaml]\n" HEAD STAGES ARR, 0, NULL, NULL, NULL, NULL,
      "s.yaml:1:11", "cannot read"},
