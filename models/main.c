@@ -15,6 +15,7 @@
 
 #include "models/runner.h"
 #include "models/scenario.h"
+#include "models/strand.h"
 #include "models/version.h"
 #include "sim/cal.h"
 
@@ -29,6 +30,9 @@ static const char help_main[] =
     "  careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
     "               [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
     "  careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "  careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
+    "               [--threads T] [--out DIR] [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
+    "  careflow strands\n"
     "  careflow --help | careflow COMMAND --help | careflow --version\n"
     "\n"
     "Commands:\n"
@@ -38,6 +42,10 @@ static const char help_main[] =
     "            (see 'careflow run --help' for every option and file)\n"
     "  validate  check a scenario without simulating it and describe it in one\n"
     "            paragraph (see 'careflow validate --help')\n"
+    "  compare   simulate a base scenario and alternatives with common random\n"
+    "            numbers and write the paired differences, costs and savings\n"
+    "            (compare.csv; see 'careflow compare --help')\n"
+    "  strands   list the strand types a scenario's `strands:` may use\n"
     "\n"
     "Options:\n"
     "  -h, --help     show this help, or a command's help after the command\n"
@@ -53,7 +61,8 @@ static const char help_main[] =
     "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --seed 7\n"
     "\n"
     "Docs: README.md (overview, building, a first run), docs/scenario-reference.md\n"
-    "(every scenario key) and docs/outputs.md (every output file and column).\n";
+    "(every scenario key), docs/strands.md (strands and costs) and docs/outputs.md\n"
+    "(every output file and column).\n";
 
 static const char help_run[] =
     "Usage: careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
@@ -132,6 +141,48 @@ static const char help_run[] =
     "Docs: docs/outputs.md (every output file and column), docs/scenario-reference.md\n"
     "(scenario keys) and README.md.\n";
 
+static const char help_compare[] =
+    "Usage: careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
+    "                        [--threads T] [--out DIR] [--set PATH=VALUE]...\n"
+    "                        [--no-plots] [--quiet]\n"
+    "\n"
+    "Simulates the base scenario and each alternative with the same seed and number of\n"
+    "replications: replication i of every scenario meets the same children with the\n"
+    "same random draws (common random numbers), and a strand's own draws come from its\n"
+    "own streams. So the difference between two scenarios is measured replication by\n"
+    "replication, and its interval is much narrower than the difference of two\n"
+    "independent runs. The scenarios should share start and end dates and stage\n"
+    "names. The seed and replications are the base's unless --seed and --reps are\n"
+    "given. If the base has no `costs` block, it is priced with the first\n"
+    "alternative's pool and placement costs, so that net costs compare like with like.\n"
+    "\n"
+    "Options: as for 'careflow run' (--set applies to every scenario); the default\n"
+    "--out is out/compare-BASE-ALT (the scenarios' names).\n"
+    "\n"
+    "Outputs, in DIR:\n"
+    "  compare.csv       metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,\n"
+    "                    diff_ci95_high,unpaired_ci95_low,unpaired_ci95_high,\n"
+    "                    replications,alt: every figure of summary.csv, base and\n"
+    "                    alternative means, the paired difference alt - base with its\n"
+    "                    95% t interval, and the unpaired (Welch) interval for\n"
+    "                    reference; then, with costs, per year: net_cost_per_year,\n"
+    "                    strand_cost_per_year, care_days_avoided_per_year,\n"
+    "                    cost_per_care_day_avoided (strand cost / care days avoided)\n"
+    "                    and benefit_cost_ratio (other costs saved / strand cost),\n"
+    "                    the last two as ratios of means in diff_mean with a\n"
+    "                    delta-method interval\n"
+    "  compare_timeseries.csv  day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,\n"
+    "                    diff_p05..diff_p95: the paired difference of stock and waiting\n"
+    "                    at each report, with percentiles over replications\n"
+    "  plots/            the difference over time with its bands, and costs by component\n"
+    "\n"
+    "Exit status: as for 'careflow run'.\n"
+    "\n"
+    "Example:\n"
+    "  careflow compare scenarios/hampshire-baseline.yaml scenarios/hampshire-pa-rollout.yaml\n"
+    "\n"
+    "Docs: docs/strands.md (strands, costs and a worked comparison), docs/outputs.md.\n";
+
 static const char help_validate[] =
     "Usage: careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
     "\n"
@@ -154,11 +205,13 @@ static const char help_validate[] =
     "\n"
     "Docs: docs/scenario-reference.md (every scenario key) and README.md.\n";
 
-typedef enum { CMD_RUN, CMD_VALIDATE } cmd_t;
+typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE } cmd_t;
 
 typedef struct cli {
     cmd_t cmd;
-    const char *path;      /* SCENARIO.yaml */
+    const char *path;      /* SCENARIO.yaml (compare: the base) */
+    const char **paths;    /* compare: every scenario, [n_paths] */
+    int n_paths;
     const char **sets;     /* --set values, [n_sets] */
     int n_sets;
     int reps;              /* 0: the scenario's */
@@ -266,6 +319,11 @@ static int parse_args(cli_t *c, int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (c->cmd == CMD_COMPARE) {
+                c->paths[c->n_paths++] = a;
+                c->path = c->paths[0];
+                continue;
+            }
             if (c->path)
                 return usage_error("unexpected argument '%s' (one scenario per %s)", a, cmd);
             c->path = a;
@@ -281,7 +339,7 @@ static int parse_args(cli_t *c, int argc, char **argv)
         for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
-        if (!o || (o->run_only && c->cmd != CMD_RUN)) {
+        if (!o || (o->run_only && c->cmd == CMD_VALIDATE)) {
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
             return usage_error("unknown option '%s' for '%s'", name, cmd);
@@ -429,6 +487,79 @@ static void describe(FILE *f, const scenario_t *sc)
     free(text);
 }
 
+static int default_threads(int threads, int reps)
+{
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
+    }
+    return threads > reps ? reps : threads;
+}
+
+static int cmd_compare(cli_t *c, int argc, char **argv)
+{
+    scenario_t **scs = calloc((size_t)c->n_paths, sizeof *scs);
+    char err[1024], out[4096];
+    int rc = EXIT_USAGE;
+    char *cmdline = NULL;
+    if (!scs) {
+        fputs("careflow: error: out of memory\n", stderr);
+        return 1;
+    }
+    for (int i = 0; i < c->n_paths; i++)
+        if (scenario_load(c->paths[i], c->sets, c->n_sets, &scs[i], err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+    for (int i = 0; i < c->n_paths; i++) {
+        scs[i]->replications = c->reps ? c->reps : scs[0]->replications;
+        scs[i]->seed = c->have_seed ? c->seed : scs[0]->seed;
+        if (i > 0 && (scs[i]->start != scs[0]->start || scs[i]->horizon != scs[0]->horizon ||
+                      scs[i]->warmup != scs[0]->warmup)) {
+            rc = usage_error("%s and %s cover different periods (start, end or warmup_days): "
+                             "a comparison needs the same period", c->paths[0], c->paths[i]);
+            goto out;
+        }
+    }
+    for (int i = 1; i < c->n_paths && !scs[0]->n_costs; i++)
+        if (scenario_adopt_costs(scs[0], scs[i]) != 0) {
+            fputs("careflow: error: out of memory\n", stderr);
+            rc = 1;
+            goto out;
+        }
+    for (int i = 1; i < c->n_paths; i++)
+        if (!scs[i]->n_costs && scenario_adopt_costs(scs[i], scs[0]) != 0) {
+            fputs("careflow: error: out of memory\n", stderr);
+            rc = 1;
+            goto out;
+        }
+    if (c->out)
+        snprintf(out, sizeof out, "%s", c->out);
+    else
+        snprintf(out, sizeof out, "out/compare-%s-%s", scs[0]->name, scs[1]->name);
+    if (!(cmdline = join_cmdline(argc, argv))) {
+        fputs("careflow: error: out of memory\n", stderr);
+        rc = 1;
+        goto out;
+    }
+    runner_opts_t o = {.threads = default_threads(c->threads, scs[0]->replications),
+                       .out_dir = out,
+                       .no_plots = c->no_plots,
+                       .quiet = c->quiet,
+                       .cmdline = cmdline};
+    rc = 0;
+    if (runner_compare(scs, c->n_paths, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "careflow: error: %s\n", err);
+        rc = 1;
+    }
+out:
+    for (int i = 0; i < c->n_paths; i++)
+        scenario_free(scs[i]);
+    free(scs);
+    free(cmdline);
+    return rc;
+}
+
 static int cmd_main(cli_t *c, int argc, char **argv)
 {
     scenario_t *sc = NULL;
@@ -488,8 +619,16 @@ int main(int argc, char **argv)
         const char *topic = argc > 2 ? argv[2] : "";
         fputs(strcmp(topic, "run") == 0        ? help_run
               : strcmp(topic, "validate") == 0 ? help_validate
+              : strcmp(topic, "compare") == 0  ? help_compare
                                                : help_main,
               stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "strands") == 0) {
+        puts("Strand types (`type:` of an item of `strands:`; docs/strands.md has their keys,\n"
+             "defaults and evidence):");
+        for (int i = 0; strand_type_at(i); i++)
+            printf("  %-13s %s\n", strand_type_at(i)->name, strand_type_at(i)->summary);
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
@@ -503,19 +642,31 @@ int main(int argc, char **argv)
         c.cmd = CMD_RUN;
     else if (strcmp(cmd, "validate") == 0)
         c.cmd = CMD_VALIDATE;
+    else if (strcmp(cmd, "compare") == 0)
+        c.cmd = CMD_COMPARE;
     else if (cmd[0] == '-')
         return usage_error("unknown option '%s'", cmd);
     else
-        return usage_error("unknown command '%s' (the commands are run and validate)", cmd);
+        return usage_error("unknown command '%s' (the commands are run, validate, compare and "
+                           "strands)", cmd);
 
     c.sets = malloc((size_t)argc * sizeof *c.sets);
-    if (!c.sets) {
+    c.paths = malloc((size_t)argc * sizeof *c.paths);
+    if (!c.sets || !c.paths) {
+        free(c.sets);
+        free(c.paths);
         fputs("careflow: error: out of memory\n", stderr);
         return 1;
     }
     int rc = parse_args(&c, argc, argv);
     if (rc == 0 && c.help) {
-        fputs(c.cmd == CMD_RUN ? help_run : help_validate, stdout);
+        fputs(c.cmd == CMD_RUN ? help_run : c.cmd == CMD_COMPARE ? help_compare : help_validate,
+              stdout);
+    } else if (rc == 0 && c.cmd == CMD_COMPARE && c.n_paths < 2) {
+        rc = usage_error("'compare' needs a base scenario and at least one alternative, e.g. "
+                         "careflow compare scenarios/BASE.yaml scenarios/ALT.yaml");
+    } else if (rc == 0 && c.cmd == CMD_COMPARE) {
+        rc = cmd_compare(&c, argc, argv);
     } else if (rc == 0 && !c.path) {
         rc = usage_error("'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
                          cmd);
@@ -523,5 +674,6 @@ int main(int argc, char **argv)
         rc = cmd_main(&c, argc, argv);
     }
     free(c.sets);
+    free(c.paths);
     return rc;
 }

@@ -22,4 +22,9 @@ const char *plot_scripts_dir(char *buf, size_t len);
 int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
                 char *err, size_t errlen);
 
+/* Draws a comparison's plots (difference over time with its band, cost components)
+ * from out_dir/compare_timeseries.csv and out_dir/compare.csv, as plot_render does. */
+int plot_render_compare(const scenario_t *base, const char *out_dir, const char *scripts_dir,
+                        char *err, size_t errlen);
+
 #endif

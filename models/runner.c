@@ -1016,3 +1016,376 @@ out:
     files_begun = 0;
     return rc;
 }
+
+/* ---- compare ------------------------------------------------------------------------ */
+
+/* Writes f's text to dir/name through a temporary; returns 0 or -1 with err set. */
+typedef void (*writer_fn)(FILE *f, void *ctx);
+
+static int write_file(const char *dir, const char *name, writer_fn w, void *ctx, char *tmp,
+                      size_t tmplen, char *err, size_t errlen)
+{
+    char suffix[32];
+    snprintf(suffix, sizeof suffix, ".tmp.%ld", (long)getpid());
+    if (join_path(tmp, tmplen, dir, ".", name, suffix)) {
+        snprintf(err, errlen, "output folder name too long: %s", dir);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        tmp[0] = '\0';
+        return -1;
+    }
+    w(f, ctx);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct cmp_run {
+    scenario_t *sc;
+    model_plan_t plan;
+    model_result_t *res;
+    int n_init;
+    fig_t *figs;
+    int n_figs;
+} cmp_run_t;
+
+typedef struct cmp_ctx {
+    cmp_run_t *runs;
+    int n;
+    double *a, *b, *d; /* scratch, [replications] each */
+} cmp_ctx_t;
+
+/* The figure of run r named (metric, stage), or NULL. */
+static const fig_t *fig_find(const cmp_run_t *r, const char *metric, const char *stage)
+{
+    for (int i = 0; i < r->n_figs; i++)
+        if (!strcmp(r->figs[i].metric, metric) && !strcmp(r->figs[i].stage, stage))
+            return &r->figs[i];
+    return NULL;
+}
+
+/* One compare.csv row from paired per-replication values a (base) and b (alt), NaN
+ * where missing; `ratio` rows give mean(b) / mean(a) as alt_mean and their interval
+ * by the delta method (no unpaired interval). */
+static void cmp_row(FILE *f, const char *metric, const char *stage, const double *a,
+                    const double *b, int n, const char *alt, double *d)
+{
+    double *x = d, *y = d + n; /* base, alt values kept where both are defined */
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(a[i]) && !isnan(b[i])) {
+            x[k] = a[i];
+            y[k] = b[i];
+            k++;
+        }
+    put_field(f, metric);
+    fputc(',', f);
+    put_field(f, stage);
+    if (k == 0) {
+        fputs(",,,,,,,,0,", f);
+        put_field(f, alt);
+        fputc('\n', f);
+        return;
+    }
+    summ_t sa, sb, sd;
+    stats_summarise(x, k, &sa);
+    stats_summarise(y, k, &sb);
+    double *diff = d + 2 * n;
+    for (int i = 0; i < k; i++)
+        diff[i] = y[i] - x[i];
+    stats_summarise(diff, k, &sd);
+    /* unpaired (Welch) interval, for reference */
+    double lo = NAN, hi = NAN;
+    if (k > 1) {
+        double va = sa.sd * sa.sd / k, vb = sb.sd * sb.sd / k, se = sqrt(va + vb);
+        double df = (va + vb) * (va + vb) / (va * va / (k - 1) + vb * vb / (k - 1));
+        int idf = !(df >= 1) ? k - 1 : df > 1e6 ? 1000000 : (int)df;
+        double t = stats_t_quantile(0.975, idf);
+        lo = sd.mean - t * se;
+        hi = sd.mean + t * se;
+        if (se == 0)
+            lo = hi = sd.mean;
+    }
+    double v[7] = {sa.mean, sb.mean, sd.mean, sd.lo, sd.hi, lo, hi};
+    for (int i = 0; i < 7; i++) {
+        fputc(',', f);
+        put_num(f, v[i]);
+    }
+    fprintf(f, ",%d,", k);
+    put_field(f, alt);
+    fputc('\n', f);
+}
+
+/* A ratio row: mean(num) / mean(den) over replications with a delta-method interval;
+ * base_mean, alt_mean and the unpaired interval are left empty. */
+static void ratio_row(FILE *f, const char *metric, const char *stage, const double *num,
+                      const double *den, int n, const char *alt)
+{
+    double mx = 0, my = 0, vxx = 0, vyy = 0, vxy = 0;
+    for (int i = 0; i < n; i++) {
+        mx += num[i];
+        my += den[i];
+    }
+    mx /= n;
+    my /= n;
+    for (int i = 0; i < n; i++) {
+        vxx += (num[i] - mx) * (num[i] - mx);
+        vyy += (den[i] - my) * (den[i] - my);
+        vxy += (num[i] - mx) * (den[i] - my);
+    }
+    put_field(f, metric);
+    fputc(',', f);
+    put_field(f, stage);
+    fputs(",,,", f);
+    if (my != 0 && n > 1) {
+        double r = mx / my;
+        vxx /= n - 1;
+        vyy /= n - 1;
+        vxy /= n - 1;
+        double var = (vxx - 2 * r * vxy + r * r * vyy) / (n * my * my);
+        double t = stats_t_quantile(0.975, n - 1), se = sqrt(var > 0 ? var : 0);
+        put_num(f, r);
+        fputc(',', f);
+        put_num(f, r - t * se);
+        fputc(',', f);
+        put_num(f, r + t * se);
+    } else {
+        fputs(",,", f);
+    }
+    fprintf(f, ",,,%d,", n);
+    put_field(f, alt);
+    fputc('\n', f);
+}
+
+static double comp_cost(const scenario_t *sc, const model_result_t *r, const char *component,
+                        int strand, double years, size_t base)
+{
+    double s = 0;
+    for (int i = 0; i < sc->n_costs; i++) {
+        int is_strand = !strcmp(sc->costs[i].component, "strand");
+        if (component ? !strcmp(sc->costs[i].component, component) : is_strand == strand)
+            s += r->cost[base + (size_t)i];
+    }
+    return s / years;
+}
+
+static void write_compare(FILE *f, void *vctx)
+{
+    cmp_ctx_t *c = vctx;
+    const cmp_run_t *b = &c->runs[0];
+    int n = b->sc->replications;
+    fputs("metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,diff_ci95_high,"
+          "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n", f);
+    for (int j = 1; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        const char *alt = r->sc->name;
+        for (int i = 0; i < b->n_figs; i++) {
+            const fig_t *fb = &b->figs[i], *fa = fig_find(r, fb->metric, fb->stage);
+            if (!fa)
+                continue;
+            for (int k = 0; k < n; k++) {
+                c->a[k] = fig_value(b->sc, &b->res[k], fb);
+                c->b[k] = fig_value(r->sc, &r->res[k], fa);
+            }
+            cmp_row(f, fb->metric, fb->stage, c->a, c->b, n, alt, c->d);
+        }
+        /* the economics, per year of the window */
+        if (!b->sc->n_costs && !r->sc->n_costs)
+            continue;
+        double years = (b->sc->horizon - b->sc->warmup) / CAL_DAYS_PER_YEAR;
+        size_t bb = (size_t)b->plan.n_periods * (size_t)b->sc->n_costs;
+        size_t rb = (size_t)r->plan.n_periods * (size_t)r->sc->n_costs;
+        double *invest = c->d + 3 * n, *saving = c->d + 4 * n, *avoided = c->d + 5 * n;
+        for (int k = 0; k < n; k++) {
+            c->a[k] = comp_cost(b->sc, &b->res[k], NULL, 0, years, bb) +
+                      comp_cost(b->sc, &b->res[k], NULL, 1, years, bb);
+            c->b[k] = comp_cost(r->sc, &r->res[k], NULL, 0, years, rb) +
+                      comp_cost(r->sc, &r->res[k], NULL, 1, years, rb);
+        }
+        cmp_row(f, "net_cost_per_year", "all", c->a, c->b, n, alt, c->d);
+        for (int k = 0; k < n; k++) {
+            c->a[k] = comp_cost(b->sc, &b->res[k], NULL, 1, years, bb);
+            c->b[k] = comp_cost(r->sc, &r->res[k], NULL, 1, years, rb);
+            invest[k] = c->b[k] - c->a[k];
+            saving[k] = comp_cost(b->sc, &b->res[k], NULL, 0, years, bb) -
+                        comp_cost(r->sc, &r->res[k], NULL, 0, years, rb);
+        }
+        cmp_row(f, "strand_cost_per_year", "all", c->a, c->b, n, alt, c->d);
+        int care = scenario_stage_index(b->sc, "care"), care_r = scenario_stage_index(r->sc, "care");
+        if (care >= 0 && care_r >= 0) {
+            for (int k = 0; k < n; k++) {
+                c->a[k] = 0;
+                c->b[k] = (b->res[k].stage[(size_t)care * MS_N + MS_AVG_STOCK] -
+                           r->res[k].stage[(size_t)care_r * MS_N + MS_AVG_STOCK]) *
+                          CAL_DAYS_PER_YEAR;
+                avoided[k] = c->b[k];
+            }
+            cmp_row(f, "care_days_avoided_per_year", "care", c->a, c->b, n, alt, c->d);
+            ratio_row(f, "cost_per_care_day_avoided", "care", invest, avoided, n, alt);
+        }
+        ratio_row(f, "benefit_cost_ratio", "all", saving, invest, n, alt);
+    }
+}
+
+/* compare_timeseries.csv: the paired difference alt - base of each stage's stock and
+ * waiting at each report instant, with percentiles over replications. */
+static void write_compare_ts(FILE *f, void *vctx)
+{
+    cmp_ctx_t *c = vctx;
+    const cmp_run_t *b = &c->runs[0];
+    int n = b->sc->replications, nr = b->plan.n_rows;
+    static const double q[] = {0.05, 0.25, 0.50, 0.75, 0.95};
+    fputs("day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,"
+          "diff_p50,diff_p75,diff_p95\n", f);
+    for (int j = 1; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        for (int s = 0; s < nr; s++) {
+            const char *stage = row_name(b->sc, s);
+            int rs = s < b->sc->n_stages ? scenario_stage_index(r->sc, stage) : r->plan.n_rows - 1;
+            if (rs < 0)
+                continue;
+            for (int m = 0; m < MT_N; m++) {
+                if (m == MT_ENTRIES)
+                    continue;
+                for (int k = 0; k < b->plan.n_reports && k < r->plan.n_reports; k++) {
+                    double sa = 0, sb = 0;
+                    for (int i = 0; i < n; i++) {
+                        double x = b->res[i].ts[((size_t)k * nr + (size_t)s) * MT_N + (size_t)m];
+                        double y = r->res[i].ts[((size_t)k * r->plan.n_rows + (size_t)rs) * MT_N + (size_t)m];
+                        sa += x;
+                        sb += y;
+                        c->d[i] = y - x;
+                    }
+                    char date[11];
+                    cal_format(b->sc->start + (long)floor(b->plan.report_day[k]), date);
+                    put_num(f, b->plan.report_day[k]);
+                    fprintf(f, ",%s,", date);
+                    put_field(f, stage);
+                    fprintf(f, ",%s,", model_ts_metric_names[m]);
+                    put_field(f, r->sc->name);
+                    double mean_d = (sb - sa) / n;
+                    stats_sort(c->d, n);
+                    fputc(',', f);
+                    put_num(f, sa / n);
+                    fputc(',', f);
+                    put_num(f, sb / n);
+                    fputc(',', f);
+                    put_num(f, mean_d);
+                    for (int qi = 0; qi < 5; qi++) {
+                        fputc(',', f);
+                        put_num(f, stats_quantile_sorted(c->d, n, q[qi]));
+                    }
+                    fputc('\n', f);
+                }
+            }
+        }
+    }
+}
+
+int runner_compare(scenario_t **scs, int n_sc, const runner_opts_t *o, char *err, size_t errlen)
+{
+    cmp_run_t *runs = calloc((size_t)n_sc, sizeof *runs);
+    cmp_ctx_t ctx = {.runs = runs, .n = n_sc};
+    sigsave_t sigs;
+    int rc = -1, n = scs[0]->replications;
+    char tmp[2][PATH_MAX] = {"", ""};
+    double t0 = now_seconds();
+    uint64_t events = 0;
+    err[0] = '\0';
+    signals_catch(&sigs);
+    if (!runs)
+        goto nomem;
+    ctx.a = malloc((size_t)n * sizeof *ctx.a);
+    ctx.b = malloc((size_t)n * sizeof *ctx.b);
+    ctx.d = malloc((size_t)n * 6 * sizeof *ctx.d);
+    if (!ctx.a || !ctx.b || !ctx.d)
+        goto nomem;
+    for (int j = 0; j < n_sc; j++) {
+        cmp_run_t *r = &runs[j];
+        r->sc = scs[j];
+        int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
+        if (model_plan_init(&r->plan, r->sc) != 0 || !(r->res = calloc((size_t)n, sizeof *r->res)))
+            goto nomem;
+        for (; r->n_init < n; r->n_init++)
+            if (model_result_init(&r->res[r->n_init], r->sc, &r->plan) != 0)
+                goto nomem;
+        if (!(r->figs = figures(r->sc, &r->plan, &r->n_figs)))
+            goto nomem;
+        if (!o->quiet)
+            fprintf(stderr, "simulating %s (%d of %d)\n", r->sc->name, j + 1, n_sc);
+        if (simulate(r->sc, &r->plan, r->res, threads, !o->quiet && isatty(2), err, errlen) != 0)
+            goto out;
+        for (int i = 0; i < n; i++)
+            events += r->res[i].events;
+    }
+    files_begun = 1;
+    if (mkdir_p(o->out_dir) != 0) {
+        snprintf(err, errlen, "cannot create folder %s: %s", o->out_dir, strerror(errno));
+        goto out;
+    }
+    if (write_file(o->out_dir, "compare.csv", write_compare, &ctx, tmp[0], sizeof tmp[0], err, errlen) != 0 ||
+        write_file(o->out_dir, "compare_timeseries.csv", write_compare_ts, &ctx, tmp[1], sizeof tmp[1], err,
+                   errlen) != 0)
+        goto out;
+    if (got_signal) {
+        snprintf(err, errlen, "interrupted by %s; no output written", signal_name(got_signal));
+        goto out;
+    }
+    static const char *const names[2] = {"compare.csv", "compare_timeseries.csv"};
+    for (int i = 0; i < 2; i++) {
+        char final[PATH_MAX];
+        if (join_path(final, sizeof final, o->out_dir, "", names[i], "") || rename(tmp[i], final) != 0) {
+            snprintf(err, errlen, "cannot rename %s: %s", tmp[i], strerror(errno));
+            goto out;
+        }
+        tmp[i][0] = '\0';
+    }
+    int plotted = 0;
+    if (!o->no_plots) {
+        char dir[PATH_MAX], perr[512];
+        const char *scripts = plot_scripts_dir(dir, sizeof dir);
+        perr[0] = '\0';
+        if (!scripts)
+            fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
+                            "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
+        else if (plot_render_compare(scs[0], o->out_dir, scripts, perr, sizeof perr) != 0)
+            fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
+                    perr[0] ? perr : "gnuplot failed");
+        else
+            plotted = 1;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv%s): %d scenarios x %d "
+                        "replications with common random numbers, %llu events in %.2f s\n",
+                o->out_dir, o->out_dir[0] && o->out_dir[strlen(o->out_dir) - 1] == '/' ? "" : "/",
+                plotted ? ", plots/" : "", n_sc, n, (unsigned long long)events, now_seconds() - t0);
+    rc = 0;
+    goto out;
+nomem:
+    snprintf(err, errlen, "out of memory");
+out:
+    for (int i = 0; i < 2; i++)
+        if (tmp[i][0])
+            unlink(tmp[i]);
+    if (runs)
+        for (int j = 0; j < n_sc; j++) {
+            for (int i = 0; i < runs[j].n_init; i++)
+                model_result_free(&runs[j].res[i]);
+            free(runs[j].res);
+            free(runs[j].figs);
+            model_plan_free(&runs[j].plan);
+        }
+    free(runs);
+    free(ctx.a);
+    free(ctx.b);
+    free(ctx.d);
+    signals_restore(&sigs);
+    files_begun = 0;
+    return rc;
+}

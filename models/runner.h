@@ -25,4 +25,15 @@ typedef struct runner_opts {
  * earlier good results are not overwritten. */
 int runner_run(scenario_t *sc, const runner_opts_t *o, char *err, size_t errlen);
 
+/* `careflow compare`: simulates scs[0] (the base) and each alternative scs[1..n) with
+ * the same seed and replications (the caller has made them equal), so each
+ * replication of an alternative meets the same children with the same draws as the
+ * base's (common random numbers), and writes compare.csv (per figure of summary.csv:
+ * base and alternative means, the paired difference with its 95% interval and the
+ * unpaired interval for reference; then net cost, strand cost, care days avoided,
+ * cost per care day avoided and the benefit-cost ratio) and compare_timeseries.csv
+ * into o->out_dir, then plots. Scenarios should share start and horizon. Returns 0,
+ * or -1 with a one-line message (nothing half-written is left). */
+int runner_compare(scenario_t **scs, int n_sc, const runner_opts_t *o, char *err, size_t errlen);
+
 #endif

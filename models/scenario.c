@@ -151,3 +151,33 @@ double scenario_steps_at(const scn_steps_t *s, double t, double dflt)
     }
     return lo == 0 ? dflt : s->value[lo - 1];
 }
+
+int scenario_adopt_costs(scenario_t *dst, const scenario_t *src)
+{
+    if (dst->n_costs > 0)
+        return 0;
+    for (int i = 0; i < src->n_costs; i++) {
+        const scn_cost_t *c = &src->costs[i];
+        int ref = -1;
+        if (c->kind == SCN_COST_WORKER_YEARS)
+            ref = scenario_pool_index(dst, src->pools[c->ref].name);
+        else if (c->kind == SCN_COST_CHILD_DAYS)
+            ref = scenario_stage_index(dst, src->stages[c->ref].name);
+        if (ref < 0)
+            continue; /* strands' costs, or a pool or stage dst does not have */
+        scn_cost_t *nc = realloc(dst->costs, (size_t)(dst->n_costs + 1) * sizeof *nc);
+        if (!nc)
+            return -1;
+        dst->costs = nc;
+        nc = &dst->costs[dst->n_costs];
+        memset(nc, 0, sizeof *nc);
+        *nc = *c;
+        nc->ref = ref;
+        nc->component = strdup(c->component);
+        nc->item = strdup(c->item);
+        dst->n_costs++;
+        if (!nc->component || !nc->item)
+            return -1;
+    }
+    return 0;
+}
