@@ -2,6 +2,8 @@
  *
  * - hampshire-baseline.yaml: the forecast of every observed stock (RR587 Table 9, all
  *   children in need; Table 10, looked-after children) is within 10%.
+ * - isle-of-wight-baseline.yaml: the same for the Isle of Wight (RR587 Table 18, all
+ *   children in need; Table 19, looked-after children).
  * - examples/mmc.yaml: Erlang C (P(wait) 0.5541, Wq 0.05541 day, Lq 2.216, rho 0.8).
  * - examples/three-stage.yaml: Little's law stage by stage from the traffic equations.
  * - england.yaml: loads, and one simulated year keeps the national stocks of CP plans
@@ -21,11 +23,12 @@
 #include "models/scenario.h"
 #include "tests/runs.h"
 
-static void test_hampshire_tracks_observed_stocks(void **state)
+/* Runs a baseline scenario and fails unless the mean forecast of every observed stock
+ * is within 10% of it; returns how many stocks were checked. */
+static int observed_stocks_within_10pc(const char *path)
 {
-    (void)state;
     runs_t R;
-    runs_file(&R, "scenarios/hampshire-baseline.yaml", 0, 0);
+    runs_file(&R, path, 0, 0);
     int checked = 0;
     for (int i = 0; i < R.sc->n_observed; i++) {
         const scn_observed_t *o = &R.sc->observed[i];
@@ -34,12 +37,26 @@ static void test_hampshire_tracks_observed_stocks(void **state)
         for (int k = 0; k < R.n; k++) s += R.r[k].obs[i];
         double mean = s / R.n, err = (mean - o->value) / o->value;
         if (fabs(err) > 0.10)
-            fail_msg("%s on day %.0f: forecast %.0f, observed %.0f (%s): %+.1f%%", o->label,
-                     o->day, mean, o->value, o->source ? o->source : "", 100 * err);
+            fail_msg("%s: %s on day %.0f: forecast %.0f, observed %.0f (%s): %+.1f%%", path,
+                     o->label, o->day, mean, o->value, o->source ? o->source : "", 100 * err);
         checked++;
     }
-    assert_int_equal(checked, 8); /* Tables 9 and 10: four dates each */
     runs_free(&R);
+    return checked;
+}
+
+static void test_hampshire_tracks_observed_stocks(void **state)
+{
+    (void)state;
+    /* Tables 9 and 10: four dates each */
+    assert_int_equal(observed_stocks_within_10pc("scenarios/hampshire-baseline.yaml"), 8);
+}
+
+static void test_isle_of_wight_tracks_observed_stocks(void **state)
+{
+    (void)state;
+    /* Tables 18 and 19: the three dates of each from the 2015-09-30 start */
+    assert_int_equal(observed_stocks_within_10pc("scenarios/isle-of-wight-baseline.yaml"), 6);
 }
 
 static void test_mmc_example_is_erlang_c(void **state)
@@ -87,6 +104,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hampshire_tracks_observed_stocks),
+        cmocka_unit_test(test_isle_of_wight_tracks_observed_stocks),
         cmocka_unit_test(test_mmc_example_is_erlang_c),
         cmocka_unit_test(test_three_stage_little),
         cmocka_unit_test(test_england_one_year_holds_national_stocks),
