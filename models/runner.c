@@ -434,6 +434,19 @@ static int gather(const model_result_t *res, int n_reps, arr_t a, size_t idx, do
     return k;
 }
 
+/* ",mean,sd,ci95_low,ci95_high,n" and a newline: the summary of v[0..n). */
+static void put_summary(FILE *f, const double *v, int n)
+{
+    summ_t s;
+    stats_summarise(v, n, &s);
+    const double x[4] = {s.mean, s.sd, s.lo, s.hi};
+    for (int i = 0; i < 4; i++) {
+        fputc(',', f);
+        put_num(f, x[i]);
+    }
+    fprintf(f, ",%d\n", n);
+}
+
 /* One summary.csv row. */
 static void summary_row(FILE *f, const char *metric, const char *stage, const double *v, int n)
 {
@@ -444,17 +457,7 @@ static void summary_row(FILE *f, const char *metric, const char *stage, const do
         fputs(",,,,,0\n", f);
         return;
     }
-    summ_t s;
-    stats_summarise(v, n, &s);
-    fputc(',', f);
-    put_num(f, s.mean);
-    fputc(',', f);
-    put_num(f, s.sd);
-    fputc(',', f);
-    put_num(f, s.lo);
-    fputc(',', f);
-    put_num(f, s.hi);
-    fprintf(f, ",%d\n", n);
+    put_summary(f, v, n);
 }
 
 /* The per-replication figures behind summary.csv, replications.csv and compare.csv:
@@ -598,17 +601,7 @@ static void write_costs(FILE *f, const scenario_t *sc, const model_plan_t *plan,
                         x += row[j];
                 v[r] = x;
             }
-            summ_t s;
-            stats_summarise(v, sc->replications, &s);
-            fputc(',', f);
-            put_num(f, s.mean);
-            fputc(',', f);
-            put_num(f, s.sd);
-            fputc(',', f);
-            put_num(f, s.lo);
-            fputc(',', f);
-            put_num(f, s.hi);
-            fprintf(f, ",%d\n", sc->replications);
+            put_summary(f, v, sc->replications);
         }
     }
 }
