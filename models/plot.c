@@ -1,12 +1,13 @@
-/* plot.c: runs gnuplot on plots/careflow.gp to draw a finished run's plots.
+/* plot.c: runs gnuplot on plots/careflow.gp to draw a finished run's plots, and on
+ * plots/compare.gp to draw a comparison's.
  *
  * gnuplot is started with fork/execvp, never through a shell, and every value it needs
- * goes in as a separate argument of `gnuplot -d -c careflow.gp ARG1 .. ARG9`: gnuplot
+ * goes in as a separate argument of `gnuplot -d -c SCRIPT ARG1 .. ARG9`: gnuplot
  * gives those to the script as string variables and never parses them as commands, so
  * a title with quotes or semicolons is only ever text. Lists (stage names, titles,
- * pools) are joined with tabs; tabs and other control characters inside a name or
- * title are replaced by spaces first. The argument layout is documented at the top of
- * plots/careflow.gp.
+ * pools, alternatives) are joined with tabs; tabs and other control characters inside
+ * a name or title are replaced by spaces first. The argument layouts are documented at
+ * the top of each script; both start with the data folder and the folder to draw into.
  *
  * The images are drawn into OUT/.plots.tmp.PID; when gnuplot exits 0 an older
  * OUT/plots is moved aside, the temporary folder renamed to OUT/plots and the old one
@@ -345,17 +346,19 @@ static int install(const char *tmp, const char *out_dir, char *err, size_t errle
     return 0;
 }
 
-int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
-                char *err, size_t errlen)
-{
-    char dirbuf[PATH_LEN], script[PATH_LEN], tmp[PATH_LEN], log_path[PATH_LEN];
-    char path[PATH_LEN], flags[SCN_MAX_STAGES + 1], step[64], options[32], line[512];
-    strbuf_t title = {0}, names = {0}, titles = {0}, pools = {0};
-    int have_tmp = 0, rc = -1, status;
 
-    if (err && errlen)
-        err[0] = '\0';
-    if (!sc || !out_dir || sc->n_stages < 1 || sc->n_stages > SCN_MAX_STAGES) {
+/* ---- what both renderings share ----------------------------------------------------- */
+
+#define MAX_SCRIPT_ARGS 7 /* gnuplot -c takes ARG1..ARG9: OUT and the temporary, then these */
+
+/* Checks that sc can be plotted and finds script `name` in scripts_dir (NULL: the
+ * folder plot_scripts_dir() finds), into script[PATH_LEN]. 0, or -1 with err set. */
+static int find_script(const scenario_t *sc, const char *scripts_dir, const char *name,
+                       char *script, char *err, size_t errlen)
+{
+    char dirbuf[PATH_LEN];
+
+    if (!sc || sc->n_stages < 1 || sc->n_stages > SCN_MAX_STAGES) {
         set_err(err, errlen, "no scenario to plot: plots skipped");
         return -1;
     }
@@ -365,72 +368,87 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
         set_err(err, errlen, "plot scripts not found (set CAREFLOW_PLOTS): plots skipped");
         return -1;
     }
-    if (path_fmt(script, "%s/%s", scripts_dir, MAIN_SCRIPT) != 0 || !is_file(script)) {
-        set_err(err, errlen, "%s/%s not found: plots skipped", scripts_dir, MAIN_SCRIPT);
+    if (path_fmt(script, "%s/%s", scripts_dir, name) != 0 || !is_file(script)) {
+        set_err(err, errlen, "%s/%s not found: plots skipped", scripts_dir, name);
         return -1;
     }
-    if (path_fmt(path, "%s/timeseries.csv", out_dir) != 0 || !is_file(path)) {
-        set_err(err, errlen, "%s/timeseries.csv not found: plots skipped", out_dir);
-        return -1;
-    }
+    return 0;
+}
 
-    /* the arguments: see the top of plots/careflow.gp */
+/* out_dir/name into path[PATH_LEN]; 1 if it is a file, 0 if not, -1 if too long (err set). */
+static int input_path(const char *out_dir, const char *name, char *path, char *err,
+                      size_t errlen)
+{
+    if (path_fmt(path, "%s/%s", out_dir, name) != 0) {
+        set_err(err, errlen, "%s: path too long: plots skipped", out_dir);
+        return -1;
+    }
+    return is_file(path);
+}
+
+/* The scenario's title and its stages' names and titles, as tab-separated lists. */
+static void stage_lists(const scenario_t *sc, strbuf_t *title, strbuf_t *names,
+                        strbuf_t *titles)
+{
     for (int i = 0; i < sc->n_stages; i++) {
-        int served = 0;
+        sb_item(names, sc->stages[i].name);
+        sb_item(titles, sc->stages[i].title ? sc->stages[i].title : sc->stages[i].name);
+    }
+    sb_text(title, sc->title ? sc->title : sc->name ? sc->name : "careflow");
+    sb_ensure(title);
+    sb_ensure(names);
+    sb_ensure(titles);
+}
 
-        for (int p = 0; p < sc->n_pools && !served; p++)
-            for (int k = 0; k < sc->pools[p].n_serves; k++)
-                served |= sc->pools[p].serves[k] == i;
-        sb_item(&names, sc->stages[i].name);
-        sb_item(&titles, sc->stages[i].title ? sc->stages[i].title : sc->stages[i].name);
-        flags[i] = (char)('0' + (sc->stages[i].open_case ? 1 : 0) + (served ? 2 : 0));
-    }
-    flags[sc->n_stages] = '\0';
-    for (int p = 0; p < sc->n_pools; p++) {
-        char cap[32];
-
-        snprintf(cap, sizeof cap, "%g", sc->pools[p].caseload_cap);
-        sb_item(&pools, sc->pools[p].name);
-        sb_item(&pools, cap);
-    }
-    sb_text(&title, sc->title ? sc->title : sc->name ? sc->name : "careflow");
-    sb_ensure(&title);
-    sb_ensure(&names);
-    sb_ensure(&titles);
-    sb_ensure(&pools);
-    if (title.oom || names.oom || titles.oom || pools.oom) {
-        set_err(err, errlen, "out of memory: plots skipped");
-        goto out;
-    }
+/* The report step as a noun: "month", "day", "week", "14 days". */
+static void report_step(const scenario_t *sc, char *step, size_t len)
+{
     if (sc->report_monthly)
-        snprintf(step, sizeof step, "month");
+        snprintf(step, len, "month");
     else if (sc->report_every == 1.0)
-        snprintf(step, sizeof step, "day");
+        snprintf(step, len, "day");
     else if (sc->report_every == 7.0)
-        snprintf(step, sizeof step, "week");
+        snprintf(step, len, "week");
     else
-        snprintf(step, sizeof step, "%g days", sc->report_every);
-    snprintf(options, sizeof options, "png svg%s",
-             (path_fmt(path, "%s/fit.csv", out_dir) == 0 && is_file(path)) ? " fit" : "");
+        snprintf(step, len, "%g days", sc->report_every);
+}
+
+/* Runs `gnuplot -d -c script OUT TMP args...` (args NULL-terminated, at most
+ * MAX_SCRIPT_ARGS) with TMP a new OUT/.plots.tmp.PID, then installs TMP as OUT/plots.
+ * 0, or -1 with err set and OUT/plots as it was. */
+static int draw(const char *out_dir, const char *script, const char *const args[], char *err,
+                size_t errlen)
+{
+    char tmp[PATH_LEN], log_path[PATH_LEN], line[512];
+    char *argv[6 + MAX_SCRIPT_ARGS + 1];
+    int n = 0, status, rc = -1;
 
     if (path_fmt(tmp, "%s/.plots.tmp.%ld", out_dir, (long)getpid()) != 0 ||
         path_fmt(log_path, "%s/%s", tmp, LOG_NAME) != 0) {
         set_err(err, errlen, "%s: path too long: plots skipped", out_dir);
-        goto out;
+        return -1;
     }
+    argv[n++] = "gnuplot";
+    argv[n++] = "-d";
+    argv[n++] = "-c";
+    argv[n++] = (char *)script;
+    argv[n++] = (char *)out_dir;
+    argv[n++] = tmp;
+    for (int i = 0; args[i]; i++) {
+        if (i == MAX_SCRIPT_ARGS) {
+            set_err(err, errlen, "too many arguments for gnuplot: plots skipped");
+            return -1;
+        }
+        argv[n++] = (char *)args[i];
+    }
+    argv[n] = NULL;
+
     remove_tree(tmp); /* left over from an interrupted run of the same pid */
     if (mkdir(tmp, 0777) != 0) {
         set_err(err, errlen, "%s: %s: plots skipped", tmp, strerror(errno));
-        goto out;
+        return -1;
     }
-    have_tmp = 1;
-
-    {
-        char *argv[] = {"gnuplot", "-d", "-c", script, (char *)out_dir, tmp, title.s, names.s,
-                        titles.s, flags, pools.s, step, options, NULL};
-
-        status = run_logged(argv, log_path, err, errlen);
-    }
+    status = run_logged(argv, log_path, err, errlen);
     if (status < 0)
         goto out;
     if (status != 0) {
@@ -441,15 +459,279 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
     unlink(log_path);
     if (install(tmp, out_dir, err, errlen) != 0)
         goto out;
-    have_tmp = 0;
-    rc = 0;
+    return 0;
 
 out:
-    if (have_tmp)
-        remove_tree(tmp);
+    remove_tree(tmp);
+    return rc;
+}
+
+/* ---- plot_render -------------------------------------------------------------------- */
+
+int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
+                char *err, size_t errlen)
+{
+    char script[PATH_LEN], path[PATH_LEN], flags[SCN_MAX_STAGES + 1], step[64], options[32];
+    strbuf_t title = {0}, names = {0}, titles = {0}, pools = {0};
+    int rc = -1, have_fit;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out_dir) {
+        set_err(err, errlen, "no output folder: plots skipped");
+        return -1;
+    }
+    if (find_script(sc, scripts_dir, MAIN_SCRIPT, script, err, errlen) != 0)
+        return -1;
+    switch (input_path(out_dir, "timeseries.csv", path, err, errlen)) {
+    case -1:
+        return -1;
+    case 0:
+        set_err(err, errlen, "%s/timeseries.csv not found: plots skipped", out_dir);
+        return -1;
+    }
+    if ((have_fit = input_path(out_dir, "fit.csv", path, err, errlen)) < 0)
+        return -1;
+
+    /* the arguments: see the top of plots/careflow.gp */
+    stage_lists(sc, &title, &names, &titles);
+    for (int i = 0; i < sc->n_stages; i++) {
+        int served = 0;
+
+        for (int p = 0; p < sc->n_pools && !served; p++)
+            for (int k = 0; k < sc->pools[p].n_serves; k++)
+                served |= sc->pools[p].serves[k] == i;
+        flags[i] = (char)('0' + (sc->stages[i].open_case ? 1 : 0) + (served ? 2 : 0));
+    }
+    flags[sc->n_stages] = '\0';
+    for (int p = 0; p < sc->n_pools; p++) {
+        char cap[32];
+
+        snprintf(cap, sizeof cap, "%g", sc->pools[p].caseload_cap);
+        sb_item(&pools, sc->pools[p].name);
+        sb_item(&pools, cap);
+    }
+    sb_ensure(&pools);
+    if (title.oom || names.oom || titles.oom || pools.oom) {
+        set_err(err, errlen, "out of memory: plots skipped");
+        goto out;
+    }
+    report_step(sc, step, sizeof step);
+    snprintf(options, sizeof options, "png svg%s", have_fit ? " fit" : "");
+    {
+        const char *args[] = {title.s, names.s, titles.s, flags, pools.s, step, options, NULL};
+
+        rc = draw(out_dir, script, args, err, errlen);
+    }
+
+out:
     free(title.s);
     free(names.s);
     free(titles.s);
     free(pools.s);
+    return rc;
+}
+
+/* ---- plot_render_compare ------------------------------------------------------------ */
+
+#define COMPARE_SCRIPT "compare.gp"
+#define COMPARE_CSV "compare.csv"
+#define COMPARE_TS_CSV "compare_timeseries.csv"
+#define COMPARE_HEADER                                                                     \
+    "metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,diff_ci95_high,"              \
+    "unpaired_ci95_low,unpaired_ci95_high,replications,alt"
+#define COMPARE_TS_HEADER                                                                  \
+    "day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,diff_p50,"   \
+    "diff_p75,diff_p95"
+#define COMPARE_ALT_COL 11   /* the `alt` column of compare.csv, from 1 */
+#define COMPARE_TS_ALT_COL 5 /* and of compare_timeseries.csv */
+
+/* Does a CSV line start with the columns of header (and maybe more after them)? */
+static int header_ok(const char *line, const char *header)
+{
+    size_t n = strlen(header);
+
+    return strncmp(line, header, n) == 0 &&
+           (line[n] == '\0' || line[n] == ',' || line[n] == '\n' || line[n] == '\r');
+}
+
+/* Field `col` (from 1) of a CSV line into out (emptied first; double quotes undone).
+ * 0, or -1 if the line has fewer fields. */
+static int csv_field(const char *line, int col, strbuf_t *out)
+{
+    const char *p = line;
+
+    out->len = 0;
+    if (out->s)
+        out->s[0] = '\0';
+    for (int k = 1;; k++) {
+        int quoted = *p == '"';
+
+        if (quoted)
+            p++;
+        while (*p && (quoted || (*p != ',' && *p != '\n' && *p != '\r'))) {
+            if (quoted && *p == '"') {
+                if (p[1] != '"') {
+                    quoted = 0;
+                    p++;
+                    continue;
+                }
+                p++; /* "" is one quote */
+            }
+            if (k == col)
+                sb_putc(out, *p);
+            p++;
+        }
+        if (k == col) {
+            sb_ensure(out);
+            return 0;
+        }
+        if (*p != ',')
+            return -1;
+        p++;
+    }
+}
+
+/* Is text an item of the tab-separated list? */
+static int in_list(const char *list, const char *text)
+{
+    size_t n = strlen(text);
+
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, "\t");
+
+        if (len == n && strncmp(p, text, n) == 0)
+            return 1;
+        p += len;
+        if (*p == '\t')
+            p++;
+    }
+    return 0;
+}
+
+/* Reads the CSV at path, which must start with header: the distinct values of column
+ * alt_col in order of appearance are added to alts (if not NULL), and *found is set to
+ * whether a row has `metric` in its first column (if metric is not NULL). 0, or -1 with
+ * err set (unreadable, wrong columns, or no rows). */
+static int scan_csv(const char *path, const char *name, const char *header, int alt_col,
+                    strbuf_t *alts, const char *metric, int *found, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    strbuf_t field = {0}, item = {0};
+    char *line = NULL;
+    size_t cap = 0;
+    long rows = 0;
+    int rc = -1;
+
+    if (found)
+        *found = 0;
+    if (!f) {
+        set_err(err, errlen, "%s: %s: plots skipped", path, strerror(errno));
+        return -1;
+    }
+    if (getline(&line, &cap, f) < 0 || !header_ok(line, header)) {
+        set_err(err, errlen, "%s: not a careflow %s (wrong columns): plots skipped", path,
+                name);
+        goto out;
+    }
+    while (getline(&line, &cap, f) >= 0) {
+        if (line[strspn(line, "\r\n")] == '\0')
+            continue; /* a blank line */
+        rows++;
+        if (alts) {
+            if (csv_field(line, alt_col, &field) != 0 || field.len == 0) {
+                set_err(err, errlen, "%s: row %ld has no alternative's name: plots skipped",
+                        path, rows + 1);
+                goto out;
+            }
+            item.len = 0;
+            if (item.s)
+                item.s[0] = '\0';
+            sb_text(&item, field.s);
+            if (!item.oom && !in_list(alts->s, item.s))
+                sb_item(alts, item.s);
+        }
+        if (metric && found && csv_field(line, 1, &field) == 0 && field.s &&
+            strcmp(field.s, metric) == 0)
+            *found = 1;
+        if (field.oom || item.oom || (alts && alts->oom)) {
+            set_err(err, errlen, "out of memory: plots skipped");
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        set_err(err, errlen, "%s: %s: plots skipped", path, strerror(errno));
+        goto out;
+    }
+    if (rows == 0) {
+        set_err(err, errlen, "%s has no rows: plots skipped", path);
+        goto out;
+    }
+    rc = 0;
+
+out:
+    free(line);
+    free(field.s);
+    free(item.s);
+    fclose(f);
+    return rc;
+}
+
+int plot_render_compare(const scenario_t *base, const char *out_dir, const char *scripts_dir,
+                        char *err, size_t errlen)
+{
+    char script[PATH_LEN], path[PATH_LEN], step[64], options[32];
+    strbuf_t title = {0}, names = {0}, titles = {0}, alts = {0}, base_name = {0};
+    int rc = -1, have_cmp, costs = 0;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (!out_dir) {
+        set_err(err, errlen, "no output folder: plots skipped");
+        return -1;
+    }
+    if (find_script(base, scripts_dir, COMPARE_SCRIPT, script, err, errlen) != 0)
+        return -1;
+    switch (input_path(out_dir, COMPARE_TS_CSV, path, err, errlen)) {
+    case -1:
+        return -1;
+    case 0:
+        set_err(err, errlen, "%s/%s not found: plots skipped", out_dir, COMPARE_TS_CSV);
+        return -1;
+    }
+    /* the alternatives, in the order the file has them */
+    if (scan_csv(path, COMPARE_TS_CSV, COMPARE_TS_HEADER, COMPARE_TS_ALT_COL, &alts, NULL,
+                 NULL, err, errlen) != 0)
+        goto out;
+    /* compare.csv is only needed for the costs: without it, no cost chart */
+    if ((have_cmp = input_path(out_dir, COMPARE_CSV, path, err, errlen)) < 0)
+        goto out;
+    if (have_cmp && scan_csv(path, COMPARE_CSV, COMPARE_HEADER, COMPARE_ALT_COL, NULL,
+                             "component_cost_per_year", &costs, err, errlen) != 0)
+        goto out;
+
+    /* the arguments: see the top of plots/compare.gp */
+    stage_lists(base, &title, &names, &titles);
+    sb_text(&base_name, base->name ? base->name : "base");
+    sb_ensure(&base_name);
+    if (title.oom || names.oom || titles.oom || alts.oom || base_name.oom) {
+        set_err(err, errlen, "out of memory: plots skipped");
+        goto out;
+    }
+    report_step(base, step, sizeof step);
+    snprintf(options, sizeof options, "png svg%s", costs ? " costs" : "");
+    {
+        const char *args[] = {title.s,     names.s, titles.s, alts.s,
+                              base_name.s, step,    options,  NULL};
+
+        rc = draw(out_dir, script, args, err, errlen);
+    }
+
+out:
+    free(title.s);
+    free(names.s);
+    free(titles.s);
+    free(alts.s);
+    free(base_name.s);
     return rc;
 }

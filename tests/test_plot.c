@@ -1,5 +1,5 @@
-/* test_plot.c: plot_render() draws every plot from CSVs of the documented layouts, into
- * OUT/plots and nowhere else, and fails cleanly. Runs from the repository root (the
+/* test_plot.c: plot_render() and plot_render_compare() draw every plot from CSVs of the
+ * documented layouts, into OUT/plots and nowhere else, and fail cleanly. Runs from the repository root (the
  * scripts are taken from ./plots); the gnuplot cases are skipped when gnuplot is not
  * on PATH. Each case works in its own mkdtemp() folder, removed at the end. */
 #include <stdarg.h>
@@ -228,6 +228,79 @@ static void write_fit(const char *dir)
                "2024-03-31,care,entries,450,441.2,430.5,451.9,-1.955555556\n");
 }
 
+/* ---- a comparison's CSVs: 2 alternatives against the base ----------------------------- */
+
+static const char *const alts[] = {"more-workers", "edge-of-care"};
+#define N_ALTS 2
+
+/* compare_timeseries.csv: for each alternative, stages cin, care and `all`, stock then
+ * waiting, by day; the difference grows from 0 with a widening spread. */
+static void write_compare_ts(const char *dir)
+{
+    static const char *const stage[] = {"cin", "care", "all"};
+    static const double base[] = {3800, 1340, 5140};
+    static const double z[5] = {-1.645, -0.674, 0.0, 0.674, 1.645};
+    static const char *const metric[] = {"stock", "waiting"};
+    char path[4096];
+    FILE *f;
+
+    join(path, sizeof path, dir, "compare_timeseries.csv");
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,diff_p50,"
+          "diff_p75,diff_p95\n", f);
+    for (int a = 0; a < N_ALTS; a++)
+        for (int s = 0; s < 3; s++)
+            for (int m = 0; m < 2; m++)
+                for (int k = 0; k < N_REPORTS; k++) {
+                    double b = m == 0 ? base[s] * (1 + 0.004 * k) : 2.0 * k;
+                    double d = (m == 0 ? -0.004 : -0.05) * (a + 1) * b * k / N_REPORTS;
+                    double sd = 0.002 * b * sqrt((double)k);
+
+                    fprintf(f, "%d,%s,%s,%s,%s,%.10g,%.10g,%.10g", reports[k].day,
+                            reports[k].date, stage[s], metric[m], alts[a], b, b + d, d);
+                    for (int q = 0; q < 5; q++)
+                        fprintf(f, ",%.10g", d + z[q] * sd);
+                    fputc('\n', f);
+                }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* compare.csv: stage figures for each alternative, then (with costs) the cost rows */
+static void write_compare(const char *dir, int with_costs)
+{
+    char path[4096];
+    FILE *f;
+
+    join(path, sizeof path, dir, "compare.csv");
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,diff_ci95_high,"
+          "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n", f);
+    for (int a = 0; a < N_ALTS; a++) {
+        double g = a + 1.0;
+
+        fprintf(f, "avg_stock,cin,3880.5,%g,%g,%g,%g,%g,%g,20,%s\n", 3880.5 - 40 * g, -40 * g,
+                -45 * g, -35 * g, -60 * g, -20 * g, alts[a]);
+        fprintf(f, "avg_stock,care,1362.1,%g,%g,%g,%g,%g,%g,20,%s\n", 1362.1 - 9 * g, -9 * g,
+                -11 * g, -7 * g, -15 * g, -3 * g, alts[a]);
+        if (!with_costs)
+            continue;
+        fprintf(f, "cost_per_year,social_workers,9737294,%g,%g,0,%g,-1e5,3e5,20,%s\n",
+                9737294 + 1.5e5 * g, 1.5e5 * g, 3e5 * g, alts[a]);
+        fprintf(f, "component_cost_per_year,pool,9737294,%g,%g,0,%g,-1e5,3e5,20,%s\n",
+                9737294 + 1.5e5 * g, 1.5e5 * g, 3e5 * g, alts[a]);
+        fprintf(f, "component_cost_per_year,placement,102391483.9,%g,%g,%g,%g,,,20,%s\n",
+                102391483.9 - 2.1e6 * g, -2.1e6 * g, -2.5e6 * g, -1.7e6 * g, alts[a]);
+        fprintf(f, "cost_per_year,all,112128777.9,%g,%g,%g,%g,,,20,%s\n",
+                112128777.9 - 1.95e6 * g, -1.95e6 * g, -2.4e6 * g, -1.5e6 * g, alts[a]);
+        fprintf(f, "strand_cost_per_year,all,0,%g,%g,%g,%g,,,20,%s\n", 1.8e6 * g, 1.8e6 * g,
+                1.7e6 * g, 1.9e6 * g, alts[a]);
+        fprintf(f, "benefit_cost_ratio,all,,,1.08,0.9,1.3,,,20,%s\n", alts[a]);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
 /* ---- the scenario, filled by hand ----------------------------------------------------- */
 
 typedef struct fixture {
@@ -429,6 +502,140 @@ static void render_without_gnuplot_fails_clean(void **state)
     assert_false(has_entry_prefix(fx->dir, ".plots."));
 }
 
+/* ---- plot_render_compare ---------------------------------------------------------------- */
+
+static void compare_draws_every_plot(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], plots[4096], base[256];
+    static const char *const stages[] = {"cin", "care", "all"};
+
+    skip_without_gnuplot();
+    write_compare_ts(fx->dir);
+    write_compare(fx->dir, 1);
+    if (plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render_compare: %s", err);
+    for (int a = 0; a < N_ALTS; a++) {
+        for (int s = 0; s < 3; s++) {
+            snprintf(base, sizeof base, "diff-%s-%s", alts[a], stages[s]);
+            assert_plot(fx->dir, base);
+        }
+        snprintf(base, sizeof base, "diffs-%s", alts[a]);
+        assert_plot(fx->dir, base);
+    }
+    assert_plot(fx->dir, "costs");
+    join(plots, sizeof plots, fx->dir, "plots");
+    assert_false(exists(plots, "gnuplot.log"));
+    assert_false(exists(plots, "diff-more-workers-referral.png")); /* not a stage */
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+/* no cost rows in compare.csv, or no compare.csv at all: every plot but costs */
+static void compare_without_costs_skips_them(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], plots[4096], path[4096];
+
+    skip_without_gnuplot();
+    join(plots, sizeof plots, fx->dir, "plots");
+    write_compare_ts(fx->dir);
+    write_compare(fx->dir, 0);
+    if (plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render_compare: %s", err);
+    assert_plot(fx->dir, "diff-more-workers-all");
+    assert_plot(fx->dir, "diffs-edge-of-care");
+    assert_false(exists(plots, "costs.png"));
+
+    join(path, sizeof path, fx->dir, "compare.csv");
+    assert_int_equal(unlink(path), 0);
+    if (plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render_compare: %s", err);
+    assert_plot(fx->dir, "diff-edge-of-care-cin");
+    assert_false(exists(plots, "costs.png"));
+}
+
+static void compare_missing_timeseries_fails_clean(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256] = "";
+
+    skip_without_gnuplot();
+    write_compare(fx->dir, 1);
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_non_null(strstr(err, "compare_timeseries.csv"));
+    assert_null(strchr(err, '\n'));
+    assert_false(exists(fx->dir, "plots"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+/* a file of other columns (a run's timeseries.csv renamed) or with no rows: an error,
+ * and the earlier plots survive */
+static void compare_wrong_timeseries_fails_clean(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256] = "", plots[4096], path[4096], path2[4096];
+
+    join(plots, sizeof plots, fx->dir, "plots");
+    assert_int_equal(mkdir(plots, 0777), 0);
+    write_file(plots, "good.png", "from an earlier run\n");
+    write_timeseries(fx->dir, 0);
+    join(path, sizeof path, fx->dir, "timeseries.csv");
+    join(path2, sizeof path2, fx->dir, "compare_timeseries.csv");
+    assert_int_equal(rename(path, path2), 0);
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_non_null(strstr(err, "wrong columns"));
+
+    write_file(fx->dir, "compare_timeseries.csv",
+               "day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,"
+               "diff_p50,diff_p75,diff_p95\n");
+    err[0] = '\0';
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no rows"));
+    assert_true(exists(plots, "good.png"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+/* titles with quotes, semicolons and gnuplot commands are only text here too */
+static void compare_hostile_titles_are_text(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256];
+
+    skip_without_gnuplot();
+    fx->sc.title = "Kids' \"care\" & <co>; system('touch PWNED'); print `touch PWNED`";
+    fx->stages[0].title = "Child\tin \"need\"'\nsystem(\"touch PWNED\")";
+    write_compare_ts(fx->dir);
+    write_compare(fx->dir, 1);
+    if (plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render_compare: %s", err);
+    assert_plot(fx->dir, "diff-more-workers-cin");
+    assert_false(exists(fx->dir, "PWNED"));
+    assert_false(exists(".", "PWNED"));
+}
+
+static void compare_without_gnuplot_fails_clean(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256] = "";
+    char *saved = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+    int rc;
+
+    write_compare_ts(fx->dir);
+    write_compare(fx->dir, 1);
+    assert_int_equal(setenv("PATH", fx->dir, 1), 0); /* a folder without gnuplot */
+    rc = plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err);
+    if (saved) {
+        setenv("PATH", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("PATH");
+    }
+    assert_int_equal(rc, -1);
+    assert_string_equal(err, "gnuplot not found: plots skipped");
+    assert_false(exists(fx->dir, "plots"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
 static void scripts_dir_from_environment(void **state)
 {
     char buf[4096], small[4];
@@ -467,6 +674,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(render_missing_scripts_fails_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(render_hostile_titles_are_text, setup, teardown),
         cmocka_unit_test_setup_teardown(render_without_gnuplot_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_draws_every_plot, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_without_costs_skips_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_missing_timeseries_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_wrong_timeseries_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_hostile_titles_are_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_without_gnuplot_fails_clean, setup, teardown),
         cmocka_unit_test(scripts_dir_from_environment),
     };
 
