@@ -2068,6 +2068,7 @@ static int parse_strand(ld_t *L, int idx, const ytree_node_t *n)
     s->engage_p[SCN_ENGAGE_WELL] = 1;
     s->engage_effect[SCN_ENGAGE_WELL] = 1;
     s->engage_effect[SCN_ENGAGE_PARTLY] = 0.5;
+    s->dur_factor = 1;
     double months = 0;
     if (strand_date(L, n, "start", &s->start) < 0 || strand_date(L, n, "end", &s->stop) < 0 ||
         ld_number(L, n, "ramp_months", 0, 1200, &months) < 0)

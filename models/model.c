@@ -56,6 +56,7 @@ typedef struct child {
     double entered;     /* day it entered the current stage */
     double entered_all; /* day it entered the open-case system */
     double wait_from;   /* day it began waiting for the current stage's pool */
+    double stage_end;   /* day its stay ends (INFINITY while it waits for a worker) */
     uint64_t flags;     /* attribute bits (scenario flags) */
     uint32_t gen;       /* generation of its current event; bumped to cancel */
     uint32_t qprev;     /* waiting queue links (NONE at the ends); qnext also */
@@ -327,10 +328,13 @@ static void pool_close_segment(model_t *m, int p, double now)
 /* ---------------------------------------------------------------------------------- */
 /* Moving children                                                                      */
 
+static double strands_duration_factor(const model_t *m, const child_t *c);
+
 static void schedule_child(model_t *m, uint32_t id, double end)
 {
     child_t *c = &m->ch[id];
     int kind = EV_END;
+    c->stage_end = end;
     if (c->ageout <= end) {
         end = c->ageout;
         kind = EV_AGEOUT;
@@ -358,6 +362,7 @@ static void start_service(model_t *m, uint32_t id, double remaining)
     }
     double d = dist_sample(&st->duration, &c->rng);
     if (remaining >= 0) d = remaining;
+    if (c->smark) d *= strands_duration_factor(m, c);
     c->gen++;
     schedule_child(m, id, now + d);
 }
@@ -445,6 +450,18 @@ static void strand_set_waiting(model_t *m, int k, double dv)
     tw_set(&ss->tw_wait, m->sim.now, ss->waiting);
 }
 
+/* The product of dur_factor^effect over the strands whose mark the child holds. */
+static double strands_duration_factor(const model_t *m, const child_t *c)
+{
+    double f = 1;
+    for (int k = 0; c->smark >> (2 * k); k++) {
+        uint32_t lv = c->smark >> (2 * k) & 3;
+        if (lv && m->sc->strands[k].dur_factor != 1)
+            f *= pow(m->sc->strands[k].dur_factor, m->sc->strands[k].engage_effect[lv - 1]);
+    }
+    return f;
+}
+
 /* The child takes a place of strand k now: engagement drawn, mark set for its exit
  * from this stay, the place's end scheduled. */
 static void strand_start(model_t *m, int k, uint32_t id, const sdraw_t *d)
@@ -464,6 +481,13 @@ static void strand_start(model_t *m, int k, uint32_t id, const sdraw_t *d)
              : d->engage < sp->engage_p[SCN_ENGAGE_WELL] + sp->engage_p[SCN_ENGAGE_PARTLY] ? SCN_ENGAGE_PARTLY
                                                                                       : SCN_ENGAGE_NOT;
     c->smark = (c->smark & ~(3u << (2 * k))) | ((uint32_t)(lv + 1) << (2 * k));
+    /* a stay already under way is rescaled from now (one waiting for a worker gets the
+     * factor when it starts, in start_service) */
+    if (sp->dur_factor != 1 && !c->waiting && c->stage_end > now && c->stage_end < INFINITY) {
+        double f = pow(sp->dur_factor, sp->engage_effect[lv]);
+        c->gen++;
+        schedule_child(m, id, now + (c->stage_end - now) * f);
+    }
     if (now + d->dur <= m->horizon)
         sim_schedule(&m->sim, now + d->dur, EV_PLACE_END, (uint32_t)k, 0, 0);
 }
@@ -742,25 +766,26 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
     c->visits++;
     tw_add(&r->stock, now, 1);
     if (st->open_case) tw_add(&ra->stock, now, 1);
-    if (sc->n_strands && !initial) strands_on_enter(m, id, s);
 
     if (st->pool < 0) {
         start_service(m, id, remaining);
-        return;
+    } else {
+        pool_state_t *ps = &m->pool[st->pool];
+        int ahead = 0; /* someone waits at this child's level or a higher one */
+        for (int l = 0; l <= st->prio && !ahead; l++) ahead = ps->q[l].head != NONE;
+        if (!ahead && ps->used + st->weight <= ps->capacity + CAP_EPS) {
+            ps->used += st->weight;
+            pool_track(m, st->pool, now);
+            start_service(m, id, remaining);
+        } else {
+            queue_push(m, &ps->q[st->prio], id);
+            set_waiting(m, s, +1);
+            c->gen++;
+            schedule_child(m, id, INFINITY); /* only its ageing out can end the wait */
+        }
     }
-    pool_state_t *ps = &m->pool[st->pool];
-    int ahead = 0; /* someone waits at this child's level or a higher one */
-    for (int l = 0; l <= st->prio && !ahead; l++) ahead = ps->q[l].head != NONE;
-    if (!ahead && ps->used + st->weight <= ps->capacity + CAP_EPS) {
-        ps->used += st->weight;
-        pool_track(m, st->pool, now);
-        start_service(m, id, remaining);
-        return;
-    }
-    queue_push(m, &ps->q[st->prio], id);
-    set_waiting(m, s, +1);
-    c->gen++;
-    schedule_child(m, id, INFINITY); /* only its ageing out can end the wait */
+    /* last: a strand starting now may rescale the stay just begun */
+    if (sc->n_strands && !initial) strands_on_enter(m, id, s);
 }
 
 /* The child leaves its stage now; aged_out says why. Frees its pool weight (and lets

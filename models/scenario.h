@@ -156,7 +156,8 @@ enum { SCN_ENGAGE_WELL, SCN_ENGAGE_PARTLY, SCN_ENGAGE_NOT, SCN_ENGAGE_N };
  *   free, else waits (FIFO, while it stays in that stage) or is turned away. A place is
  *   held for `duration` days. A child who starts engages well, partly or not at all;
  *   its next exit from the stage where it was referred has its routing weights
- *   multiplied by odds^engage_effect[level];
+ *   multiplied by odds^engage_effect[level], and the time left in that stay by
+ *   dur_factor^engage_effect[level];
  * - pool: `covered` workers of the pool gain cap_gain of caseload capacity and have
  *   their absence cut by absence_cut;
  * - arrival: a share arrival_share of the stream's children is reached, and of those
@@ -183,6 +184,8 @@ typedef struct scn_strand {
     int n_odds;
     int *odds_stage;       /* routing target (stage index or SCN_EXIT) */
     double *odds;          /* its weight multiplier at full effect */
+    double dur_factor;     /* the stay in the referral stage x dur_factor^effect (1: no
+                            * change): from the start of the place on the time left */
     /* pool */
     int pool;              /* -1: none */
     double covered;        /* workers (FTE) covered */

@@ -1,5 +1,6 @@
 /* strand_intervention.c: `type: intervention`, a programme described entirely in YAML:
- * every mechanism of scn_strand_t under its own key, nothing assumed. */
+ * every mechanism of scn_strand_t under its own key, nothing assumed (and nothing the
+ * six evaluated types do that it cannot: `duration_factor` is its own). */
 #include <math.h>
 
 #include "models/strand.h"
@@ -7,7 +8,7 @@
 static const char *const keys[] = {
     "stages", "age", "flags", "any_flags", "not_flags", "referral_share", "takeup",
     "places", "workers", "caseload", "per_worker_year", "when_full", "duration",
-    "engagement", "partial_effect", "odds", "pool", "covered_workers", "capacity_gain",
+    "engagement", "partial_effect", "odds", "duration_factor", "pool", "covered_workers", "capacity_gain",
     "absence_cut", "arrivals", "arrival_share", "arrival_cut", "cost_per_year",
     "cost_per_place_year", "cost_per_intervention", NULL};
 
@@ -23,7 +24,8 @@ static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
         ld_number(L, n, "referral_share", 0, 1, &s->refer_p) < 0 ||
         ld_number(L, n, "takeup", 0, 1, &s->takeup_p) < 0 ||
         ld_choice(L, n, "when_full", full_choices, &s->turn_away) < 0 ||
-        strand_parse_engagement(L, n, s) < 0 || ld_odds(L, n, "odds", s) < 0)
+        strand_parse_engagement(L, n, s) < 0 || ld_odds(L, n, "odds", s) < 0 ||
+        ld_number(L, n, "duration_factor", 0, 100, &s->dur_factor) < 0)
         return -1;
     if (ytree_get(n, "places", NULL) && ytree_get(n, "workers", NULL))
         return ld_fail(L, ytree_get(n, "workers", NULL), "give places or workers and caseload, not both");
@@ -39,8 +41,10 @@ static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
     if (s->stages && s->duration.kind == DIST_KIND_N)
         return ld_fail(L, n, "an intervention with stages needs a duration (or workers, "
                              "caseload and per_worker_year)");
-    if (!s->stages && (ytree_get(n, "odds", NULL) || ytree_get(n, "places", NULL)))
-        return ld_fail(L, n, "places and odds need 'stages': where children are referred");
+    if (!s->stages && (ytree_get(n, "odds", NULL) || ytree_get(n, "places", NULL) ||
+                       ytree_get(n, "duration_factor", NULL)))
+        return ld_fail(L, n, "places, odds and duration_factor need 'stages': where children "
+                             "are referred");
     /* pool */
     if (ld_pool(L, n, "pool", &s->pool) < 0 ||
         ld_number(L, n, "covered_workers", 0, 1e9, &s->covered) < 0 ||

@@ -149,6 +149,33 @@ static void odds_change_routing_as_odds(void **state)
     runs_free(&b);
 }
 
+/* duration_factor: the stay in the referral stage is scaled for those who start. An
+ * exponential stay of mean 100 scaled by 0.5 is the same draw as a stay of mean 50, so
+ * the strand gives what a scenario with CIN stays of mean 50 gives (ageing out
+ * included); with half the children not engaged, the mean of the two. */
+static void duration_factor_scales_the_stay(void **state)
+{
+    runs_t a, b, c, d;
+    runs_do(&a, BASE "strands:\n  - {type: intervention, stages: cin, duration: {dist: fixed, value: 1},\n"
+                     "     duration_factor: 0.5}\n");
+    runs_do(&b, BASE "strands:\n  - {type: intervention, stages: cin, duration: {dist: fixed, value: 1},\n"
+                     "     duration_factor: 0.5, engagement: {well: 0.5, not: 0.5}}\n");
+    runs_do(&c, BASE);
+    char *half = strdup(BASE), *p = strstr(half, "mean: 100");
+    assert_non_null(p);
+    memcpy(p, "mean: 050", 9);
+    runs_do(&d, half);
+    free(half);
+    est_t fa = stage_metric(&a, "cin", MS_MEAN_DURATION), fb = stage_metric(&b, "cin", MS_MEAN_DURATION);
+    double m50 = stage_metric(&d, "cin", MS_MEAN_DURATION).mean, m100 = stage_metric(&c, "cin", MS_MEAN_DURATION).mean;
+    assert_near("CIN stay, factor 0.5", fa, m50, 0, 1e-6);
+    assert_near("CIN stay, half engaged", fb, (m50 + m100) / 2, 4, 0.01);
+    runs_free(&a);
+    runs_free(&b);
+    runs_free(&c);
+    runs_free(&d);
+}
+
 /* A strand on an arrival stream from 2021-01-01 ramping up over 12 months: averted
  * children = rate x share x cut x the integral of the ramp. */
 static void arrivals_averted_follow_the_ramp(void **state)
@@ -305,6 +332,7 @@ int main(void)
         cmocka_unit_test(turn_away_is_erlang_loss),
         cmocka_unit_test(wait_queues_instead),
         cmocka_unit_test(odds_change_routing_as_odds),
+        cmocka_unit_test(duration_factor_scales_the_stay),
         cmocka_unit_test(arrivals_averted_follow_the_ramp),
         cmocka_unit_test(pa_capacity_arithmetic),
         cmocka_unit_test(costs_match_the_evaluation),
