@@ -2074,7 +2074,7 @@ static int parse_strand(ld_t *L, int idx, const ytree_node_t *n)
         ld_number(L, n, "ramp_months", 0, 1200, &months) < 0)
         return -1;
     if (s->stop <= s->start)
-        return fail(L, key_of(n, "end"), "strand '%s' ends before it starts", name);
+        return fail(L, key_of(n, "end"), "strand '%s' must end after it starts", name);
     s->ramp = months * CAL_DAYS_PER_YEAR / 12;
     L->strand = idx;
     if (type->parse(L, n, s) < 0)

@@ -38,7 +38,8 @@ static const char help_main[] =
     "Commands:\n"
     "  run       simulate the scenario's replications and write summary.csv,\n"
     "            timeseries.csv, replications.csv, fit.csv (if the scenario has\n"
-    "            observed data), manifest.json and plots/ into out/NAME/\n"
+    "            observed data), costs.csv (if it has costs), manifest.json and\n"
+    "            plots/ into out/NAME/\n"
     "            (see 'careflow run --help' for every option and file)\n"
     "  validate  check a scenario without simulating it and describe it in one\n"
     "            paragraph (see 'careflow validate --help')\n"
@@ -164,8 +165,9 @@ static const char help_compare[] =
     "replication, and its interval is much narrower than the difference of two\n"
     "independent runs. The scenarios should share start and end dates and stage\n"
     "names. The seed and replications are the base's unless --seed and --reps are\n"
-    "given. If the base has no `costs` block, it is priced with the first\n"
-    "alternative's pool and placement costs, so that net costs compare like with like.\n"
+    "given. A scenario that prices no pool or placement borrows those unit costs\n"
+    "(the base from the first alternative that has them, an alternative from the\n"
+    "base), so that net costs compare like with like.\n"
     "\n"
     "Options: as for 'careflow run' (--set applies to every scenario); the default\n"
     "--out is out/compare-BASE-ALT (the scenarios' names).\n"
@@ -488,6 +490,14 @@ static void describe(FILE *f, const scenario_t *sc)
     if (sc->n_observed > 0)
         fprintf(m, " %d observed item%s to compare with.", sc->n_observed,
                 sc->n_observed == 1 ? "" : "s");
+    if (sc->n_strands > 0) {
+        fprintf(m, " %d strand%s:", sc->n_strands, sc->n_strands == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_strands; i++)
+            fprintf(m, " %s (%s)%s", sc->strands[i].name, sc->strands[i].type,
+                    i + 1 < sc->n_strands ? "," : ".");
+    }
+    if (sc->n_costs > 0)
+        fprintf(m, " %d cost item%s (%s).", sc->n_costs, sc->n_costs == 1 ? "" : "s", sc->currency);
     fprintf(m, " %d replication%s, seed %llu.", sc->replications, sc->replications == 1 ? "" : "s",
             (unsigned long long)sc->seed);
     if (fclose(m) != 0 || !text) {
@@ -532,14 +542,16 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
             goto out;
         }
     }
-    for (int i = 1; i < c->n_paths && !scs[0]->n_costs; i++)
+    /* like with like: the base borrows the first alternative's pool and placement costs
+     * that prices them, and alternatives borrow the base's */
+    for (int i = 1; i < c->n_paths; i++)
         if (scenario_adopt_costs(scs[0], scs[i]) != 0) {
             fputs("careflow: error: out of memory\n", stderr);
             rc = 1;
             goto out;
         }
     for (int i = 1; i < c->n_paths; i++)
-        if (!scs[i]->n_costs && scenario_adopt_costs(scs[i], scs[0]) != 0) {
+        if (scenario_adopt_costs(scs[i], scs[0]) != 0) {
             fputs("careflow: error: out of memory\n", stderr);
             rc = 1;
             goto out;

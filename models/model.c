@@ -567,7 +567,8 @@ static void strands_on_enter(model_t *m, uint32_t id, int s)
             continue;
         sdraw_t d;
         strand_draws(m, k, c, &d);
-        if (d.refer >= sp->refer_p)
+        /* with unlimited places the ramp scales the share referred */
+        if (d.refer >= sp->refer_p * (isinf(sp->places) ? ss->ramp_now : 1))
             continue;
         if (in_window(m, now))
             ss->referred += 1;
@@ -1196,7 +1197,11 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     for (int k = 0; k < sc->n_strands; k++) {
         const scn_strand_t *sp = &sc->strands[k];
         strand_state_t *ss = &m.st[k];
-        ss->fam = rng_family(sc->seed, (uint64_t)rep, ((uint64_t)SRC_STRAND << 32) | (uint64_t)k);
+        /* named by the strand's name, not its place in the list, so that adding or
+         * reordering strands in an alternative leaves the others' draws as they were */
+        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (const char *q = sp->name; *q; q++) h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+        ss->fam = rng_family(sc->seed, (uint64_t)rep, rng_hash((uint64_t)SRC_STRAND << 32, h));
         tw_init(&ss->tw_used, m.warmup, 0, 0);
         tw_init(&ss->tw_wait, m.warmup, 0, 0);
         tw_init(&ss->tw_cap, m.warmup, 0, 0);

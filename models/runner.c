@@ -1178,15 +1178,26 @@ static void write_compare(FILE *f, void *vctx)
     for (int j = 1; j < c->n; j++) {
         const cmp_run_t *r = &c->runs[j];
         const char *alt = r->sc->name;
-        for (int i = 0; i < b->n_figs; i++) {
-            const fig_t *fb = &b->figs[i], *fa = fig_find(r, fb->metric, fb->stage);
-            if (!fa)
-                continue;
-            for (int k = 0; k < n; k++) {
-                c->a[k] = fig_value(b->sc, &b->res[k], fb);
-                c->b[k] = fig_value(r->sc, &r->res[k], fa);
+        /* the base's figures, then those only the alternative has; a strand or cost
+         * figure that one side lacks is 0 there (no such strand, no such cost) */
+        for (int pass = 0; pass < 2; pass++) {
+            const cmp_run_t *own = pass ? r : b, *other = pass ? b : r;
+            for (int i = 0; i < own->n_figs; i++) {
+                const fig_t *fo = &own->figs[i], *ft = fig_find(other, fo->metric, fo->stage);
+                if (pass && ft)
+                    continue; /* written in the first pass */
+                if (!ft && fo->kind == FIG_STAGE)
+                    continue; /* a stage the other does not have */
+                if (!ft && fo->kind == FIG_POOL)
+                    continue;
+                for (int k = 0; k < n; k++) {
+                    double x = fig_value(own->sc, &own->res[k], fo);
+                    double y = ft ? fig_value(other->sc, &other->res[k], ft) : isnan(x) ? NAN : 0;
+                    c->a[k] = pass ? y : x;
+                    c->b[k] = pass ? x : y;
+                }
+                cmp_row(f, fo->metric, fo->stage, c->a, c->b, n, alt, c->d);
             }
-            cmp_row(f, fb->metric, fb->stage, c->a, c->b, n, alt, c->d);
         }
         /* the economics, per year of the window */
         if (!b->sc->n_costs && !r->sc->n_costs)

@@ -154,8 +154,9 @@ double scenario_steps_at(const scn_steps_t *s, double t, double dflt)
 
 int scenario_adopt_costs(scenario_t *dst, const scenario_t *src)
 {
-    if (dst->n_costs > 0)
-        return 0;
+    for (int i = 0; i < dst->n_costs; i++)
+        if (dst->costs[i].kind == SCN_COST_WORKER_YEARS || dst->costs[i].kind == SCN_COST_CHILD_DAYS)
+            return 0; /* it prices its pools or placements itself */
     for (int i = 0; i < src->n_costs; i++) {
         const scn_cost_t *c = &src->costs[i];
         int ref = -1;

@@ -252,9 +252,9 @@ int scenario_strand_index(const scenario_t *sc, const char *name);
  * from 0 at start to 1 at start + ramp. */
 double scenario_strand_ramp(const scn_strand_t *s, double t);
 
-/* For `compare`: when dst has no cost items, gives it src's pool and placement costs
- * (matched by pool and stage name; strands' costs belong to their strands). Returns
- * 0, or -1 (no memory). */
+/* For `compare`: when dst prices no pool or placement, gives it src's pool and
+ * placement costs (matched by pool and stage name; strands' costs belong to their
+ * strands). Returns 0, or -1 (no memory). */
 int scenario_adopt_costs(scenario_t *dst, const scenario_t *src);
 
 /* Value of a step function at day t, or dflt before its first step. */

@@ -837,7 +837,7 @@ static const bad_case_t bad_cases[] = {
     {"strand_pa_no_pool", HEAD STAGES ARR "strands:\n  - {type: pa}\n", 0, NULL, NULL, NULL, NULL,
      "s.yaml:11:5", "missing required key 'pool'"},
     {"strand_ends_first", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, start: 2020-06-01, "
-     "end: 2020-05-01}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:11:50", "ends before it starts"},
+     "end: 2020-05-01}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:11:50", "must end after it starts"},
     {"strand_engagement_sum", HEAD STAGES ARR "strands:\n  - {type: willow, stages: a, engagement: "
      "{well: 0.5, not: 0.2}}\n", 0, NULL, NULL, NULL, NULL, "s.yaml:11:43",
      "the shares in engagement sum to 0.7, not 1"},
