@@ -909,6 +909,29 @@ out:
     return rc;
 }
 
+/* Draws plots with `render` (plot_render or plot_render_compare); a failure is only a
+ * warning, as the CSVs are the results. Returns 1 when drawn. */
+typedef int (*render_fn)(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
+                         char *err, size_t errlen);
+
+static int draw_plots(const scenario_t *sc, const char *out_dir, render_fn render)
+{
+    char dir[PATH_MAX], perr[512];
+    const char *scripts = plot_scripts_dir(dir, sizeof dir);
+    perr[0] = '\0';
+    if (!scripts) {
+        fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
+                        "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
+        return 0;
+    }
+    if (render(sc, out_dir, scripts, perr, sizeof perr) != 0) {
+        fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
+                perr[0] ? perr : "gnuplot failed");
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- the run ------------------------------------------------------------------------ */
 
 int runner_run(scenario_t *sc, const runner_opts_t *o, char *err, size_t errlen)
@@ -968,20 +991,7 @@ int runner_run(scenario_t *sc, const runner_opts_t *o, char *err, size_t errlen)
     if (write_outputs(sc, &plan, res, o, &rf, t_start, err, errlen) != 0)
         goto out;
 
-    int plotted = 0;
-    if (!o->no_plots) {
-        char dir[PATH_MAX], perr[512];
-        const char *scripts = plot_scripts_dir(dir, sizeof dir);
-        perr[0] = '\0';
-        if (!scripts)
-            fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
-                            "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
-        else if (plot_render(sc, o->out_dir, scripts, perr, sizeof perr) != 0)
-            fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
-                    perr[0] ? perr : "gnuplot failed");
-        else
-            plotted = 1;
-    }
+    int plotted = !o->no_plots && draw_plots(sc, o->out_dir, plot_render);
     if (got_signal) {
         snprintf(err, errlen, "interrupted by %s after the results were written to %s",
                  signal_name(got_signal), o->out_dir);
@@ -1350,20 +1360,7 @@ int runner_compare(scenario_t **scs, int n_sc, const runner_opts_t *o, char *err
         }
         tmp[i][0] = '\0';
     }
-    int plotted = 0;
-    if (!o->no_plots) {
-        char dir[PATH_MAX], perr[512];
-        const char *scripts = plot_scripts_dir(dir, sizeof dir);
-        perr[0] = '\0';
-        if (!scripts)
-            fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
-                            "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
-        else if (plot_render_compare(scs[0], o->out_dir, scripts, perr, sizeof perr) != 0)
-            fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
-                    perr[0] ? perr : "gnuplot failed");
-        else
-            plotted = 1;
-    }
+    int plotted = !o->no_plots && draw_plots(scs[0], o->out_dir, plot_render_compare);
     if (!o->quiet)
         fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv%s): %d scenarios x %d "
                         "replications with common random numbers, %llu events in %.2f s\n",
