@@ -450,16 +450,45 @@ static void strand_set_waiting(model_t *m, int k, double dv)
     tw_set(&ss->tw_wait, m->sim.now, ss->waiting);
 }
 
+/* The child's mark of strand k: 1 + its engagement level, or 0 (none). */
+static inline uint32_t mark_of(const child_t *c, int k) { return c->smark >> (2 * k) & 3; }
+
+/* Is a queue entry still a child waiting in the stay it was queued from? */
+static inline int sq_live(const model_t *m, sq_item_t it, int k)
+{
+    const child_t *c = &m->ch[it.id];
+    return c->serial == it.serial && (c->swait >> k & 1);
+}
+
+/* The engagement level that uniform u gives under strand sp's shares. */
+static int engage_level(const scn_strand_t *sp, double u)
+{
+    if (u < sp->engage_p[SCN_ENGAGE_WELL]) return SCN_ENGAGE_WELL;
+    if (u < sp->engage_p[SCN_ENGAGE_WELL] + sp->engage_p[SCN_ENGAGE_PARTLY]) return SCN_ENGAGE_PARTLY;
+    return SCN_ENGAGE_NOT;
+}
+
 /* The product of dur_factor^effect over the strands whose mark the child holds. */
 static double strands_duration_factor(const model_t *m, const child_t *c)
 {
     double f = 1;
     for (int k = 0; c->smark >> (2 * k); k++) {
-        uint32_t lv = c->smark >> (2 * k) & 3;
+        uint32_t lv = mark_of(c, k);
         if (lv && m->sc->strands[k].dur_factor != 1)
             f *= pow(m->sc->strands[k].dur_factor, m->sc->strands[k].engage_effect[lv - 1]);
     }
     return f;
+}
+
+/* Strand k's ramp becomes `value` now: its places follow (unlimited stays unlimited
+ * while it runs). */
+static void strand_set_ramp(model_t *m, int k, double value, double now)
+{
+    const scn_strand_t *sp = &m->sc->strands[k];
+    strand_state_t *ss = &m->st[k];
+    ss->ramp_now = value;
+    ss->cap = isinf(sp->places) ? (value > 0 ? INFINITY : 0) : sp->places * value;
+    tw_set(&ss->tw_cap, now, isinf(ss->cap) ? 0 : ss->cap);
 }
 
 /* The child takes a place of strand k now: engagement drawn, mark set for its exit
@@ -477,9 +506,7 @@ static void strand_start(model_t *m, int k, uint32_t id, const sdraw_t *d)
         ss->wait_sum += now - c->entered;
         ss->wait_n += 1;
     }
-    int lv = d->engage < sp->engage_p[SCN_ENGAGE_WELL]                             ? SCN_ENGAGE_WELL
-             : d->engage < sp->engage_p[SCN_ENGAGE_WELL] + sp->engage_p[SCN_ENGAGE_PARTLY] ? SCN_ENGAGE_PARTLY
-                                                                                      : SCN_ENGAGE_NOT;
+    int lv = engage_level(sp, d->engage);
     c->smark = (c->smark & ~(3u << (2 * k))) | ((uint32_t)(lv + 1) << (2 * k));
     /* a stay already under way is rescaled from now (one waiting for a worker gets the
      * factor when it starts, in start_service) */
@@ -498,8 +525,7 @@ static void strand_compact(model_t *m, strand_state_t *ss, int k)
     size_t n = 0;
     for (size_t i = 0; i < ss->qn; i++) {
         sq_item_t it = ss->q[(ss->qhead + i) % ss->qcap];
-        const child_t *c = &m->ch[it.id];
-        if (c->serial == it.serial && (c->swait >> k & 1))
+        if (sq_live(m, it, k))
             ss->q[(ss->qhead + n++) % ss->qcap] = it;
     }
     ss->qn = n;
@@ -538,9 +564,9 @@ static void strand_dispatch(model_t *m, int k)
         sq_item_t it = ss->q[ss->qhead];
         ss->qhead = (ss->qhead + 1) % ss->qcap;
         ss->qn--;
-        child_t *c = &m->ch[it.id];
-        if (c->serial != it.serial || !(c->swait >> k & 1))
+        if (!sq_live(m, it, k))
             continue; /* stale: it left that stay */
+        child_t *c = &m->ch[it.id];
         c->swait &= (uint16_t)~(1u << k);
         strand_set_waiting(m, k, -1);
         sdraw_t d;
@@ -622,9 +648,7 @@ static void strand_apply(model_t *m, int k, double value)
     const scn_strand_t *sp = &m->sc->strands[k];
     strand_state_t *ss = &m->st[k];
     double now = m->sim.now;
-    ss->ramp_now = value;
-    ss->cap = isinf(sp->places) ? (value > 0 ? INFINITY : 0) : sp->places * value;
-    tw_set(&ss->tw_cap, now, isinf(ss->cap) ? 0 : ss->cap);
+    strand_set_ramp(m, k, value, now);
     if (sp->pool >= 0 && m->pool) {
         pool_close_segment(m, sp->pool, now);
         pool_set_capacity(m, sp->pool, now);
@@ -633,9 +657,8 @@ static void strand_apply(model_t *m, int k, double value)
     if (value == 0 && now >= sp->stop) { /* it has ended: nobody waits any more */
         for (size_t i = 0; i < ss->qn; i++) {
             sq_item_t it = ss->q[(ss->qhead + i) % ss->qcap];
-            child_t *c = &m->ch[it.id];
-            if (c->serial == it.serial && (c->swait >> k & 1)) {
-                c->swait &= (uint16_t)~(1u << k);
+            if (sq_live(m, it, k)) {
+                m->ch[it.id].swait &= (uint16_t)~(1u << k);
                 strand_set_waiting(m, k, -1);
                 if (in_window(m, now))
                     ss->turned += 1;
@@ -849,7 +872,7 @@ static int route(model_t *m, child_t *c, int s)
         }
         /* strands: an intervention started in this stay, odds^(engagement's share) */
         for (int k = 0; c->smark >> (2 * k); k++) {
-            uint32_t lv = c->smark >> (2 * k) & 3;
+            uint32_t lv = mark_of(c, k);
             if (!lv) continue;
             const scn_strand_t *sp = &m->sc->strands[k];
             double e = sp->engage_effect[lv - 1];
@@ -1199,19 +1222,15 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
         strand_state_t *ss = &m.st[k];
         /* named by the strand's name, not its place in the list, so that adding or
          * reordering strands in an alternative leaves the others' draws as they were */
-        uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-        for (const char *q = sp->name; *q; q++) h = (h ^ (unsigned char)*q) * 1099511628211ULL;
-        ss->fam = rng_family(sc->seed, (uint64_t)rep, rng_hash((uint64_t)SRC_STRAND << 32, h));
+        ss->fam = rng_family(sc->seed, (uint64_t)rep,
+                             rng_hash((uint64_t)SRC_STRAND << 32, rng_hash_str(sp->name)));
         tw_init(&ss->tw_used, m.warmup, 0, 0);
         tw_init(&ss->tw_wait, m.warmup, 0, 0);
         tw_init(&ss->tw_cap, m.warmup, 0, 0);
         int n = ramp_steps(sp);
         ss->step = -1;
         while (ss->step + 1 <= n + 1 && step_time(sp, ss->step + 1, n) <= 0) ss->step++;
-        double v = ss->step < 0 ? 0 : step_value(ss->step, n);
-        ss->ramp_now = v;
-        ss->cap = isinf(sp->places) ? (v > 0 ? INFINITY : 0) : sp->places * v;
-        tw_set(&ss->tw_cap, 0, isinf(ss->cap) ? 0 : ss->cap);
+        strand_set_ramp(&m, k, ss->step < 0 ? 0 : step_value(ss->step, n), 0);
         strand_schedule_step(&m, k);
     }
     for (int k = 1; sc->n_costs && k < plan->n_periods; k++)

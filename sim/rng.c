@@ -75,3 +75,11 @@ void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 {
     rng_derive_in(r, rng_family(seed, a, b), c);
 }
+
+uint64_t rng_hash_str(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64: offset basis and prime */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}

@@ -35,6 +35,10 @@ static inline uint64_t rng_id(const rng_t *r) { return r->inc; }
  * used to name streams. Pure function. */
 uint64_t rng_hash(uint64_t a, uint64_t b);
 
+/* A 64-bit hash of a NUL-terminated string (FNV-1a), to name streams by a name rather
+ * than by a position. Pure function. */
+uint64_t rng_hash_str(const char *s);
+
 /* Seeds r as the stream named (seed, a, b, c): initstate and initseq are both derived
  * from rng_hash chains over the four words, so distinct names give unrelated streams. */
 void rng_derive(rng_t *r, uint64_t seed, uint64_t a, uint64_t b, uint64_t c);

@@ -157,6 +157,14 @@ static void hash_pure_and_avalanche(void **state)
     assert_true(fabs(flips / count - 32.0) < 1.0);
 }
 
+/* rng_hash_str is FNV-1a 64: the published test vectors of its authors. */
+static void hash_str_fnv1a_vectors(void **state)
+{
+    assert_true(rng_hash_str("") == UINT64_C(0xcbf29ce484222325));
+    assert_true(rng_hash_str("a") == UINT64_C(0xaf63dc4c8601ec8c));
+    assert_true(rng_hash_str("foobar") == UINT64_C(0x85944171f73967e8));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +176,7 @@ int main(void)
         cmocka_unit_test(derive_different_names_differ),
         cmocka_unit_test(derive_consecutive_not_shifted),
         cmocka_unit_test(hash_pure_and_avalanche),
+        cmocka_unit_test(hash_str_fnv1a_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
