@@ -590,7 +590,7 @@ static int default_age(ld_t *L, const ytree_node_t *at, dist_t *d)
 static const char *const top_keys[] = {
     "version", "name", "title", "start", "horizon_days", "end", "warmup_days",
     "report_every_days", "replications", "seed", "max_age", "stages", "arrivals",
-    "initial", "pools", "observed", "costs", "strands", NULL};
+    "initial", "pools", "observed", "costs", "strands", "uncertain", NULL};
 
 static int parse_top(ld_t *L, const ytree_node_t *root)
 {
@@ -2104,6 +2104,238 @@ static int parse_strands(ld_t *L, const ytree_node_t *root)
     return 0;
 }
 
+/* ---- uncertain ----------------------------------------------------------------- */
+
+/* Does a list item answer to `seg` in a --set path: its `name`, or, when it has no
+ * name, its `type` (a strand's name defaults to its type; a `by_type` share has a
+ * type and no name)? */
+static int item_named(const ytree_node_t *item, const char *seg)
+{
+    const ytree_node_t *nm = ytree_get(item, "name", NULL);
+    if (!nm)
+        nm = ytree_get(item, "type", NULL);
+    return nm && nm->kind == YTREE_SCALAR && !strcmp(nm->str, seg);
+}
+
+static int is_empty_doc(const ytree_node_t *r);
+
+/* Checks that `path` could be a --set path of the merged tree: every segment but the
+ * last names a map key or a list item (by `name`), and the last names a scalar or a
+ * key the map does not have yet (an optional key the loader will check when a design
+ * point sets it). Whether a value is valid there is checked by loading the scenario
+ * with it (careflow sensitivity and validate do, at each parameter's low and high
+ * values). */
+static int check_set_path(ld_t *L, const ytree_node_t *root, const ytree_node_t *at,
+                          const char *path)
+{
+    char buf[256];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf)
+        return fail(L, at, "path must be 1 to %d characters", (int)sizeof buf - 1);
+    memcpy(buf, path, n + 1);
+    const ytree_node_t *cur = root;
+    char *seg = buf;
+    for (int depth = 0;; depth++) {
+        char *dot = strchr(seg, '.');
+        if (dot)
+            *dot = 0;
+        if (!seg[0])
+            return fail(L, at, "empty name in path '%s'", path);
+        if (depth == 0 && (!strcmp(seg, "uncertain") || !strcmp(seg, "include")))
+            return fail(L, at, "'%s' cannot be uncertain", seg);
+        const ytree_node_t *next = NULL;
+        if (cur->kind == YTREE_MAP) {
+            next = ytree_get(cur, seg, NULL);
+            if (!next && dot)
+                return fail(L, at, "no key '%s' on the path '%s'", seg, path);
+            if (!next)
+                return 0; /* a key to be added; the loader checks it at each point */
+        } else if (cur->kind == YTREE_SEQ) {
+            for (int i = 0; i < cur->n && !next; i++)
+                if (item_named(cur->val[i], seg))
+                    next = cur->val[i];
+            if (!next)
+                return fail(L, at, "no list item named '%s' on the path '%s'", seg, path);
+        } else {
+            return fail(L, at, "cannot select '%s' on the path '%s': not a map or a list",
+                        seg, path);
+        }
+        if (!dot) {
+            if (next->kind != YTREE_SCALAR)
+                return fail(L, at, "'%s' is %s, not a single value", path, kind_name(next));
+            return 0;
+        }
+        cur = next;
+        seg = dot + 1;
+    }
+}
+
+static int is_int_text(const char *s)
+{
+    char *end;
+    errno = 0;
+    (void)strtoll(s, &end, 10);
+    return end != s && !*end && errno != ERANGE;
+}
+
+static int parse_uncertain_item(ld_t *L, const ytree_node_t *root, const ytree_node_t *n,
+                                scn_uncertain_t *u)
+{
+    static const char *const keys[SA_DIST_N][8] = {
+        [SA_UNIFORM] = {"path", "label", "dist", "min", "max", NULL},
+        [SA_TRIANGULAR] = {"path", "label", "dist", "min", "mode", "max", NULL},
+        [SA_NORMAL] = {"path", "label", "dist", "mean", "sd", "min", "max", NULL},
+        [SA_LOGNORMAL] = {"path", "label", "dist", "mean", "sd", NULL},
+        [SA_CHOICE] = {"path", "label", "dist", "values", "weights", NULL},
+        [SA_INTEGER] = {"path", "label", "dist", "min", "max", NULL},
+    };
+    const ytree_node_t *v, *d;
+    const char *s = NULL;
+    sa_param_t *p = &u->dist;
+    if (want_map(L, n, "an uncertain parameter") < 0)
+        return -1;
+    if (!(u->file = xstrdup(L, n, n->file)))
+        return -1;
+    u->line = n->line;
+    u->col = n->col;
+    if (!(v = need(L, n, "path", "an uncertain parameter")) || get_str(L, v, "path", &s) < 0 ||
+        check_set_path(L, root, v, s) < 0 || !(u->path = xstrdup(L, v, s)))
+        return -1;
+    if ((v = ytree_get(n, "label", NULL)) && get_str(L, v, "label", &s) < 0)
+        return -1;
+    if (!(u->label = xstrdup(L, n, s)))
+        return -1;
+    if (!(d = need(L, n, "dist", "an uncertain parameter")) || get_str(L, d, "dist", &s) < 0)
+        return -1;
+    int kind = sa_dist_from_name(s);
+    if (kind < 0) {
+        const char *names[SA_DIST_N];
+        char sug[96];
+        for (int k = 0; k < SA_DIST_N; k++)
+            names[k] = sa_dist_name((sa_dist_kind_t)k);
+        return fail(L, d, "unknown distribution '%s' for an uncertain parameter (one of "
+                          "uniform, triangular, normal, lognormal, choice, integer)%s",
+                    s, suggest(sug, sizeof sug, s, names, SA_DIST_N));
+    }
+    p->kind = (sa_dist_kind_t)kind;
+    p->min = -INFINITY;
+    p->max = INFINITY;
+    if (check_keys(L, n, keys[kind], "an uncertain parameter") < 0)
+        return -1;
+    const char *what = "an uncertain parameter";
+    switch (p->kind) {
+    case SA_UNIFORM:
+    case SA_TRIANGULAR:
+        if (!(v = need(L, n, "min", what)) || get_num(L, v, "min", &p->min) < 0 ||
+            !(v = need(L, n, "max", what)) || get_num(L, v, "max", &p->max) < 0)
+            return -1;
+        if (!(p->min < p->max))
+            return fail(L, v, "max must be greater than min (%g)", p->min);
+        if (p->kind == SA_TRIANGULAR) {
+            if (!(v = need(L, n, "mode", what)) || get_num(L, v, "mode", &p->mode) < 0)
+                return -1;
+            if (p->mode < p->min || p->mode > p->max)
+                return fail(L, v, "mode must be between min and max (%g to %g)", p->min,
+                            p->max);
+        }
+        break;
+    case SA_NORMAL:
+    case SA_LOGNORMAL:
+        if (!(v = need(L, n, "mean", what)) || get_num(L, v, "mean", &p->mean) < 0 ||
+            !(v = need(L, n, "sd", what)) || get_gt0(L, v, "sd", &p->sd) < 0)
+            return -1;
+        if (p->kind == SA_LOGNORMAL && !(p->mean > 0))
+            return fail(L, key_of(n, "mean"), "a lognormal's mean must be greater than 0");
+        if ((v = ytree_get(n, "min", NULL)) && get_num(L, v, "min", &p->min) < 0)
+            return -1;
+        if ((v = ytree_get(n, "max", NULL)) && get_num(L, v, "max", &p->max) < 0)
+            return -1;
+        if (!(p->min < p->max))
+            return fail(L, v, "max must be greater than min (%g)", p->min);
+        break;
+    case SA_INTEGER: {
+        long long lo = 0, hi = 0;
+        if (!(v = need(L, n, "min", what)) || get_int(L, v, "min", -1000000000LL, 1000000000LL, &lo) < 0 ||
+            !(v = need(L, n, "max", what)) || get_int(L, v, "max", -1000000000LL, 1000000000LL, &hi) < 0)
+            return -1;
+        if (hi <= lo)
+            return fail(L, v, "max must be greater than min (%lld)", lo);
+        p->min = (double)lo;
+        p->max = (double)hi;
+        u->is_int = 1;
+        break;
+    }
+    case SA_CHOICE: {
+        const ytree_node_t *w;
+        if (!(v = need(L, n, "values", what)) || want_seq(L, v, "values") < 0)
+            return -1;
+        if (v->n < 2)
+            return fail(L, v, "a choice needs at least 2 values");
+        p->n_choices = v->n;
+        if (!(u->choices = xcalloc(L, v, (size_t)v->n, sizeof *u->choices)))
+            return -1;
+        u->is_int = 1;
+        for (int i = 0; i < v->n; i++) {
+            const ytree_node_t *c = v->val[i];
+            if (c->kind != YTREE_SCALAR || !c->str[0])
+                return fail(L, c, "each choice must be a single value, not %s",
+                            c->kind == YTREE_SCALAR ? "empty" : kind_name(c));
+            for (int j = 0; j < i; j++)
+                if (!strcmp(u->choices[j], c->str))
+                    return fail(L, c, "choice '%s' is given twice", c->str);
+            if (!(u->choices[i] = xstrdup(L, c, c->str)))
+                return -1;
+            u->is_int &= is_int_text(c->str);
+        }
+        if ((w = ytree_get(n, "weights", NULL))) {
+            if (want_seq(L, w, "weights") < 0)
+                return -1;
+            if (w->n != v->n)
+                return fail(L, w, "weights must have one weight per value (%d), not %d",
+                            v->n, w->n);
+            if (!(u->weights = xcalloc(L, w, (size_t)w->n, sizeof *u->weights)))
+                return -1;
+            for (int i = 0; i < w->n; i++)
+                if (get_gt0(L, w->val[i], "weights", &u->weights[i]) < 0)
+                    return -1;
+            p->weights = u->weights;
+        }
+        break;
+    }
+    case SA_DIST_N:
+        break;
+    }
+    if (sa_param_check(p) != 0)
+        return fail(L, d, "invalid parameters for the %s distribution", s);
+    return 0;
+}
+
+static int parse_uncertain(ld_t *L, const ytree_node_t *root)
+{
+    scenario_t *sc = L->sc;
+    const ytree_node_t *m = ytree_get(root, "uncertain", NULL);
+    if (!m || is_empty_doc(m))
+        return 0;
+    if (want_seq(L, m, "uncertain") < 0)
+        return -1;
+    if (m->n > SCN_MAX_UNCERTAIN)
+        return fail(L, m, "at most %d uncertain parameters (got %d)", SCN_MAX_UNCERTAIN,
+                    m->n);
+    if (!(sc->uncertain = xcalloc(L, m, (size_t)m->n, sizeof *sc->uncertain)))
+        return -1;
+    for (int i = 0; i < m->n; i++) {
+        sc->n_uncertain = i + 1;
+        if (parse_uncertain_item(L, root, m->val[i], &sc->uncertain[i]) < 0)
+            return -1;
+        for (int j = 0; j < i; j++)
+            if (!strcmp(sc->uncertain[j].path, sc->uncertain[i].path))
+                return fail(L, ytree_get(m->val[i], "path", NULL),
+                            "'%s' is already uncertain (item %d)", sc->uncertain[i].path,
+                            j + 1);
+    }
+    return 0;
+}
+
 /* ---- files and includes -------------------------------------------------------- */
 
 static int is_empty_doc(const ytree_node_t *r)
@@ -2245,11 +2477,9 @@ static int apply_set(ld_t *L, ytree_node_t **root, const char *arg)
             slot = &cur->val[at];
         } else if (cur->kind == YTREE_SEQ) {
             int i;
-            for (i = 0; i < cur->n; i++) {
-                const ytree_node_t *nm = ytree_get(cur->val[i], "name", NULL);
-                if (nm && nm->kind == YTREE_SCALAR && !strcmp(nm->str, seg))
+            for (i = 0; i < cur->n; i++)
+                if (item_named(cur->val[i], seg))
                     break;
-            }
             if (i == cur->n)
                 return failat(L, file, 1, 1, "no list item named '%s' at '%.*s'", seg, (int)n,
                               arg);
@@ -2304,7 +2534,8 @@ int scenario_load(const char *path, const char *const *sets, int n_sets,
         if (parse_stage(&L, &L.sc->stages[i], stages->val[i]) < 0)
             goto err;
     if (parse_pools(&L, root) < 0 || parse_observed(&L, root) < 0 ||
-        parse_costs(&L, root) < 0 || parse_strands(&L, root) < 0)
+        parse_costs(&L, root) < 0 || parse_strands(&L, root) < 0 ||
+        parse_uncertain(&L, root) < 0)
         goto err;
     ytree_free(L.yt);
     *out = L.sc;

@@ -13,8 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/cluster.h"
 #include "models/runner.h"
 #include "models/scenario.h"
+#include "models/sensitivity.h"
 #include "models/strand.h"
 #include "models/version.h"
 #include "sim/cal.h"
@@ -32,6 +34,8 @@ static const char help_main[] =
     "  careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
     "  careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
     "               [--threads T] [--out DIR] [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
+    "  careflow sensitivity SCENARIO.yaml [--method oat|morris|sobol|lhs] [--samples N]\n"
+    "               [--outputs METRIC:STAGE,...] [options as for run]\n"
     "  careflow strands\n"
     "  careflow --help | careflow COMMAND --help | careflow --version\n"
     "\n"
@@ -46,6 +50,10 @@ static const char help_main[] =
     "  compare   simulate a base scenario and alternatives with common random\n"
     "            numbers and write the paired differences, costs and savings\n"
     "            (compare.csv; see 'careflow compare --help')\n"
+    "  sensitivity  run the scenario over a design of its `uncertain:` parameters\n"
+    "            and report which drive the results: one-at-a-time (tornado),\n"
+    "            Morris, Sobol indices or Latin hypercube uncertainty (see\n"
+    "            'careflow sensitivity --help')\n"
     "  strands   list the strand types a scenario's `strands:` may use\n"
     "\n"
     "Options:\n"
@@ -86,7 +94,8 @@ static const char help_run[] =
     "                    --set arrivals.referrals.per_year=10500\n"
     "                    --set stages.cin.duration.mean=200\n"
     "                    --set pools.cin_teams.workers=230\n"
-    "                    (list items are addressed by their `name`); may be repeated\n"
+    "                    (list items are addressed by their `name`, or by their\n"
+    "                    `type` when they have no name); may be repeated\n"
     "  --no-plots        do not draw plots/ (default: draw them with gnuplot); a\n"
     "                    plots/ folder from an earlier run is left as it was\n"
     "  --quiet           no progress bar, closing report or warning about observed\n"
@@ -219,7 +228,84 @@ static const char help_validate[] =
     "\n"
     "Docs: docs/scenario-reference.md (every scenario key) and README.md.\n";
 
-typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE } cmd_t;
+static const char help_sensitivity[] =
+    "Usage: careflow sensitivity SCENARIO.yaml [--method oat|morris|sobol|lhs]\n"
+    "               [--samples N] [--outputs METRIC:STAGE,...] [--reps R] [--seed S]\n"
+    "               [--levels L] [--bootstrap B] [--threads T] [--out DIR]\n"
+    "               [--set PATH=VALUE]... [--fresh] [--no-plots] [--quiet]\n"
+    "\n"
+    "Finds which of the scenario's `uncertain:` parameters drive its results. Each\n"
+    "parameter is a --set path with a distribution (docs/scenario-reference.md). The\n"
+    "method builds a design of parameter values; careflow runs the scenario at every\n"
+    "design point with R replications and the same seed (common random numbers), takes\n"
+    "each output's mean over the replications, and analyses the means. The spread over\n"
+    "replications at each point is reported apart as noise (noise.csv), with a warning\n"
+    "when it could swamp an index.\n"
+    "\n"
+    "Methods (--method, default oat):\n"
+    "  oat     one at a time: every parameter at its low and high value, the others at\n"
+    "          their medians (1 + 2k points); a tornado chart. Low and high are a\n"
+    "          bounded distribution's ends, an unbounded one's 5th and 95th percentiles.\n"
+    "  morris  Morris elementary effects: --samples trajectories (default 10) on a\n"
+    "          --levels grid (default 4), N(k+1) points; mu* (importance) and sigma\n"
+    "          (interaction or non-linearity) with a mu*-sigma plot\n"
+    "  sobol   Sobol first-order (S1, Saltelli 2010) and total (ST, Jansen) indices\n"
+    "          with bootstrap 95% intervals, on a scrambled Sobol sequence: --samples N\n"
+    "          base rows (default 64; a power of 2), N(k+2) points; a convergence plot\n"
+    "          of the indices against N\n"
+    "  lhs     Latin hypercube propagation: --samples points (default 100); each\n"
+    "          output's distribution over the parameters' uncertainty, fan charts,\n"
+    "          and rank correlations\n"
+    "\n"
+    "Options:\n"
+    "  --outputs M:S,...  figures of summary.csv to analyse, as metric:stage, e.g.\n"
+    "                    entries_per_year:care,cost_per_year:all (default:\n"
+    "                    avg_stock:all, entries_per_year:all and, with costs,\n"
+    "                    cost_per_year:all)\n"
+    "  --reps R          replications per design point (default: the scenario's)\n"
+    "  --seed S          seed of every point's replications and of the design\n"
+    "  --bootstrap B     bootstrap resamples for intervals (default 1000)\n"
+    "  --threads T       threads (default: the online cores; under mpirun: 1 a rank)\n"
+    "  --out DIR         output folder (default: out/NAME/sensitivity-METHOD)\n"
+    "  --set PATH=VALUE  as for run, applied before each design point's values\n"
+    "  --fresh           start again, ignoring the checkpoint of an interrupted sweep\n"
+    "  --no-plots, --quiet, -h, --help   as for run\n"
+    "\n"
+    "Outputs, in DIR (CSV in SALib's layout, so they can be checked in Python):\n"
+    "  params.csv        each parameter: distribution, low, median and high values\n"
+    "  design.csv        the design points' values (one column per parameter, named\n"
+    "                    by its path), in SALib's sample order\n"
+    "  design_unit.csv   the same points in the unit hypercube\n"
+    "  Y.csv             each output's mean over replications at each point\n"
+    "  noise.csv         metric,stage,var_points,var_noise,noise_share,rep_sd,\n"
+    "                    replications: the variance of the point means, the part of it\n"
+    "                    that is replication noise, and the replications' sd\n"
+    "  oat.csv           ...,low_value,high_value,base,y_low,y_high,swing and its\n"
+    "                    paired 95% interval, largest swing first\n"
+    "  morris.csv        ...,mu,mu_star,sigma,mu_star_conf,noise_ee\n"
+    "  sobol.csv         ...,S1,S1_conf,ST,ST_conf,noise_swamped; and\n"
+    "  sobol_convergence.csv  the same at N/16, N/8, N/4, N/2 and N\n"
+    "  lhs.csv           ...,mean,sd,p05,p25,p50,p75,p95,noise_sd; lhs_correlation.csv\n"
+    "                    (Spearman); lhs_timeseries.csv (fan charts' percentiles)\n"
+    "  manifest.json, plots/\n"
+    "Files are written through temporaries and renamed when all are complete.\n"
+    "\n"
+    "Parallel and resumable: design points are shared among threads, and among MPI\n"
+    "ranks when built with `make MPI=1` and started with `mpirun -n K`; the results are\n"
+    "byte-identical whatever the threads and ranks. Finished points are kept in\n"
+    "DIR/.checkpoint/ as they finish: after an interruption (exit status 1), the same\n"
+    "command resumes where it stopped.\n"
+    "\n"
+    "Exit status: 0 success; 1 runtime failure or interrupted; 2 usage error, invalid\n"
+    "scenario, or an uncertain value that makes it invalid (FILE:LINE:COL: error: ...).\n"
+    "\n"
+    "Example:\n"
+    "  careflow sensitivity scenarios/hampshire-innovation.yaml --method sobol \\\n"
+    "      --samples 64 --reps 5 --outputs entries_per_year:lac,cost_per_year:all\n"
+    "\n"
+    "Docs: docs/sensitivity.md (the evaluator's guide, with a worked example).\n";
+
+typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE, CMD_SENSITIVITY } cmd_t;
 
 typedef struct cli {
     cmd_t cmd;
@@ -236,6 +322,12 @@ typedef struct cli {
     int no_plots;
     int quiet;
     int help;
+    int method;            /* sensitivity: SENS_* */
+    int samples;           /* sensitivity: 0: the method's default */
+    int levels;            /* sensitivity: Morris levels, 0: 4 */
+    int n_boot;            /* sensitivity: 0: 1000 */
+    const char *outputs;   /* sensitivity: NULL: the defaults */
+    int fresh;             /* sensitivity: ignore a checkpoint */
 } cli_t;
 
 /* Reports a usage error on stderr; returns the exit status for it. */
@@ -265,13 +357,16 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
     return 0;
 }
 
-typedef enum { O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP } opt_id_t;
+typedef enum {
+    O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
+    O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH
+} opt_id_t;
 
 typedef struct opt {
     const char *name; /* with the dashes */
     opt_id_t id;
     int takes_value;
-    int run_only;     /* 1: `run` only */
+    int run_only;     /* 1: not for `validate`; 2: `sensitivity` only */
 } opt_t;
 
 static const opt_t opts[] = {
@@ -279,7 +374,10 @@ static const opt_t opts[] = {
     {"--threads", O_THREADS, 1, 1},  {"--out", O_OUT, 1, 1},
     {"--set", O_SET, 1, 0},          {"--no-plots", O_NO_PLOTS, 0, 1},
     {"--quiet", O_QUIET, 0, 1},      {"--help", O_HELP, 0, 0},
-    {"-h", O_HELP, 0, 0},
+    {"-h", O_HELP, 0, 0},            {"--method", O_METHOD, 1, 2},
+    {"--samples", O_SAMPLES, 1, 2},  {"--levels", O_LEVELS, 1, 2},
+    {"--bootstrap", O_BOOT, 1, 2},   {"--outputs", O_OUTPUTS, 1, 2},
+    {"--fresh", O_FRESH, 0, 2},
 };
 
 /* Applies one option. Returns 0, or an exit status after reporting a usage error. */
@@ -320,6 +418,31 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
     case O_NO_PLOTS: c->no_plots = 1; break;
     case O_QUIET: c->quiet = 1; break;
     case O_HELP: c->help = 1; break;
+    case O_METHOD:
+        if ((c->method = sens_method_from_name(val)) < 0)
+            return usage_error("--method must be oat, morris, sobol or lhs, not '%s'", val);
+        break;
+    case O_SAMPLES:
+        if (parse_u64(val, 2, 1000000, &v) != 0)
+            return usage_error("--samples must be an integer from 2 to 1000000, not '%s'", val);
+        c->samples = (int)v;
+        break;
+    case O_LEVELS:
+        if (parse_u64(val, 2, 100, &v) != 0 || v % 2)
+            return usage_error("--levels must be an even integer from 2 to 100, not '%s'", val);
+        c->levels = (int)v;
+        break;
+    case O_BOOT:
+        if (parse_u64(val, 10, 100000, &v) != 0)
+            return usage_error("--bootstrap must be an integer from 10 to 100000, not '%s'", val);
+        c->n_boot = (int)v;
+        break;
+    case O_OUTPUTS:
+        if (!*val)
+            return usage_error("--outputs needs METRIC:STAGE[,METRIC:STAGE...]");
+        c->outputs = val;
+        break;
+    case O_FRESH: c->fresh = 1; break;
     }
     return 0;
 }
@@ -353,7 +476,8 @@ static int parse_args(cli_t *c, int argc, char **argv)
         for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
-        if (!o || (o->run_only && c->cmd == CMD_VALIDATE)) {
+        if (!o || (o->run_only && c->cmd == CMD_VALIDATE) ||
+            (o->run_only == 2 && c->cmd != CMD_SENSITIVITY)) {
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
             return usage_error("unknown option '%s' for '%s'", name, cmd);
@@ -499,6 +623,13 @@ static void describe(FILE *f, const scenario_t *sc)
     }
     if (sc->n_costs > 0)
         fprintf(m, " %d cost item%s (%s).", sc->n_costs, sc->n_costs == 1 ? "" : "s", sc->currency);
+    if (sc->n_uncertain > 0) {
+        fprintf(m, " %d uncertain parameter%s:", sc->n_uncertain, sc->n_uncertain == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_uncertain; i++)
+            fprintf(m, " %s (%s)%s", sc->uncertain[i].path,
+                    sa_dist_name(sc->uncertain[i].dist.kind),
+                    i + 1 < sc->n_uncertain ? "," : ".");
+    }
     fprintf(m, " %d replication%s, seed %llu.", sc->replications, sc->replications == 1 ? "" : "s",
             (unsigned long long)sc->seed);
     if (fclose(m) != 0 || !text) {
@@ -597,6 +728,11 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     if (c->have_seed)
         sc->seed = c->seed;
     if (c->cmd == CMD_VALIDATE) {
+        if (sens_check(sc, c->sets, c->n_sets, err, sizeof err) != SENS_OK) {
+            fprintf(stderr, "%s\n", err);
+            scenario_free(sc);
+            return EXIT_USAGE;
+        }
         describe(stdout, sc);
         printf("%s: ok\n", c->path);
         scenario_free(sc);
@@ -634,7 +770,78 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+/* `sensitivity`: on every MPI rank alike; only rank 0 reports what all ranks share. */
+static int cmd_sensitivity(cli_t *c, int argc, char **argv)
+{
+    scenario_t *sc = NULL;
+    char err[2048], out[4096];
+    int rank = cluster_rank(), rc;
+    if (scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err) != 0) {
+        if (rank == 0)
+            fprintf(stderr, "%s\n", err);
+        return EXIT_USAGE;
+    }
+    if (c->reps)
+        sc->replications = c->reps;
+    if (c->have_seed)
+        sc->seed = c->seed;
+    if (sens_check(sc, c->sets, c->n_sets, err, sizeof err) != SENS_OK) {
+        if (rank == 0)
+            fprintf(stderr, "%s\n", err);
+        scenario_free(sc);
+        return EXIT_USAGE;
+    }
+    if (c->out)
+        snprintf(out, sizeof out, "%s", c->out);
+    else
+        snprintf(out, sizeof out, "out/%s/sensitivity-%s", sc->name,
+                 sens_method_name((sens_method_t)c->method));
+    int threads = c->threads;
+    if (threads == 0 && cluster_size() > 1)
+        threads = 1; /* one rank per core is the usual MPI layout */
+    else if (threads == 0)
+        threads = default_threads(0, THREADS_MAX);
+    char *cmdline = join_cmdline(argc, argv);
+    if (!cmdline) {
+        scenario_free(sc);
+        fputs("careflow: error: out of memory\n", stderr);
+        return 1;
+    }
+    sens_opts_t o = {.method = (sens_method_t)c->method,
+                     .samples = c->samples,
+                     .levels = c->levels,
+                     .n_boot = c->n_boot,
+                     .outputs = c->outputs,
+                     .threads = threads,
+                     .out_dir = out,
+                     .sets = c->sets,
+                     .n_sets = c->n_sets,
+                     .no_plots = c->no_plots,
+                     .quiet = c->quiet || rank != 0,
+                     .fresh = c->fresh,
+                     .cmdline = cmdline};
+    rc = sens_run(sc, &o, err, sizeof err);
+    if (rc != SENS_OK && err[0])
+        fprintf(stderr, "careflow: error: %s\n", err);
+    free(cmdline);
+    scenario_free(sc);
+    return rc;
+}
+
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    if (cluster_init(&argc, &argv) != 0) {
+        fputs("careflow: error: cannot start MPI\n", stderr);
+        return 1;
+    }
+    int rc = dispatch(argc, argv);
+    cluster_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return usage_error("no command given (run, validate, --help or --version)");
@@ -644,6 +851,7 @@ int main(int argc, char **argv)
         fputs(strcmp(topic, "run") == 0        ? help_run
               : strcmp(topic, "validate") == 0 ? help_validate
               : strcmp(topic, "compare") == 0  ? help_compare
+              : strcmp(topic, "sensitivity") == 0 ? help_sensitivity
                                                : help_main,
               stdout);
         return 0;
@@ -668,11 +876,13 @@ int main(int argc, char **argv)
         c.cmd = CMD_VALIDATE;
     else if (strcmp(cmd, "compare") == 0)
         c.cmd = CMD_COMPARE;
+    else if (strcmp(cmd, "sensitivity") == 0)
+        c.cmd = CMD_SENSITIVITY;
     else if (cmd[0] == '-')
         return usage_error("unknown option '%s'", cmd);
     else
-        return usage_error("unknown command '%s' (the commands are run, validate, compare and "
-                           "strands)", cmd);
+        return usage_error("unknown command '%s' (the commands are run, validate, compare, "
+                           "sensitivity and strands)", cmd);
 
     c.sets = malloc((size_t)argc * sizeof *c.sets);
     c.paths = malloc((size_t)argc * sizeof *c.paths);
@@ -684,7 +894,10 @@ int main(int argc, char **argv)
     }
     int rc = parse_args(&c, argc, argv);
     if (rc == 0 && c.help) {
-        fputs(c.cmd == CMD_RUN ? help_run : c.cmd == CMD_COMPARE ? help_compare : help_validate,
+        fputs(c.cmd == CMD_RUN           ? help_run
+              : c.cmd == CMD_COMPARE     ? help_compare
+              : c.cmd == CMD_SENSITIVITY ? help_sensitivity
+                                         : help_validate,
               stdout);
     } else if (rc == 0 && c.cmd == CMD_COMPARE && c.n_paths < 2) {
         rc = usage_error("'compare' needs a base scenario and at least one alternative, e.g. "
@@ -694,6 +907,8 @@ int main(int argc, char **argv)
     } else if (rc == 0 && !c.path) {
         rc = usage_error("'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
                          cmd);
+    } else if (rc == 0 && c.cmd == CMD_SENSITIVITY) {
+        rc = cmd_sensitivity(&c, argc, argv);
     } else if (rc == 0) {
         rc = cmd_main(&c, argc, argv);
     }

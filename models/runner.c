@@ -62,10 +62,8 @@ static void on_signal(int sig)
     got_signal = sig;
 }
 
-typedef struct sigsave {
-    struct sigaction old[N_CAUGHT]; /* previous actions */
-    int installed[N_CAUGHT];        /* 1 if we replaced that one */
-} sigsave_t;
+typedef runner__sigsave_t sigsave_t; /* runner.h: the previous actions */
+_Static_assert(N_CAUGHT == RUNNER__N_SIGNALS, "runner__sigsave_t holds every caught signal");
 
 static void signals_catch(sigsave_t *s)
 {
@@ -167,8 +165,9 @@ static void format_eta(double s, char *out, size_t len)
         snprintf(out, len, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
 }
 
-/* Draws "\r  [####....]  42%  8/20 replications  ETA 3s", padded over the last one. */
-static void bar_draw(double frac, int done, int n, double elapsed, int *width)
+/* Draws "\r  [####....]  42%  8/20 WHAT  ETA 3s", padded over the last one. */
+static void bar_draw_what(double frac, int done, int n, const char *what, double elapsed,
+                          int *width)
 {
     enum { CELLS = 24 };
     char cells[CELLS + 1], eta[32], line[160];
@@ -180,14 +179,19 @@ static void bar_draw(double frac, int done, int n, double elapsed, int *width)
         format_eta(elapsed * (1 - frac) / frac, eta, sizeof eta);
     else
         snprintf(eta, sizeof eta, "?");
-    int w = snprintf(line, sizeof line, "  [%s] %3d%%  %d/%d replications  ETA %s", cells,
-                     (int)(frac * 100), done, n, eta);
+    int w = snprintf(line, sizeof line, "  [%s] %3d%%  %d/%d %s  ETA %s", cells,
+                     (int)(frac * 100), done, n, what, eta);
     if (w < 0)
         return;
     fprintf(stderr, "\r%s%*s", line, *width > w ? *width - w : 0, "");
     fflush(stderr);
     if (w > *width)
         *width = w;
+}
+
+static void bar_draw(double frac, int done, int n, double elapsed, int *width)
+{
+    bar_draw_what(frac, done, n, "replications", elapsed, width);
 }
 
 /* Runs all replications into res[]. Returns 0, or -1 with err set. */
@@ -1389,4 +1393,79 @@ out:
     signals_restore(&sigs);
     files_begun = 0;
     return rc;
+}
+
+/* ---- shared with models/sensitivity.c (runner.h, "runner__") ------------------------ */
+
+void runner__signals_catch(runner__sigsave_t *s) { signals_catch(s); }
+void runner__signals_restore(const runner__sigsave_t *s) { signals_restore(s); }
+
+int runner__signal(void) { return got_signal; }
+void runner__files_begun(void) { files_begun = 1; }
+const char *runner__signal_name(int sig) { return signal_name(sig); }
+double runner__now(void) { return now_seconds(); }
+void runner__put_field(FILE *f, const char *s) { put_field(f, s); }
+void runner__put_num(FILE *f, double x) { put_num(f, x); }
+void runner__put_json_str(FILE *f, const char *s) { put_json_str(f, s); }
+int runner__mkdir_p(const char *path) { return mkdir_p(path); }
+
+int runner__join_path(char *out, size_t len, const char *dir, const char *prefix,
+                      const char *name, const char *suffix)
+{
+    return join_path(out, len, dir, prefix, name, suffix);
+}
+
+int runner__write_file(const char *dir, const char *name, runner__writer_fn w, void *ctx,
+                       char *tmp, size_t tmplen, char *err, size_t errlen)
+{
+    return write_file(dir, name, w, ctx, tmp, tmplen, err, errlen);
+}
+
+void runner__bar_draw(double frac, int done, int n, const char *what, double elapsed,
+                      int *width)
+{
+    bar_draw_what(frac, done, n, what, elapsed, width);
+}
+
+int runner__figure_value(const scenario_t *sc, const model_plan_t *plan,
+                         const model_result_t *r, const char *metric, const char *stage,
+                         double *v)
+{
+    int nf = 0, rc = -1;
+    fig_t *figs = figures(sc, plan, &nf);
+    if (!figs)
+        return -2;
+    for (int i = 0; i < nf; i++)
+        if (!strcmp(figs[i].metric, metric) && !strcmp(figs[i].stage, stage)) {
+            *v = fig_value(sc, r, &figs[i]);
+            rc = 0;
+            break;
+        }
+    free(figs);
+    return rc;
+}
+
+int runner__figure_names(const scenario_t *sc, const model_plan_t *plan, char *buf,
+                         size_t len, const char *metric)
+{
+    int nf = 0;
+    size_t at = 0;
+    fig_t *figs = figures(sc, plan, &nf);
+    if (!figs)
+        return -1;
+    buf[0] = 0;
+    for (int i = 0; i < nf; i++) {
+        if (metric && strcmp(figs[i].metric, metric) != 0)
+            continue;
+        int w = snprintf(buf + at, len - at, "%s%s:%s", at ? ", " : "", figs[i].metric,
+                         figs[i].stage);
+        if (w < 0 || (size_t)w >= len - at) {
+            if (len > 4)
+                strcpy(buf + len - 4, "...");
+            break;
+        }
+        at += (size_t)w;
+    }
+    free(figs);
+    return 0;
 }

@@ -7,8 +7,11 @@
 #ifndef MODELS_RUNNER_H
 #define MODELS_RUNNER_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "models/model.h"
 #include "models/scenario.h"
 
 typedef struct runner_opts {
@@ -35,5 +38,46 @@ int runner_run(scenario_t *sc, const runner_opts_t *o, char *err, size_t errlen)
  * into o->out_dir, then plots. Scenarios should share start and horizon. Returns 0,
  * or -1 with a one-line message (nothing half-written is left). */
 int runner_compare(scenario_t **scs, int n_sc, const runner_opts_t *o, char *err, size_t errlen);
+
+/* ---- shared-internal: for models/sensitivity.c ------------------------------------ */
+
+/* Signals (see runner.c): catch SIGINT, SIGTERM and SIGHUP into a flag, and restore. */
+#define RUNNER__N_SIGNALS 3
+typedef struct runner__sigsave {
+    struct sigaction old[RUNNER__N_SIGNALS]; /* private: previous actions */
+    int installed[RUNNER__N_SIGNALS];        /* private: 1 if we replaced that one */
+} runner__sigsave_t;
+void runner__signals_catch(runner__sigsave_t *s);
+void runner__signals_restore(const runner__sigsave_t *s);
+int runner__signal(void);              /* the signal caught since, or 0 */
+void runner__files_begun(void);        /* from now on a second signal only records */
+const char *runner__signal_name(int sig);
+
+double runner__now(void);              /* monotonic seconds */
+void runner__put_field(FILE *f, const char *s); /* a CSV field, quoted if it must be */
+void runner__put_num(FILE *f, double x);        /* %.10g; NaN: empty */
+void runner__put_json_str(FILE *f, const char *s);
+int runner__mkdir_p(const char *path);          /* 0, or -1 with errno */
+/* out = dir/prefix name suffix; 0, or -1 when it does not fit. */
+int runner__join_path(char *out, size_t len, const char *dir, const char *prefix,
+                      const char *name, const char *suffix);
+
+/* Writes w's text to dir/.NAME.tmp.PID (its path in tmp); 0, or -1 with err set. */
+typedef void (*runner__writer_fn)(FILE *f, void *ctx);
+int runner__write_file(const char *dir, const char *name, runner__writer_fn w, void *ctx,
+                       char *tmp, size_t tmplen, char *err, size_t errlen);
+
+/* The progress bar: "[####....] 42%  DONE/N WHAT  ETA 3s" on stderr. */
+void runner__bar_draw(double frac, int done, int n, const char *what, double elapsed,
+                      int *width);
+
+/* The value of summary.csv's figure (metric, stage) in one replication's result: 0, -1
+ * (no such figure) or -2 (no memory). */
+int runner__figure_value(const scenario_t *sc, const model_plan_t *plan,
+                         const model_result_t *r, const char *metric, const char *stage,
+                         double *v);
+/* "metric:stage, ..." of every figure (of `metric` only, if not NULL), cut to len. */
+int runner__figure_names(const scenario_t *sc, const model_plan_t *plan, char *buf,
+                         size_t len, const char *metric);
 
 #endif

@@ -79,6 +79,17 @@ void scenario_free(scenario_t *sc)
     }
     free(sc->costs);
     free(sc->currency);
+    for (int i = 0; i < sc->n_uncertain; i++) {
+        scn_uncertain_t *u = &sc->uncertain[i];
+        free(u->path);
+        free(u->label);
+        for (int j = 0; u->choices && j < u->dist.n_choices; j++)
+            free(u->choices[j]);
+        free(u->choices);
+        free(u->weights);
+        free(u->file);
+    }
+    free(sc->uncertain);
     if (sc->flags)
         for (int i = 0; i < sc->n_flags; i++)
             free(sc->flags[i]);

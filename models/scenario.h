@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "sim/dist.h"
+#include "sim/sa.h"
 
 #define SCN_MAX_STAGES 64 /* stages fit a uint64_t bit set (observed stage sets) */
 #define SCN_MAX_FLAGS 64  /* flags fit a uint64_t bit set */
@@ -144,6 +145,7 @@ typedef struct scn_cost {
 } scn_cost_t;
 
 #define SCN_MAX_STRANDS 16 /* a child's strand marks fit a uint32_t, 2 bits each */
+#define SCN_MAX_UNCERTAIN 200 /* uncertain parameters (a Sobol design uses 2 per one) */
 
 /* Engagement levels of a child who takes up an intervention. */
 enum { SCN_ENGAGE_WELL, SCN_ENGAGE_PARTLY, SCN_ENGAGE_NOT, SCN_ENGAGE_N };
@@ -197,6 +199,20 @@ typedef struct scn_strand {
     double arrival_cut;    /* share of those averted at full effect */
 } scn_strand_t;
 
+/* One uncertain parameter of `uncertain:` (for `careflow sensitivity`): a --set path
+ * and the distribution of its value. */
+typedef struct scn_uncertain {
+    char *path;            /* the --set PATH it sets; unique in the list */
+    char *label;           /* for plots and tables: `label`, or the path */
+    sa_param_t dist;       /* the distribution (choice: dist.weights points at weights) */
+    int is_int;            /* values are written as integers (integer, or a choice of
+                            * integers) */
+    char **choices;        /* choice: [dist.n_choices] values as written */
+    double *weights;       /* choice: [dist.n_choices] weights, or NULL (equal) */
+    char *file;            /* where the item is written, for errors */
+    int line, col;
+} scn_uncertain_t;
+
 typedef struct scenario {
     char *path;            /* the file given on the command line */
     char *name;            /* slug */
@@ -227,6 +243,8 @@ typedef struct scenario {
     int n_costs;
     scn_cost_t *costs;     /* cost items: pools, placements, then strands */
     char *currency;        /* costs.currency, for labels (default "GBP") */
+    int n_uncertain;
+    scn_uncertain_t *uncertain; /* `uncertain:`, in file order */
 } scenario_t;
 
 /* Loads, merges includes, applies `--set PATH=VALUE` overrides (sets[0..n_sets)), and

@@ -424,7 +424,7 @@ static double sobol_indices(int k, int m, const int *idx, const double *Y, doubl
         for (int j = 0; j < m; j++) {
             const double *y = Y + (size_t)(idx ? idx[j] : j) * stride;
             double fa = y[0], fab = y[1 + i], fb = y[k + 1];
-            s1 += fb * (fab - fa);
+            s1 += (fb - mean) * (fab - fa); /* centred: independent of Y's level */
             st += (fa - fab) * (fa - fab);
         }
         S1[i] = v > 0.0 ? s1 / m / v : 0.0;

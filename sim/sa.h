@@ -17,7 +17,9 @@
  * clamps u, so 1 is a valid input). sa_param_quantile() maps a coordinate to a value.
  *
  * Estimators:
- *  - S1 (Saltelli et al. 2010, eq. (b) of table 2): mean(f(B) (f(AB_i) - f(A))) / V;
+ *  - S1 (Saltelli et al. 2010, eq. (b) of table 2): mean((f(B) - m) (f(AB_i) - f(A))) / V,
+ *    m the mean of the 2N values f(A), f(B): centring (as SALib's normalisation of Y)
+ *    keeps the estimate's variance from growing with the output's level;
  *  - ST (Jansen 1999): mean((f(A) - f(AB_i))^2) / 2 / V;
  *    V the variance (divisor n) of the 2N values f(A), f(B) together;
  *  - conf: the half-width of a 95% interval, 1.959964 x the standard deviation of the

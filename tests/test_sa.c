@@ -649,10 +649,11 @@ static void sobol_product_and_linear(void **state)
 }
 
 /* A worked example by hand, k = 1, N = 2, blocks (f(A), f(AB), f(B)) = (1, 3, 2) and
- * (4, 4, 6): V = var{1, 2, 4, 6} (divisor 4) = 14.75 / 4; S1 = mean(f(B) (f(AB) - f(A)))
- * / V = (2 * 2 + 6 * 0) / 2 / V = 8 / 14.75; ST = mean((f(A) - f(AB))^2) / 2 / V =
- * (4 + 0) / 2 / 2 / V = 4 / 14.75 (the formulas of SALib's sobol.first_order and
- * total_order). */
+ * (4, 4, 6): V = var{1, 2, 4, 6} (divisor 4) = 14.75 / 4, m = mean{1, 2, 4, 6} = 3.25;
+ * S1 = mean((f(B) - m) (f(AB) - f(A))) / V = ((2 - 3.25) 2 + (6 - 3.25) 0) / 2 / V =
+ * -5 / 14.75; ST = mean((f(A) - f(AB))^2) / 2 / V = (4 + 0) / 2 / 2 / V = 4 / 14.75 (the
+ * formulas of SALib's sobol.first_order, which centres Y first, and total_order). Adding
+ * 1000 to every output changes neither. */
 static void sobol_hand_worked(void **state)
 {
     static const double Y[] = {1, 3, 2, 4, 4, 6};
@@ -660,9 +661,14 @@ static void sobol_hand_worked(void **state)
     rng_t r;
     rng_seed(&r, 4u, 4u);
     assert_int_equal(sa_sobol_analyze(1, 2, 2, Y, 50, &r, &o), 0);
-    assert_true(fabs(o.S1[0] - 8.0 / 14.75) < 1e-15);
+    assert_true(fabs(o.S1[0] - -5.0 / 14.75) < 1e-15);
     assert_true(fabs(o.ST[0] - 4.0 / 14.75) < 1e-15);
     assert_true(o.S1_conf[0] > 0.0 && o.ST_conf[0] > 0.0);
+    double shifted[6];
+    for (int i = 0; i < 6; i++) shifted[i] = Y[i] + 1000;
+    assert_int_equal(sa_sobol_analyze(1, 2, 2, shifted, 50, &r, &o), 0);
+    assert_true(fabs(o.S1[0] - -5.0 / 14.75) < 1e-12);
+    assert_true(fabs(o.ST[0] - 4.0 / 14.75) < 1e-12);
     free(o.S1);
 }
 

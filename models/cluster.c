@@ -1,0 +1,97 @@
+/* cluster.c: see cluster.h. MPI messages are cut into pieces of at most 2^28 elements,
+ * so counts fit MPI's int whatever the sweep's size. */
+#include "models/cluster.h"
+
+#include <stdlib.h>
+
+#ifdef CAREFLOW_MPI
+#include <mpi.h>
+
+#define PIECE ((size_t)1 << 28)
+
+int cluster_init(int *argc, char ***argv)
+{
+    return MPI_Init(argc, argv) == MPI_SUCCESS ? 0 : -1;
+}
+
+void cluster_finalize(void)
+{
+    int done = 0;
+    MPI_Finalized(&done);
+    if (!done)
+        MPI_Finalize();
+}
+
+void cluster_abort(int status)
+{
+    MPI_Abort(MPI_COMM_WORLD, status);
+    exit(status);
+}
+
+int cluster_rank(void)
+{
+    int r = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    return r;
+}
+
+int cluster_size(void)
+{
+    int n = 1;
+    MPI_Comm_size(MPI_COMM_WORLD, &n);
+    return n;
+}
+
+const char *cluster_kind(void) { return "mpi"; }
+
+int cluster_bcast(void *buf, size_t n)
+{
+    for (size_t at = 0; at < n; at += PIECE) {
+        size_t k = n - at < PIECE ? n - at : PIECE;
+        if (MPI_Bcast((char *)buf + at, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
+int cluster_max_int(int *v)
+{
+    int in = *v;
+    return MPI_Allreduce(&in, v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
+}
+
+int cluster_send(const double *buf, size_t n)
+{
+    for (size_t at = 0; at < n; at += PIECE) {
+        size_t k = n - at < PIECE ? n - at : PIECE;
+        if (MPI_Send(buf + at, (int)k, MPI_DOUBLE, 0, 1, MPI_COMM_WORLD) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
+int cluster_recv(int from, double *buf, size_t n)
+{
+    for (size_t at = 0; at < n; at += PIECE) {
+        size_t k = n - at < PIECE ? n - at : PIECE;
+        if (MPI_Recv(buf + at, (int)k, MPI_DOUBLE, from, 1, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return -1;
+    }
+    return 0;
+}
+
+#else /* one process */
+
+int cluster_init(int *argc, char ***argv) { return 0; }
+void cluster_finalize(void) {}
+void cluster_abort(int status) { exit(status); }
+int cluster_rank(void) { return 0; }
+int cluster_size(void) { return 1; }
+const char *cluster_kind(void) { return "threads"; }
+int cluster_bcast(void *buf, size_t n) { return 0; }
+int cluster_max_int(int *v) { return 0; }
+int cluster_send(const double *buf, size_t n) { return -1; }
+int cluster_recv(int from, double *buf, size_t n) { return -1; }
+
+#endif

@@ -1,0 +1,75 @@
+/* sensitivity.h: `careflow sensitivity`: which uncertain parameters drive the answers.
+ *
+ * A sweep takes the scenario's `uncertain:` parameters, builds a design (sim/sa.h:
+ * one-at-a-time, Morris, Sobol/Saltelli or Latin hypercube), and runs the scenario at
+ * every design point: the scenario loaded again with the user's --set overrides and
+ * then one `--set PATH=VALUE` per parameter. Every point runs the same replications
+ * with the same seed (common random numbers), so differences between points are the
+ * parameters' doing, and the spread over replications at a point measures the
+ * replication noise, reported apart (noise.csv) and compared with each index.
+ *
+ * Invariant (byte-identical results): a point's values depend only on the scenario,
+ * the design and the seed, never on which thread, rank or earlier interrupted run
+ * computed them; the outputs are written by rank 0 from the values in point order.
+ *
+ * Files go to o->out_dir through temporaries renamed at the end (nothing half-written).
+ * Finished points are appended to OUT/.checkpoint/points-RANK.txt as they finish (exact
+ * hexadecimal doubles); a sweep started again with the same command skips them, and
+ * the folder is removed once the outputs are written. */
+#ifndef MODELS_SENSITIVITY_H
+#define MODELS_SENSITIVITY_H
+
+#include <stddef.h>
+
+#include "models/scenario.h"
+
+#define SENS_METHOD_MAP(X)          \
+    X(SENS_OAT, "oat")              \
+    X(SENS_MORRIS, "morris")        \
+    X(SENS_SOBOL, "sobol")          \
+    X(SENS_LHS, "lhs")
+
+typedef enum sens_method {
+#define SENS_ENUM(e, s) e,
+    SENS_METHOD_MAP(SENS_ENUM)
+#undef SENS_ENUM
+    SENS_METHOD_N
+} sens_method_t;
+
+int sens_method_from_name(const char *s); /* -1 if unknown */
+const char *sens_method_name(sens_method_t m);
+
+typedef struct sens_opts {
+    sens_method_t method;
+    int samples;          /* 0: the method's default (morris: 10 trajectories; sobol: 64
+                           * base rows; lhs: 100 points; oat: not used) */
+    int levels;           /* Morris grid levels, even >= 2 (0: 4) */
+    int n_boot;           /* bootstrap resamples for intervals (0: 1000) */
+    const char *outputs;  /* "METRIC:STAGE,..." (summary.csv's figures), or NULL */
+    int threads;          /* threads in this process, >= 1 */
+    const char *out_dir;  /* folder of the outputs (created if missing) */
+    const char *const *sets; /* the user's --set overrides, applied before each point's */
+    int n_sets;
+    int no_plots, quiet;
+    int fresh;            /* ignore (and remove) a checkpoint instead of resuming */
+    const char *cmdline;  /* for the manifest */
+    int stop_after;       /* tests: stop as if interrupted once this process has finished
+                           * this many points (0: never) */
+} sens_opts_t;
+
+/* Status codes of sens_run and sens_check, as exit statuses. */
+enum { SENS_OK = 0, SENS_FAIL = 1, SENS_INVALID = 2 };
+
+/* Checks the uncertain parameters: each must be settable at its low and high values
+ * (the scenario loaded with them must be valid). Returns SENS_OK, or SENS_INVALID with
+ * "FILE:LINE:COL: error: ..." (the parameter's item) in err. Reads files only. */
+int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *err,
+               size_t errlen);
+
+/* Runs the sweep on sc (loaded with o->sets; its replications and seed are each
+ * point's). Returns SENS_OK; SENS_INVALID (a bad --outputs, or a design point whose
+ * scenario is invalid) or SENS_FAIL (cannot write, out of memory, interrupted), with
+ * one line in err (empty on an MPI rank that only learnt of another's failure). */
+int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errlen);
+
+#endif
