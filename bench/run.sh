@@ -3,6 +3,11 @@
 #  1. M/M/10 at 90% with 1,000,000 arrivals: careflow (YAML to CSV) against a bare C
 #     binary-heap loop, medians of 5 runs in one process, and their ratio.
 #  2. England for 10 years, 1 replication: events per second and peak memory.
+#  3. Hampshire replications at 1 and 2 threads.
+#  4. A Sobol sweep (hampshire-innovation-uncertain, N = 16: 144 design points x 2
+#     replications) at 1 and 2 threads, and, where OpenMPI is installed, on 1 and 2
+#     MPI ranks: medians of 3 runs, speed-ups against 1 thread, and whether the
+#     results are byte-identical.
 set -e
 : "${CAREFLOW:=build/careflow}" "${BUILD:=build}"
 echo "== 1. careflow against a hand-written C loop"
@@ -28,4 +33,32 @@ for t in 1 2; do
     awk -v s="$s" -v e="$e" -v t=$t 'BEGIN { printf "  threads %d: %.2f s\n", t, e - s }'
 done
 cmp -s "$out/t1/summary.csv" "$out/t2/summary.csv" && echo "  summary.csv identical at 1 and 2 threads"
+echo
+echo "== 4. a Sobol sweep on threads and MPI ranks (medians of 3 runs)"
+sweep() { # NAME THREADS COMMAND...: median wall seconds of 3 runs into $out/NAME
+    name=$1; threads=$2; shift 2
+    for i in 1 2 3; do
+        s=$(date +%s.%N)
+        "$@" sensitivity scenarios/hampshire-innovation-uncertain.yaml --method sobol \
+            --samples 16 --reps 2 --outputs entries_per_year:care,cost_per_year:all \
+            --threads "$threads" --no-plots --quiet --fresh --out "$out/$name" >/dev/null
+        e=$(date +%s.%N)
+        awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+    done | sort -n | sed -n 2p
+}
+t1=$(sweep s1 1 "$CAREFLOW")
+t2=$(sweep s2 2 "$CAREFLOW")
+awk -v a="$t1" -v b="$t2" 'BEGIN { printf "  threads 1: %.2f s   threads 2: %.2f s   speed-up %.2f\n", a, b, a / b }'
+cmp -s "$out/s1/sobol.csv" "$out/s2/sobol.csv" && echo "  sobol.csv identical at 1 and 2 threads"
+mpi_bin=${CAREFLOW_MPI_BIN:-build/mpi/careflow}
+if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_bin" ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    r1=$(sweep m1 1 mpirun -n 1 "$mpi_bin")
+    r2=$(sweep m2 1 mpirun -n 2 --oversubscribe "$mpi_bin")
+    awk -v a="$t1" -v b="$r1" -v c="$r2" 'BEGIN { printf "  MPI ranks 1: %.2f s   ranks 2: %.2f s   speed-up %.2f against 1 thread (%.2f against 1 rank)\n", b, c, a / c, b / c }'
+    cmp -s "$out/s1/sobol.csv" "$out/m2/sobol.csv" && cmp -s "$out/s1/Y.csv" "$out/m2/Y.csv" && \
+        echo "  sobol.csv and Y.csv identical on 2 ranks and 1 thread"
+else
+    echo "  MPI: skipped (no mpirun or $mpi_bin; make MPI=1 builds it, installing OpenMPI)"
+fi
 rm -rf "$out"

@@ -777,7 +777,12 @@ typedef struct outstat {
     double *y;          /* [n_pts] mean over replications */
     double *se2;        /* [n_pts] squared standard error of that mean */
     double var_points;  /* variance of y over points (divisor n - 1) */
-    double var_noise;   /* mean of se2: the noise in a point's mean */
+    double var_noise;   /* the noise in a point's mean that differs between points: the
+                         * residual variance of a two-way (point x replication) analysis
+                         * of variance, over R. With common random numbers a replication's
+                         * draws push every point alike; that part cancels in every
+                         * comparison between points and is left out */
+    double var_unpaired; /* mean of se2: the noise in one point's mean on its own */
     double rep_sd;      /* sqrt(mean within-point variance) */
     int undefined;      /* some point has no value */
 } outstat_t;
@@ -821,8 +826,30 @@ static int out_stats(const sweep_t *w, int o, outstat_t *s)
     summ_t all;
     stats_summarise(s->y, w->n_pts, &all);
     s->var_points = all.sd * all.sd;
-    s->var_noise = n_var ? sum_se2 / n_var : NAN;
+    s->var_unpaired = n_var ? sum_se2 / n_var : NAN;
     s->rep_sd = n_var ? sqrt(sum_var / n_var) : NAN;
+    s->var_noise = s->var_unpaired; /* if a value is missing: the unpaired bound */
+    /* two-way residual: y[p][r] - mean_p - mean_r + grand mean */
+    double *col = calloc((size_t)w->reps, sizeof *col), grand = 0, ss = 0;
+    int complete = col != NULL && w->reps >= 2 && w->n_pts >= 2;
+    for (int p = 0; complete && p < w->n_pts; p++)
+        for (int r = 0; r < w->reps; r++) {
+            double x = rep_value(w, p, r, o);
+            if (isnan(x))
+                complete = 0;
+            col[r] += x / w->n_pts;
+        }
+    if (complete) {
+        for (int r = 0; r < w->reps; r++)
+            grand += col[r] / w->reps;
+        for (int p = 0; p < w->n_pts; p++)
+            for (int r = 0; r < w->reps; r++) {
+                double e = rep_value(w, p, r, o) - s->y[p] - col[r] + grand;
+                ss += e * e;
+            }
+        s->var_noise = ss / ((double)(w->n_pts - 1) * (w->reps - 1)) / w->reps;
+    }
+    free(col);
     free(v);
     return 0;
 }
@@ -996,13 +1023,15 @@ static void write_noise(FILE *f, void *ctx)
 {
     const results_t *R = ctx;
     const sweep_t *w = R->w;
-    fputs("metric,stage,var_points,var_noise,noise_share,rep_sd,replications\n", f);
+    fputs("metric,stage,var_points,var_noise,noise_share,var_noise_unpaired,rep_sd,"
+          "replications\n", f);
     for (int o = 0; o < w->out.n; o++) {
         const outstat_t *s = &R->st[o];
-        double x[4] = {s->var_points, s->var_noise,
-                       s->var_points > 0 ? s->var_noise / s->var_points : NAN, s->rep_sd};
+        double x[5] = {s->var_points, s->var_noise,
+                       s->var_points > 0 ? s->var_noise / s->var_points : NAN,
+                       s->var_unpaired, s->rep_sd};
         put_out_name(f, w, o);
-        put_nums(f, 4, x);
+        put_nums(f, 5, x);
         fprintf(f, ",%d\n", w->reps);
     }
 }
@@ -1324,7 +1353,8 @@ static int analyse_sobol(results_t *R, int o)
     size_t at = 0;
     for (int i = 0; i < k; i++) {
         sw[i] = !isnan(share) && share >= s.ST[i];
-        if (sw[i] > 0 && s.ST[i] - s.ST_conf[i] > 0 && at < sizeof names - 1)
+        /* name those that would otherwise look like they matter */
+        if (sw[i] > 0 && s.ST[i] >= 0.05 && s.ST[i] - s.ST_conf[i] > 0 && at < sizeof names - 1)
             at += (size_t)snprintf(names + at, sizeof names - at, "%s'%s'", at ? ", " : "",
                                    w->sc->uncertain[i].label);
     }
@@ -1334,8 +1364,9 @@ static int analyse_sobol(results_t *R, int o)
                 "use more --reps",
              w->out.metric[o], w->out.stage[o], 100 * share, names);
     else if (share >= 0.1)
-        warn(R, "%s:%s: replication noise is %.0f%% of the variance between design points; "
-                "the indices are biased towards 0 by as much: use more --reps",
+        warn(R, "%s:%s: replication noise is %.0f%% of the variance between design points: "
+                "indices smaller than that cannot be told from noise (noise_swamped in "
+                "sobol.csv); use more --reps to resolve them",
              w->out.metric[o], w->out.stage[o], 100 * share);
     /* convergence: the first N/16, N/8, ... base rows (at least 4) */
     for (int c = 0; c < R->n_conv; c++) {
