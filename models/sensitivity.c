@@ -439,7 +439,7 @@ static int run_point(sweep_t *w, int p, atomic_int *progress)
     const scenario_t *sc = w->sc;
     int k = w->k, n_out = w->out.n, status = SENS_OK;
     char *sets = malloc((size_t)k * 512), msg[1536], inner[1024];
-    const char **sp = malloc((size_t)(k ? k : 1) * sizeof *sp);
+    const char **sp = calloc((size_t)(k ? k : 1), sizeof *sp);
     scenario_t *ps = NULL;
     model_plan_t plan;
     int have_plan = 0;
