@@ -27,4 +27,23 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
 int plot_render_compare(const scenario_t *base, const char *out_dir, const char *scripts_dir,
                         char *err, size_t errlen);
 
+/* Draws a sensitivity analysis's plots (`careflow sensitivity`), for method "oat",
+ * "morris", "sobol" or "lhs", from the CSVs it wrote in out_dir, one plot per output (a
+ * distinct metric,stage pair of the method's CSV, in file order) in PNG and SVG:
+ *   oat     oat.csv                     -> plots/tornado-METRIC-STAGE
+ *   morris  morris.csv                  -> plots/morris-METRIC-STAGE
+ *   sobol   sobol.csv                   -> plots/sobol-METRIC-STAGE
+ *           sobol_convergence.csv (if present) -> plots/sobol-convergence-METRIC-STAGE
+ *   lhs     lhs.csv and Y.csv           -> plots/lhs-hist-METRIC-STAGE
+ *           lhs_timeseries.csv (if present)    -> plots/lhs-fan-STAGE-METRIC, one per
+ *                                                 stage,metric pair in it
+ * (a character of a name other than A-Z a-z 0-9 _ - becomes _ in a file name). The
+ * CSVs are read as RFC 4180 and checked first: a missing or malformed file (wrong
+ * header, a row of another width, a text where a number is due, an unclosed quote) or
+ * an unknown method returns -1 with a one-line message in err and touches no plots.
+ * Empty or nan numbers are allowed: such rows are left out of the plot. As plot_render:
+ * 0, or -1 with OUT/plots as it was. */
+int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
+                            const char *method, char *err, size_t errlen);
+
 #endif

@@ -1,7 +1,8 @@
-/* test_plot.c: plot_render() and plot_render_compare() draw every plot from CSVs of the
- * documented layouts, into OUT/plots and nowhere else, and fail cleanly. Runs from the repository root (the
- * scripts are taken from ./plots); the gnuplot cases are skipped when gnuplot is not
- * on PATH. Each case works in its own mkdtemp() folder, removed at the end. */
+/* test_plot.c: plot_render(), plot_render_compare() and plot_render_sensitivity() draw
+ * every plot from CSVs of the documented layouts, into OUT/plots and nowhere else, and
+ * fail cleanly. Runs from the repository root (the scripts are taken from ./plots);
+ * the gnuplot cases are skipped when gnuplot is not on PATH. Each case works in its
+ * own mkdtemp() folder, removed at the end. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -636,6 +637,515 @@ static void compare_without_gnuplot_fails_clean(void **state)
     assert_false(has_entry_prefix(fx->dir, ".plots."));
 }
 
+/* ---- plot_render_sensitivity ------------------------------------------------------------ */
+
+/* Six uncertain parameters with labels as an evaluator writes them (the fifth holds a
+ * comma and quotes) and three outputs; effect[p][o] is parameter p's effect on output o
+ * as a share of its base value, from which every fixture below is made. */
+#define SA_NP 6
+#define SA_NO 3
+#define SA_NSETS 64
+#define SA_QUOTED_LABEL "Referral rate growth (\"demand\", % a year)"
+
+static const struct {
+    const char *name, *label, *low, *high;
+} sa_par[SA_NP] = {
+    {"strands.edge.effect", "Edge of care: effect on care entry (odds ratio)", "0.5",
+     "0.9999999999"},
+    {"strands.pa.hours_freed", "PA: hours freed per social worker", "2", "6"},
+    {"strands.fit.takeup", "FIT: take-up", "0.3", "0.7"},
+    {"strands.volunteers.places", "Volunteers: places", "10", "40"},
+    {"arrivals.referrals.growth", SA_QUOTED_LABEL, "-0.02", "0.06"},
+    {"pools.cin_teams.workers", "Social workers in post", "220", "260"},
+};
+
+static const struct {
+    const char *metric, *stage;
+    double base;
+} sa_out[SA_NO] = {
+    {"entries_per_year", "care", 596.36},
+    {"avg_waiting", "cin", 149.83},
+    {"cost_per_year", "all", 112128777.9},
+};
+
+static const double sa_effect[SA_NP][SA_NO] = {
+    {0.21, 0.04, 0.05},   {-0.01, -0.30, 0.012}, {-0.06, -0.02, -0.02},
+    {-0.025, -0.01, -0.004}, {0.13, 0.26, 0.08}, {0.002, -0.62, 0.07},
+};
+
+/* A field as RFC 4180 (quoted when it holds a comma, quote or line break), then a
+ * comma or, for the last, a line end. */
+static void put_field(FILE *f, const char *text, int last)
+{
+    if (strpbrk(text, ",\"\r\n")) {
+        fputc('"', f);
+        for (const char *p = text; *p; p++) {
+            if (*p == '"')
+                fputc('"', f);
+            fputc(*p, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(text, f);
+    }
+    fputs(last ? "\n" : ",", f);
+}
+
+/* metric,stage,name,label and then the numbers given, as sensitivity CSVs start */
+static void put_sa_row(FILE *f, int o, int p, int n, const double *v)
+{
+    put_field(f, sa_out[o].metric, 0);
+    put_field(f, sa_out[o].stage, 0);
+    put_field(f, sa_par[p].name, 0);
+    put_field(f, sa_par[p].label, 0);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%.10g%s", v[i], i + 1 < n ? "," : "\n");
+}
+
+static FILE *open_csv(const char *dir, const char *name, const char *header)
+{
+    char path[4096];
+    FILE *f;
+
+    join(path, sizeof path, dir, name);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(header, f);
+    fputc('\n', f);
+    return f;
+}
+
+/* oat.csv: rows in parameter order (not by swing: the sort is plot_render's) */
+static void write_oat(const char *dir)
+{
+    FILE *f = open_csv(dir, "oat.csv",
+                       "metric,stage,name,label,low_value,high_value,base,y_low,y_high,swing,"
+                       "swing_ci95_low,swing_ci95_high");
+
+    for (int o = 0; o < SA_NO; o++)
+        for (int p = 0; p < SA_NP; p++) {
+            double b = sa_out[o].base, e = sa_effect[p][o];
+            double lo = b * (1 - 0.45 * e), hi = b * (1 + 0.55 * e), sw = hi - lo;
+
+            put_field(f, sa_out[o].metric, 0);
+            put_field(f, sa_out[o].stage, 0);
+            put_field(f, sa_par[p].name, 0);
+            put_field(f, sa_par[p].label, 0);
+            put_field(f, sa_par[p].low, 0);
+            put_field(f, sa_par[p].high, 0);
+            fprintf(f, "%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", b, lo, hi, sw,
+                    sw - 0.12 * fabs(sw) - 0.004 * b, sw + 0.12 * fabs(sw) + 0.004 * b);
+        }
+    assert_int_equal(fclose(f), 0);
+}
+
+static void write_morris(const char *dir)
+{
+    static const double ratio[SA_NP] = {0.25, 0.9, 0.35, 1.3, 0.55, 0.12};
+    FILE *f = open_csv(dir, "morris.csv",
+                       "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee");
+
+    for (int o = 0; o < SA_NO; o++)
+        for (int p = 0; p < SA_NP; p++) {
+            double b = sa_out[o].base, ms = 2 * fabs(sa_effect[p][o]) * b;
+            double v[5] = {2 * sa_effect[p][o] * b * 0.9, ms, ms * ratio[p], 0.18 * ms,
+                           0.03 * b};
+
+            put_sa_row(f, o, p, 5, v);
+        }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* sobol.csv and sobol_convergence.csv: ST the parameter's share of the squared effects,
+ * S1 a little less; the convergence rows wander less as N grows */
+static void write_sobol(const char *dir)
+{
+    FILE *f = open_csv(dir, "sobol.csv",
+                       "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped");
+    FILE *g = open_csv(dir, "sobol_convergence.csv",
+                       "metric,stage,name,label,N,S1,S1_conf,ST,ST_conf");
+
+    for (int o = 0; o < SA_NO; o++) {
+        double total = 0;
+
+        for (int p = 0; p < SA_NP; p++)
+            total += sa_effect[p][o] * sa_effect[p][o];
+        for (int p = 0; p < SA_NP; p++) {
+            double st = sa_effect[p][o] * sa_effect[p][o] / total + 0.02;
+            double s1 = st > 0.05 ? 0.82 * st : -0.012;
+            double v[4] = {s1, 0.05, st, 0.035};
+
+            fprintf(f, "%s,%s,", sa_out[o].metric, sa_out[o].stage);
+            put_field(f, sa_par[p].name, 0);
+            put_field(f, sa_par[p].label, 0);
+            fprintf(f, "%.10g,%.10g,%.10g,%.10g,%s\n", v[0], v[1], v[2], v[3],
+                    st < 0.03 ? "yes" : "no");
+            for (int k = 0; k < 5; k++) {
+                double n = 64 << k, wobble = 0.25 * sin(3.0 * p + k) / (k + 1);
+                double c[5] = {n, s1 + 0.8 * wobble, 0.4 / sqrt(n / 64), st + wobble,
+                               0.3 / sqrt(n / 64)};
+
+                put_sa_row(g, o, p, 5, c);
+            }
+        }
+    }
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(fclose(g), 0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Y.csv (SA_NSETS parameter sets), lhs.csv (its summaries) and lhs_timeseries.csv
+ * (stock of care and all, waiting in cin: 13 month ends) */
+static void write_lhs(const char *dir)
+{
+    static double y[SA_NO][SA_NSETS], sorted[SA_NSETS];
+    static const struct {
+        const char *stage, *metric;
+        double base;
+    } fans[] = {{"care", "stock", 1340}, {"all", "stock", 5140}, {"cin", "waiting", 150}};
+    static const double z[5] = {-1.645, -0.674, 0.0, 0.674, 1.645};
+    FILE *f = open_csv(dir, "Y.csv", "entries_per_year:care,avg_waiting:cin,cost_per_year:all");
+
+    for (int i = 0; i < SA_NSETS; i++)
+        for (int o = 0; o < SA_NO; o++) {
+            double g = 0;
+
+            /* the sum of three well-spread points in [0, 1): bell-shaped */
+            for (int p = 0; p < 3; p++)
+                g += fmod((i + 0.5) * (0.6180339887 + 0.1 * p + 0.05 * o), 1.0) - 0.5;
+            y[o][i] = sa_out[o].base * (1 + 0.08 * g);
+            fprintf(f, "%.10g%s", y[o][i], o + 1 < SA_NO ? "," : "\n");
+        }
+    assert_int_equal(fclose(f), 0);
+
+    f = open_csv(dir, "lhs.csv", "metric,stage,mean,sd,p05,p25,p50,p75,p95,noise_sd");
+    for (int o = 0; o < SA_NO; o++) {
+        double mean = 0, ss = 0;
+
+        for (int i = 0; i < SA_NSETS; i++)
+            mean += (sorted[i] = y[o][i]) / SA_NSETS;
+        for (int i = 0; i < SA_NSETS; i++)
+            ss += (y[o][i] - mean) * (y[o][i] - mean);
+        qsort(sorted, SA_NSETS, sizeof sorted[0], cmp_double);
+        fprintf(f, "%s,%s,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g\n", sa_out[o].metric,
+                sa_out[o].stage, mean, sqrt(ss / (SA_NSETS - 1)), sorted[3], sorted[16],
+                sorted[32], sorted[48], sorted[60], 0.01 * sa_out[o].base);
+    }
+    assert_int_equal(fclose(f), 0);
+
+    f = open_csv(dir, "lhs_timeseries.csv", "day,date,stage,metric,mean,p05,p25,p50,p75,p95");
+    for (size_t s = 0; s < sizeof fans / sizeof fans[0]; s++)
+        for (int k = 0; k < N_REPORTS; k++) {
+            double m = fans[s].base * (1 + 0.01 * k), sd = fans[s].base * 0.012 * sqrt(k + 0.5);
+
+            fprintf(f, "%d,%s,%s,%s,%.10g", reports[k].day, reports[k].date, fans[s].stage,
+                    fans[s].metric, m);
+            for (int q = 0; q < 5; q++)
+                fprintf(f, ",%.10g", fmax(0.0, m + z[q] * sd));
+            fputc('\n', f);
+        }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The plots a method draws: PREFIX-METRIC-STAGE for each output (fans: STAGE-METRIC). */
+static void assert_sa_plots(const char *out, const char *prefix)
+{
+    char base[256];
+
+    for (int o = 0; o < SA_NO; o++) {
+        snprintf(base, sizeof base, "%s-%s-%s", prefix, sa_out[o].metric, sa_out[o].stage);
+        assert_plot(out, base);
+    }
+}
+
+/* Is text somewhere in the file? */
+static int file_has(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long size;
+    int found;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    rewind(f);
+    buf = calloc(1, (size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    found = strstr(buf, text) != NULL;
+    free(buf);
+    return found;
+}
+
+static void sensitivity_oat_draws_tornados(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], path[4096];
+
+    skip_without_gnuplot();
+    write_oat(fx->dir);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "oat", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "tornado");
+    /* the label with a comma and quotes, and the range after it, reach the image whole
+     */
+    join(path, sizeof path, fx->dir, "plots/tornado-avg_waiting-cin.svg");
+    assert_true(file_has(path, "Referral rate growth (\"demand\", % a year) (-0.02 to 0.06)"));
+    assert_true(file_has(path, "Edge of care: effect on care entry (odds ratio) (0.5 to 1)"));
+    join(path, sizeof path, fx->dir, "plots");
+    assert_false(exists(path, "gnuplot.log"));
+    assert_false(exists(path, "p1.tsv"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+static void sensitivity_morris_draws_screening(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], path[4096];
+
+    skip_without_gnuplot();
+    write_morris(fx->dir);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "morris", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "morris");
+    join(path, sizeof path, fx->dir, "plots/morris-entries_per_year-care.svg");
+    assert_true(file_has(path, "Referral rate growth (\"demand\", % a year)"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+static void sensitivity_sobol_draws_indices_and_convergence(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], path[4096];
+
+    skip_without_gnuplot();
+    write_sobol(fx->dir);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "sobol", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "sobol");
+    assert_sa_plots(fx->dir, "sobol-convergence");
+    /* a parameter within replication noise is starred, with the footnote */
+    join(path, sizeof path, fx->dir, "plots/sobol-avg_waiting-cin.svg");
+    assert_true(file_has(path, "Volunteers: places *"));
+    assert_true(file_has(path, "* within replication noise"));
+
+    /* without sobol_convergence.csv: the indices only */
+    join(path, sizeof path, fx->dir, "sobol_convergence.csv");
+    assert_int_equal(unlink(path), 0);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "sobol", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "sobol");
+    join(path, sizeof path, fx->dir, "plots");
+    assert_false(exists(path, "sobol-convergence-avg_waiting-cin.png"));
+}
+
+static void sensitivity_lhs_draws_histograms_and_fans(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], path[4096];
+    static const char *const fans[] = {"lhs-fan-care-stock", "lhs-fan-all-stock",
+                                       "lhs-fan-cin-waiting"};
+
+    skip_without_gnuplot();
+    write_lhs(fx->dir);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "lhs", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "lhs-hist");
+    for (int i = 0; i < 3; i++)
+        assert_plot(fx->dir, fans[i]);
+    join(path, sizeof path, fx->dir, "plots/lhs-hist-cost_per_year-all.svg");
+    assert_true(file_has(path, "over 64 parameter sets"));
+    join(path, sizeof path, fx->dir, "plots");
+    assert_false(exists(path, "lhs-fan-cin-stock.png")); /* not in lhs_timeseries.csv */
+
+    /* without lhs_timeseries.csv: the histograms only */
+    join(path, sizeof path, fx->dir, "lhs_timeseries.csv");
+    assert_int_equal(unlink(path), 0);
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "lhs", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_sa_plots(fx->dir, "lhs-hist");
+    join(path, sizeof path, fx->dir, "plots");
+    assert_false(exists(path, "lhs-fan-care-stock.png"));
+}
+
+/* a label with quotes, a tab, a line break and gnuplot commands is only text */
+static void sensitivity_hostile_labels_are_text(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256];
+
+    skip_without_gnuplot();
+    write_file(fx->dir, "morris.csv",
+               "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n"
+               "stock,care,a.b,\"x\"\"); system(\"\"touch PWNED\"\"); print (\"\"\","
+               "1,1,0.5,0.1,0.2\n"
+               "stock,care,c.d,\"tab\there\nnew line `touch PWNED` @x {y}^2\",-2,2,1,0.2,0.2\n");
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "morris", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_plot(fx->dir, "morris-stock-care");
+    assert_false(exists(fx->dir, "PWNED"));
+    assert_false(exists(".", "PWNED"));
+}
+
+/* rows with no numbers (an output whose indices are undefined) give a plot that says so,
+ * and empty or nan cells are allowed */
+static void sensitivity_output_without_values_still_drawn(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256];
+
+    skip_without_gnuplot();
+    write_file(fx->dir, "sobol.csv",
+               "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n"
+               "avg_stock,care,a,A,nan,nan,nan,nan,yes\n"
+               "avg_stock,care,b,B,,,,,yes\n"
+               "avg_stock,cin,a,A,0.5,,0.6,,no\n");
+    if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "sobol", err, sizeof err) != 0)
+        fail_msg("plot_render_sensitivity: %s", err);
+    assert_plot(fx->dir, "sobol-avg_stock-care");
+    assert_plot(fx->dir, "sobol-avg_stock-cin");
+}
+
+/* one parameter whose bar lies on one side of the base, a Morris label of each
+ * alignment but one, an output with S1 but no ST: label layers with no point are left
+ * out (gnuplot 5.4 can crash on them) */
+static void sensitivity_one_parameter_draws(void **state)
+{
+    static const struct {
+        const char *method, *file, *text, *plot;
+    } cases[] = {
+        {"oat", "oat.csv",
+         "metric,stage,name,label,low_value,high_value,base,y_low,y_high,swing,swing_ci95_low,"
+         "swing_ci95_high\nstock,all,a,A,1,2,10,11,12,1,0.5,1.5\n",
+         "tornado-stock-all"},
+        {"morris", "morris.csv",
+         "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n"
+         "stock,all,a,A,1,1,0.5,0.1,\n",
+         "morris-stock-all"},
+        {"sobol", "sobol.csv",
+         "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n"
+         "stock,all,a,A,0.5,,nan,,no\n",
+         "sobol-stock-all"},
+    };
+    fixture_t *fx = *state;
+
+    skip_without_gnuplot();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256];
+
+        write_file(fx->dir, cases[i].file, cases[i].text);
+        if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, cases[i].method, err,
+                                    sizeof err) != 0)
+            fail_msg("%s: %s", cases[i].method, err);
+        assert_plot(fx->dir, cases[i].plot);
+    }
+}
+
+/* A malformed CSV: -1 with a one-line message naming the problem, before gnuplot runs;
+ * the earlier plots survive and nothing temporary is left. */
+static void sensitivity_malformed_csv_fails_clean(void **state)
+{
+    static const char oat_header[] =
+        "metric,stage,name,label,low_value,high_value,base,y_low,y_high,swing,swing_ci95_low,"
+        "swing_ci95_high\n";
+    static const struct {
+        const char *method, *file, *text, *message;
+    } cases[] = {
+        {"oat", "oat.csv", "an unclosed quote", "a quoted field is not closed"},
+        {"oat", "oat.csv", "an unquoted comma", "13 fields where the header has 12"},
+        {"oat", "oat.csv", "a word for a number", "y_high is \"high\", not a number"},
+        {"oat", "oat.csv", "a stray quote", "a quote inside a field"},
+        {"oat", "oat.csv", "other columns", "wrong columns"},
+        {"oat", "oat.csv", "no rows", "has no rows"},
+        {"oat", NULL, "no file", "oat.csv: No such file"},
+        {"sobol", "sobol.csv", "noise_swamped maybe", "not yes or no"},
+        {"lhs", "lhs.csv", "Y.csv without the column", "Y.csv has no column avg_stock:care"},
+        {"lhs", "lhs.csv", "lhs_timeseries.csv with a bad date", "not YYYY-MM-DD"},
+    };
+    fixture_t *fx = *state;
+    char plots[4096];
+
+    join(plots, sizeof plots, fx->dir, "plots");
+    assert_int_equal(mkdir(plots, 0777), 0);
+    write_file(plots, "good.png", "from an earlier run\n");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[256] = "", path[4096], text[1024];
+        const char *bad = cases[i].text;
+
+        /* each case starts from a clean folder but for plots/ */
+        for (const char *const *n = (const char *const[]){"oat.csv", "sobol.csv", "lhs.csv",
+                                                          "Y.csv", "lhs_timeseries.csv", NULL};
+             *n; n++) {
+            join(path, sizeof path, fx->dir, *n);
+            unlink(path);
+        }
+        if (strcmp(bad, "an unclosed quote") == 0)
+            snprintf(text, sizeof text, "%sa,b,x,\"Edge, of care,0.5,1,1,0,2,2,1,3\n", oat_header);
+        else if (strcmp(bad, "an unquoted comma") == 0)
+            snprintf(text, sizeof text, "%sa,b,x,Edge, of care,0.5,1,1,0,2,2,1,3\n", oat_header);
+        else if (strcmp(bad, "a word for a number") == 0)
+            snprintf(text, sizeof text, "%sa,b,x,Edge,0.5,1,1,0,high,2,1,3\n", oat_header);
+        else if (strcmp(bad, "a stray quote") == 0)
+            snprintf(text, sizeof text, "%sa,b,x,Edge \"x\",0.5,1,1,0,2,2,1,3\n", oat_header);
+        else if (strcmp(bad, "other columns") == 0)
+            snprintf(text, sizeof text, "metric,stage,name,label,low,high\na,b,x,E,0,1\n");
+        else if (strcmp(bad, "no rows") == 0)
+            snprintf(text, sizeof text, "%s", oat_header);
+        else if (strcmp(bad, "noise_swamped maybe") == 0)
+            snprintf(text, sizeof text,
+                     "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n"
+                     "a,b,x,E,0.1,0.01,0.2,0.01,maybe\n");
+        else
+            snprintf(text, sizeof text,
+                     "metric,stage,mean,sd,p05,p25,p50,p75,p95,noise_sd\n"
+                     "avg_stock,care,10,1,8,9,10,11,12,0.5\n");
+        if (cases[i].file)
+            write_file(fx->dir, cases[i].file, text);
+        if (strcmp(bad, "Y.csv without the column") == 0)
+            write_file(fx->dir, "Y.csv", "avg_stock:cin\n10\n11\n");
+        if (strcmp(bad, "lhs_timeseries.csv with a bad date") == 0) {
+            write_file(fx->dir, "Y.csv", "avg_stock:care\n10\n11\n");
+            write_file(fx->dir, "lhs_timeseries.csv",
+                       "day,date,stage,metric,mean,p05,p25,p50,p75,p95\n"
+                       "0,31/03/2023,care,stock,1,1,1,1,1,1\n");
+        }
+        if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, cases[i].method, err,
+                                    sizeof err) != -1)
+            fail_msg("%s: accepted", bad);
+        if (!strstr(err, cases[i].message))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", bad, err, cases[i].message);
+        assert_null(strchr(err, '\n'));
+        assert_true(exists(plots, "good.png"));
+        assert_false(has_entry_prefix(fx->dir, ".plots."));
+    }
+}
+
+static void sensitivity_unknown_method_fails_clean(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256] = "";
+
+    write_oat(fx->dir);
+    assert_int_equal(plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "fast", err, sizeof err),
+                     -1);
+    assert_string_equal(
+        err, "unknown sensitivity method 'fast' (oat, morris, sobol or lhs): plots skipped");
+    err[0] = '\0';
+    assert_int_equal(plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, NULL, err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "unknown sensitivity method"));
+    assert_false(exists(fx->dir, "plots"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
 static void scripts_dir_from_environment(void **state)
 {
     char buf[4096], small[4];
@@ -680,6 +1190,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(compare_wrong_timeseries_fails_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_hostile_titles_are_text, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_without_gnuplot_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_oat_draws_tornados, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_morris_draws_screening, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_sobol_draws_indices_and_convergence, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_lhs_draws_histograms_and_fans, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_hostile_labels_are_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_output_without_values_still_drawn, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_one_parameter_draws, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_malformed_csv_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(sensitivity_unknown_method_fails_clean, setup, teardown),
         cmocka_unit_test(scripts_dir_from_environment),
     };
 
