@@ -119,6 +119,32 @@ typedef struct worker {
     atomic_uint progress; /* the running replication's share simulated, 1/1000ths */
 } worker_t;
 
+int runner__wait_workers(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *running)
+{
+    pthread_mutex_lock(mu);
+    if (atomic_load(running) > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(cv, mu, &until);
+    }
+    int n = atomic_load(running);
+    pthread_mutex_unlock(mu);
+    return n;
+}
+
+void runner__worker_done(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *running)
+{
+    pthread_mutex_lock(mu);
+    atomic_fetch_sub(running, 1);
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(mu);
+}
+
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
@@ -140,10 +166,7 @@ static void *worker_main(void *arg)
         atomic_store(&w->progress, 0);
     }
     atomic_store(&w->progress, 0);
-    pthread_mutex_lock(&j->mu);
-    atomic_fetch_sub(&j->running, 1);
-    pthread_cond_signal(&j->cv);
-    pthread_mutex_unlock(&j->mu);
+    runner__worker_done(&j->mu, &j->cv, &j->running);
     return NULL;
 }
 
@@ -237,20 +260,7 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     int width = 0, drawn = 0;
     double shown = 0;
     for (;;) {
-        /* wait up to 100 ms, or until a worker returns */
-        pthread_mutex_lock(&job.mu);
-        if (atomic_load(&job.running) > 0) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 100 * 1000 * 1000;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&job.cv, &job.mu, &until);
-        }
-        int running = atomic_load(&job.running);
-        pthread_mutex_unlock(&job.mu);
+        int running = runner__wait_workers(&job.mu, &job.cv, &job.running);
         if (running == 0)
             break;
         if (got_signal)

@@ -7,7 +7,9 @@
 #ifndef MODELS_RUNNER_H
 #define MODELS_RUNNER_H
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -66,6 +68,11 @@ int runner__join_path(char *out, size_t len, const char *dir, const char *prefix
 typedef void (*runner__writer_fn)(FILE *f, void *ctx);
 int runner__write_file(const char *dir, const char *name, runner__writer_fn w, void *ctx,
                        char *tmp, size_t tmplen, char *err, size_t errlen);
+
+/* Worker pools: the main thread waits up to 100 ms, or until a worker returns, and
+ * gets the number still running; a returning worker says so. */
+int runner__wait_workers(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *running);
+void runner__worker_done(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *running);
 
 /* The progress bar: "[####....] 42%  DONE/N WHAT  ETA 3s" on stderr. */
 void runner__bar_draw(double frac, int done, int n, const char *what, double elapsed,

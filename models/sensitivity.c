@@ -677,10 +677,7 @@ static void *worker_main(void *arg)
         }
     }
     atomic_store(&me->progress, 0);
-    pthread_mutex_lock(&w->mu);
-    atomic_fetch_sub(&w->running, 1);
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    runner__worker_done(&w->mu, &w->cv, &w->running);
     return NULL;
 }
 
@@ -714,19 +711,7 @@ static int run_threads(sweep_t *w, int show_bar)
     double t0 = runner__now(), shown = 0;
     int width = 0, drawn = 0;
     for (;;) {
-        pthread_mutex_lock(&w->mu);
-        if (atomic_load(&w->running) > 0) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 100 * 1000 * 1000;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&w->cv, &w->mu, &until);
-        }
-        int running = atomic_load(&w->running);
-        pthread_mutex_unlock(&w->mu);
+        int running = runner__wait_workers(&w->mu, &w->cv, &w->running);
         if (running == 0)
             break;
         if (runner__signal())
@@ -1060,37 +1045,38 @@ static void write_oat(FILE *f, void *ctx)
         }
 }
 
-/* Morris: a[o][0..4]: mu, mu*, sigma, mu*_conf, noise_ee. */
-static void write_morris(FILE *f, void *ctx)
+/* Rows "metric,stage,name,label," then a[o][0..n) of each parameter, and "yes" or
+ * "no" for a[o][n] if yesno. */
+static void per_param_rows(FILE *f, const results_t *R, const char *header, int n, int yesno)
 {
-    const results_t *R = ctx;
     const sweep_t *w = R->w;
-    fputs("metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n", f);
+    fputs(header, f);
     for (int o = 0; o < w->out.n; o++)
         for (int i = 0; i < w->k; i++) {
             put_out_name(f, w, o);
             put_param(f, w, i);
-            double x[5] = {R->a[o][0][i], R->a[o][1][i], R->a[o][2][i], R->a[o][3][i],
-                           R->a[o][4][i]};
-            put_nums(f, 5, x);
+            for (int j = 0; j < n; j++) {
+                fputc(',', f);
+                runner__put_num(f, R->a[o][j][i]);
+            }
+            if (yesno)
+                fprintf(f, ",%s", R->a[o][n][i] > 0 ? "yes" : "no");
             fputc('\n', f);
         }
+}
+
+/* Morris: a[o][0..4]: mu, mu*, sigma, mu*_conf, noise_ee. */
+static void write_morris(FILE *f, void *ctx)
+{
+    per_param_rows(f, ctx, "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n",
+                   5, 0);
 }
 
 /* Sobol: a[o][0..4]: S1, S1_conf, ST, ST_conf, swamped (0/1). */
 static void write_sobol(FILE *f, void *ctx)
 {
-    const results_t *R = ctx;
-    const sweep_t *w = R->w;
-    fputs("metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n", f);
-    for (int o = 0; o < w->out.n; o++)
-        for (int i = 0; i < w->k; i++) {
-            put_out_name(f, w, o);
-            put_param(f, w, i);
-            double x[4] = {R->a[o][0][i], R->a[o][1][i], R->a[o][2][i], R->a[o][3][i]};
-            put_nums(f, 4, x);
-            fprintf(f, ",%s\n", R->a[o][4][i] > 0 ? "yes" : "no");
-        }
+    per_param_rows(f, ctx, "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n", 4,
+                   1);
 }
 
 static void write_sobol_conv(FILE *f, void *ctx)
@@ -1150,17 +1136,7 @@ static void write_lhs(FILE *f, void *ctx)
 /* Spearman rank correlation of each parameter with each output (a[o][0]). */
 static void write_lhs_corr(FILE *f, void *ctx)
 {
-    const results_t *R = ctx;
-    const sweep_t *w = R->w;
-    fputs("metric,stage,name,label,spearman\n", f);
-    for (int o = 0; o < w->out.n; o++)
-        for (int i = 0; i < w->k; i++) {
-            put_out_name(f, w, o);
-            put_param(f, w, i);
-            fputc(',', f);
-            runner__put_num(f, R->a[o][0][i]);
-            fputc('\n', f);
-        }
+    per_param_rows(f, ctx, "metric,stage,name,label,spearman\n", 1, 0);
 }
 
 static void write_lhs_ts(FILE *f, void *ctx)
