@@ -36,9 +36,13 @@ endif
 
 # MPI=1: the same sources through Debian's OpenMPI wrapper, in a folder of their own.
 MPI      ?=
+# A compiler given on the command line (make CC=clang MPI=1) is the one mpicc wraps.
 ifeq ($(MPI),1)
 BUILD   := $(BUILD)/mpi
-CC       = mpicc
+ifeq ($(origin CC),command line)
+export OMPI_CC := $(CC)
+endif
+override CC := mpicc
 CPPFLAGS += -DCAREFLOW_MPI
 endif
 
