@@ -300,8 +300,8 @@ static const char help_sensitivity[] =
     "scenario, or an uncertain value that makes it invalid (FILE:LINE:COL: error: ...).\n"
     "\n"
     "Example:\n"
-    "  careflow sensitivity scenarios/hampshire-innovation.yaml --method sobol \\\n"
-    "      --samples 64 --reps 5 --outputs entries_per_year:lac,cost_per_year:all\n"
+    "  careflow sensitivity scenarios/hampshire-innovation-uncertain.yaml --method sobol \\\n"
+    "      --samples 64 --reps 5 --outputs entries_per_year:care,cost_per_year:all\n"
     "\n"
     "Docs: docs/sensitivity.md (the evaluator's guide, with a worked example).\n";
 
