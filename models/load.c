@@ -1837,27 +1837,22 @@ int ld_dist(ld_t *L, const ytree_node_t *m, const char *key, dist_t *d)
     return parse_dist(L, n, key, 1, d);
 }
 
-int ld_stages(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+typedef int (*bit_ref_fn)(ld_t *L, const ytree_node_t *n, const char *what, int *bit);
+
+static int stage_bit(ld_t *L, const ytree_node_t *n, const char *what, int *bit)
 {
-    const ytree_node_t *n = ytree_get(m, key, NULL);
-    const ytree_node_t *const *items = NULL;
-    int count = 0, s = 0;
-    if (!n)
-        return 0;
-    if (name_list(L, &n, key, &items, &count) < 0)
-        return -1;
-    if (count == 0)
-        return fail(L, n, "'%s' must name at least one stage", key);
-    *set = 0;
-    for (int i = 0; i < count; i++) {
-        if (stage_ref(L, items[i], key, 0, &s) < 0)
-            return -1;
-        *set |= (uint64_t)1 << s;
-    }
-    return 0;
+    return stage_ref(L, n, what, 0, bit);
 }
 
-int ld_flags(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+static int flag_bit(ld_t *L, const ytree_node_t *n, const char *what, int *bit)
+{
+    return flag_ref(L, n, bit);
+}
+
+/* m[key], a name or a list of names, as a bit set through ref; absent: *set unchanged.
+ * `one`: what to say of an empty list, or NULL if it may be empty. */
+static int name_set(ld_t *L, const ytree_node_t *m, const char *key, const char *one,
+                    bit_ref_fn ref, uint64_t *set)
 {
     const ytree_node_t *n = ytree_get(m, key, NULL);
     const ytree_node_t *const *items = NULL;
@@ -1866,13 +1861,25 @@ int ld_flags(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
         return 0;
     if (name_list(L, &n, key, &items, &count) < 0)
         return -1;
+    if (count == 0 && one)
+        return fail(L, n, "'%s' must name at least one %s", key, one);
     *set = 0;
     for (int i = 0; i < count; i++) {
-        if (flag_ref(L, items[i], &bit) < 0)
+        if (ref(L, items[i], key, &bit) < 0)
             return -1;
         *set |= (uint64_t)1 << bit;
     }
     return 0;
+}
+
+int ld_stages(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+{
+    return name_set(L, m, key, "stage", stage_bit, set);
+}
+
+int ld_flags(ld_t *L, const ytree_node_t *m, const char *key, uint64_t *set)
+{
+    return name_set(L, m, key, NULL, flag_bit, set);
 }
 
 int ld_age(ld_t *L, const ytree_node_t *m, const char *key, scn_when_t *w)
@@ -2118,56 +2125,26 @@ static int item_named(const ytree_node_t *item, const char *seg)
 }
 
 static int is_empty_doc(const ytree_node_t *r);
+static int set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *val,
+                    const ytree_node_t *at, const char *file);
 
-/* Checks that `path` could be a --set path of the merged tree: every segment but the
- * last names a map key or a list item (by `name`), and the last names a scalar or a
- * key the map does not have yet (an optional key the loader will check when a design
- * point sets it). Whether a value is valid there is checked by loading the scenario
- * with it (careflow sensitivity and validate do, at each parameter's low and high
- * values). */
+/* Checks that `path` could be a --set path of the merged tree, by setting it in a copy
+ * (set_path copies what it changes): every segment but the last names a map key or a
+ * list item, and the last a scalar or a key its map does not have yet (an optional key,
+ * checked when a design point sets it). Whether a value is valid there is checked by
+ * loading the scenario with it (careflow sensitivity and validate do, at each
+ * parameter's low and high values). Errors point at `at`. */
 static int check_set_path(ld_t *L, const ytree_node_t *root, const ytree_node_t *at,
                           const char *path)
 {
-    char buf[256];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf)
-        return fail(L, at, "path must be 1 to %d characters", (int)sizeof buf - 1);
-    memcpy(buf, path, n + 1);
-    const ytree_node_t *cur = root;
-    char *seg = buf;
-    for (int depth = 0;; depth++) {
-        char *dot = strchr(seg, '.');
-        if (dot)
-            *dot = 0;
-        if (!seg[0])
-            return fail(L, at, "empty name in path '%s'", path);
-        if (depth == 0 && (!strcmp(seg, "uncertain") || !strcmp(seg, "include")))
-            return fail(L, at, "'%s' cannot be uncertain", seg);
-        const ytree_node_t *next = NULL;
-        if (cur->kind == YTREE_MAP) {
-            next = ytree_get(cur, seg, NULL);
-            if (!next && dot)
-                return fail(L, at, "no key '%s' on the path '%s'", seg, path);
-            if (!next)
-                return 0; /* a key to be added; the loader checks it at each point */
-        } else if (cur->kind == YTREE_SEQ) {
-            for (int i = 0; i < cur->n && !next; i++)
-                if (item_named(cur->val[i], seg))
-                    next = cur->val[i];
-            if (!next)
-                return fail(L, at, "no list item named '%s' on the path '%s'", seg, path);
-        } else {
-            return fail(L, at, "cannot select '%s' on the path '%s': not a map or a list",
-                        seg, path);
-        }
-        if (!dot) {
-            if (next->kind != YTREE_SCALAR)
-                return fail(L, at, "'%s' is %s, not a single value", path, kind_name(next));
-            return 0;
-        }
-        cur = next;
-        seg = dot + 1;
-    }
+    size_t first = strcspn(path, ".");
+    if ((first == 9 && !strncmp(path, "uncertain", 9)) || (first == 7 && !strncmp(path, "include", 7)))
+        return fail(L, at, "'%.*s' cannot be uncertain", (int)first, path);
+    ytree_node_t *copy = (ytree_node_t *)root; /* set_path clones before it writes */
+    ytree_node_t *val = ytree_scalar(L->yt, at->file, at->line, at->col, "0", 1);
+    if (!val)
+        return fail(L, at, "out of memory");
+    return set_path(L, &copy, path, val, at, NULL);
 }
 
 static int is_int_text(const char *s)
@@ -2431,9 +2408,67 @@ done:
 
 /* ---- --set --------------------------------------------------------------------- */
 
+/* Sets the scalar at `path` of *root to val, copying (ytree_clone) every container on
+ * the path before it changes, so the tree *root pointed to before is left as it was.
+ * The last segment may name a key its map does not have yet: it is added. Errors point
+ * at `at` when it is given (an `uncertain:` item), else at line 1, column 1 of the
+ * pseudo-file `file` ("--set PATH=VALUE"). */
+#define PATH_FAIL(...) (at ? fail(L, at, __VA_ARGS__) : failat(L, file, 1, 1, __VA_ARGS__))
+static int set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *val,
+                    const ytree_node_t *at, const char *file)
+{
+    size_t n = strlen(path);
+    char *buf = ytree_alloc(L->yt, n + 1);
+    ytree_node_t **slot = root;
+    if (!buf || !(*slot = ytree_clone(L->yt, *slot)))
+        return PATH_FAIL("out of memory");
+    memcpy(buf, path, n + 1);
+    for (char *seg = buf;;) {
+        char *dot = strchr(seg, '.');
+        int last = !dot;
+        ytree_node_t *cur = *slot;
+        if (dot)
+            *dot = 0;
+        if (!seg[0])
+            return PATH_FAIL("empty name in path '%s'", path);
+        if (cur->kind == YTREE_MAP) {
+            int i = 0;
+            if (!ytree_get(cur, seg, &i)) {
+                if (!last)
+                    return PATH_FAIL("no key '%s' at '%s'", seg, path);
+                ytree_node_t *k = ytree_scalar(L->yt, val->file, 1, 1, seg, 1);
+                if (!k)
+                    return PATH_FAIL("out of memory");
+                ytree_append(cur, k, val); /* room: clones have one spare entry */
+                return 0;
+            }
+            slot = &cur->val[i];
+        } else if (cur->kind == YTREE_SEQ) {
+            int i;
+            for (i = 0; i < cur->n; i++)
+                if (item_named(cur->val[i], seg))
+                    break;
+            if (i == cur->n)
+                return PATH_FAIL("no list item named '%s' at '%s'", seg, path);
+            slot = &cur->val[i];
+        } else {
+            return PATH_FAIL("cannot select '%s' at '%s': not a map or a list", seg, path);
+        }
+        if (last) {
+            if ((*slot)->kind != YTREE_SCALAR)
+                return PATH_FAIL("'%s' is %s, not a single value", path, kind_name(*slot));
+            *slot = val;
+            return 0;
+        }
+        if (!(*slot = ytree_clone(L->yt, *slot)))
+            return PATH_FAIL("out of memory");
+        seg = dot + 1;
+    }
+}
+#undef PATH_FAIL
+
 /* `--set PATH=VALUE` on the merged tree. The new scalar is marked "--set PATH=VALUE"
- * line 1, column of VALUE in that text; path errors point at column 1. Containers on
- * the path are copied (ytree_clone) before they change. */
+ * line 1, column of VALUE in that text; path errors point at column 1. */
 static int apply_set(ld_t *L, ytree_node_t **root, const char *arg)
 {
     size_t plen = strlen(SET_PREFIX), alen = strlen(arg);
@@ -2449,56 +2484,10 @@ static int apply_set(ld_t *L, ytree_node_t **root, const char *arg)
     size_t n = (size_t)(eq - arg);
     memcpy(path, arg, n);
     path[n] = 0;
-    int vcol = (int)(plen + n + 2);
-    ytree_node_t *val = ytree_scalar(L->yt, file, 1, vcol, eq + 1, 1);
-    ytree_node_t **slot = root;
-    char *seg = path;
-    if (!val || !(*slot = ytree_clone(L->yt, *slot)))
+    ytree_node_t *val = ytree_scalar(L->yt, file, 1, (int)(plen + n + 2), eq + 1, 1);
+    if (!val)
         return failat(L, file, 1, 1, "out of memory");
-    for (;;) {
-        char *dot = strchr(seg, '.');
-        int last = !dot;
-        ytree_node_t *cur = *slot;
-        if (dot)
-            *dot = 0;
-        if (!seg[0])
-            return failat(L, file, 1, 1, "empty name in path '%.*s'", (int)n, arg);
-        if (cur->kind == YTREE_MAP) {
-            int at = 0;
-            if (!ytree_get(cur, seg, &at)) {
-                if (!last)
-                    return failat(L, file, 1, 1, "no key '%s' at '%.*s'", seg, (int)n, arg);
-                ytree_node_t *k = ytree_scalar(L->yt, file, 1, 1, seg, 1);
-                if (!k)
-                    return failat(L, file, 1, 1, "out of memory");
-                ytree_append(cur, k, val); /* room: clones have one spare entry */
-                return 0;
-            }
-            slot = &cur->val[at];
-        } else if (cur->kind == YTREE_SEQ) {
-            int i;
-            for (i = 0; i < cur->n; i++)
-                if (item_named(cur->val[i], seg))
-                    break;
-            if (i == cur->n)
-                return failat(L, file, 1, 1, "no list item named '%s' at '%.*s'", seg, (int)n,
-                              arg);
-            slot = &cur->val[i];
-        } else {
-            return failat(L, file, 1, 1, "cannot select '%s' at '%.*s': not a map or a list",
-                          seg, (int)n, arg);
-        }
-        if (last) {
-            if ((*slot)->kind != YTREE_SCALAR)
-                return failat(L, file, 1, 1, "'%.*s' is %s, not a single value", (int)n, arg,
-                              kind_name(*slot));
-            *slot = val;
-            return 0;
-        }
-        if (!(*slot = ytree_clone(L->yt, *slot)))
-            return failat(L, file, 1, 1, "out of memory");
-        seg = dot + 1;
-    }
+    return set_path(L, root, path, val, NULL, file);
 }
 
 /* ---- entry point --------------------------------------------------------------- */

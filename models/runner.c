@@ -1437,22 +1437,31 @@ void runner__bar_draw(double frac, int done, int n, const char *what, double ela
     bar_draw_what(frac, done, n, what, elapsed, width);
 }
 
-int runner__figure_value(const scenario_t *sc, const model_plan_t *plan,
-                         const model_result_t *r, const char *metric, const char *stage,
-                         double *v)
+int runner__figure_find(const scenario_t *sc, const model_plan_t *plan, const char *metric,
+                        const char *stage)
 {
-    int nf = 0, rc = -1;
+    int nf = 0, at = -1;
     fig_t *figs = figures(sc, plan, &nf);
     if (!figs)
         return -2;
-    for (int i = 0; i < nf; i++)
-        if (!strcmp(figs[i].metric, metric) && !strcmp(figs[i].stage, stage)) {
-            *v = fig_value(sc, r, &figs[i]);
-            rc = 0;
-            break;
-        }
+    for (int i = 0; i < nf && at < 0; i++)
+        if (!strcmp(figs[i].metric, metric) && !strcmp(figs[i].stage, stage))
+            at = i;
     free(figs);
-    return rc;
+    return at;
+}
+
+int runner__figure_values(const scenario_t *sc, const model_plan_t *plan,
+                          const model_result_t *r, const int *idx, int n, double *v)
+{
+    int nf = 0;
+    fig_t *figs = figures(sc, plan, &nf);
+    if (!figs)
+        return -1;
+    for (int i = 0; i < n; i++)
+        v[i] = idx[i] >= 0 && idx[i] < nf ? fig_value(sc, r, &figs[idx[i]]) : NAN;
+    free(figs);
+    return 0;
 }
 
 int runner__figure_names(const scenario_t *sc, const model_plan_t *plan, char *buf,

@@ -78,11 +78,15 @@ void runner__worker_done(pthread_mutex_t *mu, pthread_cond_t *cv, atomic_int *ru
 void runner__bar_draw(double frac, int done, int n, const char *what, double elapsed,
                       int *width);
 
-/* The value of summary.csv's figure (metric, stage) in one replication's result: 0, -1
- * (no such figure) or -2 (no memory). */
-int runner__figure_value(const scenario_t *sc, const model_plan_t *plan,
-                         const model_result_t *r, const char *metric, const char *stage,
-                         double *v);
+/* The index of summary.csv's figure (metric, stage) among sc's figures: >= 0, -1 (no
+ * such figure) or -2 (no memory). Scenarios that differ only in values (design points
+ * of one sweep) share the indices. */
+int runner__figure_find(const scenario_t *sc, const model_plan_t *plan, const char *metric,
+                        const char *stage);
+/* v[i] = the value of figure idx[i] in one replication's result (NaN for an index out
+ * of range), i < n. Returns 0, or -1 (no memory). */
+int runner__figure_values(const scenario_t *sc, const model_plan_t *plan,
+                          const model_result_t *r, const int *idx, int n, double *v);
 /* "metric:stage, ..." of every figure (of `metric` only, if not NULL), cut to len. */
 int runner__figure_names(const scenario_t *sc, const model_plan_t *plan, char *buf,
                          size_t len, const char *metric);

@@ -182,6 +182,7 @@ int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *
 typedef struct outputs {
     int n;
     char *metric[MAX_OUTPUTS], *stage[MAX_OUTPUTS];
+    int fig[MAX_OUTPUTS];    /* its index among the scenario's figures (runner__figure_find) */
     int ts_row[MAX_OUTPUTS]; /* stage row of its fan chart series, or -1 */
     int ts_m[MAX_OUTPUTS];   /* MT_* of that series */
 } outputs_t;
@@ -256,23 +257,15 @@ static int parse_outputs(const scenario_t *sc, const char *text, outputs_t *op, 
         outputs_free(op);
         return rc == -2 ? SENS_INVALID : SENS_FAIL;
     }
-    /* check the names against a blank result of the scenario */
+    /* check the names against the scenario's figures */
     model_plan_t plan;
-    model_result_t res;
     if (model_plan_init(&plan, sc) != 0) {
-        snprintf(err, errlen, "out of memory");
-        outputs_free(op);
-        return SENS_FAIL;
-    }
-    if (model_result_init(&res, sc, &plan) != 0) {
-        model_plan_free(&plan);
         snprintf(err, errlen, "out of memory");
         outputs_free(op);
         return SENS_FAIL;
     }
     int status = SENS_OK;
     for (int i = 0; i < op->n && status == SENS_OK; i++) {
-        double v;
         for (int j = 0; j < i; j++)
             if (!strcmp(op->metric[i], op->metric[j]) && !strcmp(op->stage[i], op->stage[j])) {
                 snprintf(err, errlen, "--outputs: %s:%s is given twice", op->metric[i],
@@ -280,7 +273,7 @@ static int parse_outputs(const scenario_t *sc, const char *text, outputs_t *op, 
                 status = SENS_INVALID;
             }
         if (status == SENS_OK &&
-            runner__figure_value(sc, &plan, &res, op->metric[i], op->stage[i], &v) != 0) {
+            (op->fig[i] = runner__figure_find(sc, &plan, op->metric[i], op->stage[i])) < 0) {
             char names[400];
             runner__figure_names(sc, &plan, names, sizeof names, op->metric[i]);
             if (!names[0])
@@ -293,7 +286,6 @@ static int parse_outputs(const scenario_t *sc, const char *text, outputs_t *op, 
         }
         output_series(sc, op, i);
     }
-    model_result_free(&res);
     model_plan_free(&plan);
     if (status != SENS_OK)
         outputs_free(op);
@@ -331,7 +323,6 @@ typedef struct sweep {
     FILE *ckpt;              /* this rank's checkpoint, appended */
     int status;              /* SENS_*: the first failure */
     char err[1536];
-    uint64_t events;         /* simulated by this process */
 } sweep_t;
 
 static char *vt(const sweep_t *w, int p, int i)
@@ -493,19 +484,18 @@ static int run_point(sweep_t *w, int p, atomic_int *progress)
             status = SENS_FAIL;
             goto out;
         }
-        for (int o = 0; o < n_out; o++) {
-            double *v = &blk[(size_t)r * n_out + o];
-            if (runner__figure_value(ps, &plan, &res, w->out.metric[o], w->out.stage[o], v) != 0)
-                *v = NAN;
+        if (runner__figure_values(ps, &plan, &res, w->out.fig, n_out,
+                                  &blk[(size_t)r * n_out]) != 0) {
+            model_result_free(&res);
+            snprintf(msg, sizeof msg, "out of memory at design point %d", p + 1);
+            status = SENS_FAIL;
+            goto out;
         }
         for (int s = 0; s < w->n_series; s++)
             for (size_t j = 0; j < nk; j++)
                 ser[(size_t)s * nk + j] +=
                     res.ts[(j * (size_t)plan.n_rows + (size_t)w->ser_row[s]) * MT_N +
                            (size_t)w->ser_m[s]];
-        pthread_mutex_lock(&w->mu);
-        w->events += res.events;
-        pthread_mutex_unlock(&w->mu);
         model_result_free(&res);
         atomic_store(progress, r + 1);
     }
@@ -546,23 +536,35 @@ static int ckpt_write(sweep_t *w, int p)
     return fflush(w->ckpt) != 0 || ferror(w->ckpt) ? -1 : 0;
 }
 
+/* The checkpoint folder, opened (NULL if it is not there), its path in dir. */
+static DIR *ckpt_opendir(const sweep_t *w, char *dir, size_t len)
+{
+    return ckpt_path(w, dir, len, NULL) == 0 ? opendir(dir) : NULL;
+}
+
+/* The path of the next points-*.txt of the open folder d; 0 when there are no more. */
+static int ckpt_next(DIR *d, const char *dir, char *path, size_t len)
+{
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "points-", 7) &&
+            !runner__join_path(path, len, dir, "", e->d_name, ""))
+            return 1;
+    return 0;
+}
+
 /* Rank 0: reads every points-*.txt of the checkpoint folder whose key matches into val
  * and done; removes the ones of another sweep. A torn last line is ignored. */
 static void ckpt_read(sweep_t *w)
 {
     char dir[PATH_MAX], path[PATH_MAX];
-    if (ckpt_path(w, dir, sizeof dir, NULL) != 0)
-        return;
-    DIR *d = opendir(dir);
+    DIR *d = ckpt_opendir(w, dir, sizeof dir);
     if (!d)
         return;
-    struct dirent *e;
     size_t cap = 64 + w->block * 32;
     char *line = malloc(cap), *head = malloc(256);
     double *tmp = malloc(w->block * sizeof *tmp);
-    while (line && head && tmp && (e = readdir(d))) {
-        if (strncmp(e->d_name, "points-", 7) != 0 || runner__join_path(path, sizeof path, dir, "", e->d_name, ""))
-            continue;
+    while (line && head && tmp && ckpt_next(d, dir, path, sizeof path)) {
         FILE *f = fopen(path, "r");
         if (!f)
             continue;
@@ -608,16 +610,11 @@ static void ckpt_read(sweep_t *w)
 static void ckpt_remove(const sweep_t *w)
 {
     char dir[PATH_MAX], path[PATH_MAX];
-    if (ckpt_path(w, dir, sizeof dir, NULL) != 0)
-        return;
-    DIR *d = opendir(dir);
+    DIR *d = ckpt_opendir(w, dir, sizeof dir);
     if (!d)
         return;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        if (!strncmp(e->d_name, "points-", 7) &&
-            !runner__join_path(path, sizeof path, dir, "", e->d_name, ""))
-            unlink(path);
+    while (ckpt_next(d, dir, path, sizeof path))
+        unlink(path);
     closedir(d);
     rmdir(dir);
 }
@@ -879,7 +876,6 @@ typedef struct results {
     double *conv[MAX_OUTPUTS][16][4];
     int *order[MAX_OUTPUTS];   /* oat: parameters by |swing| */
     double wall;
-    int n_warn;
 } results_t;
 
 /* ---- writers ---------------------------------------------------------------------- */
@@ -923,7 +919,7 @@ static void write_params(FILE *f, void *ctx)
         fprintf(f, ",%s", sa_dist_name(p->kind));
         double mn = isfinite(p->min) && p->kind != SA_CHOICE ? p->min : NAN;
         double mx = isfinite(p->max) && p->kind != SA_CHOICE ? p->max : NAN;
-        double x[4] = {mn, p->kind == SA_TRIANGULAR ? p->mode : NAN, mx, NAN};
+        double x[3] = {mn, p->kind == SA_TRIANGULAR ? p->mode : NAN, mx};
         put_nums(f, 3, x);
         double y[2] = {p->kind == SA_NORMAL || p->kind == SA_LOGNORMAL ? p->mean : NAN,
                        p->kind == SA_NORMAL || p->kind == SA_LOGNORMAL ? p->sd : NAN};
@@ -1224,7 +1220,6 @@ static void warn(results_t *R, const char *fmt, ...) __attribute__((format(print
 static void warn(results_t *R, const char *fmt, ...)
 {
     va_list ap;
-    R->n_warn++;
     if (R->w->o->quiet)
         return;
     fputs("careflow: warning: ", stderr);
@@ -1595,8 +1590,8 @@ static int analyse_and_write(sweep_t *w, double t0, char *err, size_t errlen)
     }
     R->w = w;
     if (w->o->method == SENS_SOBOL)
-        for (int d = 16; d >= 1; d /= 2)
-            if (w->samples / d >= 4 && (d == 1 || w->samples / d < w->samples))
+        for (int d = 16; d >= 1; d /= 2) /* N/16, ..., N/2, N: at least 4 rows */
+            if (w->samples / d >= 4)
                 R->conv_n[R->n_conv++] = w->samples / d;
     for (int o = 0; o < w->out.n; o++) {
         if (out_stats(w, o, &R->st[o]) != 0) {
