@@ -46,7 +46,7 @@ override CC := mpicc
 CPPFLAGS += -DCAREFLOW_MPI
 endif
 
-LIB_SRC  = $(wildcard sim/*.c) $(filter-out models/main.c,$(wildcard models/*.c))
+LIB_SRC  = $(wildcard sim/*.c) $(filter-out models/commands/main.c,$(wildcard models/*/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libcareflow.a
 BIN      = $(BUILD)/careflow
@@ -96,7 +96,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(BUILD)/models/main.o $(LIB)
+$(BIN): $(BUILD)/models/commands/main.o $(LIB)
 	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -131,4 +131,4 @@ bench: $(BIN) $(BENCHES)
 clean:
 	rm -rf build out
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/models/main.d $(TESTS:=.d) $(BENCHES:=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/models/commands/main.d $(TESTS:=.d) $(BENCHES:=.d)

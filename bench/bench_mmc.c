@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/runner.h"
-#include "models/scenario.h"
+#include "models/commands/runner.h"
+#include "models/scenario/scenario.h"
 #include "sim/rng.h"
 
 #define REPEATS 5

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/model.h"
-#include "models/scenario.h"
+#include "models/pathway/model.h"
+#include "models/scenario/scenario.h"
 
 typedef struct runs {
     scenario_t *sc;

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/scenario.h"
+#include "models/scenario/scenario.h"
 #include "sim/cal.h"
 
 /* cmocka 1.1 has no double comparison (assert_float_equal rounds to float) */

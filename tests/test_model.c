@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "models/model.h"
-#include "models/scenario.h"
+#include "models/pathway/model.h"
+#include "models/scenario/scenario.h"
 #include "tests/runs.h"
 
 /* ---------------------------------------------------------------------------------- */

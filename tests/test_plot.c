@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "models/plot.h"
+#include "models/commands/plot.h"
 
 #define SCRIPTS "plots"
 #define N_REPORTS 13

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "models/model.h"
-#include "models/scenario.h"
+#include "models/pathway/model.h"
+#include "models/scenario/scenario.h"
 #include "tests/runs.h"
 
 /* Runs a baseline scenario and fails unless the mean forecast of every observed stock

@@ -25,8 +25,8 @@
 
 #include <cmocka.h>
 
-#include "models/scenario.h"
-#include "models/sensitivity.h"
+#include "models/scenario/scenario.h"
+#include "models/commands/sensitivity.h"
 
 #define ANALYTIC "scenarios/examples/analytic-sobol.yaml"
 

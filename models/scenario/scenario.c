@@ -1,6 +1,6 @@
 /* scenario.c: freeing a scenario and the small queries the model makes of it. The
  * loader is in load.c. */
-#include "models/scenario.h"
+#include "models/scenario/scenario.h"
 
 #include <math.h>
 #include <stdlib.h>

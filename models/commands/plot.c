@@ -14,7 +14,7 @@
  * removed. On any failure the temporary folder is removed and OUT/plots is left as it
  * was. gnuplot's own output (warnings, errors) goes to a log in the temporary folder;
  * its last line becomes the error message when gnuplot fails. */
-#include "models/plot.h"
+#include "models/commands/plot.h"
 
 #include <ctype.h>
 #include <dirent.h>

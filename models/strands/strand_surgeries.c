@@ -14,7 +14,7 @@
  * workers x cost_per_worker a year while it runs. */
 #include <math.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {"arrivals", "school_share", "workers", "workers_for_county",
                                    "reduction", "cost_per_worker", NULL};

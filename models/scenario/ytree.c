@@ -7,7 +7,7 @@
  * of a cycle. Every alias charges the expanded size of its target to the arena's
  * budget, so the cost of walking the tree later is bounded by the file size plus
  * YTREE_MAX_ALIASED. */
-#include "models/ytree.h"
+#include "models/scenario/ytree.h"
 
 #include <limits.h>
 #include <stdarg.h>

@@ -48,9 +48,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "models/scenario.h"
-#include "models/strand.h"
-#include "models/ytree.h"
+#include "models/scenario/scenario.h"
+#include "models/strands/strand.h"
+#include "models/scenario/ytree.h"
 #include "sim/cal.h"
 
 #define MAX_FILE_BYTES (16L << 20) /* a scenario, include or CSV file */

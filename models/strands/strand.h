@@ -17,8 +17,8 @@
 
 #include <stdint.h>
 
-#include "models/scenario.h"
-#include "models/ytree.h"
+#include "models/scenario/scenario.h"
+#include "models/scenario/ytree.h"
 
 typedef struct ld ld_t; /* the loader's state (load.c), opaque to strand types */
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "models/scenario.h"
+#include "models/scenario/scenario.h"
 
 /* Where the gnuplot scripts are: $CAREFLOW_PLOTS if set, else the plots/ folder found
  * beside or above the running executable (build/careflow -> ./plots), else NULL. */

@@ -16,7 +16,7 @@
  * each mentoring intervention started, and the return interviews completed a year. */
 #include <math.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {
     "stages", "age", "referral_share", "takeup", "engagement", "coordinators",

@@ -3,7 +3,7 @@
  * six evaluated types do that it cannot: `duration_factor` is its own). */
 #include <math.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {
     "stages", "age", "flags", "any_flags", "not_flags", "referral_share", "takeup",

@@ -15,7 +15,7 @@
  * cost_per_year while it runs. */
 #include <math.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {
     "stages", "age", "any_flags", "referral_share", "takeup", "engagement", "partial_effect",

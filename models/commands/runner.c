@@ -20,7 +20,7 @@
  * returns -1 with "interrupted" (exit status 1). The previous handlers are restored on
  * return. This is the one piece of file-level state in careflow: a signal handler has
  * nowhere else to write. */
-#include "models/runner.h"
+#include "models/commands/runner.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -36,9 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/model.h"
-#include "models/plot.h"
-#include "models/version.h"
+#include "models/pathway/model.h"
+#include "models/commands/plot.h"
+#include "models/commands/version.h"
 #include "sim/cal.h"
 #include "sim/sha256.h"
 #include "sim/stats.h"

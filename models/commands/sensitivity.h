@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "models/scenario.h"
+#include "models/scenario/scenario.h"
 
 #define SENS_METHOD_MAP(X)          \
     X(SENS_OAT, "oat")              \

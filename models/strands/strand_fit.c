@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {
     "stages", "any_flags", "referral_share", "takeup", "teams", "filled", "cost_per_worker",

@@ -18,7 +18,7 @@
  *
  * Statistics are kept incrementally per stage row (each stage, then `all`: the
  * open-case stages as one system) and per pool, over the window [warmup, horizon]. */
-#include "models/model.h"
+#include "models/pathway/model.h"
 
 #include <math.h>
 #include <stdlib.h>

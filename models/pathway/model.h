@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/scenario.h"
+#include "models/scenario/scenario.h"
 
 /* Per-stage metrics, one row per stage and a last row `all` for the open-case stages
  * taken together as one system (an entry to `all` is a move from outside the open-case

@@ -13,7 +13,7 @@
  * "after 9 months"). Cost: pas x cost_per_pa a year while it runs. */
 #include <math.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {"pool", "pas", "ratio", "admin_before", "admin_after",
                                    "released_to_cases", "absence_reduction", "cost_per_pa",

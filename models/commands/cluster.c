@@ -1,6 +1,6 @@
 /* cluster.c: see cluster.h. MPI messages are cut into pieces of at most 2^28 elements,
  * so counts fit MPI's int whatever the sweep's size. */
-#include "models/cluster.h"
+#include "models/commands/cluster.h"
 
 #include <stdlib.h>
 

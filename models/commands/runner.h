@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "models/model.h"
-#include "models/scenario.h"
+#include "models/pathway/model.h"
+#include "models/scenario/scenario.h"
 
 typedef struct runner_opts {
     int threads;          /* >= 1 */

@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 static const char *const keys[] = {
     "stages", "age", "referral_share", "takeup", "engagement", "partial_effect", "workers",

@@ -1,5 +1,5 @@
 /* strand.c: the registry of strand types and the pieces they share. */
-#include "models/strand.h"
+#include "models/strands/strand.h"
 
 #include <math.h>
 #include <string.h>

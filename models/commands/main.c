@@ -13,12 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "models/cluster.h"
-#include "models/runner.h"
-#include "models/scenario.h"
-#include "models/sensitivity.h"
-#include "models/strand.h"
-#include "models/version.h"
+#include "models/commands/cluster.h"
+#include "models/commands/runner.h"
+#include "models/scenario/scenario.h"
+#include "models/commands/sensitivity.h"
+#include "models/strands/strand.h"
+#include "models/commands/version.h"
 #include "sim/cal.h"
 
 #define EXIT_USAGE 2

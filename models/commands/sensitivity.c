@@ -19,7 +19,7 @@
  * gives its bounds (min, max, first and last choice); OAT and Morris read u of an
  * unbounded distribution (lognormal, or normal without both bounds) on its 5th to
  * 95th percentiles, so their ends are finite. */
-#include "models/sensitivity.h"
+#include "models/commands/sensitivity.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,11 +36,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/cluster.h"
-#include "models/model.h"
-#include "models/plot.h"
-#include "models/runner.h"
-#include "models/version.h"
+#include "models/commands/cluster.h"
+#include "models/pathway/model.h"
+#include "models/commands/plot.h"
+#include "models/commands/runner.h"
+#include "models/commands/version.h"
 #include "sim/cal.h"
 #include "sim/rng.h"
 #include "sim/sa.h"

@@ -1,0 +1,69 @@
+/* err.c: error codes, their texts, and one-line messages that keep their end. */
+#include "sim/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *sim_strerror(int code)
+{
+    if (code == 0)
+        return "ok";
+    switch (code) {
+#define SIM_ERR_CASE(e, v, s) \
+    case e:                   \
+        return s;
+        SIM_ERRNO_MAP(SIM_ERR_CASE)
+#undef SIM_ERR_CASE
+    }
+    return "unknown error";
+}
+
+int sim_exit_status(int code) { return code == 0 ? 0 : code == SIM_EINVAL ? 2 : 1; }
+
+int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return code;
+    /* Formatted whole on the stack (no allocation: this runs when memory is out). */
+    char full[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(full, sizeof full, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        snprintf(err, errlen, "%s", sim_strerror(code));
+        return code;
+    }
+    size_t len = strlen(full);
+    if (len < errlen) {
+        memcpy(err, full, len + 1);
+        return code;
+    }
+    /* Too long: keep a head and the tail (where ":LINE:COL: error: MESSAGE" is), and
+     * mark the cut with "...". */
+    static const char mark[] = "...";
+    size_t room = errlen - 1;
+    if (room <= sizeof mark + 1) {
+        memcpy(err, full + len - room, room);
+        err[room] = '\0';
+        return code;
+    }
+    size_t head = (room - (sizeof mark - 1)) / 4;
+    size_t tail = room - (sizeof mark - 1) - head;
+    memcpy(err, full, head);
+    memcpy(err + head, mark, sizeof mark - 1);
+    memcpy(err + head + sizeof mark - 1, full + len - tail, tail);
+    err[room] = '\0';
+    return code;
+}
+
+const char *sim_errno_text(int errnum, char *buf, size_t len)
+{
+    /* The XSI strerror_r (we build with _POSIX_C_SOURCE, not _GNU_SOURCE). */
+    if (len == 0)
+        return "";
+    if (strerror_r(errnum, buf, len) != 0)
+        snprintf(buf, len, "error %d", errnum);
+    return buf;
+}

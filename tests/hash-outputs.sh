@@ -1,0 +1,23 @@
+#!/bin/sh
+# tests/hash-outputs.sh [CAREFLOW]: runs every shipped scenario (run), one compare and
+# one short sensitivity sweep into a temporary folder and prints the SHA-256 of every
+# CSV they write, one line per file, sorted. A refactor must leave this list unchanged:
+#   sh tests/hash-outputs.sh > before.txt; ...change...; sh tests/hash-outputs.sh | diff before.txt -
+# (manifest.json holds timings and is not hashed.) England is run for one replication.
+set -e
+bin=${1:-build/careflow}
+out=$(mktemp -d /tmp/careflow-hash-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+for s in scenarios/*.yaml scenarios/examples/*.yaml; do
+    n=$(basename "$s" .yaml)
+    reps=""
+    case "$n" in england|mm10-bench) reps="--reps 1" ;; esac
+    "$bin" run "$s" $reps --no-plots --quiet --out "$out/run-$n" >/dev/null
+done
+"$bin" compare scenarios/hampshire-innovation.yaml scenarios/hampshire-edge-12plus.yaml \
+    --reps 4 --no-plots --quiet --out "$out/compare" >/dev/null
+for m in oat morris sobol lhs; do
+    "$bin" sensitivity scenarios/hampshire-innovation-uncertain.yaml --method $m --samples 4 \
+        --reps 2 --no-plots --quiet --out "$out/sens-$m" >/dev/null
+done
+cd "$out" && find . -name '*.csv' | sort | xargs sha256sum
