@@ -15,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "models/commands/plot.h"
+#include "sim/err.h"
 
 #define SCRIPTS "plots"
 #define N_REPORTS 13
@@ -423,7 +426,7 @@ static void render_missing_timeseries_fails_clean(void **state)
 
     skip_without_gnuplot();
     write_summary(fx->dir);
-    assert_int_equal(plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_int_equal(plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), SIM_EIO);
     assert_true(strlen(err) > 0);
     assert_false(exists(fx->dir, "plots"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -440,7 +443,7 @@ static void render_gnuplot_failure_keeps_older_plots(void **state)
     assert_int_equal(mkdir(plots, 0777), 0);
     write_file(plots, "good.png", "from an earlier run\n");
     write_file(fx->dir, "timeseries.csv", "day,date,stage,metric,mean,p05,p25,p50,p75,p95\n");
-    assert_int_equal(plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_int_equal(plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), SIM_EIO);
     assert_non_null(strstr(err, "gnuplot failed"));
     assert_true(exists(plots, "good.png"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -452,7 +455,7 @@ static void render_missing_scripts_fails_clean(void **state)
     char err[256] = "";
 
     write_timeseries(fx->dir, 1);
-    assert_int_equal(plot_render(&fx->sc, fx->dir, "no/such/folder", err, sizeof err), -1);
+    assert_int_equal(plot_render(&fx->sc, fx->dir, "no/such/folder", err, sizeof err), SIM_EIO);
     assert_true(strlen(err) > 0);
     assert_false(exists(fx->dir, "plots"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -497,9 +500,83 @@ static void render_without_gnuplot_fails_clean(void **state)
     } else {
         unsetenv("PATH");
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, SIM_EIO);
     assert_string_equal(err, "gnuplot not found: plots skipped");
     assert_false(exists(fx->dir, "plots"));
+    assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+/* A full disk, simulated without root: RLIMIT_FSIZE caps every file gnuplot writes at
+ * `limit` bytes and SIGXFSZ is ignored, so its writes fail (EFBIG) as on a full disk
+ * (ENOSPC) and, as there, gnuplot still exits 0 with empty (limit 0) or cut files.
+ * The limit and the signal's disposition go to gnuplot through fork and exec; only the
+ * soft limit is lowered, and both are put back before returning. */
+typedef int (*render_fn)(const scenario_t *, const char *, const char *, char *, size_t);
+
+static int render_on_full_disk(render_fn render, fixture_t *fx, rlim_t limit, char *err,
+                               size_t errlen)
+{
+    struct rlimit saved, lim;
+    struct sigaction ign = {0}, old;
+    int rc;
+
+    ign.sa_handler = SIG_IGN;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    lim = saved;
+    lim.rlim_cur = limit;
+    assert_int_equal(sigaction(SIGXFSZ, &ign, &old), 0);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    rc = render(&fx->sc, fx->dir, SCRIPTS, err, errlen);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    assert_int_equal(sigaction(SIGXFSZ, &old, NULL), 0);
+    return rc;
+}
+
+/* Defect 8: on a full disk gnuplot exits 0 with empty or cut images. That is an error
+ * naming the image, and the good plots drawn before stay as they were. */
+static void render_full_disk_keeps_older_plots(void **state)
+{
+    static const rlim_t limits[] = {0, 3000}; /* empty files; files cut short */
+    static const char *const bases[] = {"stock-cin", "stock-care", "stock-all", "stocks",
+                                        "entries",   "pools",      "fit"};
+    fixture_t *fx = *state;
+    char err[256];
+
+    skip_without_gnuplot();
+    write_timeseries(fx->dir, 1);
+    write_summary(fx->dir);
+    write_fit(fx->dir);
+    if (plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render: %s", err);
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(render_on_full_disk(plot_render, fx, limits[i], err, sizeof err),
+                         SIM_EIO);
+        if (!strstr(err, "is empty or incomplete"))
+            fail_msg("limit %ld: message \"%s\"", (long)limits[i], err);
+        assert_true(strncmp(err, "plot ", 5) == 0);
+        for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++)
+            assert_plot(fx->dir, bases[b]);
+        assert_false(has_entry_prefix(fx->dir, ".plots."));
+    }
+}
+
+/* The same for a comparison's plots. */
+static void compare_full_disk_keeps_older_plots(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256];
+
+    skip_without_gnuplot();
+    write_compare_ts(fx->dir);
+    write_compare(fx->dir, 1);
+    if (plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render_compare: %s", err);
+    assert_int_equal(render_on_full_disk(plot_render_compare, fx, 0, err, sizeof err),
+                     SIM_EIO);
+    assert_non_null(strstr(err, "is empty or incomplete"));
+    assert_plot(fx->dir, "costs");
+    assert_plot(fx->dir, "diffs-more-workers");
     assert_false(has_entry_prefix(fx->dir, ".plots."));
 }
 
@@ -562,7 +639,7 @@ static void compare_missing_timeseries_fails_clean(void **state)
 
     skip_without_gnuplot();
     write_compare(fx->dir, 1);
-    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), SIM_EIO);
     assert_non_null(strstr(err, "compare_timeseries.csv"));
     assert_null(strchr(err, '\n'));
     assert_false(exists(fx->dir, "plots"));
@@ -583,14 +660,14 @@ static void compare_wrong_timeseries_fails_clean(void **state)
     join(path, sizeof path, fx->dir, "timeseries.csv");
     join(path2, sizeof path2, fx->dir, "compare_timeseries.csv");
     assert_int_equal(rename(path, path2), 0);
-    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), SIM_EINVAL);
     assert_non_null(strstr(err, "wrong columns"));
 
     write_file(fx->dir, "compare_timeseries.csv",
                "day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,"
                "diff_p50,diff_p75,diff_p95\n");
     err[0] = '\0';
-    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), -1);
+    assert_int_equal(plot_render_compare(&fx->sc, fx->dir, SCRIPTS, err, sizeof err), SIM_EINVAL);
     assert_non_null(strstr(err, "no rows"));
     assert_true(exists(plots, "good.png"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -631,7 +708,7 @@ static void compare_without_gnuplot_fails_clean(void **state)
     } else {
         unsetenv("PATH");
     }
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, SIM_EIO);
     assert_string_equal(err, "gnuplot not found: plots skipped");
     assert_false(exists(fx->dir, "plots"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -1118,7 +1195,7 @@ static void sensitivity_malformed_csv_fails_clean(void **state)
                        "0,31/03/2023,care,stock,1,1,1,1,1,1\n");
         }
         if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, cases[i].method, err,
-                                    sizeof err) != -1)
+                                    sizeof err) >= 0)
             fail_msg("%s: accepted", bad);
         if (!strstr(err, cases[i].message))
             fail_msg("%s: message \"%s\" lacks \"%s\"", bad, err, cases[i].message);
@@ -1135,12 +1212,12 @@ static void sensitivity_unknown_method_fails_clean(void **state)
 
     write_oat(fx->dir);
     assert_int_equal(plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "fast", err, sizeof err),
-                     -1);
+                     SIM_EINVAL);
     assert_string_equal(
         err, "unknown sensitivity method 'fast' (oat, morris, sobol or lhs): plots skipped");
     err[0] = '\0';
     assert_int_equal(plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, NULL, err, sizeof err),
-                     -1);
+                     SIM_EINVAL);
     assert_non_null(strstr(err, "unknown sensitivity method"));
     assert_false(exists(fx->dir, "plots"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -1184,6 +1261,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(render_missing_scripts_fails_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(render_hostile_titles_are_text, setup, teardown),
         cmocka_unit_test_setup_teardown(render_without_gnuplot_fails_clean, setup, teardown),
+        cmocka_unit_test_setup_teardown(render_full_disk_keeps_older_plots, setup, teardown),
+        cmocka_unit_test_setup_teardown(compare_full_disk_keeps_older_plots, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_draws_every_plot, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_without_costs_skips_them, setup, teardown),
         cmocka_unit_test_setup_teardown(compare_missing_timeseries_fails_clean, setup, teardown),

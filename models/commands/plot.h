@@ -1,10 +1,28 @@
-/* plot.h: draws a finished run's plots with gnuplot, from the CSVs it wrote.
+/* plot.h: draws the plots of a finished run, comparison or sensitivity sweep with
+ * gnuplot, from the CSVs it wrote.
  *
- * The scripts live in the plots folder (*.gp files); plot_render() runs gnuplot on
- * them with the run's folder and the scenario's dates and stage names, into a
- * temporary folder that is
- * renamed to OUT/plots when every plot is drawn: a failed plot never leaves a
- * half-drawn folder behind. */
+ * Files: plot.c (the driver: finding the scripts, running gnuplot with a log, checking
+ * and installing the images), plot_run.c (plot_render), plot_compare.c
+ * (plot_render_compare), plot_sens.c (plot_render_sensitivity), plot_table.c (their
+ * CSVs read whole, over sim/csv) and the private plot_internal.h.
+ *
+ * The scripts live in the plots folder (*.gp files). Each plot_render* runs gnuplot on
+ * them into a temporary folder OUT/.plots.tmp.PID, checks every image it drew (gnuplot
+ * exits 0 even when a full disk left its files empty: a PNG must run from its signature
+ * to its IEND chunk, an SVG end in </svg>, each image come in both formats and the
+ * images the script always draws be there) and only then renames the folder to
+ * OUT/plots, replacing an older one: a failed or incomplete drawing never leaves a
+ * half-drawn folder and leaves the earlier plots as they were.
+ *
+ * OUT (out_dir) may be a staging folder that the caller swaps in whole: the plots are
+ * written into exactly out_dir/plots, temporary files and folders stay inside out_dir
+ * (.plots.tmp.PID, .plots.old.PID, .plots.data.PID, all removed before returning), and
+ * nothing outside out_dir is created, changed or removed.
+ *
+ * Errors (sim/err.h): 0, or a negative code with a one-line message in err ending in
+ * "plots skipped": SIM_EINVAL (no folder or scenario, an unknown method, a malformed
+ * CSV), SIM_EIO (a missing CSV or script, gnuplot missing or failing, "plot FILE is
+ * empty or incomplete", a rename failing), SIM_ENOMEM. Nothing here prints or exits. */
 #ifndef MODELS_PLOT_H
 #define MODELS_PLOT_H
 
@@ -17,8 +35,8 @@
 const char *plot_scripts_dir(char *buf, size_t len);
 
 /* Reads out_dir/timeseries.csv, out_dir/summary.csv and (if present) out_dir/fit.csv;
- * writes PNG and SVG files into out_dir/plots/. Returns 0, or -1 with a one-line
- * message in err (gnuplot missing or failed; nothing half-written is left). */
+ * writes PNG and SVG files into out_dir/plots/. Returns 0, or a negative SIM_E* code
+ * with a one-line message in err (see the top: nothing half-written is left). */
 int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
                 char *err, size_t errlen);
 
@@ -40,9 +58,9 @@ int plot_render_compare(const scenario_t *base, const char *out_dir, const char 
  * (a character of a name other than A-Z a-z 0-9 _ - becomes _ in a file name). The
  * CSVs are read as RFC 4180 and checked first: a missing or malformed file (wrong
  * header, a row of another width, a text where a number is due, an unclosed quote) or
- * an unknown method returns -1 with a one-line message in err and touches no plots.
- * Empty or nan numbers are allowed: such rows are left out of the plot. As plot_render:
- * 0, or -1 with OUT/plots as it was. */
+ * an unknown method returns SIM_EINVAL (a missing file SIM_EIO) with a one-line message
+ * in err and touches no plots. Empty or nan numbers are allowed: such rows are left out
+ * of the plot. As plot_render: 0, or a negative code with OUT/plots as it was. */
 int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
                             const char *method, char *err, size_t errlen);
 
