@@ -242,7 +242,7 @@ static int check(int rc, scenario_t *sc, const char *err, int with_sets, char *w
     if (!err[0])
         return violation(why, whylen, "failed (%d) with an empty message", rc);
     for (const char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return violation(why, whylen, "the message is not one line of text (control "
                                           "character 0x%02x): %s",
                              (unsigned)(unsigned char)*p, escaped(err, esc, sizeof esc));

@@ -7,8 +7,8 @@
  * scenario_load on them and checks the loader's contract (models/scenario/scenario.h),
  * not only that it does not crash:
  * - on failure the return is negative, *out is NULL, and the message is one line of
- *   text (no '\n', '\r' or other control character, which would also garble a
- *   terminal), NUL-terminated within the buffer, and either "out of memory" or
+ *   text (no '\n', '\r' or other control character but tab, which would also
+ *   garble a terminal), NUL-terminated within the buffer, and either "out of memory" or
  *   "FILE:LINE:COL: error: MESSAGE" with FILE a file that exists (or the pseudo-file
  *   "--set PATH=VALUE") and LINE, COL at least 1;
  * - on success the return is 0 and *out is a scenario, which is freed (with ASan's

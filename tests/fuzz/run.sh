@@ -15,11 +15,11 @@ for h in "$@"; do
     if "$dir/fuzz_$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -detect_leaks=1 -dict=tests/fuzz/yaml.dict -artifact_prefix="$crashes/" \
         -print_final_stats=1 "$corpus" </dev/null >"$log" 2>&1; then
-        grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1 | sed 's/^/  /'
+        grep -aE '^#[0-9]+.*(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1 | sed 's/^/  /'
     else
         status=1
-        grep -E 'ERROR:|contract violated|SUMMARY' "$log" | head -n 3 | sed 's/^/  /'
-        repro=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
+        grep -aE 'ERROR:|contract violated|SUMMARY' "$log" | head -n 3 | sed 's/^/  /'
+        repro=$(grep -a 'Test unit written to' "$log" | sed 's/.*Test unit written to //' | tail -n 1)
         echo "  FOUND: reproducer $repro"
         echo "  replay: $dir/fuzz_$h $repro; minimise: $dir/fuzz_$h -minimize_crash=1 -runs=10000 $repro"
     fi
