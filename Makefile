@@ -5,13 +5,16 @@
 #   make test       build and run every test in tests/ (cmocka)
 #   make asan       the tests under AddressSanitizer and UBSan
 #   make bench      the benchmarks in bench/, printing figures
+#   make fuzz       libFuzzer harnesses of the scenario loader (clang), each run for
+#                   FUZZ_SECONDS (60); see tests/fuzz/README.md
 #   make MPI=1      build build/mpi/careflow against Debian's OpenMPI (mpicc), so that
 #                   `mpirun -n K build/mpi/careflow sensitivity ...` spreads a sweep over
 #                   K processes; `make MPI=1 test` runs the tests with it
 #
 # Missing Debian packages (libyaml-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
 # installed with apt-get the first time a target needs them (run as root on a fresh
-# machine, as CI does). With MPI=1, libopenmpi-dev and openmpi-bin too.
+# machine, as CI does). With MPI=1, libopenmpi-dev and openmpi-bin too; for make fuzz,
+# clang and libclang-rt-dev.
 
 CC       ?= cc
 OPT      ?= -O2 -g
@@ -59,7 +62,7 @@ DEB_PKGS = libyaml-dev libcmocka-dev gnuplot-nox pkg-config
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
-.PHONY: all run test asan bench clean deps
+.PHONY: all run test asan bench fuzz clean deps
 # keep test and bench objects (no "rm" after the test summary; no relinking)
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -128,7 +131,51 @@ asan:
 bench: $(BIN) $(BENCHES)
 	@CAREFLOW=$(BIN) BUILD=$(BUILD) sh bench/run.sh
 
+# ---- make fuzz ----------------------------------------------------------------------
+# The harnesses of tests/fuzz/ (harness.c, driven by fuzz_main.c once per harness),
+# linked with the library compiled by clang with the same sanitizers in a folder of its
+# own (never the gcc libcareflow.a). tests/fuzz/run.sh runs each for FUZZ_SECONDS on a
+# copy of its seed corpus and fails, naming the reproducer, if one finds a crash.
+FUZZ_SECONDS ?= 60
+FUZZ_CC    = clang
+FUZZ_DIR   = build/fuzz
+FUZZ_NAMES = load include set csv
+FUZZ_CFLAGS = $(CSTD) $(CWARNS) -O1 -g -pthread -fno-omit-frame-pointer \
+              -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ   = $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/tests/fuzz/harness.o
+FUZZERS    = $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+
+$(FUZZ_DIR)/.clang-ok: | $(DEPS_OK)
+	@mkdir -p $(@D)
+	@missing=""; \
+	 command -v $(FUZZ_CC) >/dev/null 2>&1 || missing="clang libclang-rt-dev"; \
+	 [ -n "$$missing" ] || [ -f "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" ] \
+	   || missing="libclang-rt-dev"; \
+	 if [ -n "$$missing" ]; then \
+	   echo "installing Debian packages: $$missing"; \
+	   if [ "$$(id -u)" != 0 ]; then echo "error: need root to apt-get install $$missing" >&2; exit 1; fi; \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	 fi
+	@touch $@
+
+$(FUZZ_DIR)/obj/%.o: %.c Makefile | $(FUZZ_DIR)/.clang-ok
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZERS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_main.c $(FUZZ_OBJ) Makefile
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_HARNESS='"$*"' \
+	    $< $(FUZZ_OBJ) -o $@ $(LDLIBS)
+
+fuzz: $(FUZZERS)
+	@sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+# The regression test replays tests/fuzz/regressions/ through the same harness code.
+$(BUILD)/tests/test_fuzz_regressions: $(BUILD)/tests/test_fuzz_regressions.o \
+                                      $(BUILD)/tests/fuzz/harness.o $(LIB)
+	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
 clean:
 	rm -rf build out
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/models/commands/main.d $(TESTS:=.d) $(BENCHES:=.d)
+-include $(BUILD)/tests/fuzz/harness.d $(FUZZ_OBJ:.o=.d) $(FUZZERS:=.d)
