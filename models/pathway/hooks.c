@@ -245,6 +245,7 @@ void hooks__init(model_t *m)
         strand_state_t *ss = &m->st[k];
         /* named by the strand's name, not its place in the list, so that adding or
          * reordering strands in an alternative leaves the others' draws as they were */
+        m->strand_stages |= sp->stages;
         ss->fam = rng_family(sc->seed, (uint64_t)m->rep,
                              rng_hash((uint64_t)SRC_STRAND << 32, rng_hash_str(sp->name)));
         tw_init(&ss->tw_used, m->warmup, 0, 0);

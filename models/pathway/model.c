@@ -394,7 +394,7 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
         }
     }
     /* last: a strand starting now may rescale the stay just begun */
-    if (sc->n_strands && !initial) hooks__on_enter(m, id, s);
+    if ((m->strand_stages >> s & 1) && !initial) hooks__on_enter(m, id, s);
 }
 
 /* The child leaves its stage now; aged_out says why. Frees its pool weight (and lets

@@ -147,6 +147,7 @@ typedef struct model {
     int *pool_step;             /* [n_pools] next workers step to schedule */
     double *wbuf;               /* routing weights scratch, [max n_next] */
     strand_state_t *st;         /* [n_strands] */
+    uint64_t strand_stages;     /* bit s: some strand takes referrals at stage s */
     uint32_t serial;            /* last stay serial handed out */
     double *cost_cum;           /* [n_costs] cumulative quantities at the last period end */
     atomic_uint *progress;      /* share of horizon done, 1/1000ths */
@@ -190,9 +191,10 @@ void model__pool_recapacity(model_t *m, int p);
 /* hooks.c: the strand mechanisms. The core calls each at one place, named below.       */
 
 /* Run start (model_run, before pools and children): each strand's draws family, time
- * averages, its ramp at day 0 and its next ramp step scheduled. */
+ * averages, its ramp at day 0 and its next ramp step scheduled; m->strand_stages. */
 void hooks__init(model_t *m);
-/* enter_stage, last: child id has entered stage s (not at day 0): referrals, places. */
+/* enter_stage, last, when bit s of m->strand_stages is set: child id has entered stage
+ * s (not at day 0): referrals, places. */
 void hooks__on_enter(model_t *m, uint32_t id, int s);
 /* leave_stage, when c->swait | c->smark: it stops waiting for places; marks are spent. */
 void hooks__on_leave(model_t *m, child_t *c);
