@@ -53,12 +53,12 @@ static int digits(const char *s, int n, int *out)
 int cal_parse(const char *s, long *day)
 {
     int y, m, d;
-    if (!s) return -1;
+    if (!s) return SIM_EINVAL;
     for (int i = 0; i < 10; i++)
-        if (s[i] == '\0') return -1;
-    if (s[10] != '\0' || s[4] != '-' || s[7] != '-') return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return -1;
-    if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return -1;
+        if (s[i] == '\0') return SIM_EINVAL;
+    if (s[10] != '\0' || s[4] != '-' || s[7] != '-') return SIM_EINVAL;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return SIM_EINVAL;
+    if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return SIM_EINVAL;
     *day = cal_from_ymd(y, m, d);
     return 0;
 }

@@ -3,9 +3,12 @@
 #ifndef SIM_CAL_H
 #define SIM_CAL_H
 
+#include "sim/err.h"
+
 #define CAL_DAYS_PER_YEAR 365.25 /* careflow's year, for rates per year */
 
-/* Parses exactly "YYYY-MM-DD" (a real date, year 1000..9999) into *day. Returns 0 or -1. */
+/* Parses exactly "YYYY-MM-DD" (a real date, year 1000..9999) into *day. Returns 0, or
+ * SIM_EINVAL (sim/err.h) with *day untouched. */
 int cal_parse(const char *s, long *day);
 /* Writes "YYYY-MM-DD" (11 bytes with the NUL) for day number `day`; a year outside
  * 0..9999 does not fit and is written as "####-##-##". */

@@ -20,8 +20,17 @@
 #include "sim/dist.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "sim/mem.h"
+
+/* ln |Gamma(x)| without touching a global: glibc's lgamma() writes the sign to the
+ * global `signgam`, a data race when replications run in worker threads. */
+static double lgam(double x)
+{
+    int sign;
+    return lgamma_r(x, &sign);
+}
 
 /* ---- names and errors ---- */
 
@@ -120,7 +129,7 @@ int dist_init(dist_t *d, int nonneg)
         if (!(d->shape > 0.0 && d->scale > 0.0)) return -DIST_EPOSITIVE;
         d->a = d->shape;
         d->b = d->scale;
-        d->c = d->scale * exp(lgamma(1.0 + 1.0 / d->shape));
+        d->c = d->scale * exp(lgam(1.0 + 1.0 / d->shape));
         return 0;
     case DIST_UNIFORM:
         if (!finite2(d->min, d->max)) return -DIST_EPARAM;
@@ -148,8 +157,8 @@ int dist_init(dist_t *d, int nonneg)
 
 void dist_free(dist_t *d)
 {
-    free(d->x);
-    free(d->p);
+    mem_free(d->x);
+    mem_free(d->p);
     d->x = d->p = NULL;
     d->n = 0;
 }
@@ -158,8 +167,8 @@ int dist_copy(dist_t *dst, const dist_t *src)
 {
     size_t bytes = (size_t)(src->n > 0 ? src->n : 0) * sizeof(double);
     double *x = NULL, *p = NULL;
-    if (src->x && bytes && !(x = malloc(bytes))) goto err;
-    if (src->p && bytes && !(p = malloc(bytes))) goto err;
+    if (src->x && bytes && !(x = mem_alloc(bytes))) goto err;
+    if (src->p && bytes && !(p = mem_alloc(bytes))) goto err;
     if (x) memcpy(x, src->x, bytes);
     if (p) memcpy(p, src->p, bytes);
     *dst = *src;
@@ -167,8 +176,8 @@ int dist_copy(dist_t *dst, const dist_t *src)
     dst->p = p;
     return 0;
 err:
-    free(x);
-    return -1;
+    mem_free(x);
+    return SIM_ENOMEM;
 }
 
 /* ---- building blocks ---- */
@@ -250,7 +259,7 @@ double dist_var(const dist_t *d)
     case DIST_GAMMA: return d->a * d->b * d->b;
     case DIST_LOGNORMAL: return expm1(d->b * d->b) * exp(2.0 * d->a + d->b * d->b);
     case DIST_WEIBULL: {
-        double g1 = exp(lgamma(1.0 + 1.0 / d->a)), g2 = exp(lgamma(1.0 + 2.0 / d->a));
+        double g1 = exp(lgam(1.0 + 1.0 / d->a)), g2 = exp(lgam(1.0 + 2.0 / d->a));
         return d->b * d->b * (g2 - g1 * g1);
     }
     case DIST_UNIFORM: return (d->b - d->a) * (d->b - d->a) / 12.0;
@@ -275,7 +284,7 @@ static double gamma_p(double a, double x)
 {
     if (!(x > 0.0)) return 0.0;
     if (isinf(x)) return 1.0;
-    double lpre = a * log(x) - x - lgamma(a);
+    double lpre = a * log(x) - x - lgam(a);
     if (x < a + 1.0) {
         double ap = a, del = 1.0 / a, sum = del;
         for (int n = 0; n < 100000; n++) {

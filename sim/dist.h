@@ -11,6 +11,7 @@
 #ifndef SIM_DIST_H
 #define SIM_DIST_H
 
+#include "sim/err.h"
 #include "sim/rng.h"
 
 /* X-macro: enum value, name as written in YAML. */
@@ -30,7 +31,9 @@ typedef enum dist_kind {
     DIST_KIND_N
 } dist_kind_t;
 
-/* Error codes returned (negated) by dist_init. */
+/* Error codes returned (negated) by dist_init, named by dist_strerror. They are
+ * numbered from 101, so that no -DIST_E* is also a SIM_E* of sim/err.h (dist_copy's
+ * out of memory is SIM_ENOMEM) nor a -SA_E* of sim/sa.h (numbered from 201). */
 #define DIST_ERR_MAP(X)                                                     \
     X(DIST_EKIND, "unknown distribution")                                   \
     X(DIST_EPARAM, "parameter must be a finite number")                     \
@@ -42,6 +45,7 @@ typedef enum dist_kind {
 
 enum {
     DIST_OK = 0,
+    DIST_ERR_BASE_ = 100, /* not a code: the module's codes follow */
 #define DIST_ERR_ENUM(e, s) e,
     DIST_ERR_MAP(DIST_ERR_ENUM)
 #undef DIST_ERR_ENUM
@@ -72,7 +76,8 @@ const char *dist_strerror(int err);
 /* Frees the empirical arrays (if any) and zeroes them; safe on any initialised dist. */
 void dist_free(dist_t *d);
 
-/* Deep copy (the empirical arrays are duplicated). Returns 0 or -1 (no memory). */
+/* Deep copy (the empirical arrays are duplicated). Returns 0, or SIM_ENOMEM with dst
+ * untouched. */
 int dist_copy(dist_t *dst, const dist_t *src);
 
 double dist_sample(const dist_t *d, rng_t *r);

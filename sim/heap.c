@@ -4,6 +4,7 @@
  * (time, seq), so ev[0] is the earliest event. seq is unique (a counter assigned by
  * heap_push), so the order is total and events with equal times leave in the order
  * they were scheduled. The array only grows (doubling when full); heap_free releases it.
+ * All memory comes from sim/mem.h; an allocation that fails changes nothing.
  *
  * Why 4-ary: on a hold model (1e7 pop + push pairs, exponential increments, gcc -O2,
  * x86-64) it tied with a binary heap up to 1e5 pending events and was about 10% faster
@@ -12,8 +13,9 @@
 #include "sim/heap.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "sim/mem.h"
 
 #ifndef HEAP_ARITY
 #define HEAP_ARITY 4 /* children per node (2 or 4; benchmarked, see above) */
@@ -34,19 +36,19 @@ int heap_init(heap_t *h, size_t cap)
     h->n = 0;
     h->next_seq = 0;
     h->cap = cap ? cap : 64;
-    h->ev = malloc(h->cap * sizeof *h->ev);
+    h->ev = mem_reallocarray(NULL, h->cap, sizeof *h->ev);
     if (!h->ev) {
         h->cap = 0;
-        return -1;
+        return SIM_ENOMEM;
     }
     return 0;
 }
 
 void heap_free(heap_t *h)
 {
-    free(h->ev);
-    for (size_t b = 0; b < h->nbk; b++) free(h->bk[b].ev);
-    free(h->bk);
+    mem_free(h->ev);
+    for (size_t b = 0; b < h->nbk; b++) mem_free(h->bk[b].ev);
+    mem_free(h->bk);
     memset(h, 0, sizeof *h);
     h->wend = INFINITY;
 }
@@ -54,9 +56,8 @@ void heap_free(heap_t *h)
 static int grow(heap_t *h)
 {
     size_t cap = h->cap ? 2 * h->cap : 64;
-    if (cap > SIZE_MAX / sizeof *h->ev) return -1;
-    sim_event_t *ev = realloc(h->ev, cap * sizeof *ev);
-    if (!ev) return -1;
+    sim_event_t *ev = mem_reallocarray(h->ev, cap, sizeof *ev);
+    if (!ev) return SIM_ENOMEM;
     h->ev = ev;
     h->cap = cap;
     return 0;
@@ -94,8 +95,8 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
     if (b >= h->nbk) {
         size_t nb = h->nbk ? h->nbk : 64;
         while (nb <= b) nb *= 2;
-        heap_bucket_t *bk = realloc(h->bk, nb * sizeof *bk);
-        if (!bk) return -1;
+        heap_bucket_t *bk = mem_reallocarray(h->bk, nb, sizeof *bk);
+        if (!bk) return SIM_ENOMEM;
         memset(bk + h->nbk, 0, (nb - h->nbk) * sizeof *bk);
         h->bk = bk;
         h->nbk = nb;
@@ -103,8 +104,8 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
     heap_bucket_t *k = &h->bk[b];
     if (k->n == k->cap) {
         size_t cap = k->cap ? 2 * k->cap : 8; /* most buckets stay small */
-        sim_event_t *ev = realloc(k->ev, cap * sizeof *ev);
-        if (!ev) return -1;
+        sim_event_t *ev = mem_reallocarray(k->ev, cap, sizeof *ev);
+        if (!ev) return SIM_ENOMEM;
         k->ev = ev;
         k->cap = cap;
     }
@@ -120,45 +121,39 @@ int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, 
     if (time >= h->wend) {
         size_t b = bucket_of(h, time);
         if (b < HEAP_MAX_BUCKETS) {
-            if (bucket_append(h, b, e) != 0) return -1;
+            if (bucket_append(h, b, e) != 0) return SIM_ENOMEM;
             h->next_seq++;
             return 0;
         }
     }
-    if (h->n == h->cap && grow(h) != 0) return -1;
+    if (h->n == h->cap && grow(h) != 0) return SIM_ENOMEM;
     h->next_seq++;
     sift_up(h, e);
     return 0;
 }
 
-/* The heap is empty: make the next non-empty bucket the window. Returns 0, or -1 (no
- * memory: the bucket stays where it is). */
-static int next_window(heap_t *h)
+/* The heap is empty: make the next non-empty bucket the window. Returns 0, or
+ * SIM_ENOMEM (the bucket stays where it is). */
+int heap__next_window(heap_t *h)
 {
     size_t b = h->wcur + 1;
     while (b < h->nbk && h->bk[b].n == 0) b++;
     if (b >= h->nbk) return 0; /* cannot happen while pending > 0 */
     heap_bucket_t *k = &h->bk[b];
     while (h->cap < k->n)
-        if (grow(h) != 0) return -1;
+        if (grow(h) != 0) return SIM_ENOMEM;
     h->wcur = b;
     h->wend = (double)(b + 1) * h->width;
     for (size_t i = 0; i < k->n; i++) sift_up(h, k->ev[i]);
     h->pending -= k->n;
-    free(k->ev);
+    mem_free(k->ev);
     memset(k, 0, sizeof *k);
     return 0;
 }
 
-const sim_event_t *heap_peek(heap_t *h)
-{
-    if (h->n == 0 && h->pending > 0) next_window(h);
-    return h->n ? &h->ev[0] : NULL;
-}
-
 int heap_set_window(heap_t *h, double width)
 {
-    if (!(width > 0) || isinf(width) || h->n || h->pending) return -1;
+    if (!(width > 0) || isinf(width) || h->n || h->pending) return SIM_EINVAL;
     h->width = width;
     h->wcur = 0;
     h->wend = width;
@@ -167,7 +162,12 @@ int heap_set_window(heap_t *h, double width)
 
 int heap_pop(heap_t *h, sim_event_t *out)
 {
-    if (h->n == 0 && (h->pending == 0 || next_window(h) != 0 || h->n == 0)) return -1;
+    if (h->n == 0) {
+        if (h->pending == 0) return HEAP_EMPTY;
+        int rc = heap__next_window(h);
+        if (rc != 0) return rc;
+        if (h->n == 0) return HEAP_EMPTY; /* cannot happen while pending > 0 */
+    }
     *out = h->ev[0];
     size_t n = --h->n;
     if (n == 0) return 0;

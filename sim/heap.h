@@ -12,12 +12,19 @@
  * at time t >= wend is appended, unsorted, to bucket floor(t / w). When the heap runs
  * dry the next non-empty bucket becomes the window and its events enter the heap. So
  * the heap stays the size of one window's events (cache-resident) however many events
- * are pending further ahead, and the pop order is exactly the same (time, seq) order. */
+ * are pending further ahead, and the pop order is exactly the same (time, seq) order.
+ *
+ * Failure: functions return 0 or a negative SIM_E* code (sim/err.h). Out of memory
+ * (SIM_ENOMEM) leaves the heap as it was, so the caller may free it or try again;
+ * moving a bucket into the heap allocates too, so heap_peek and heap_pop can fail. All
+ * memory comes from sim/mem.h. */
 #ifndef SIM_HEAP_H
 #define SIM_HEAP_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sim/err.h"
 
 typedef struct sim_event {
     double time;   /* when it fires (days) */
@@ -30,7 +37,8 @@ typedef struct sim_event {
 
 typedef struct heap_bucket {
     sim_event_t *ev; /* unsorted events of one window-width of time */
-    size_t n, cap;
+    size_t n;        /* events in ev */
+    size_t cap;      /* slots allocated in ev */
 } heap_bucket_t;
 
 typedef struct heap {
@@ -46,19 +54,35 @@ typedef struct heap {
     size_t pending;    /* private: events waiting in buckets */
 } heap_t;
 
-/* Returns 0, or -1 with nothing allocated. cap is a hint (0 allowed). */
+#define HEAP_EMPTY 1 /* heap_pop: nothing to pop (not an error) */
+
+/* Returns 0, or SIM_ENOMEM with nothing allocated. cap is a hint (0 allowed). */
 int heap_init(heap_t *h, size_t cap);
 void heap_free(heap_t *h);
-/* Returns 0, or -1 (no memory: the heap is unchanged). */
+/* Returns 0, or SIM_ENOMEM (the heap is unchanged). */
 int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
-/* Removes the minimum into *out; returns 0, or -1 when empty. */
+/* Removes the minimum into *out; returns 0, HEAP_EMPTY, or SIM_ENOMEM (the next
+ * bucket could not be moved into the heap: nothing removed, the heap unchanged). */
 int heap_pop(heap_t *h, sim_event_t *out);
-/* The minimum, or NULL when empty (this may move the next bucket into the heap). */
-const sim_event_t *heap_peek(heap_t *h);
+/* Moves the next non-empty bucket into the empty heap: 0 or SIM_ENOMEM (unchanged).
+ * Shared-internal: for heap_peek below. */
+int heap__next_window(heap_t *h);
+/* Sets *top to the minimum, or NULL when empty (this may move the next bucket into the
+ * heap). Returns 0, or SIM_ENOMEM with *top NULL and the heap unchanged: an empty-looking
+ * heap that still holds events must not end a run as if it were done. Inline: the
+ * engine calls it once per event. */
+static inline int heap_peek(heap_t *h, const sim_event_t **top)
+{
+    int rc = 0;
+    if (h->n == 0 && h->pending > 0) rc = heap__next_window(h);
+    *top = h->n ? &h->ev[0] : NULL;
+    return rc;
+}
 /* Events held, in the heap and in buckets. */
 static inline size_t heap_size(const heap_t *h) { return h->n + h->pending; }
 /* Keeps events later than the current window of this width (> 0) in buckets; call
- * while the heap is empty. Returns 0, or -1 (bad width; nothing changed). */
+ * while the heap is empty. Returns 0, or SIM_EINVAL (bad width, or events already
+ * held; nothing changed). */
 int heap_set_window(heap_t *h, double width);
 
 #endif

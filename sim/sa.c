@@ -15,9 +15,9 @@
 
 #include <math.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "sim/mem.h"
 #include "sim/sobol.h"
 
 #ifndef M_SQRT1_2
@@ -54,6 +54,7 @@ const char *sa_strerror(int err)
 {
     switch (err < 0 ? -err : err) {
     case SA_OK: return "success";
+    case SA_ENOMEM: return sim_strerror(SIM_ENOMEM);
 #define SA_ERR_CASE(e, s) \
     case e: return s;
         SA_ERR_MAP(SA_ERR_CASE)
@@ -298,10 +299,10 @@ int sa_saltelli_design(int k, int n, rng_t *r, double *X)
 {
     if (k < 1 || n < 2 || k > SOBOL_MAX_DIMS / 2 || !X) return -SA_ESIZE;
     sobol_t s;
-    double *pt = malloc(2 * (size_t)k * sizeof *pt);
+    double *pt = mem_reallocarray(NULL, 2 * (size_t)k, sizeof *pt);
     if (!pt) return -SA_ENOMEM;
     if (sobol_init(&s, 2 * k, r) != 0) {
-        free(pt);
+        mem_free(pt);
         return -SA_ENOMEM; /* the dimensions were checked: only memory can fail */
     }
     int rc = 0;
@@ -321,7 +322,7 @@ int sa_saltelli_design(int k, int n, rng_t *r, double *X)
         memcpy(blk + (kk + 1) * kk, pt + kk, kk * sizeof *blk); /* B_j */
     }
     sobol_free(&s);
-    free(pt);
+    mem_free(pt);
     return rc;
 }
 
@@ -335,7 +336,7 @@ int sa_morris_design(int k, int r_traj, int levels, rng_t *r, double *X)
 {
     if (k < 1 || r_traj < 2 || levels < 2 || levels % 2 != 0 || !X) return -SA_ESIZE;
     size_t kk = (size_t)k;
-    int *order = malloc(3 * kk * sizeof *order);
+    int *order = mem_reallocarray(NULL, 3 * kk, sizeof *order);
     if (!order) return -SA_ENOMEM;
     int *dir = order + kk, *base = order + 2 * kk;
     int half = levels / 2; /* delta in levels */
@@ -360,7 +361,7 @@ int sa_morris_design(int k, int r_traj, int levels, rng_t *r, double *X)
             x[c] = (base[c] + (dir[c] > 0 ? half : 0)) / top;
         }
     }
-    free(order);
+    mem_free(order);
     return 0;
 }
 
@@ -440,11 +441,11 @@ int sa_sobol_analyze(int k, int n, int n_use, const double *Y, int n_boot, rng_t
     if (k < 1 || n < 2 || n_use < 2 || n_use > n || n_boot < 0 || !Y || !out)
         return -SA_ESIZE;
     size_t kk = (size_t)k;
-    double *est = malloc((kk * 2 * (size_t)n_boot + 2 * kk) * sizeof *est);
-    int *idx = malloc((size_t)n_use * sizeof *idx);
+    double *est = mem_reallocarray(NULL, kk * 2 * (size_t)n_boot + 2 * kk, sizeof *est);
+    int *idx = mem_reallocarray(NULL, (size_t)n_use, sizeof *idx);
     if (!est || !idx) {
-        free(est);
-        free(idx);
+        mem_free(est);
+        mem_free(idx);
         return -SA_ENOMEM;
     }
     double *s1 = est, *st = est + kk; /* the point estimates, then the resamples */
@@ -465,8 +466,8 @@ int sa_sobol_analyze(int k, int n, int n_use, const double *Y, int n_boot, rng_t
         out->ST_conf[i] = Z975 * sd_strided(bst + i, n_boot, kk);
     }
 done:
-    free(est);
-    free(idx);
+    mem_free(est);
+    mem_free(idx);
     return rc;
 }
 
@@ -507,9 +508,9 @@ int sa_morris_analyze(int k, int r_traj, int levels, const double *X, const doub
         return -SA_ESIZE;
     size_t kk = (size_t)k, nt = (size_t)r_traj;
     double delta = levels / (2.0 * (levels - 1));
-    double *ee = malloc((nt + (size_t)n_boot) * kk * sizeof *ee);
-    int *idx = malloc(nt * sizeof *idx);
-    char *seen = malloc(kk);
+    double *ee = mem_reallocarray(NULL, (nt + (size_t)n_boot) * kk, sizeof *ee);
+    int *idx = mem_reallocarray(NULL, nt, sizeof *idx);
+    char *seen = mem_alloc(kk);
     int rc = -SA_ENOMEM;
     if (!ee || !idx || !seen) goto done;
     rc = morris_effects(k, r_traj, delta, X, Y, ee, seen);
@@ -535,8 +536,8 @@ int sa_morris_analyze(int k, int r_traj, int levels, const double *X, const doub
         out->mu_star_conf[i] = Z975 * sd_strided(boot + i, n_boot, kk);
     }
 done:
-    free(ee);
-    free(idx);
-    free(seen);
+    mem_free(ee);
+    mem_free(idx);
+    mem_free(seen);
     return rc;
 }

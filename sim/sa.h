@@ -35,16 +35,22 @@
 
 #include <stddef.h>
 
+#include "sim/err.h"
 #include "sim/rng.h"
 
+/* Codes are returned negated. Out of memory is sim/err.h's own code (-SA_ENOMEM ==
+ * SIM_ENOMEM); the others are this module's, numbered from 201 so that no -SA_E* is
+ * also a SIM_E* (nor a -DIST_E*, numbered from 101): sa_strerror names them, and
+ * sim_strerror names only -SA_ENOMEM. */
 #define SA_ERR_MAP(X)                                                          \
-    X(SA_ENOMEM, "out of memory")                                              \
     X(SA_ESIZE, "design size out of range")                                    \
     X(SA_EPARAM, "distribution parameters out of range")                       \
     X(SA_EVAR, "the outputs do not vary: indices are undefined")
 
 enum {
     SA_OK = 0,
+    SA_ENOMEM = -SIM_ENOMEM, /* "out of memory" */
+    SA_ERR_BASE_ = 200,      /* not a code: the module's codes follow */
 #define SA_ERR_ENUM(e, s) e,
     SA_ERR_MAP(SA_ERR_ENUM)
 #undef SA_ERR_ENUM

@@ -100,7 +100,7 @@ void sha256_final(sha256_t *c, uint8_t out[32])
 int sha256_file_hex(const char *path, char out[65])
 {
     FILE *f = fopen(path, "rb");
-    if (!f) return -1;
+    if (!f) return SIM_EIO;
     sha256_t c;
     uint8_t buf[8192], dig[32];
     size_t n;
@@ -108,7 +108,7 @@ int sha256_file_hex(const char *path, char out[65])
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) sha256_update(&c, buf, n);
     int bad = ferror(f);
     fclose(f);
-    if (bad) return -1;
+    if (bad) return SIM_EIO;
     sha256_final(&c, dig);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/err.h"
+
 typedef struct sha256 {
     uint32_t h[8];      /* private */
     uint64_t len;       /* private: bytes so far */
@@ -15,7 +17,8 @@ typedef struct sha256 {
 void sha256_init(sha256_t *c);
 void sha256_update(sha256_t *c, const void *data, size_t n);
 void sha256_final(sha256_t *c, uint8_t out[32]);
-/* Hex digest of a file (65 bytes with the NUL). Returns 0, or -1 if it cannot be read. */
+/* Hex digest of a file (65 bytes with the NUL). Returns 0, or SIM_EIO
+ * (sim/err.h) if it cannot be opened or read. */
 int sha256_file_hex(const char *path, char out[65]);
 
 #endif

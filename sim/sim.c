@@ -1,6 +1,7 @@
 /* sim.c: the dispatch loop. The clock only moves forward, and only to the time of the
  * event being dispatched (or to `until` when sim_run finishes); events are never freed
- * or relinked during dispatch, so a handler may schedule anything at or after `now`. */
+ * or relinked during dispatch, so a handler may schedule anything at or after `now`.
+ * Every error ends the run through one place (sim_fail), which keeps the first. */
 #include "sim/sim.h"
 
 int sim_init(sim_t *s, size_t cap_hint, sim_handler_fn handler, void *ud)
@@ -19,9 +20,27 @@ void sim_free(sim_t *s)
     heap_free(&s->heap);
 }
 
+void sim_fail(sim_t *s, int code)
+{
+    if (s->err == 0 && code < 0) s->err = code;
+}
+
+void sim_stop(sim_t *s)
+{
+    s->stop = 1;
+}
+
+void sim_resume(sim_t *s)
+{
+    s->stop = 0;
+}
+
 const sim_event_t *sim_peek(sim_t *s)
 {
-    return heap_peek(&s->heap);
+    const sim_event_t *top;
+    int rc = heap_peek(&s->heap, &top);
+    if (rc != 0) sim_fail(s, rc);
+    return top;
 }
 
 int sim_set_window(sim_t *s, double width)
@@ -31,21 +50,26 @@ int sim_set_window(sim_t *s, double width)
 
 int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
 {
-    int rc = -2;
+    int rc = SIM_ETIME;
     if (at >= s->now) /* false for NaN too */
         rc = heap_push(&s->heap, at, kind, id, gen, aux);
-    if (rc != 0 && s->err == 0) s->err = rc;
+    if (rc != 0) sim_fail(s, rc);
     return rc;
 }
 
 int sim_run(sim_t *s, double until)
 {
     sim_event_t ev;
+    const sim_event_t *top;
     if (s->stop || s->err) return s->err;
     for (;;) {
-        const sim_event_t *top = heap_peek(&s->heap);
+        int rc = heap_peek(&s->heap, &top);
+        if (rc != 0) {                            /* events pending but out of reach */
+            sim_fail(s, rc);
+            return s->err;
+        }
         if (!top || !(top->time <= until)) break; /* later events stay pending */
-        heap_pop(&s->heap, &ev);                  /* pop */
+        heap_pop(&s->heap, &ev);                  /* pop (cannot fail after a peek) */
         s->now = ev.time;                         /* advance the clock */
         s->events++;
         s->handler(s, &ev, s->ud);                /* dispatch */

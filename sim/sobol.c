@@ -28,7 +28,8 @@
 #include "sim/sobol.h"
 
 #include <stddef.h>
-#include <stdlib.h>
+
+#include "sim/mem.h"
 
 #define BITS 32 /* bits per coordinate, and direction numbers per dimension */
 
@@ -96,15 +97,15 @@ static uint32_t scramble_dim(uint32_t dv[BITS], rng_t *r)
 
 int sobol_init(sobol_t *s, int dims, rng_t *scramble)
 {
-    if (!s) return -1;
+    if (!s) return SIM_EINVAL;
     s->dims = 0;
     s->index = 0;
     s->v = NULL;
     s->x = NULL;
-    if (dims < 1 || dims > SOBOL_MAX_DIMS) return -1;
+    if (dims < 1 || dims > SOBOL_MAX_DIMS) return SIM_EINVAL;
     size_t n = (size_t)dims;
-    uint32_t *v = malloc(n * BITS * sizeof *v);
-    uint32_t *x = malloc(n * sizeof *x);
+    uint32_t *v = mem_reallocarray(NULL, n * BITS, sizeof *v);
+    uint32_t *x = mem_reallocarray(NULL, n, sizeof *x);
     if (!v || !x) goto err;
 
     const uint16_t *row = joe_kuo;
@@ -125,16 +126,16 @@ int sobol_init(sobol_t *s, int dims, rng_t *scramble)
     s->x = x;
     return 0;
 err:
-    free(v);
-    free(x);
-    return -1;
+    mem_free(v);
+    mem_free(x);
+    return SIM_ENOMEM;
 }
 
 void sobol_free(sobol_t *s)
 {
     if (!s) return;
-    free(s->v);
-    free(s->x);
+    mem_free(s->v);
+    mem_free(s->x);
     s->v = NULL;
     s->x = NULL;
     s->dims = 0;
@@ -142,7 +143,7 @@ void sobol_free(sobol_t *s)
 
 int sobol_next(sobol_t *s, double *u)
 {
-    if (s->index == SOBOL_MAX_POINTS) return -1;
+    if (s->index == SOBOL_MAX_POINTS) return SIM_ERANGE;
     uint32_t *x = s->x;
     size_t n = (size_t)s->dims;
     if (s->index == 0) {

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "sim/err.h"
 #include "sim/rng.h"
 
 #define SOBOL_MAX_DIMS 1024 /* dimensions with direction numbers in sobol.c */
@@ -30,13 +31,13 @@ typedef struct sobol {
 
 /* Sets s up for `dims` dimensions. scramble NULL: the plain sequence (its point 0 is
  * the origin); otherwise the sequence is scrambled with draws from *scramble (the same
- * rng state gives the same scrambled sequence). Returns 0, or -1 (dims outside
- * 1..SOBOL_MAX_DIMS, or no memory) leaving nothing to free. */
+ * rng state gives the same scrambled sequence). Returns 0, or SIM_EINVAL (dims outside
+ * 1..SOBOL_MAX_DIMS) or SIM_ENOMEM (sim/mem.h refused), leaving nothing to free. */
 int sobol_init(sobol_t *s, int dims, rng_t *scramble);
 void sobol_free(sobol_t *s);
 
 /* Writes the next point into u[0..dims): each coordinate in [0, 1), a multiple of
- * 2^-32. Returns 0, or -1 once SOBOL_MAX_POINTS points have been drawn. */
+ * 2^-32. Returns 0, or SIM_ERANGE once SOBOL_MAX_POINTS points have been drawn. */
 int sobol_next(sobol_t *s, double *u);
 
 #endif

@@ -12,6 +12,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* ln |Gamma(x)| without touching a global: glibc's lgamma() writes the sign to the
+ * global `signgam`, a data race when replications run in worker threads. */
+static double lgam(double x)
+{
+    int sign;
+    return lgamma_r(x, &sign);
+}
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -104,9 +112,9 @@ static double lbeta(double a, double b)
         double r = 1.0 / a, r2 = r * r;
         double lratio = 0.5 * log(a) -
                         r * (0.125 - r2 * (1.0 / 192 - r2 * (1.0 / 640 - r2 * 17.0 / 14336)));
-        return lgamma(0.5) - lratio;
+        return lgam(0.5) - lratio;
     }
-    return lgamma(a) + lgamma(b) - lgamma(a + b);
+    return lgam(a) + lgam(b) - lgam(a + b);
 }
 
 /* ln P(T > t) for t >= 0, i.e. ln(I_x(df/2, 1/2) / 2) at x = df/(df+t^2), kept in logs

@@ -46,10 +46,10 @@ static void parse_rejects(void **state)
 {
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
         long day = 777;
-        assert_int_equal(cal_parse(invalid[i], &day), -1);
+        assert_int_equal(cal_parse(invalid[i], &day), SIM_EINVAL);
         assert_int_equal(day, 777); /* untouched */
     }
-    assert_int_equal(cal_parse(NULL, NULL), -1);
+    assert_int_equal(cal_parse(NULL, NULL), SIM_EINVAL);
 }
 
 /* Every day from 0001-01-01 to 9999-12-31 and a stretch before year 0: to_ymd agrees with

@@ -1,6 +1,7 @@
 /* test_heap.c: the event heap (order by time then scheduling order, growth, a hold model
- * against a naive reference) and the engine on top of it (dispatch order, ties, the
- * stop flag, the `until` boundary, bad times). */
+ * against a naive reference, out of memory while moving a bucket) and the engine on top
+ * of it (dispatch order, ties, the stop flag, the `until` boundary, bad times, a failing
+ * handler, out of memory mid-run). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +12,35 @@
 #include <cmocka.h>
 
 #include "sim/heap.h"
+#include "sim/mem.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
+
+/* The minimum through heap_peek, which must not fail here. */
+static const sim_event_t *peek(heap_t *h)
+{
+    const sim_event_t *top = (const sim_event_t *)&top; /* not NULL: peek must set it */
+    assert_int_equal(heap_peek(h, &top), 0);
+    return top;
+}
+
+/* An allocator that fails every request from the fail_at-th on (counting from 1;
+ * 0: never), passing the others to the C library. Frees always succeed. */
+typedef struct failing {
+    long calls;   /* allocation requests so far */
+    long fail_at; /* first request to fail; 0: none */
+} failing_t;
+
+static void *failing_alloc(void *ud, void *ptr, size_t nsize)
+{
+    failing_t *f = ud;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (f->fail_at > 0 && ++f->calls >= f->fail_at) return NULL;
+    return realloc(ptr, nsize);
+}
 
 /* ---- heap ---- */
 
@@ -21,13 +49,13 @@ static void heap_empty(void **state)
     heap_t h;
     sim_event_t e;
     assert_int_equal(heap_init(&h, 0), 0);
-    assert_null(heap_peek(&h));
-    assert_int_equal(heap_pop(&h, &e), -1);
+    assert_null(peek(&h));
+    assert_int_equal(heap_pop(&h, &e), HEAP_EMPTY);
     assert_int_equal(heap_push(&h, 1.0, 1, 2, 3, 4), 0);
-    assert_non_null(heap_peek(&h));
+    assert_non_null(peek(&h));
     assert_int_equal(heap_pop(&h, &e), 0);
     assert_true(e.time == 1.0 && e.kind == 1 && e.id == 2 && e.gen == 3 && e.aux == 4);
-    assert_int_equal(heap_pop(&h, &e), -1);
+    assert_int_equal(heap_pop(&h, &e), HEAP_EMPTY);
     heap_free(&h);
 }
 
@@ -133,7 +161,7 @@ static void record(sim_t *s, const sim_event_t *ev, void *ud)
     assert_true(s->now == ev->time);
     tr->time[tr->n] = s->now;
     tr->id[tr->n++] = ev->id;
-    if (ev->id == tr->stop_at) s->stop = 1;
+    if (ev->id == tr->stop_at) sim_stop(s);
     if (ev->id == tr->spawn_at) {
         sim_schedule(s, s->now, 0, 100, 0, 0);
         sim_schedule(s, s->now, 0, 101, 0, 0);
@@ -192,7 +220,7 @@ static void sim_stop_flag(void **state)
     assert_int_equal(s.heap.n, 2);
     assert_int_equal(sim_run(&s, 100.0), 0);
     assert_int_equal(tr.n, 3);
-    s.stop = 0;
+    sim_resume(&s);
     assert_int_equal(sim_run(&s, 100.0), 0);
     assert_int_equal(tr.n, 5);
     assert_true(s.now == 100.0);
@@ -237,12 +265,106 @@ static void sim_bad_times(void **state)
         assert_int_equal(sim_run(&s, 1.0), 0);
         assert_int_equal(sim_schedule(&s, bad[k], 0, 1, 0, 0), -2);
         assert_int_equal(s.err, -2);
+        assert_int_equal(SIM_ETIME, -2);
         assert_int_equal(s.heap.n, 0);
         assert_int_equal(sim_schedule(&s, 2.0, 0, 2, 0, 0), 0);
         assert_int_equal(sim_run(&s, 3.0), -2);
         assert_int_equal(tr.n, 1);
         sim_free(&s);
     }
+}
+
+/* Defect 2 of issue 9: with a window, events far ahead wait in buckets; moving a
+ * bucket into the empty heap allocates. When that fails, heap_peek and heap_pop must
+ * say so (the old heap_peek returned NULL, as if the heap were empty) and leave every
+ * event in place, so that a later try pops them all in order. */
+static void heap_bucket_move_out_of_memory(void **state)
+{
+    enum { N = 100 };
+    heap_t h;
+    sim_event_t e;
+    const sim_event_t *top;
+    failing_t f = {0, 0};
+    assert_int_equal(heap_init(&h, 4), 0);
+    assert_int_equal(heap_set_window(&h, 1.0), 0);
+    for (uint32_t i = 0; i < N; i++) /* all in bucket 5: more than the heap's 4 slots */
+        assert_int_equal(heap_push(&h, 5.0 + i / (2.0 * N), 0, i, 0, 0), 0);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(heap_size(&h), N);
+    mem_set_allocator(failing_alloc, &f);
+    f.fail_at = 1; /* the heap's growth, the first request */
+    top = &e;
+    assert_int_equal(heap_peek(&h, &top), SIM_ENOMEM);
+    assert_null(top);
+    assert_int_equal(heap_pop(&h, &e), SIM_ENOMEM);
+    assert_int_equal(heap_size(&h), N);
+    mem_set_allocator(NULL, NULL);
+    for (uint32_t i = 0; i < N; i++) {
+        assert_int_equal(heap_pop(&h, &e), 0);
+        assert_int_equal(e.id, i);
+    }
+    assert_int_equal(heap_pop(&h, &e), HEAP_EMPTY);
+    heap_free(&h);
+}
+
+/* The same inside a run: sim_run must end with SIM_ENOMEM, not 0 as if the run were
+ * over (defect 2: an out-of-memory silently ended a replication early with exit 0).
+ * The second case fails while the handler peeks at the next event (sim_peek). */
+static void peek_next(sim_t *s, const sim_event_t *ev, void *ud)
+{
+    (void)ev;
+    int *n = ud;
+    (*n)++;
+    (void)sim_peek(s);
+}
+
+static void sim_run_out_of_memory_moving_bucket(void **state)
+{
+    for (int in_handler = 0; in_handler < 2; in_handler++) {
+        int n = 0;
+        failing_t f = {0, 0};
+        sim_t s;
+        assert_int_equal(sim_init(&s, 4, peek_next, &n), 0);
+        assert_int_equal(sim_set_window(&s, 1.0), 0);
+        if (in_handler) assert_int_equal(sim_schedule(&s, 0.5, 0, 999, 0, 0), 0);
+        for (uint32_t i = 0; i < 100; i++)
+            assert_int_equal(sim_schedule(&s, 5.0 + i / 200.0, 0, i, 0, 0), 0);
+        mem_set_allocator(failing_alloc, &f);
+        f.fail_at = 1;
+        int rc = sim_run(&s, 10.0);
+        mem_set_allocator(NULL, NULL);
+        assert_int_equal(rc, SIM_ENOMEM);
+        assert_int_equal(s.err, SIM_ENOMEM);
+        assert_int_equal(n, in_handler); /* the far events never ran */
+        assert_int_equal(s.events, (uint64_t)in_handler);
+        assert_string_equal(sim_strerror(rc), "out of memory");
+        sim_free(&s);
+    }
+}
+
+/* A handler ends the run with an error through sim_fail: the first code is kept. */
+static void fail_at_two(sim_t *s, const sim_event_t *ev, void *ud)
+{
+    int *n = ud;
+    (*n)++;
+    if (ev->id == 2) {
+        sim_fail(s, SIM_ETIME);
+        sim_fail(s, SIM_ENOMEM); /* a second error does not replace the first */
+    }
+}
+
+static void sim_fail_ends_run_with_code(void **state)
+{
+    int n = 0;
+    sim_t s;
+    assert_int_equal(sim_init(&s, 0, fail_at_two, &n), 0);
+    for (uint32_t i = 0; i < 5; i++) assert_int_equal(sim_schedule(&s, i + 1.0, 0, i, 0, 0), 0);
+    assert_int_equal(sim_run(&s, 100.0), SIM_ETIME);
+    assert_int_equal(n, 3);
+    assert_true(s.now == 3.0);
+    assert_int_equal(sim_run(&s, 100.0), SIM_ETIME); /* an error is final */
+    assert_int_equal(n, 3);
+    sim_free(&s);
 }
 
 int main(void)
@@ -257,6 +379,9 @@ int main(void)
         cmocka_unit_test(sim_stop_flag),
         cmocka_unit_test(sim_until_keeps_later_events),
         cmocka_unit_test(sim_bad_times),
+        cmocka_unit_test(heap_bucket_move_out_of_memory),
+        cmocka_unit_test(sim_run_out_of_memory_moving_bucket),
+        cmocka_unit_test(sim_fail_ends_run_with_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

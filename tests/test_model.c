@@ -2,7 +2,8 @@
  * of c workers, Cobham's formula for non-preemptive priorities, Little's law and the
  * traffic equations of networks with loops (M/G/infinity stages, every duration family),
  * the steady state of a system started at equilibrium, conservation of children,
- * ageing out, odds adjustments, and arrival rates with trend and profile. */
+ * ageing out, odds adjustments, and arrival rates with trend and profile. Then the
+ * failures: a bad event time is reported as such, not as out of memory. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "models/pathway/model.h"
 #include "models/scenario/scenario.h"
+#include "sim/err.h"
 #include "tests/runs.h"
 
 /* ---------------------------------------------------------------------------------- */
@@ -420,6 +422,46 @@ static void test_children_streams_independent(void **state)
     runs_free(&B);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Failures.                                                                            */
+
+/* Defect 3 of issue 9: model_run turned every failure into -1, which callers print as
+ * "out of memory". A stage duration that evaluates to NaN (forced here after loading:
+ * the loader refuses it) schedules an event at NaN: the run must fail with SIM_ETIME,
+ * named as a bad event time. */
+static void test_bad_event_time_is_etime(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/careflow-test-model-XXXXXX", err[512] = "";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs("version: 1\nname: nan\nstart: 2020-01-01\nhorizon_days: 100\nreplications: 1\n"
+          "seed: 3\nstages:\n  a: {duration: {dist: fixed, value: 10}}\n"
+          "arrivals:\n  - {name: in, to: a, per_day: 2}\n", f);
+    fclose(f);
+    scenario_t *sc = NULL;
+    int lrc = scenario_load(path, NULL, 0, &sc, err, sizeof err);
+    unlink(path);
+    if (lrc != 0) fail_msg("scenario did not load: %s", err);
+    sc->stages[0].duration.a = NAN; /* fixed: every draw is NaN */
+    model_plan_t plan;
+    model_result_t res;
+    assert_int_equal(model_plan_init(&plan, sc), 0);
+    assert_int_equal(model_result_init(&res, sc, &plan), 0);
+    int rc = model_run(sc, &plan, 0, &res, NULL);
+    assert_int_equal(rc, SIM_ETIME);
+    assert_string_equal(sim_strerror(rc), "an event time is NaN or before the clock");
+    assert_true(strcmp(sim_strerror(rc), sim_strerror(SIM_ENOMEM)) != 0);
+    /* the same scenario with a good duration runs */
+    sc->stages[0].duration.a = 10;
+    assert_int_equal(model_run(sc, &plan, 0, &res, NULL), 0);
+    model_result_free(&res);
+    model_plan_free(&plan);
+    scenario_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_arrival_trend_profile),
         cmocka_unit_test(test_same_seed_same_result),
         cmocka_unit_test(test_children_streams_independent),
+        cmocka_unit_test(test_bad_event_time_is_etime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,10 +150,21 @@ static void tw_mean_with_warmup(void **state)
     assert_true(fabs(tw_mean(&w, 80.0) - 6.0) < 1e-12);
 }
 
+/* Defect 5 of issue 9: replications summarise in worker threads, so the t quantile
+ * (through ln B(a, b)) must not write glibc's global `signgam` as lgamma() does. */
+static void t_quantile_no_global_writes(void **state)
+{
+    signgam = -7;
+    assert_true(fabs(stats_t_quantile(0.975, 5) - 2.570581835636314) < 1e-9);
+    assert_true(stats_t_quantile(0.975, 1000) > 1.96);
+    assert_int_equal(signgam, -7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_quantile_table),
+        cmocka_unit_test(t_quantile_no_global_writes),
         cmocka_unit_test(t_quantile_closed_forms),
         cmocka_unit_test(t_quantile_edges),
         cmocka_unit_test(quantile_type7_like_r),

@@ -109,6 +109,7 @@ typedef struct job {
     atomic_int running;       /* workers not yet returned */
     atomic_int stop;          /* 1: hand out no more (failure or signal) */
     atomic_int failed;        /* 1 + the first replication whose model_run() failed, or 0 */
+    atomic_int failed_rc;     /* that failure's SIM_E* code */
     pthread_mutex_t mu;       /* with cv: a worker's return wakes the main thread at once */
     pthread_cond_t cv;
 } job_t;
@@ -156,9 +157,11 @@ static void *worker_main(void *arg)
         if (i >= j->n_reps)
             break;
         atomic_store(&w->progress, 0);
-        if (model_run(j->sc, j->plan, i, &j->res[i], &w->progress) != 0) {
+        int rc = model_run(j->sc, j->plan, i, &j->res[i], &w->progress);
+        if (rc != 0) {
             int none = 0;
-            atomic_compare_exchange_strong(&j->failed, &none, i + 1);
+            if (atomic_compare_exchange_strong(&j->failed, &none, i + 1))
+                atomic_store(&j->failed_rc, rc);
             atomic_store(&j->stop, 1);
             break;
         }
@@ -228,6 +231,7 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
     atomic_init(&job.running, 0);
     atomic_init(&job.stop, 0);
     atomic_init(&job.failed, 0);
+    atomic_init(&job.failed_rc, 0);
     pthread_mutex_init(&job.mu, NULL);
     pthread_cond_init(&job.cv, NULL);
 
@@ -292,8 +296,8 @@ static int simulate(const scenario_t *sc, const model_plan_t *plan, model_result
         fflush(stderr);
     }
     if (atomic_load(&job.failed)) {
-        snprintf(err, errlen, "replication %d failed (out of memory); no output written",
-                 atomic_load(&job.failed));
+        snprintf(err, errlen, "replication %d failed (%s); no output written",
+                 atomic_load(&job.failed), sim_strerror(atomic_load(&job.failed_rc)));
         return -1;
     }
     if (got_signal) {

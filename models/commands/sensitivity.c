@@ -478,9 +478,11 @@ static int run_point(sweep_t *w, int p, atomic_int *progress)
             status = -1; /* stopped: the point is not finished */
             goto out;
         }
-        if (model_result_init(&res, ps, &plan) != 0 || model_run(ps, &plan, r, &res, NULL) != 0) {
+        int rc = model_result_init(&res, ps, &plan);
+        if (rc == 0) rc = model_run(ps, &plan, r, &res, NULL);
+        if (rc != 0) {
             model_result_free(&res);
-            snprintf(msg, sizeof msg, "out of memory at design point %d", p + 1);
+            snprintf(msg, sizeof msg, "%s at design point %d", sim_strerror(rc), p + 1);
             status = SENS_FAIL;
             goto out;
         }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "models/scenario/scenario.h"
+#include "sim/err.h"
 
 /* Per-stage metrics, one row per stage and a last row `all` for the open-case stages
  * taken together as one system (an entry to `all` is a move from outside the open-case
@@ -78,7 +79,7 @@ typedef struct model_plan {
     double *period_day;  /* [n_periods + 1]: their boundaries, days */
 } model_plan_t;
 
-int model_plan_init(model_plan_t *p, const scenario_t *sc); /* 0, or -1: no memory */
+int model_plan_init(model_plan_t *p, const scenario_t *sc); /* 0, or SIM_ENOMEM */
 void model_plan_free(model_plan_t *p);
 
 /* One replication's figures. Stage metrics are over the window [warmup, horizon];
@@ -102,12 +103,16 @@ typedef struct model_result {
     size_t peak_open;  /* most children alive at once */
 } model_result_t;
 
+/* Returns 0, or SIM_ENOMEM with nothing to free. */
 int model_result_init(model_result_t *r, const scenario_t *sc, const model_plan_t *p);
 void model_result_free(model_result_t *r);
 
 /* Simulates replication `rep` (0-based) with seed sc->seed. If progress is not NULL it
  * is updated now and then with the share of the horizon simulated, in 1/1000ths.
- * Returns 0, or -1 (no memory). */
+ * Returns 0, or the SIM_E* code of what ended the run (sim_strerror names it):
+ * SIM_ENOMEM (out of memory), SIM_ETIME (an event time NaN or before the clock, e.g. a
+ * duration or arrival rate that evaluates to NaN). On failure `out` holds partial
+ * figures and must not be written out; it is still freed with model_result_free. */
 int model_run(const scenario_t *sc, const model_plan_t *p, int rep, model_result_t *out,
               atomic_uint *progress);
 
