@@ -21,6 +21,33 @@ const char *sim_strerror(int code)
 
 int sim_exit_status(int code) { return code == 0 ? 0 : code == SIM_EINVAL ? 2 : 1; }
 
+/* Rewrites each control character of s (a byte below 0x20 but tab, or 0x7f) as \n, \r
+ * or \xHH, in place within size bytes (cutting the end if it must), so a message is
+ * always one line whatever bytes the input that it quotes held. Returns the length. */
+static size_t escape_controls(char *s, size_t size)
+{
+    char tmp[sizeof "\\xff"];
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 0x20 && c != 0x7f) || c == '\t')
+            continue;
+        int k = c == '\n' ? snprintf(tmp, sizeof tmp, "\\n")
+              : c == '\r' ? snprintf(tmp, sizeof tmp, "\\r")
+                          : snprintf(tmp, sizeof tmp, "\\x%02x", c);
+        size_t grow = (size_t)k - 1;
+        if (len + grow >= size) { /* no room: cut the end */
+            s[i] = '\0';
+            return i;
+        }
+        memmove(s + i + k, s + i + 1, len - i); /* with the NUL */
+        memcpy(s + i, tmp, (size_t)k);
+        len += grow;
+        i += (size_t)k - 1;
+    }
+    return len;
+}
+
 int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
 {
     if (!err || errlen == 0)
@@ -35,7 +62,7 @@ int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
         snprintf(err, errlen, "%s", sim_strerror(code));
         return code;
     }
-    size_t len = strlen(full);
+    size_t len = escape_controls(full, sizeof full);
     if (len < errlen) {
         memcpy(err, full, len + 1);
         return code;

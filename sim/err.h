@@ -38,7 +38,9 @@ int sim_exit_status(int code);
 /* Formats one line into err (errlen > 0) and returns code: so a failing function can
  * `return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", ...)`. A message
  * longer than errlen keeps its end ("...: error: MESSAGE") and loses the middle of
- * the longest argument instead, marked "...". */
+ * the longest argument instead, marked "...". A control character the message
+ * quotes (a byte below 0x20 but tab, or 0x7f) is written as \n, \r or \xHH: the
+ * message is always one line. */
 int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
