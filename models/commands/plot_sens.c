@@ -32,6 +32,7 @@
 #include "models/commands/plot_internal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/utf8.h"
 
 #define OOM_TEXT "out of memory: plots skipped"
 
@@ -654,8 +655,8 @@ static long label_len(const sa_params_t *par, int param)
             return 0;
         p++;
     }
-    for (; *p && *p != '\t'; p++)
-        n += ((unsigned char)*p & 0xC0) != 0x80;
+    const char *e = strchr(p, '\t');
+    n = (long)utf8_count(p, e ? (size_t)(e - p) : strlen(p));
     return n;
 }
 
