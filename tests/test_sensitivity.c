@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "models/scenario/scenario.h"
-#include "models/commands/sensitivity.h"
+#include "models/commands/sens.h"
 
 #define ANALYTIC "scenarios/examples/analytic-sobol.yaml"
 
@@ -72,7 +72,7 @@ static char *slurp(const char *path)
 
 static char *read_in(const char *dir, const char *name)
 {
-    char p[PATH_MAX];
+    char p[PATH_MAX + 256];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return slurp(p);
 }
@@ -186,7 +186,7 @@ static void sobol_reproduces_analytic_indices(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_SOBOL, 256, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     analytic(S1, ST);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(find_row(dir, "sobol.csv", 2, names[i], -1, NULL, &buf, f, 16), 9);
@@ -229,7 +229,7 @@ static void oat_gives_the_analytic_ends_and_order(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_OAT, 0, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     char *text = read_in(dir, "oat.csv");
     assert_non_null(text);
     /* largest swing first: the rate (2000 x 60 / 365.25 = 328.5 a swing), then the stay
@@ -265,7 +265,7 @@ static void morris_ranks_and_sees_the_interaction(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_MORRIS, 20, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     double mu[3], sigma[3];
     static const char *const names[3] = {"arrivals.children.per_year",
                                          "stages.hold.duration.value",
@@ -293,7 +293,7 @@ static void lhs_propagates_the_uncertainty(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_LHS, 200, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     /* E[lambda D] / 365.25 = 328.5; sd = sqrt(V) / 365.25 = 115.4 */
     assert_int_equal(find_row(dir, "lhs.csv", 0, "avg_stock", 1, "hold", &buf, f, 16), 10);
     assert_true(fabs(atof(f[2]) / 328.5 - 1) < 0.03);
@@ -323,9 +323,9 @@ static void same_bytes_at_any_thread_count(void **state)
     tmpdir(d2, sizeof d2);
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_SOBOL, 16, d1, 1);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     o = opts(SENS_SOBOL, 16, d2, 2);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     for (int i = 0; result_files[i]; i++)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "sobol.csv");
@@ -342,11 +342,11 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     tmpdir(d2, sizeof d2);
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_LHS, 12, d1, 1);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
 
     o = opts(SENS_LHS, 12, d2, 1);
     o.stop_after = 5;
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_FAIL);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), SIM_EINTR);
     assert_non_null(strstr(err, "resume"));
     snprintf(path, sizeof path, "%s/.checkpoint/points-0.txt", d2);
     char *ck = slurp(path);
@@ -366,7 +366,7 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     fclose(f);
 
     o.stop_after = 0;
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     for (int i = 0; result_files[i]; i++)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "lhs.csv");
@@ -394,7 +394,7 @@ static void checkpoint_of_another_sweep_is_not_used(void **state)
     fputs("careflow-sensitivity-checkpoint 1 0000\n0 0x1p+0 0x1p+0\n", f);
     fclose(f);
     sens_opts_t o = opts(SENS_OAT, 0, d1, 2);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     char *man = read_in(d1, "manifest.json");
     assert_non_null(strstr(man, "\"resumed_points\": 0"));
     free(man);
@@ -516,13 +516,14 @@ static void a_value_that_breaks_the_scenario_is_caught_before_running(void **sta
     fclose(f);
     scenario_t *sc = NULL;
     assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), 0);
-    assert_int_equal(sens_check(sc, NULL, 0, err, sizeof err), SENS_INVALID);
+    assert_int_equal(sens_check(sc, NULL, 0, err, sizeof err), SIM_EINVAL);
     print_message("  %s\n", err);
     assert_non_null(strstr(err, ":11:5: error: uncertain 'stages.a.duration.value' at its low "
                                 "value -5 makes the scenario invalid"));
     scenario_free(sc);
     unlink(path);
 }
+
 
 /* ---- the command line, and MPI ---------------------------------------------------------- */
 

@@ -16,7 +16,8 @@
 #include "models/commands/cluster.h"
 #include "models/commands/runner.h"
 #include "models/scenario/scenario.h"
-#include "models/commands/sensitivity.h"
+#include "models/commands/sens.h"
+#include "sim/err.h"
 #include "models/strands/strand.h"
 #include "models/commands/version.h"
 #include "sim/cal.h"
@@ -730,10 +731,11 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     if (c->have_seed)
         sc->seed = c->seed;
     if (c->cmd == CMD_VALIDATE) {
-        if (sens_check(sc, c->sets, c->n_sets, err, sizeof err) != SENS_OK) {
+        int st = sens_check(sc, c->sets, c->n_sets, err, sizeof err);
+        if (st != 0) {
             fprintf(stderr, "%s\n", err);
             scenario_free(sc);
-            return EXIT_USAGE;
+            return sim_exit_status(st);
         }
         describe(stdout, sc);
         printf("%s: ok\n", c->path);
@@ -776,22 +778,27 @@ static int cmd_main(cli_t *c, int argc, char **argv)
 static int cmd_sensitivity(cli_t *c, int argc, char **argv)
 {
     scenario_t *sc = NULL;
-    char err[2048], out[4096];
+    char err[2048], out[4096], *cmdline = NULL;
     int rank = cluster_rank(), rc;
+    /* every rank loads and checks; they agree before the sweep, so a rank that fails
+     * here (a file it cannot read, no memory) does not leave the others waiting */
     if (scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err) != 0) {
-        if (rank == 0)
-            fprintf(stderr, "%s\n", err);
-        return EXIT_USAGE;
+        rc = SIM_EINVAL;
+    } else {
+        if (c->reps)
+            sc->replications = c->reps;
+        if (c->have_seed)
+            sc->seed = c->seed;
+        rc = sens_check(sc, c->sets, c->n_sets, err, sizeof err);
     }
-    if (c->reps)
-        sc->replications = c->reps;
-    if (c->have_seed)
-        sc->seed = c->seed;
-    if (sens_check(sc, c->sets, c->n_sets, err, sizeof err) != SENS_OK) {
-        if (rank == 0)
-            fprintf(stderr, "%s\n", err);
+    if (rc == 0 && !(cmdline = join_cmdline(argc, argv)))
+        rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "careflow: error: out of memory");
+    if (rc != 0 && (rank == 0 || rc != SIM_EINVAL)) /* EINVAL: every rank says the same */
+        fprintf(stderr, "%s\n", err);
+    if ((rc = cluster_agree(rc)) != 0) {
         scenario_free(sc);
-        return EXIT_USAGE;
+        free(cmdline);
+        return sim_exit_status(rc);
     }
     if (c->out)
         snprintf(out, sizeof out, "%s", c->out);
@@ -803,12 +810,6 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
         threads = 1; /* one rank per core is the usual MPI layout */
     else if (threads == 0)
         threads = default_threads(0, THREADS_MAX);
-    char *cmdline = join_cmdline(argc, argv);
-    if (!cmdline) {
-        scenario_free(sc);
-        fputs("careflow: error: out of memory\n", stderr);
-        return 1;
-    }
     sens_opts_t o = {.method = (sens_method_t)c->method,
                      .samples = c->samples,
                      .levels = c->levels,
@@ -823,11 +824,11 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
                      .fresh = c->fresh,
                      .cmdline = cmdline};
     rc = sens_run(sc, &o, err, sizeof err);
-    if (rc != SENS_OK && err[0])
+    if (rc != 0 && err[0])
         fprintf(stderr, "careflow: error: %s\n", err);
     free(cmdline);
     scenario_free(sc);
-    return rc;
+    return sim_exit_status(rc);
 }
 
 static int dispatch(int argc, char **argv);
