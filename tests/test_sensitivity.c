@@ -604,6 +604,41 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     rm_tree(d2);
 }
 
+
+/* Issue 9, defect 4: a rank that fails (here as if out of memory, by the test hook
+ * CAREFLOW_TEST_FAIL_RANK=1:STEP) at any step ends every rank with a failure: none
+ * waits for it. `timeout 60` only guards the test against a hang (exit 124). */
+static void mpi_a_failing_rank_ends_every_rank(void **state)
+{
+    const char *mpi = getenv("CAREFLOW_MPI_BIN");
+    static const char *const steps[] = {"setup", "point", "gather"};
+    char cmd[2048], err[4096], d[64], path[PATH_MAX];
+    if (!mpi || !*mpi || access(mpi, X_OK) != 0 || system("command -v mpirun >/dev/null") != 0) {
+        print_message("  skipped: no MPI build (install openmpi-bin and libopenmpi-dev, or run "
+                      "`make MPI=1 test`, to run this test)\n");
+        skip();
+    }
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        tmpdir(d, sizeof d);
+        snprintf(cmd, sizeof cmd,
+                 "CAREFLOW_TEST_FAIL_RANK=1:%s OMPI_ALLOW_RUN_AS_ROOT=1 "
+                 "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 60 mpirun -n 2 --oversubscribe %s "
+                 "sensitivity %s --method lhs --samples 8 --out %s --no-plots --quiet",
+                 steps[i], mpi, ANALYTIC, d);
+        int st = sh(cmd, err, sizeof err);
+        print_message("  rank 1 fails at %s: exit %d\n", steps[i], st);
+        if (st == 124)
+            fail_msg("rank 1 failed at %s and the other rank waited for it (killed after 60 s)",
+                     steps[i]);
+        assert_int_not_equal(st, 0);
+        if (!strstr(err, "out of memory"))
+            fail_msg("no message from the failing rank at %s: %s", steps[i], err);
+        snprintf(path, sizeof path, "%s/Y.csv", d);
+        assert_int_equal(access(path, F_OK), -1);
+        rm_tree(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +654,7 @@ int main(void)
         cmocka_unit_test(checkpoint_of_another_sweep_is_not_used),
         cmocka_unit_test(cli_refuses_what_it_cannot_do),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
+        cmocka_unit_test(mpi_a_failing_rank_ends_every_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
