@@ -25,9 +25,12 @@
 #include <unistd.h>
 
 #include "models/commands/cluster.h"
-#include "models/commands/runner.h"
+#include "models/commands/figures.h"
 #include "models/commands/sens_internal.h"
 #include "sim/mem.h"
+#include "sim/outtx.h"
+#include "sim/progress.h"
+#include "sim/signals.h"
 
 static const char *const method_names[SENS_METHOD_N] = {
 #define SENS_NAME(e, s) s,
@@ -209,14 +212,13 @@ static int parse_outputs(const scenario_t *sc, const char *text, sens__outputs_t
             if (!strcmp(op->metric[i], op->metric[j]) && !strcmp(op->stage[i], op->stage[j]))
                 status = sim_err_set(err, errlen, SIM_EINVAL, "--outputs: %s:%s is given twice",
                                      op->metric[i], op->stage[i]);
-        if (status == 0 &&
-            (op->fig[i] = runner__figure_find(sc, &plan, op->metric[i], op->stage[i])) == -2)
+        if (status == 0 && figures_find(sc, &plan, op->metric[i], op->stage[i], &op->fig[i]))
             status = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
         else if (status == 0 && op->fig[i] < 0) {
-            char names[400];
-            runner__figure_names(sc, &plan, names, sizeof names, op->metric[i]);
+            char names[400] = "";
+            figures_names(sc, &plan, names, sizeof names, op->metric[i]);
             if (!names[0])
-                runner__figure_names(sc, &plan, names, sizeof names, NULL);
+                figures_names(sc, &plan, names, sizeof names, NULL);
             status = sim_err_set(err, errlen, SIM_EINVAL,
                                  "--outputs: no figure %s:%s in this scenario (outputs are "
                                  "summary.csv's metric:stage pairs: %s)",
@@ -256,8 +258,9 @@ static void sweep_free(sens__sweep_t *w)
         model_plan_free(&w->plan);
     if (w->ckpt)
         fclose(w->ckpt);
+    if (w->have_tx)
+        outtx_abort(&w->tx);
     pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
 }
 
 static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, char *err,
@@ -320,6 +323,12 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
         return sim_err_set(err, errlen, SIM_ENOMEM,
                            "out of memory (%d design points x %zu values)", w->n_pts, w->block);
     sens__ckpt_key(w);
+    /* rank 0 writes the outputs: probe and lock the folder before simulating */
+    if (cluster_rank() == 0) {
+        if ((rc = outtx_begin(&w->tx, o->out_dir, sens__out_names, err, errlen)) != 0)
+            return rc;
+        w->have_tx = 1;
+    }
     return 0;
 }
 
@@ -390,7 +399,7 @@ static int analyse_and_write(sens__sweep_t *w, double t0, char *err, size_t errl
     R->w = w;
     int rc = sens__analyse(R, err, errlen);
     if (rc == 0) {
-        R->wall = runner__now() - t0;
+        R->wall = progress_now() - t0;
         rc = sens__write(R, err, errlen);
     }
     sens__results_free(R);
@@ -401,15 +410,14 @@ static int analyse_and_write(sens__sweep_t *w, double t0, char *err, size_t errl
 int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errlen)
 {
     sens__sweep_t w;
-    runner__sigsave_t sigs;
+    signals_save_t sigs;
     unsigned char *dealt_from = NULL;
     int rank = cluster_rank(), size = cluster_size(), rc;
-    double t0 = runner__now();
+    double t0 = progress_now();
     memset(&w, 0, sizeof w);
     pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
     err[0] = 0;
-    runner__signals_catch(&sigs);
+    signals_catch(&sigs);
     rc = setup(&w, sc, o, err, errlen);
     /* the mask as broadcast: rank 0 deals the other ranks' shares from it again */
     if (rc == 0 && size > 1 && !(dealt_from = mem_alloc((size_t)w.n_pts)))
@@ -463,16 +471,11 @@ int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errle
     if (rank == 0) {
         rc = analyse_and_write(&w, t0, err, errlen);
         if (rc == 0) {
-            if (w.ckpt) {
-                fclose(w.ckpt);
-                w.ckpt = NULL;
-            }
-            sens__ckpt_remove(&w);
             if (!o->quiet)
                 fprintf(stderr, "wrote %s (%s results for %d output%s, %d design points x %d "
                                 "replications, %.1f s)\n",
                         o->out_dir, sens_method_name(o->method), w.out.n,
-                        w.out.n == 1 ? "" : "s", w.n_pts, w.reps, runner__now() - t0);
+                        w.out.n == 1 ? "" : "s", w.n_pts, w.reps, progress_now() - t0);
         }
     }
 out:
@@ -480,6 +483,6 @@ out:
         err[0] = 0; /* the failing rank says what failed */
     mem_free(dealt_from);
     sweep_free(&w);
-    runner__signals_restore(&sigs);
+    signals_restore(&sigs);
     return rc;
 }

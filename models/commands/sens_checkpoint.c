@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "models/commands/runner.h"
 #include "models/commands/sens_internal.h"
 #include "models/commands/version.h"
 #include "sim/mem.h"
@@ -59,13 +59,30 @@ void sens__ckpt_key(sens__sweep_t *w)
         snprintf(w->key + 2 * i, 3, "%02x", d[i]);
 }
 
+/* buf = dir/name; 0, or SIM_EINVAL when it does not fit. */
+static int join(char *buf, size_t len, const char *dir, const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= len ? SIM_EINVAL : 0;
+}
+
+/* OUT/.checkpoint, or OUT/.checkpoint/name. */
 static int ckpt_path(const sens__sweep_t *w, char *buf, size_t len, const char *name)
 {
     char dir[PATH_MAX];
-    if (runner__join_path(dir, sizeof dir, w->o->out_dir, "", CKPT_DIR, ""))
-        return -1;
-    return name ? runner__join_path(buf, len, dir, "", name, "")
-                : (snprintf(buf, len, "%s", dir) >= (int)len ? -1 : 0);
+    if (join(dir, sizeof dir, w->o->out_dir, CKPT_DIR))
+        return SIM_EINVAL;
+    return name ? join(buf, len, dir, name)
+                : (snprintf(buf, len, "%s", dir) >= (int)len ? SIM_EINVAL : 0);
+}
+
+/* mkdir that accepts a folder already there. */
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0)
+        return 0;
+    return errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
 int sens__ckpt_write(sens__sweep_t *w, int p)
@@ -92,7 +109,7 @@ static int ckpt_next(DIR *d, const char *dir, char *path, size_t len)
     struct dirent *e;
     while ((e = readdir(d)))
         if (!strncmp(e->d_name, "points-", 7) &&
-            !runner__join_path(path, len, dir, "", e->d_name, ""))
+            !join(path, len, dir, e->d_name))
             return 1;
     return 0;
 }
@@ -174,7 +191,8 @@ int sens__ckpt_open(sens__sweep_t *w, int rank, char *err, size_t errlen)
     if (ckpt_path(w, dir, sizeof dir, NULL) || ckpt_path(w, path, sizeof path, name))
         return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
                            w->o->out_dir);
-    if (runner__mkdir_p(dir) != 0 || !(w->ckpt = fopen(path, "a")))
+    /* OUT's parent exists (rank 0's outtx_begin made it before the ranks agreed) */
+    if (make_dir(w->o->out_dir) != 0 || make_dir(dir) != 0 || !(w->ckpt = fopen(path, "a")))
         return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
                            sim_errno_text(errno, eb, sizeof eb));
     if (ftell(w->ckpt) == 0)

@@ -26,6 +26,7 @@
 
 #include "models/commands/sens.h"
 #include "models/pathway/model.h"
+#include "sim/outtx.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -69,16 +70,20 @@ typedef struct sens__sweep {
     char key[65];            /* checkpoint key (hex SHA-256) */
     int *todo;               /* owned [n_pts]: this process's points, n_todo of them */
     int n_todo;
-    atomic_int next;         /* workers: the next index into todo */
     atomic_int n_done;       /* points finished by this process */
-    atomic_int stop;         /* 1: workers take no more points */
-    atomic_int running;      /* workers still running */
-    pthread_mutex_t mu;      /* guards ckpt, status and err */
-    pthread_cond_t cv;       /* a worker's return wakes the main thread */
+    atomic_int stop;         /* 1: running points stop before their next replication */
+    pthread_mutex_t mu;      /* guards done, ckpt, status and err */
     FILE *ckpt;              /* this rank's checkpoint, appended; NULL if not open */
     int status;              /* 0, or the first failure's SIM_E* code */
     char err[SENS__ERR_LEN]; /* its message */
+    outtx_t tx;              /* rank 0: the output transaction, begun in setup (the
+                              * folder probed and locked before simulating) */
+    int have_tx;             /* 1 while tx is begun */
 } sens__sweep_t;
+
+/* The names a sweep's output set may hold (sim/outtx.h), NULL-terminated: every
+ * result file, the plots and the checkpoint folder (gone once the set is swapped in). */
+extern const char *const sens__out_names[];
 
 /* ---- sens.c ------------------------------------------------------------------------ */
 
@@ -170,8 +175,10 @@ void sens__results_free(sens__results_t *R);
 
 /* ---- sens_write.c ---------------------------------------------------------------------- */
 
-/* Writes the result files of R into o->out_dir as one set (nothing half-written), then
- * plots. 0, or SIM_EIO / SIM_EINTR / SIM_ENOMEM with err. */
+/* Writes the result files of R and the plots into the sweep's transaction and swaps
+ * them in for o->out_dir as one set (nothing half-written; the checkpoint goes with
+ * the old set). 0, or SIM_EIO / SIM_EINTR / SIM_ENOMEM with err; then o->out_dir is as
+ * it was. */
 int sens__write(sens__results_t *R, char *err, size_t errlen);
 
 #endif

@@ -6,24 +6,28 @@
  * block of w->val (so the results do not depend on which thread ran it). Each
  * finished point is appended to the rank's checkpoint under w->mu.
  *
- * Failure: the first failure of any worker is kept (sens__fail) and stops the others
- * before their next replication; a signal (SIGINT, SIGTERM, SIGHUP) does the same
- * and becomes SIM_EINTR. A point stopped half-way is not recorded. */
+ * The threads are sim/pool's: the job is one point (point_job).
+ *
+ * Failure: the first failure of any point is kept (sens__fail) and stops the others
+ * before their next replication; a signal (SIGINT, SIGTERM, SIGHUP: sim/signals) does
+ * the same and becomes SIM_EINTR. A point stopped half-way is not recorded. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/commands/runner.h"
+#include "models/commands/figures.h"
 #include "models/commands/sens_internal.h"
 #include "sim/mem.h"
+#include "sim/pool.h"
+#include "sim/signals.h"
 
 #define SET_LEN 512 /* one "PATH=VALUE" text */
 
 /* Simulates point p: its scenario at every replication. 0; SIM_EINTR when the sweep
  * was stopped meanwhile (the point is not finished; nothing recorded); or a failure,
  * recorded in w. */
-static int run_point(sens__sweep_t *w, int p, atomic_int *progress)
+static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
 {
     const scenario_t *sc = w->sc;
     int k = w->k, n_out = w->out.n, rc = 0;
@@ -73,13 +77,12 @@ static int run_point(sens__sweep_t *w, int p, atomic_int *progress)
         ser[j] = 0;
     for (int r = 0; r < w->reps; r++) {
         model_result_t res;
-        if (atomic_load(&w->stop)) {
+        if (atomic_load(&w->stop) || signals_caught()) {
             rc = SIM_EINTR; /* stopped: the point is not finished */
             goto out;
         }
         if (model_result_init(&res, ps, &plan) != 0 || model_run(ps, &plan, r, &res, NULL) != 0 ||
-            runner__figure_values(ps, &plan, &res, w->out.fig, n_out,
-                                  &blk[(size_t)r * n_out]) != 0) {
+            figures_values(ps, &plan, &res, w->out.fig, n_out, &blk[(size_t)r * n_out]) != 0) {
             model_result_free(&res);
             rc = sim_err_set(msg, sizeof msg, SIM_ENOMEM, "out of memory at design point %d",
                              p + 1);
@@ -91,7 +94,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_int *progress)
                     res.ts[(j * (size_t)plan.n_rows + (size_t)w->ser_row[s]) * MT_N +
                            (size_t)w->ser_m[s]];
         model_result_free(&res);
-        atomic_store(progress, r + 1);
+        atomic_store(progress, (unsigned)(1000.0 * (r + 1) / w->reps));
     }
     for (size_t j = 0; j < (size_t)w->n_series * nk; j++)
         ser[j] /= w->reps;
@@ -106,103 +109,43 @@ out:
     return rc;
 }
 
-typedef struct worker {
-    sens__sweep_t *w;     /* the sweep */
-    pthread_t tid;        /* its thread */
-    atomic_int progress;  /* replications done of the running point */
-} worker_t;
-
-static void *worker_main(void *arg)
+/* One job of the pool: point w->todo[i], then its checkpoint line. 1 once the test
+ * hook stop_after is reached (the pool hands out no more). */
+static int point_job(void *ctx, int i, atomic_uint *progress)
 {
-    worker_t *me = arg;
-    sens__sweep_t *w = me->w;
-    for (;;) {
-        if (atomic_load(&w->stop))
-            break;
-        int i = atomic_fetch_add(&w->next, 1);
-        if (i >= w->n_todo)
-            break;
-        int p = w->todo[i];
-        atomic_store(&me->progress, 0);
-        if (run_point(w, p, &me->progress) != 0)
-            break;
-        pthread_mutex_lock(&w->mu);
-        w->done[p] = 1;
-        int bad = sens__ckpt_write(w, p);
-        pthread_mutex_unlock(&w->mu);
-        if (bad)
-            sens__fail(w, SIM_EIO, "cannot write the checkpoint (disk full?)");
-        int n = atomic_fetch_add(&w->n_done, 1) + 1;
-        atomic_store(&me->progress, 0);
-        if (w->o->stop_after > 0 && n >= w->o->stop_after) {
-            sens__fail(w, SIM_EINTR, "stopped after the design points asked for (stop_after)");
-            break;
-        }
+    sens__sweep_t *w = ctx;
+    int p = w->todo[i], rc = run_point(w, p, progress);
+    if (rc != 0)
+        return rc;
+    pthread_mutex_lock(&w->mu);
+    w->done[p] = 1;
+    rc = sens__ckpt_write(w, p);
+    pthread_mutex_unlock(&w->mu);
+    if (rc != 0) {
+        sens__fail(w, rc, "cannot write the checkpoint (disk full?)");
+        return rc;
     }
-    atomic_store(&me->progress, 0);
-    runner__worker_done(&w->mu, &w->cv, &w->running);
-    return NULL;
+    int n = atomic_fetch_add(&w->n_done, 1) + 1;
+    if (w->o->stop_after > 0 && n >= w->o->stop_after) {
+        sens__fail(w, SIM_EINTR, "stopped after the design points asked for (stop_after)");
+        return 1;
+    }
+    return 0;
 }
 
 int sens__sweep_run(sens__sweep_t *w, int show_bar)
 {
-    int threads = w->o->threads < 1 ? 1 : w->o->threads;
-    if (threads > w->n_todo && w->n_todo > 0)
-        threads = w->n_todo;
-    worker_t *ws = mem_calloc((size_t)threads, sizeof *ws);
-    if (!ws) {
-        sens__fail(w, SIM_ENOMEM, "out of memory");
-        return w->status;
-    }
-    int started = 0;
-    for (int t = 0; t < threads && w->n_todo > 0; t++) {
-        ws[t].w = w;
-        atomic_init(&ws[t].progress, 0);
-        atomic_fetch_add(&w->running, 1);
-        if (pthread_create(&ws[t].tid, NULL, worker_main, &ws[t]) != 0) {
-            atomic_fetch_sub(&w->running, 1);
-            break;
-        }
-        started++;
-    }
-    if (started == 0 && w->n_todo > 0) {
-        mem_free(ws);
-        sens__fail(w, SIM_ENOMEM, "cannot start a thread");
-        return w->status;
-    }
-    double t0 = runner__now(), shown = 0;
-    int width = 0, drawn = 0;
-    for (;;) {
-        int running = runner__wait_workers(&w->mu, &w->cv, &w->running);
-        if (running == 0)
-            break;
-        if (runner__signal())
-            atomic_store(&w->stop, 1);
-        double elapsed = runner__now() - t0;
-        if (!show_bar || elapsed <= 1.0)
-            continue;
-        double sum = atomic_load(&w->n_done);
-        for (int t = 0; t < started; t++)
-            sum += (double)atomic_load(&ws[t].progress) / w->reps;
-        double frac = w->n_todo ? sum / w->n_todo : 1;
-        frac = frac > 1 ? 1 : frac < shown ? shown : frac;
-        shown = frac;
-        runner__bar_draw(frac, atomic_load(&w->n_done), w->n_todo, "design points", elapsed,
-                         &width);
-        drawn = 1;
-    }
-    for (int t = 0; t < started; t++)
-        pthread_join(ws[t].tid, NULL);
-    mem_free(ws);
-    if (drawn) {
-        fprintf(stderr, "\r%*s\r", width, "");
-        fflush(stderr);
-    }
-    if (runner__signal() && w->status == 0) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "interrupted by %s", runner__signal_name(runner__signal()));
-        sens__fail(w, SIM_EINTR, msg);
-    }
+    pool_task_t t = {.n = w->n_todo,
+                     .threads = w->o->threads < 1 ? 1 : w->o->threads,
+                     .job = point_job,
+                     .ctx = w,
+                     .what = "design points",
+                     .show_bar = show_bar};
+    pool_report_t rep;
+    char msg[SENS__ERR_LEN];
+    int rc = pool_run(&t, &rep, msg, sizeof msg);
+    if (rc != 0)
+        sens__fail(w, rc, msg); /* kept only if no point failed first */
     return w->status;
 }
 

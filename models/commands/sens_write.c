@@ -3,27 +3,28 @@
  *
  * Rank 0 writes them from the analysed results in point order, so they are
  * byte-identical at any thread or rank count (manifest.json, with timings, aside).
- * All files are written first and only then put in place, so a reader never sees a
- * half-written set; then the plots.
+ * They and the plots are one output transaction (sim/outtx.h, begun in setup): all
+ * written into a staging folder, then swapped in for the output folder at once, so a
+ * reader never sees a half-written or mixed set.
  *
- * Failure: SIM_EIO (cannot write), SIM_EINTR (a signal before the files were put in
- * place: nothing replaced) with err; no temporary is left behind. A failing plot is a
- * warning, not a failure. */
-#include <errno.h>
+ * Failure: SIM_EIO (cannot write), SIM_ENOMEM, SIM_EINTR (a signal before the swap:
+ * nothing replaced) with err; the staging folder is removed (outtx_abort, by the
+ * driver). A failing plot is a warning, not a failure. */
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "models/commands/cluster.h"
 #include "models/commands/plot.h"
-#include "models/commands/runner.h"
 #include "models/commands/sens_internal.h"
 #include "models/commands/version.h"
 #include "sim/cal.h"
+#include "sim/fmt.h"
 #include "sim/mem.h"
+#include "sim/outtx.h"
+#include "sim/signals.h"
 #include "sim/sa.h"
 #include "sim/sha256.h"
 
@@ -31,28 +32,28 @@
 
 static void put_out_name(FILE *f, const sens__sweep_t *w, int o)
 {
-    runner__put_field(f, w->out.metric[o]);
+    fmt_field(f, w->out.metric[o]);
     fputc(',', f);
-    runner__put_field(f, w->out.stage[o]);
+    fmt_field(f, w->out.stage[o]);
 }
 
 static void put_param(FILE *f, const sens__sweep_t *w, int i)
 {
     fputc(',', f);
-    runner__put_field(f, w->sc->uncertain[i].path);
+    fmt_field(f, w->sc->uncertain[i].path);
     fputc(',', f);
-    runner__put_field(f, w->sc->uncertain[i].label);
+    fmt_field(f, w->sc->uncertain[i].label);
 }
 
 static void put_nums(FILE *f, int n, const double *x)
 {
     for (int i = 0; i < n; i++) {
         fputc(',', f);
-        runner__put_num(f, x[i]);
+        fmt_num(f, x[i]);
     }
 }
 
-static void write_params(FILE *f, void *ctx)
+static int write_params(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -62,9 +63,9 @@ static void write_params(FILE *f, void *ctx)
         const sa_param_t *p = &u->dist;
         char lo[SENS__VALUE_LEN], md[SENS__VALUE_LEN], hi[SENS__VALUE_LEN];
         int ends = w->o->method == SENS_OAT || w->o->method == SENS_MORRIS;
-        runner__put_field(f, u->path);
+        fmt_field(f, u->path);
         fputc(',', f);
-        runner__put_field(f, u->label);
+        fmt_field(f, u->label);
         fprintf(f, ",%s", sa_dist_name(p->kind));
         double mn = isfinite(p->min) && p->kind != SA_CHOICE ? p->min : NAN;
         double mx = isfinite(p->max) && p->kind != SA_CHOICE ? p->max : NAN;
@@ -80,12 +81,12 @@ static void write_params(FILE *f, void *ctx)
             for (int j = 0; j < p->n_choices && at < sizeof buf - 1; j++)
                 at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s", j ? " " : "",
                                        u->choices[j]);
-            runner__put_field(f, buf);
+            fmt_field(f, buf);
             fputc(',', f);
             for (int j = 0; u->weights && j < p->n_choices; j++) {
                 if (j)
                     fputc(' ', f);
-                runner__put_num(f, u->weights[j]);
+                fmt_num(f, u->weights[j]);
             }
         } else {
             fputc(',', f);
@@ -94,13 +95,14 @@ static void write_params(FILE *f, void *ctx)
         sens__value_text(u, sens__param_value(u, 0.5, ends), md, sizeof md);
         sens__value_text(u, sens__param_value(u, 1, ends), hi, sizeof hi);
         fputc(',', f);
-        runner__put_field(f, lo);
+        fmt_field(f, lo);
         fputc(',', f);
-        runner__put_field(f, md);
+        fmt_field(f, md);
         fputc(',', f);
-        runner__put_field(f, hi);
+        fmt_field(f, hi);
         fputc('\n', f);
     }
+    return 0;
 }
 
 static void design_header(FILE *f, const sens__sweep_t *w)
@@ -108,23 +110,24 @@ static void design_header(FILE *f, const sens__sweep_t *w)
     for (int i = 0; i < w->k; i++) {
         if (i)
             fputc(',', f);
-        runner__put_field(f, w->sc->uncertain[i].path);
+        fmt_field(f, w->sc->uncertain[i].path);
     }
     fputc('\n', f);
 }
 
-static void write_design(FILE *f, void *ctx)
+static int write_design(FILE *f, void *ctx)
 {
     const sens__sweep_t *w = ((const sens__results_t *)ctx)->w;
     design_header(f, w);
     for (int p = 0; p < w->n_pts; p++)
         for (int i = 0; i < w->k; i++) {
-            runner__put_field(f, sens__vt(w, p, i));
+            fmt_field(f, sens__vt(w, p, i));
             fputc(i + 1 < w->k ? ',' : '\n', f);
         }
+    return 0;
 }
 
-static void write_design_unit(FILE *f, void *ctx)
+static int write_design_unit(FILE *f, void *ctx)
 {
     const sens__sweep_t *w = ((const sens__results_t *)ctx)->w;
     design_header(f, w);
@@ -133,9 +136,10 @@ static void write_design_unit(FILE *f, void *ctx)
             fprintf(f, "%.17g", w->U[(size_t)p * w->k + i]);
             fputc(i + 1 < w->k ? ',' : '\n', f);
         }
+    return 0;
 }
 
-static void write_y(FILE *f, void *ctx)
+static int write_y(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -147,9 +151,10 @@ static void write_y(FILE *f, void *ctx)
             fprintf(f, "%.17g", R->st[o].y[p]);
             fputc(o + 1 < w->out.n ? ',' : '\n', f);
         }
+    return 0;
 }
 
-static void write_noise(FILE *f, void *ctx)
+static int write_noise(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -164,10 +169,11 @@ static void write_noise(FILE *f, void *ctx)
         put_nums(f, 5, x);
         fprintf(f, ",%d\n", w->reps);
     }
+    return 0;
 }
 
 /* OAT: a[o][0..3]: y_low, y_high, swing lo, swing hi (per parameter). */
-static void write_oat(FILE *f, void *ctx)
+static int write_oat(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -180,19 +186,21 @@ static void write_oat(FILE *f, void *ctx)
             put_out_name(f, w, o);
             put_param(f, w, i);
             fputc(',', f);
-            runner__put_field(f, sens__vt(w, 1 + 2 * i, i));
+            fmt_field(f, sens__vt(w, 1 + 2 * i, i));
             fputc(',', f);
-            runner__put_field(f, sens__vt(w, 2 + 2 * i, i));
+            fmt_field(f, sens__vt(w, 2 + 2 * i, i));
             double x[6] = {y[0], y[1 + 2 * i], y[2 + 2 * i], y[2 + 2 * i] - y[1 + 2 * i],
                            R->a[o][0][i], R->a[o][1][i]};
             put_nums(f, 6, x);
             fputc('\n', f);
         }
+    return 0;
 }
 
 /* Rows "metric,stage,name,label," then a[o][0..n) of each parameter, and "yes" or
  * "no" for a[o][n] if yesno. */
-static void per_param_rows(FILE *f, const sens__results_t *R, const char *header, int n, int yesno)
+static int per_param_rows(FILE *f, const sens__results_t *R, const char *header, int n,
+                          int yesno)
 {
     const sens__sweep_t *w = R->w;
     fputs(header, f);
@@ -202,29 +210,31 @@ static void per_param_rows(FILE *f, const sens__results_t *R, const char *header
             put_param(f, w, i);
             for (int j = 0; j < n; j++) {
                 fputc(',', f);
-                runner__put_num(f, R->a[o][j][i]);
+                fmt_num(f, R->a[o][j][i]);
             }
             if (yesno)
                 fprintf(f, ",%s", R->a[o][n][i] > 0 ? "yes" : "no");
             fputc('\n', f);
         }
+    return 0;
 }
 
 /* Morris: a[o][0..4]: mu, mu*, sigma, mu*_conf, noise_ee. */
-static void write_morris(FILE *f, void *ctx)
+static int write_morris(FILE *f, void *ctx)
 {
-    per_param_rows(f, ctx, "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n",
-                   5, 0);
+    return per_param_rows(f, ctx,
+                          "metric,stage,name,label,mu,mu_star,sigma,mu_star_conf,noise_ee\n", 5,
+                          0);
 }
 
 /* Sobol: a[o][0..4]: S1, S1_conf, ST, ST_conf, swamped (0/1). */
-static void write_sobol(FILE *f, void *ctx)
+static int write_sobol(FILE *f, void *ctx)
 {
-    per_param_rows(f, ctx, "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n", 4,
-                   1);
+    return per_param_rows(f, ctx,
+                          "metric,stage,name,label,S1,S1_conf,ST,ST_conf,noise_swamped\n", 4, 1);
 }
 
-static void write_sobol_conv(FILE *f, void *ctx)
+static int write_sobol_conv(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -242,6 +252,7 @@ static void write_sobol_conv(FILE *f, void *ctx)
                 put_nums(f, 4, x);
                 fputc('\n', f);
             }
+    return 0;
 }
 
 static void quantiles_of(double *v, int n, double q[6])
@@ -255,7 +266,7 @@ static void quantiles_of(double *v, int n, double q[6])
         q[1 + j] = n ? stats_quantile_sorted(v, n, ps[j]) : NAN;
 }
 
-static void write_lhs(FILE *f, void *ctx)
+static int write_lhs(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -275,16 +286,18 @@ static void write_lhs(FILE *f, void *ctx)
         put_nums(f, 8, x);
         fputc('\n', f);
     }
+    int rc = v ? 0 : SIM_ENOMEM;
     mem_free(v);
+    return rc;
 }
 
 /* Spearman rank correlation of each parameter with each output (a[o][0]). */
-static void write_lhs_corr(FILE *f, void *ctx)
+static int write_lhs_corr(FILE *f, void *ctx)
 {
-    per_param_rows(f, ctx, "metric,stage,name,label,spearman\n", 1, 0);
+    return per_param_rows(f, ctx, "metric,stage,name,label,spearman\n", 1, 0);
 }
 
-static void write_lhs_ts(FILE *f, void *ctx)
+static int write_lhs_ts(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -302,18 +315,20 @@ static void write_lhs_ts(FILE *f, void *ctx)
             char date[11];
             quantiles_of(v, w->n_pts, q);
             cal_format(sc->start + (long)floor(day), date);
-            runner__put_num(f, day);
+            fmt_num(f, day);
             fprintf(f, ",%s,", date);
-            runner__put_field(f, stage);
+            fmt_field(f, stage);
             fprintf(f, ",%s", model_ts_metric_names[w->ser_m[s]]);
             put_nums(f, 6, q);
             fputc('\n', f);
         }
     }
+    int rc = v ? 0 : SIM_ENOMEM;
     mem_free(v);
+    return rc;
 }
 
-static void write_manifest(FILE *f, void *ctx)
+static int write_manifest(FILE *f, void *ctx)
 {
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
@@ -321,15 +336,15 @@ static void write_manifest(FILE *f, void *ctx)
     char sha[65] = "";
     sha256_file_hex(sc->path, sha);
     fputs("{\n  \"careflow_version\": ", f);
-    runner__put_json_str(f, CAREFLOW_VERSION);
+    fmt_json_str(f, CAREFLOW_VERSION);
     fputs(",\n  \"command\": \"sensitivity\",\n  \"scenario\": ", f);
-    runner__put_json_str(f, sc->path);
+    fmt_json_str(f, sc->path);
     fputs(",\n  \"scenario_sha256\": ", f);
-    runner__put_json_str(f, sha);
+    fmt_json_str(f, sha);
     fputs(",\n  \"name\": ", f);
-    runner__put_json_str(f, sc->name);
+    fmt_json_str(f, sc->name);
     fputs(",\n  \"method\": ", f);
-    runner__put_json_str(f, sens_method_name(w->o->method));
+    fmt_json_str(f, sens_method_name(w->o->method));
     fprintf(f, ",\n  \"parameters\": %d", w->k);
     fprintf(f, ",\n  \"samples\": %d", w->samples);
     if (w->o->method == SENS_MORRIS)
@@ -343,32 +358,37 @@ static void write_manifest(FILE *f, void *ctx)
         char name[256];
         snprintf(name, sizeof name, "%s:%s", w->out.metric[o], w->out.stage[o]);
         fputs(o ? ", " : "", f);
-        runner__put_json_str(f, name);
+        fmt_json_str(f, name);
     }
     fputs("]", f);
     fputs(",\n  \"parallel\": ", f);
-    runner__put_json_str(f, cluster_kind());
+    fmt_json_str(f, cluster_kind());
     fprintf(f, ",\n  \"ranks\": %d", cluster_size());
     fprintf(f, ",\n  \"threads_per_rank\": %d", w->o->threads);
     fprintf(f, ",\n  \"resumed_points\": %d", w->n_resumed);
     fputs(",\n  \"command_line\": ", f);
-    runner__put_json_str(f, w->o->cmdline);
+    fmt_json_str(f, w->o->cmdline);
     fprintf(f, ",\n  \"wall_seconds\": %.3f\n}\n", R->wall);
+    return 0;
 }
+
+const char *const sens__out_names[] = {
+    "params.csv", "design.csv", "design_unit.csv", "Y.csv", "noise.csv", "oat.csv",
+    "morris.csv", "sobol.csv", "sobol_convergence.csv", "lhs.csv", "lhs_correlation.csv",
+    "lhs_timeseries.csv", "manifest.json", "plots", ".checkpoint", NULL};
 
 typedef struct outfile {
     const char *name;     /* its name in the output folder */
-    runner__writer_fn fn; /* writes its text */
-    char tmp[PATH_MAX];   /* its temporary while written, "" once renamed or never */
+    outtx_writer_fn fn;   /* writes its text */
 } outfile_t;
 
+/* Every file of the method into the transaction's staging folder. */
 static int write_all(sens__results_t *R, char *err, size_t errlen)
 {
     sens__sweep_t *w = R->w;
     outfile_t f[12];
     int n = 0, rc = 0;
-    char eb[128];
-#define FILE_(nm, fn_) f[n++] = (outfile_t){nm, fn_, ""}
+#define FILE_(nm, fn_) f[n++] = (outfile_t){nm, fn_}
     FILE_("params.csv", write_params);
     FILE_("design.csv", write_design);
     FILE_("design_unit.csv", write_design_unit);
@@ -391,44 +411,35 @@ static int write_all(sens__results_t *R, char *err, size_t errlen)
     }
     FILE_("manifest.json", write_manifest);
 #undef FILE_
-    if (runner__mkdir_p(w->o->out_dir) != 0)
-        return sim_err_set(err, errlen, SIM_EIO, "cannot create %s: %s", w->o->out_dir,
-                           sim_errno_text(errno, eb, sizeof eb));
-    runner__files_begun();
     for (int i = 0; i < n && rc == 0; i++)
-        if (runner__write_file(w->o->out_dir, f[i].name, f[i].fn, R, f[i].tmp,
-                               sizeof f[i].tmp, err, errlen) != 0)
-            rc = SIM_EIO;
-    if (rc == 0 && runner__signal())
-        rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
-                         runner__signal_name(runner__signal()));
-    for (int i = 0; i < n && rc == 0; i++) {
-        char final[PATH_MAX];
-        if (runner__join_path(final, sizeof final, w->o->out_dir, "", f[i].name, "") ||
-            rename(f[i].tmp, final) != 0)
-            rc = sim_err_set(err, errlen, SIM_EIO, "cannot rename %s: %s", f[i].tmp,
-                             sim_errno_text(errno, eb, sizeof eb));
-        else
-            f[i].tmp[0] = 0;
-    }
-    for (int i = 0; i < n; i++)
-        if (f[i].tmp[0])
-            unlink(f[i].tmp);
+        rc = outtx_write(&w->tx, f[i].name, f[i].fn, R, err, errlen);
     return rc;
 }
 
 int sens__write(sens__results_t *R, char *err, size_t errlen)
 {
     sens__sweep_t *w = R->w;
+    signals_writing(); /* from here a signal is recorded and acted on before the swap */
     int rc = write_all(R, err, errlen);
-    if (rc != 0 || w->o->no_plots)
+    if (rc != 0)
         return rc;
-    char dir[PATH_MAX], perr[512];
-    const char *sd = plot_scripts_dir(dir, sizeof dir);
-    if (!sd)
-        sens__warn(w, "no plots: cannot find the gnuplot scripts (plots/); set CAREFLOW_PLOTS");
-    else if (plot_render_sensitivity(w->sc, w->o->out_dir, sd, sens_method_name(w->o->method),
-                                     perr, sizeof perr) != 0)
-        sens__warn(w, "no plots: %s", perr);
-    return 0;
+    if (!w->o->no_plots) {
+        char dir[PATH_MAX], perr[512];
+        const char *sd = plot_scripts_dir(dir, sizeof dir);
+        if (!sd)
+            sens__warn(w, "no plots: cannot find the gnuplot scripts (plots/); set "
+                          "CAREFLOW_PLOTS");
+        else if (plot_render_sensitivity(w->sc, outtx_dir(&w->tx), sd,
+                                         sens_method_name(w->o->method), perr,
+                                         sizeof perr) != 0)
+            sens__warn(w, "no plots: %s", perr);
+    }
+    if (signals_caught())
+        return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                           signals_name(signals_caught()));
+    if (w->ckpt) { /* the checkpoint goes with the old set */
+        fclose(w->ckpt);
+        w->ckpt = NULL;
+    }
+    return outtx_commit(&w->tx, err, errlen);
 }
