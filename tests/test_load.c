@@ -25,6 +25,7 @@
 
 #include "models/scenario/scenario.h"
 #include "sim/cal.h"
+#include "sim/err.h"
 
 /* cmocka 1.1 has no double comparison (assert_float_equal rounds to float) */
 #define assert_double_equal(a, b, eps) \
@@ -870,9 +871,9 @@ static const bad_case_t bad_cases[] = {
      "date,stages,value\n2020-01-31,a,12\n2020-02-29,a,abc\n", NULL, "o.csv:3:3",
      "expected a number"},
     {"csv_unknown_column", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
-     "date,stage,value\n", NULL, "o.csv:1:2", "unknown column 'stage' (expected"},
+     "date,stage,value\n", NULL, "o.csv:1:2", "unknown column 2 (expected"},
     {"csv_unknown_stage", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
-     "value,stages,date\n1,a+zz,2020-01-31\n", NULL, "o.csv:2:2", "unknown stage 'zz'"},
+     "value,stages,date\n1,a+zz,2020-01-31\n", NULL, "o.csv:2:2", "unknown stage '[data not shown]'"},
     {"csv_missing", HEAD STAGES ARR "observed:\n  - file: none.csv\n", 0, NULL, NULL, NULL, NULL,
      "s.yaml:11:11", "cannot read"},
     /* missing required keys: at the enclosing map */
@@ -952,7 +953,7 @@ static void bad_inputs(void **state)
             write_text(fx, c->extra_name, c->extra_text);
         const char *sets[1] = {c->set};
         int rc = scenario_load(path, sets, c->set ? 1 : 0, &sc, err, sizeof err);
-        if (rc != -1)
+        if (rc != SIM_EINVAL)
             fail_msg("%s: loaded (rc %d), expected an error at %s", c->probe, rc, c->where);
         assert_null(sc);
         if (getenv("CAREFLOW_TEST_VERBOSE"))
@@ -1003,7 +1004,7 @@ static void alias_bomb_refused_quickly(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = scenario_load(path, NULL, 0, &sc, err, sizeof err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    assert_int_equal(rc, -1);
+    assert_int_equal(rc, SIM_EINVAL);
     assert_null(sc);
     assert_non_null(strstr(err, "alias bomb"));
     assert_non_null(strstr(err, "bomb.yaml:"));
@@ -1106,7 +1107,7 @@ static void mutations_never_crash(void **state)
             scenario_free(sc);
             loaded++;
         } else {
-            assert_int_equal(rc, -1);
+            assert_int_equal(rc, SIM_EINVAL);
             assert_null(sc);
             if (!well_formed(err))
                 fail_msg("iteration %d: malformed error \"%s\"", iter, err);

@@ -1,10 +1,13 @@
 /* scenario.c: freeing a scenario and the small queries the model makes of it. The
- * loader is in load.c. */
+ * loader is in load.c (and the load_*.c files of each section). */
 #include "models/scenario/scenario.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "models/scenario/load_internal.h"
+#include "sim/err.h"
+#include "sim/mem.h"
 
 #define SCN_NAME(e, s) s,
 const char *const scn_cost_kind_names[SCN_COST_KIND_N] = {SCN_COST_KIND_MAP(SCN_NAME)};
@@ -12,16 +15,16 @@ const char *const scn_cost_kind_names[SCN_COST_KIND_N] = {SCN_COST_KIND_MAP(SCN_
 
 static void steps_free(scn_steps_t *s)
 {
-    free(s->day);
-    free(s->value);
+    mem_free(s->day);
+    mem_free(s->value);
 }
 
 static void attrs_free(scn_attrs_t *a)
 {
     dist_free(&a->age);
-    free(a->flag);
-    free(a->flag_p);
-    free(a->mix);
+    mem_free(a->flag);
+    mem_free(a->flag_p);
+    mem_free(a->mix);
 }
 
 /* Frees everything the scenario owns. Safe on a partly built scenario (the loader's
@@ -32,72 +35,76 @@ void scenario_free(scenario_t *sc)
         return;
     for (int i = 0; i < sc->n_stages; i++) {
         scn_stage_t *st = &sc->stages[i];
-        free(st->name);
-        free(st->title);
+        mem_free(st->name);
+        mem_free(st->title);
         dist_free(&st->duration);
-        free(st->next_stage);
-        free(st->next_p);
+        mem_free(st->next_stage);
+        mem_free(st->next_p);
         for (int j = 0; j < st->n_adjust; j++) {
-            free(st->adjust[j].target);
-            free(st->adjust[j].odds);
+            mem_free(st->adjust[j].target);
+            mem_free(st->adjust[j].odds);
         }
-        free(st->adjust);
+        mem_free(st->adjust);
     }
-    free(sc->stages);
+    mem_free(sc->stages);
     for (int i = 0; i < sc->n_arrivals; i++) {
-        free(sc->arrivals[i].name);
+        mem_free(sc->arrivals[i].name);
         steps_free(&sc->arrivals[i].profile);
         attrs_free(&sc->arrivals[i].attrs);
     }
-    free(sc->arrivals);
+    mem_free(sc->arrivals);
     for (int i = 0; i < sc->n_initial; i++)
         attrs_free(&sc->initial[i].attrs);
-    free(sc->initial);
+    mem_free(sc->initial);
     for (int i = 0; i < sc->n_pools; i++) {
-        free(sc->pools[i].name);
+        mem_free(sc->pools[i].name);
         steps_free(&sc->pools[i].workers);
-        free(sc->pools[i].serves);
-        free(sc->pools[i].serves_weight);
+        mem_free(sc->pools[i].serves);
+        mem_free(sc->pools[i].serves_weight);
     }
-    free(sc->pools);
+    mem_free(sc->pools);
     for (int i = 0; i < sc->n_observed; i++) {
-        free(sc->observed[i].label);
-        free(sc->observed[i].source);
+        mem_free(sc->observed[i].label);
+        mem_free(sc->observed[i].source);
     }
-    free(sc->observed);
+    mem_free(sc->observed);
     for (int i = 0; i < sc->n_strands; i++) {
         scn_strand_t *st = &sc->strands[i];
-        free(st->name);
+        mem_free(st->name);
         dist_free(&st->duration);
-        free(st->odds_stage);
-        free(st->odds);
+        mem_free(st->odds_stage);
+        mem_free(st->odds);
     }
-    free(sc->strands);
+    mem_free(sc->strands);
     for (int i = 0; i < sc->n_costs; i++) {
-        free(sc->costs[i].component);
-        free(sc->costs[i].item);
+        mem_free(sc->costs[i].component);
+        mem_free(sc->costs[i].item);
     }
-    free(sc->costs);
-    free(sc->currency);
+    mem_free(sc->costs);
+    mem_free(sc->currency);
     for (int i = 0; i < sc->n_uncertain; i++) {
         scn_uncertain_t *u = &sc->uncertain[i];
-        free(u->path);
-        free(u->label);
+        mem_free(u->path);
+        mem_free(u->label);
         for (int j = 0; u->choices && j < u->dist.n_choices; j++)
-            free(u->choices[j]);
-        free(u->choices);
-        free(u->weights);
-        free(u->file);
+            mem_free(u->choices[j]);
+        mem_free(u->choices);
+        mem_free(u->weights);
+        mem_free(u->file);
     }
-    free(sc->uncertain);
+    mem_free(sc->uncertain);
+    for (int i = 0; i < sc->n_inputs; i++)
+        mem_free(sc->inputs[i].path);
+    mem_free(sc->inputs);
+    ld__source_free(sc->source);
     if (sc->flags)
         for (int i = 0; i < sc->n_flags; i++)
-            free(sc->flags[i]);
-    free(sc->flags);
-    free(sc->path);
-    free(sc->name);
-    free(sc->title);
-    free(sc);
+            mem_free(sc->flags[i]);
+    mem_free(sc->flags);
+    mem_free(sc->path);
+    mem_free(sc->name);
+    mem_free(sc->title);
+    mem_free(sc);
 }
 
 int scenario_stage_index(const scenario_t *sc, const char *name)
@@ -177,19 +184,19 @@ int scenario_adopt_costs(scenario_t *dst, const scenario_t *src)
             ref = scenario_stage_index(dst, src->stages[c->ref].name);
         if (ref < 0)
             continue; /* strands' costs, or a pool or stage dst does not have */
-        scn_cost_t *nc = realloc(dst->costs, (size_t)(dst->n_costs + 1) * sizeof *nc);
+        scn_cost_t *nc = mem_reallocarray(dst->costs, (size_t)dst->n_costs + 1, sizeof *nc);
         if (!nc)
-            return -1;
+            return SIM_ENOMEM;
         dst->costs = nc;
         nc = &dst->costs[dst->n_costs];
         memset(nc, 0, sizeof *nc);
         *nc = *c;
         nc->ref = ref;
-        nc->component = strdup(c->component);
-        nc->item = strdup(c->item);
+        nc->component = mem_strdup(c->component);
+        nc->item = mem_strdup(c->item);
         dst->n_costs++;
         if (!nc->component || !nc->item)
-            return -1;
+            return SIM_ENOMEM;
     }
     return 0;
 }

@@ -13,6 +13,7 @@
 #ifndef MODELS_SCENARIO_H
 #define MODELS_SCENARIO_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/dist.h"
@@ -213,6 +214,16 @@ typedef struct scn_uncertain {
     int line, col;
 } scn_uncertain_t;
 
+/* A file the loader read: the scenario, an include or a CSV file. */
+typedef struct scn_input {
+    char *path;            /* as the loader named it (relative paths joined to the
+                            * directory of the file that named it) */
+    char sha256[65];       /* hex SHA-256 of the bytes read */
+    long long bytes;       /* bytes read */
+} scn_input_t;
+
+struct scn_source; /* private: what the loader read, to vary the scenario (load.c) */
+
 typedef struct scenario {
     char *path;            /* the file given on the command line */
     char *name;            /* slug */
@@ -245,14 +256,32 @@ typedef struct scenario {
     char *currency;        /* costs.currency, for labels (default "GBP") */
     int n_uncertain;
     scn_uncertain_t *uncertain; /* `uncertain:`, in file order */
+    int n_inputs;
+    scn_input_t *inputs;   /* every file the loader read (the top file, includes, CSV
+                            * files), in read order: for manifests and checkpoints */
+    struct scn_source *source; /* private: the merged tree, CSV bytes and --set list
+                                * (shared with scenarios varied from this one) */
 } scenario_t;
 
 /* Loads, merges includes, applies `--set PATH=VALUE` overrides (sets[0..n_sets)), and
- * checks a scenario. On success returns 0 and *out owns a new scenario. On any defect
- * returns -1, *out is NULL and err holds one line "FILE:LINE:COL: error: MESSAGE"
- * (without a newline). Reads the file and its includes; writes nothing. */
-int scenario_load(const char *path, const char *const *sets, int n_sets,
-                  scenario_t **out, char *err, unsigned errlen);
+ * checks a scenario. On success returns 0 and *out owns a new scenario. Otherwise *out
+ * is NULL, nothing is left allocated, err holds one line without a newline and the
+ * code is returned: SIM_EINVAL for a defect of the input ("FILE:LINE:COL: error:
+ * MESSAGE"; its end survives when err is short), SIM_ENOMEM ("out of memory") or
+ * SIM_EIO (a file could not be read). Reads only regular files (a FIFO or a device is
+ * refused unread), at most LD_MAX_FILES of them and 64 MiB in all; writes nothing. */
+int scenario_load(const char *path, const char *const *sets, int n_sets, scenario_t **out,
+                  char *err, size_t errlen);
+
+/* The scenario that scenario_load(base->path, S, ...) would give, where S is base's
+ * own --set list followed by sets[0..n_sets): built again from what the loader of
+ * base read (its merged tree and CSV bytes), reading no file. Same results and errors
+ * as scenario_load; *out lists base's inputs. Thread safe: several threads may vary
+ * one base at once (base must outlive the calls, not the results). */
+int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
+                  scenario_t **out, char *err, size_t errlen);
+
+/* Frees the scenario and its share of what the loader kept. NULL is fine. */
 void scenario_free(scenario_t *sc);
 
 /* Index of a stage by name, or -1. */
@@ -272,7 +301,7 @@ double scenario_strand_ramp(const scn_strand_t *s, double t);
 
 /* For `compare`: when dst prices no pool or placement, gives it src's pool and
  * placement costs (matched by pool and stage name; strands' costs belong to their
- * strands). Returns 0, or -1 (no memory). */
+ * strands). Returns 0, or SIM_ENOMEM (dst keeps the items added so far). */
 int scenario_adopt_costs(scenario_t *dst, const scenario_t *src);
 
 /* Value of a step function at day t, or dflt before its first step. */

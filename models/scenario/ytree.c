@@ -17,6 +17,10 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "sim/err.h"
+#include "sim/mem.h"
+#include "sim/utf8.h"
+
 #define BLOCK_SIZE 65536
 #define ALIGN 16
 
@@ -27,7 +31,7 @@ typedef struct block {
 } block_t;
 
 typedef struct anchor {
-    char *name;          /* malloc'd; NULL for an empty slot */
+    char *name;          /* mem_strdup'd; NULL for an empty slot */
     ytree_node_t *node;
 } anchor_t;
 
@@ -40,21 +44,21 @@ struct ytree {
 
 typedef struct frame {
     ytree_node_t *node;    /* the open container (its arrays not yet set) */
-    ytree_node_t **kids;   /* malloc'd: seq items, or key, value, key, value... */
-    int n, cap;
-    char *anchor;          /* malloc'd copy of its anchor, or NULL */
+    ytree_node_t **kids;   /* mem_alloc'd: seq items, or key, value, key, value... */
+    int n, cap;            /* kids used and room */
+    char *anchor;          /* mem_strdup'd copy of its anchor, or NULL */
 } frame_t;
 
 ytree_t *ytree_new(void)
 {
-    return calloc(1, sizeof(ytree_t));
+    return mem_calloc(1, sizeof(ytree_t));
 }
 
 static void anchors_clear(ytree_t *t)
 {
     for (size_t i = 0; i < t->cap_anchors; i++)
-        free(t->anchors[i].name);
-    free(t->anchors);
+        mem_free(t->anchors[i].name);
+    mem_free(t->anchors);
     t->anchors = NULL;
     t->n_anchors = t->cap_anchors = 0;
 }
@@ -66,9 +70,9 @@ void ytree_free(ytree_t *t)
     anchors_clear(t);
     for (block_t *b = t->blocks, *nx; b; b = nx) {
         nx = b->next;
-        free(b);
+        mem_free(b);
     }
-    free(t);
+    mem_free(t);
 }
 
 void *ytree_alloc(ytree_t *t, size_t n)
@@ -79,7 +83,7 @@ void *ytree_alloc(ytree_t *t, size_t n)
     block_t *b = t->blocks;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > BLOCK_SIZE / 4 ? n : BLOCK_SIZE;
-        b = malloc(sizeof(block_t) + cap);
+        b = mem_alloc(sizeof(block_t) + cap);
         if (!b)
             return NULL;
         b->used = 0;
@@ -109,36 +113,6 @@ char *ytree_strdup(ytree_t *t, const char *s)
 
 /* ---- text check ---------------------------------------------------------------- */
 
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 when it is not valid
- * (overlong forms, surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* 1-based line and column (in characters) of byte offset `off`; stops counting
  * characters at invalid bytes, each of which counts as one column. */
 static void locate(const char *buf, size_t off, int *line, int *col)
@@ -165,13 +139,13 @@ int ytree_check_text(const char *buf, size_t len, int *line, int *col, const cha
         if (s[i] == 0) {
             locate(buf, i, line, col);
             *what = "NUL byte: this is not a text file";
-            return -1;
+            return SIM_EINVAL;
         }
         size_t k = utf8_len(s + i, len - i);
         if (!k) {
             locate(buf, i, line, col);
             *what = "invalid UTF-8: this is not a UTF-8 text file";
-            return -1;
+            return SIM_EINVAL;
         }
         i += k;
     }
@@ -226,7 +200,7 @@ static unsigned long add_size(unsigned long a, unsigned long b)
 int ytree_append(ytree_node_t *c, ytree_node_t *key, ytree_node_t *val)
 {
     if (c->n >= c->cap)
-        return -1;
+        return SIM_ERANGE;
     if (c->kind == YTREE_MAP) {
         c->key[c->n] = key;
         c->size = add_size(c->size, key->size);
@@ -265,6 +239,39 @@ ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at)
     return NULL;
 }
 
+static size_t hash_str(const char *s);
+
+/* An index of map m's keys: open addressing over slots (a power of two, at least twice
+ * m->n), each holding a key's position + 1 (0: empty). */
+static int *key_index(const ytree_node_t *m, size_t *slots)
+{
+    size_t cap = 16;
+    while (cap < 2 * (size_t)m->n)
+        cap *= 2;
+    int *tab = mem_calloc(cap, sizeof *tab);
+    if (!tab)
+        return NULL;
+    for (int i = 0; i < m->n; i++) {
+        size_t h = hash_str(m->key[i]->str) & (cap - 1);
+        while (tab[h])
+            h = (h + 1) & (cap - 1);
+        tab[h] = i + 1;
+    }
+    *slots = cap;
+    return tab;
+}
+
+/* Position of `key` in the map indexed by tab, or -1. */
+static int key_find(const ytree_node_t *m, const int *tab, size_t slots, const char *key)
+{
+    for (size_t h = hash_str(key) & (slots - 1); tab[h]; h = (h + 1) & (slots - 1))
+        if (strcmp(m->key[tab[h] - 1]->str, key) == 0)
+            return tab[h] - 1;
+    return -1;
+}
+
+/* Linear in the sizes of base and over: over's keys are looked up in a hash index, and
+ * marked when base has them, so its new keys are those left unmarked. */
 ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, const char *tag)
 {
     if (!base)
@@ -279,25 +286,30 @@ ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, co
             strcmp(bt->str, ot->str) != 0)
             return over;
     }
-    ytree_node_t *m = ytree_container(t, YTREE_MAP, over->file, over->line, over->col,
-                                      base->n + over->n);
-    if (!m)
-        return NULL;
-    for (int i = 0; i < base->n; i++) {
-        int j;
-        ytree_node_t *ov = ytree_get(over, base->key[i]->str, &j);
-        if (!ov) {
+    size_t slots = 0;
+    int *tab = key_index(over, &slots);
+    unsigned char *taken = mem_calloc((size_t)over->n + 1, 1);
+    ytree_node_t *m = tab && taken ? ytree_container(t, YTREE_MAP, over->file, over->line,
+                                                     over->col, base->n + over->n)
+                                   : NULL;
+    for (int i = 0; m && i < base->n; i++) {
+        int j = key_find(over, tab, slots, base->key[i]->str);
+        if (j < 0) {
             ytree_append(m, base->key[i], base->val[i]);
             continue;
         }
-        ytree_node_t *v = ytree_merge(t, base->val[i], ov, tag);
+        taken[j] = 1;
+        ytree_node_t *v = ytree_merge(t, base->val[i], over->val[j], tag);
         if (!v)
-            return NULL;
-        ytree_append(m, over->key[j], v);
+            m = NULL;
+        else
+            ytree_append(m, over->key[j], v);
     }
-    for (int j = 0; j < over->n; j++)
-        if (!ytree_get(base, over->key[j]->str, NULL))
+    for (int j = 0; m && j < over->n; j++)
+        if (!taken[j])
             ytree_append(m, over->key[j], over->val[j]);
+    mem_free(tab);
+    mem_free(taken);
     return m;
 }
 
@@ -324,21 +336,21 @@ static int anchor_put(ytree_t *t, char *name, ytree_node_t *node)
 {
     if (2 * (t->n_anchors + 1) > t->cap_anchors) {
         size_t cap = t->cap_anchors ? 2 * t->cap_anchors : 64;
-        anchor_t *tab = calloc(cap, sizeof *tab);
+        anchor_t *tab = mem_calloc(cap, sizeof *tab);
         if (!tab) {
-            free(name);
-            return -1;
+            mem_free(name);
+            return SIM_ENOMEM;
         }
         for (size_t i = 0; i < t->cap_anchors; i++)
             if (t->anchors[i].name)
                 *anchor_slot(tab, cap, t->anchors[i].name) = t->anchors[i];
-        free(t->anchors);
+        mem_free(t->anchors);
         t->anchors = tab;
         t->cap_anchors = cap;
     }
     anchor_t *a = anchor_slot(t->anchors, t->cap_anchors, name);
     if (a->name) {
-        free(name);
+        mem_free(name);
     } else {
         a->name = name;
         t->n_anchors++;
@@ -365,6 +377,7 @@ typedef struct parse {
     frame_t stack[YTREE_MAX_DEPTH + 1];
     int depth;
     ytree_node_t *root;
+    int rc;                 /* 0, or the code of the error reported */
 } parse_t;
 
 #if defined(__GNUC__)
@@ -372,14 +385,22 @@ __attribute__((format(printf, 5, 6)))
 #endif
 static int perr(parse_t *p, const char *file, int line, int col, const char *fmt, ...)
 {
-    int k = snprintf(p->err, p->errlen, "%s:%d:%d: error: ", file, line, col);
-    if (k >= 0 && (size_t)k < p->errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* sim_err_set keeps the end (":LINE:COL: error: MESSAGE") of an over-long line */
+    p->rc = sim_err_set(p->err, p->errlen, SIM_EINVAL, "%s:%d:%d: error: %s", file, line,
+                        col, msg);
+    return p->rc;
+}
+
+/* Out of memory: SIM_ENOMEM, the message without a place. */
+static int oom(parse_t *p)
+{
+    p->rc = sim_err_set(p->err, p->errlen, SIM_ENOMEM, "out of memory");
+    return p->rc;
 }
 
 static int nerr(parse_t *p, const ytree_node_t *n, const char *msg)
@@ -405,9 +426,9 @@ static int check_dups(parse_t *p, frame_t *f)
     int n = f->n / 2;
     if (n < 2)
         return 0;
-    ytree_node_t **keys = malloc((size_t)n * sizeof *keys);
+    ytree_node_t **keys = mem_alloc((size_t)n * sizeof *keys);
     if (!keys)
-        return perr(p, p->file, 1, 1, "out of memory");
+        return oom(p);
     for (int i = 0; i < n; i++)
         keys[i] = f->kids[2 * i];
     qsort(keys, (size_t)n, sizeof *keys, cmp_keys);
@@ -417,7 +438,7 @@ static int check_dups(parse_t *p, frame_t *f)
             rc = perr(p, keys[i]->file, keys[i]->line, keys[i]->col,
                       "duplicate key '%s' (first at line %d)", keys[i]->str,
                       keys[i - 1]->line);
-    free(keys);
+    mem_free(keys);
     return rc;
 }
 
@@ -438,9 +459,9 @@ static int add_child(parse_t *p, ytree_node_t *n)
                     YTREE_MAX_ITEMS);
     if (f->n == f->cap) {
         int cap = f->cap ? 2 * f->cap : 8;
-        ytree_node_t **k = realloc(f->kids, (size_t)cap * sizeof *k);
+        ytree_node_t **k = mem_realloc(f->kids, (size_t)cap * sizeof *k);
         if (!k)
-            return nerr(p, n, "out of memory");
+            return oom(p);
         f->kids = k;
         f->cap = cap;
     }
@@ -452,13 +473,13 @@ static char *dup_anchor(const yaml_char_t *a)
 {
     if (!a)
         return NULL;
-    return strdup((const char *)a);
+    return mem_strdup((const char *)a);
 }
 
 static int finish(parse_t *p, ytree_node_t *n, char *anchor)
 {
     if (anchor && anchor_put(p->t, anchor, n) < 0)
-        return nerr(p, n, "out of memory");
+        return oom(p);
     return add_child(p, n);
 }
 
@@ -471,8 +492,11 @@ static int on_scalar(parse_t *p, const yaml_event_t *ev)
     int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
     ytree_node_t *n = ytree_scalar(p->t, p->file, line, col, s, plain);
     if (!n)
-        return perr(p, p->file, line, col, "out of memory");
-    return finish(p, n, dup_anchor(ev->data.scalar.anchor));
+        return oom(p);
+    char *anchor = dup_anchor(ev->data.scalar.anchor);
+    if (ev->data.scalar.anchor && !anchor)
+        return oom(p);
+    return finish(p, n, anchor);
 }
 
 static int on_start(parse_t *p, const yaml_event_t *ev, ytree_kind_t kind)
@@ -483,7 +507,7 @@ static int on_start(parse_t *p, const yaml_event_t *ev, ytree_kind_t kind)
                     YTREE_MAX_DEPTH);
     ytree_node_t *n = ytree_alloc(p->t, sizeof *n);
     if (!n)
-        return perr(p, p->file, line, col, "out of memory");
+        return oom(p);
     n->kind = kind;
     n->file = p->file;
     n->line = line;
@@ -495,7 +519,7 @@ static int on_start(parse_t *p, const yaml_event_t *ev, ytree_kind_t kind)
     memset(f, 0, sizeof *f);
     f->node = n;
     if (a && !(f->anchor = dup_anchor(a)))
-        return perr(p, p->file, line, col, "out of memory");
+        return oom(p);
     return 0;
 }
 
@@ -504,14 +528,14 @@ static int on_end(parse_t *p)
     frame_t *f = &p->stack[p->depth - 1];
     ytree_node_t *n = f->node;
     if (n->kind == YTREE_MAP && check_dups(p, f) < 0)
-        return -1;
+        return p->rc;
     int items = n->kind == YTREE_MAP ? f->n / 2 : f->n;
     if (items) {
         n->val = ytree_alloc(p->t, (size_t)items * sizeof *n->val);
         if (!n->val)
-            return nerr(p, n, "out of memory");
+            return oom(p);
         if (n->kind == YTREE_MAP && !(n->key = ytree_alloc(p->t, (size_t)items * sizeof *n->key)))
-            return nerr(p, n, "out of memory");
+            return oom(p);
     }
     n->cap = items;
     n->size = 1;
@@ -527,7 +551,7 @@ static int on_end(parse_t *p)
     }
     n->n = items;
     char *anchor = f->anchor;
-    free(f->kids);
+    mem_free(f->kids);
     memset(f, 0, sizeof *f);
     p->depth--;
     return finish(p, n, anchor);
@@ -553,7 +577,7 @@ static int yaml_error(parse_t *p, const yaml_parser_t *yp, const char *buf, size
 {
     int line, col;
     if (yp->error == YAML_MEMORY_ERROR)
-        return perr(p, p->file, 1, 1, "out of memory");
+        return oom(p);
     if (yp->error == YAML_READER_ERROR) {
         size_t off = yp->problem_offset < len ? yp->problem_offset : len;
         locate(buf, off, &line, &col);
@@ -574,17 +598,17 @@ int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
     parse_t p = {.t = t, .err = err, .errlen = errlen};
     yaml_parser_t yp;
     yaml_event_t ev;
-    int rc = -1, docs = 0, done = 0, line, col;
+    int docs = 0, done = 0, line, col;
     const char *what;
 
     *root = NULL;
     if (!(p.file = ytree_strdup(t, file)))
-        return perr(&p, file, 1, 1, "out of memory");
+        return oom(&p);
     if (ytree_check_text(buf, len, &line, &col, &what) < 0)
         return perr(&p, p.file, line, col, "%s", what);
     anchors_clear(t);
     if (!yaml_parser_initialize(&yp))
-        return perr(&p, p.file, 1, 1, "out of memory");
+        return oom(&p);
     yaml_parser_set_input_string(&yp, (const unsigned char *)buf, len);
     while (!done) {
         if (!yaml_parser_parse(&yp, &ev)) {
@@ -626,13 +650,12 @@ int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
             goto err;
     }
     *root = p.root;
-    rc = 0;
 err:
     for (int i = 0; i < p.depth; i++) {
-        free(p.stack[i].kids);
-        free(p.stack[i].anchor);
+        mem_free(p.stack[i].kids);
+        mem_free(p.stack[i].anchor);
     }
     anchors_clear(t);
     yaml_parser_delete(&yp);
-    return rc;
+    return p.rc;
 }

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include "sim/err.h"
+
 #define YTREE_MAX_DEPTH 64         /* nested maps/sequences */
 #define YTREE_MAX_ITEMS 10000      /* entries in one map or sequence */
 #define YTREE_MAX_ALIASED 100000UL /* nodes reached through aliases, per arena */
@@ -31,6 +33,8 @@ struct ytree_node {
     const char *file;    /* public: mark, the file (or pseudo-file) the node came from */
     int line, col;       /* public: mark, 1-based */
     int plain;           /* public: scalar written plain (unquoted, untagged) */
+    int data;            /* public: made from a data file (a CSV cell): messages must not
+                          * show str (set by its maker; 0 for parsed YAML) */
     const char *str;     /* public: scalar value, NUL-terminated (no NUL inside) */
     int n;               /* public: map: pairs; sequence: items */
     ytree_node_t **key;  /* public: map: key scalars [n] (NULL for a sequence) */
@@ -50,15 +54,17 @@ void ytree_free(ytree_t *t);
 void *ytree_alloc(ytree_t *t, size_t n);
 char *ytree_strdup(ytree_t *t, const char *s);
 
-/* Checks that buf[0..len) is UTF-8 text without NUL bytes. Returns 0, or -1 with the
- * 1-based *line and *col of the first bad byte and *what describing it. */
+/* Checks that buf[0..len) is UTF-8 text without NUL bytes. Returns 0, or SIM_EINVAL
+ * with the 1-based *line and *col of the first bad byte and *what describing it. */
 int ytree_check_text(const char *buf, size_t len, int *line, int *col, const char **what);
 
 /* Parses one YAML document from buf[0..len), marking nodes with `file` (copied).
  * Returns 0 with *root the document's top node, or *root NULL when the stream holds
- * no document. On error returns -1 and writes "FILE:LINE:COL: error: MESSAGE" to err:
- * bytes that are not UTF-8 text, libyaml syntax errors, a second document, unknown
- * aliases, non-scalar or duplicate keys, and the limits above. */
+ * no document. On error returns SIM_EINVAL and writes "FILE:LINE:COL: error: MESSAGE"
+ * to err (its end kept when err is short): bytes that are not UTF-8 text, libyaml
+ * syntax errors, a second document, unknown aliases, non-scalar or duplicate keys,
+ * and the limits above; or SIM_ENOMEM with "out of memory". What was allocated stays
+ * in the arena (freed with it). */
 int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
                 ytree_node_t **root, char *err, size_t errlen);
 
@@ -69,7 +75,7 @@ ytree_node_t *ytree_scalar(ytree_t *t, const char *file, int line, int col,
 ytree_node_t *ytree_container(ytree_t *t, ytree_kind_t kind, const char *file, int line,
                               int col, int cap);
 /* Appends to a node made by ytree_container (with room for cap entries); key is NULL
- * for a sequence. Returns 0, or -1 when full. */
+ * for a sequence. Returns 0, or SIM_ERANGE when full (nothing appended). */
 int ytree_append(ytree_node_t *c, ytree_node_t *key, ytree_node_t *val);
 
 /* A shallow copy of n (new arrays, same children), to modify without touching other
@@ -84,7 +90,8 @@ ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at);
  * also replaced whole when both have the key `tag` (if not NULL) with different scalar
  * values: it is then another kind of thing (e.g. another `dist`), whose old keys would
  * not belong. New nodes are made where maps meet; base and over are not modified.
- * NULL when out of memory. */
+ * Time linear in the sizes of the maps (keys are found through a hash index). NULL
+ * when out of memory. */
 ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, const char *tag);
 
 #endif

@@ -28,10 +28,11 @@ const strand_type_t *strand_type_at(int i)
 
 int strand_parse_engagement(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     const ytree_node_t *e = ytree_get(n, "engagement", NULL);
     static const char *const lv[SCN_ENGAGE_N] = {"well", "partly", "not"};
-    if (ld_number(L, n, "partial_effect", 0, 1, &s->engage_effect[SCN_ENGAGE_PARTLY]) < 0)
-        return -1;
+    if ((rc = ld_number(L, n, "partial_effect", 0, 1, &s->engage_effect[SCN_ENGAGE_PARTLY])) < 0)
+        return rc;
     if (!e)
         return 0;
     if (e->kind != YTREE_MAP)
@@ -46,8 +47,8 @@ int strand_parse_engagement(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
     }
     double p[SCN_ENGAGE_N] = {0, 0, 0}, sum = 0;
     for (int k = 0; k < SCN_ENGAGE_N; k++) {
-        if (ld_number(L, e, lv[k], 0, 1, &p[k]) < 0)
-            return -1;
+        if ((rc = ld_number(L, e, lv[k], 0, 1, &p[k])) < 0)
+            return rc;
         sum += p[k];
     }
     if (fabs(sum - 1) > 1e-9)
@@ -59,10 +60,11 @@ int strand_parse_engagement(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 int strand_parse_places(ld_t *L, const ytree_node_t *n, scn_strand_t *s, double workers,
                         double caseload, double per_worker_year)
 {
-    if (ld_number(L, n, "workers", 0, 1e6, &workers) < 0 ||
-        ld_number(L, n, "caseload", 0, 1e6, &caseload) < 0 ||
-        ld_number(L, n, "per_worker_year", 1e-9, 1e6, &per_worker_year) < 0)
-        return -1;
+    int rc;
+    if ((rc = ld_number(L, n, "workers", 0, 1e6, &workers)) < 0 ||
+        (rc = ld_number(L, n, "caseload", 0, 1e6, &caseload)) < 0 ||
+        (rc = ld_number(L, n, "per_worker_year", 1e-9, 1e6, &per_worker_year)) < 0)
+        return rc;
     s->places = workers * caseload;
     dist_free(&s->duration);
     memset(&s->duration, 0, sizeof s->duration);

@@ -20,15 +20,17 @@
 #include "models/scenario/scenario.h"
 #include "models/scenario/ytree.h"
 
-typedef struct ld ld_t; /* the loader's state (load.c), opaque to strand types */
+typedef struct ld ld_t; /* the loader's state (load_internal.h), opaque to strand types */
 
 typedef struct strand_type {
     const char *name;        /* `type:` in YAML */
     const char *summary;     /* one line, for `careflow strands` and the docs */
     const char *const *keys; /* the type's own keys, NULL-terminated */
     /* Fills s (zeroed, with name, type, start, stop and ramp set, pool and arrival
-     * -1) from block n; may add cost items with ld_cost(). Returns 0, or -1 after
-     * ld_fail() (the scenario owns whatever s points to, even on failure). */
+     * -1) from block n; may add cost items with ld_cost(). Returns 0, or the negative
+     * SIM_E* code an ld_* call returned (ld_fail, ld_oom, or a reader that failed),
+     * after which it calls nothing more; the scenario owns whatever s points to, even
+     * on failure. Allocates with sim/mem.h only. */
     int (*parse)(ld_t *L, const ytree_node_t *n, scn_strand_t *s);
 } strand_type_t;
 
@@ -36,13 +38,16 @@ typedef struct strand_type {
 const strand_type_t *strand_type_find(const char *name);
 const strand_type_t *strand_type_at(int i);
 
-/* ---- for type parsers: provided by the loader (load.c) ---------------------------
+/* ---- for type parsers: provided by the loader (load_strands.c) -------------------
  * Each reads an optional key of map m: when the key is absent the value is left as it
  * is (the caller's default). On a bad value they report "FILE:LINE:COL: error: ..."
- * at it and return -1. */
+ * at it and return SIM_EINVAL; when out of memory, SIM_ENOMEM (sim/err.h). */
 const scenario_t *ld_scenario(const ld_t *L);
+/* Reports "FILE:LINE:COL: error: MESSAGE" at node n; returns SIM_EINVAL. */
 int ld_fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Reports "out of memory"; returns SIM_ENOMEM. */
+int ld_oom(ld_t *L);
 /* A number in [lo, hi]. */
 int ld_number(ld_t *L, const ytree_node_t *m, const char *key, double lo, double hi,
               double *v);
@@ -70,7 +75,7 @@ int ld_default_stages(ld_t *L, const ytree_node_t *at, const char *names, const 
                       uint64_t *set);
 /* Appends a cost item of component "strand" for strand s (its index in the scenario is
  * taken from the loader); item is "NAME" or "NAME:part" (part may be NULL). A rate of
- * 0 adds nothing. Returns 0, or -1 (no memory). */
+ * 0 adds nothing. Returns 0, or SIM_ENOMEM. */
 int ld_cost(ld_t *L, const ytree_node_t *at, const scn_strand_t *s, const char *part,
             scn_cost_kind_t kind, double rate);
 

@@ -17,9 +17,8 @@
  * care_share_after against counterfactual_care_share (well engaged), its
  * partial_effect power (partly engaged, default 0.5), or 1 (not engaged). */
 #include <math.h>
-#include <stdlib.h>
-
 #include "models/strands/strand.h"
+#include "sim/mem.h"
 
 static const char *const keys[] = {
     "stages", "age", "referral_share", "takeup", "engagement", "partial_effect", "workers",
@@ -28,6 +27,7 @@ static const char *const keys[] = {
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     static const char *const full_choices[] = {"wait", "turn_away", NULL};
     const scenario_t *sc = ld_scenario(L);
     double after = 0.11, without = 0.20, cost = 3273.40;
@@ -40,28 +40,28 @@ static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
     s->engage_p[SCN_ENGAGE_PARTLY] = 0.27;
     s->engage_p[SCN_ENGAGE_NOT] = 0.08;
     s->turn_away = 1;
-    if (ld_default_stages(L, n, "cin,cp", "stages", &s->stages) < 0 ||
-        ld_stages(L, n, "stages", &s->stages) < 0 || ld_age(L, n, "age", &s->when) < 0 ||
-        ld_number(L, n, "referral_share", 0, 1, &s->refer_p) < 0 ||
-        ld_number(L, n, "takeup", 0, 1, &s->takeup_p) < 0 ||
-        strand_parse_engagement(L, n, s) < 0 ||
-        strand_parse_places(L, n, s, 7, 11, 21) < 0 ||
-        ld_choice(L, n, "when_full", full_choices, &s->turn_away) < 0 ||
-        ld_number(L, n, "care_share_after", 0.0001, 0.9999, &after) < 0 ||
-        ld_number(L, n, "counterfactual_care_share", 0.0001, 0.9999, &without) < 0 ||
-        ld_number(L, n, "cost_per_intervention", 0, INFINITY, &cost) < 0)
-        return -1;
+    if ((rc = ld_default_stages(L, n, "cin,cp", "stages", &s->stages)) < 0 ||
+        (rc = ld_stages(L, n, "stages", &s->stages)) < 0 || (rc = ld_age(L, n, "age", &s->when)) < 0 ||
+        (rc = ld_number(L, n, "referral_share", 0, 1, &s->refer_p)) < 0 ||
+        (rc = ld_number(L, n, "takeup", 0, 1, &s->takeup_p)) < 0 ||
+        (rc = strand_parse_engagement(L, n, s)) < 0 ||
+        (rc = strand_parse_places(L, n, s, 7, 11, 21)) < 0 ||
+        (rc = ld_choice(L, n, "when_full", full_choices, &s->turn_away)) < 0 ||
+        (rc = ld_number(L, n, "care_share_after", 0.0001, 0.9999, &after)) < 0 ||
+        (rc = ld_number(L, n, "counterfactual_care_share", 0.0001, 0.9999, &without)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_intervention", 0, INFINITY, &cost)) < 0)
+        return rc;
     if (ytree_get(n, "odds", NULL)) {
-        if (ld_odds(L, n, "odds", s) < 0)
-            return -1;
+        if ((rc = ld_odds(L, n, "odds", s)) < 0)
+            return rc;
     } else {
         if (care < 0)
             return ld_fail(L, n, "edge_of_care acts on entries to stage 'care', which this "
                                  "scenario does not have: give 'odds'");
-        s->odds_stage = malloc(sizeof *s->odds_stage);
-        s->odds = malloc(sizeof *s->odds);
+        s->odds_stage = mem_alloc(sizeof *s->odds_stage);
+        s->odds = mem_alloc(sizeof *s->odds);
         if (!s->odds_stage || !s->odds)
-            return ld_fail(L, n, "out of memory");
+            return ld_oom(L);
         s->n_odds = 1;
         s->odds_stage[0] = care;
         s->odds[0] = strand_odds_ratio(after, without);

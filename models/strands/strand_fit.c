@@ -30,6 +30,7 @@ enum { N_DISC = 3 };
 static int per_discipline(ld_t *L, const ytree_node_t *n, const char *key, double lo,
                           double hi, double *v)
 {
+    int rc;
     const ytree_node_t *m = ytree_get(n, key, NULL);
     if (!m)
         return 0;
@@ -44,14 +45,15 @@ static int per_discipline(ld_t *L, const ytree_node_t *n, const char *key, doubl
             return ld_fail(L, m->key[i], "unknown discipline '%s' in %s (expected "
                                          "domestic_abuse, substance_misuse, mental_health)",
                            m->key[i]->str, key);
-        if (ld_number(L, m, disciplines[k], lo, hi, &v[k]) < 0)
-            return -1;
+        if ((rc = ld_number(L, m, disciplines[k], lo, hi, &v[k])) < 0)
+            return rc;
     }
     return 0;
 }
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     const scenario_t *sc = ld_scenario(L);
     double teams = 8, caseload = 14, per_year = 36; /* ASSUMPTION: caseload, turnover */
     /* ASSUMPTION from RR587's staffing: every team had its domestic abuse worker, about
@@ -62,29 +64,29 @@ static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
     s->refer_p = 0.25; /* ASSUMPTION: calibrated to about 640 families a year (RR587: 321
                         * Hampshire families in Jan-Jun 2016) */
     s->takeup_p = 0.7; /* RR587: 70% engaged with FIT in Hampshire */
-    if (ld_default_stages(L, n, "cin,cp", "stages", &s->stages) < 0 ||
-        ld_stages(L, n, "stages", &s->stages) < 0)
-        return -1;
+    if ((rc = ld_default_stages(L, n, "cin,cp", "stages", &s->stages)) < 0 ||
+        (rc = ld_stages(L, n, "stages", &s->stages)) < 0)
+        return rc;
     /* the toxic trio, when the scenario names those flags */
     for (int k = 0; k < N_DISC; k++)
         for (int f = 0; f < sc->n_flags; f++)
             if (!strcmp(sc->flags[f], disciplines[k]))
                 s->any_flags |= (uint64_t)1 << f;
-    if (ld_flags(L, n, "any_flags", &s->any_flags) < 0 ||
-        ld_number(L, n, "referral_share", 0, 1, &s->refer_p) < 0 ||
-        ld_number(L, n, "takeup", 0, 1, &s->takeup_p) < 0 ||
-        ld_number(L, n, "teams", 0, 1e4, &teams) < 0 ||
-        per_discipline(L, n, "filled", 0, 1, filled) < 0 ||
-        per_discipline(L, n, "cost_per_worker", 0, INFINITY, cost) < 0 ||
-        ld_choice(L, n, "when_full", full_choices, &s->turn_away) < 0 ||
-        ld_odds(L, n, "odds", s) < 0)
-        return -1;
+    if ((rc = ld_flags(L, n, "any_flags", &s->any_flags)) < 0 ||
+        (rc = ld_number(L, n, "referral_share", 0, 1, &s->refer_p)) < 0 ||
+        (rc = ld_number(L, n, "takeup", 0, 1, &s->takeup_p)) < 0 ||
+        (rc = ld_number(L, n, "teams", 0, 1e4, &teams)) < 0 ||
+        (rc = per_discipline(L, n, "filled", 0, 1, filled)) < 0 ||
+        (rc = per_discipline(L, n, "cost_per_worker", 0, INFINITY, cost)) < 0 ||
+        (rc = ld_choice(L, n, "when_full", full_choices, &s->turn_away)) < 0 ||
+        (rc = ld_odds(L, n, "odds", s)) < 0)
+        return rc;
     double workers = teams * (filled[0] + filled[1] + filled[2]);
-    if (strand_parse_places(L, n, s, workers, caseload, per_year) < 0)
-        return -1;
+    if ((rc = strand_parse_places(L, n, s, workers, caseload, per_year)) < 0)
+        return rc;
     for (int k = 0; k < N_DISC; k++)
-        if (ld_cost(L, n, s, disciplines[k], SCN_COST_ACTIVE_YEARS, teams * filled[k] * cost[k]) < 0)
-            return -1;
+        if ((rc = ld_cost(L, n, s, disciplines[k], SCN_COST_ACTIVE_YEARS, teams * filled[k] * cost[k])) < 0)
+            return rc;
     return 0;
 }
 

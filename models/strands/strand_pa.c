@@ -21,19 +21,20 @@ static const char *const keys[] = {"pool", "pas", "ratio", "admin_before", "admi
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     double pas = 32, ratio = 3, before = 0.36, after = 0.14, released = 0.4, cost = 13224.49;
     s->absence_cut = 0.83;
     if (!ytree_get(n, "pool", NULL))
         return ld_fail(L, n, "missing required key 'pool' in a strand of type 'pa' (the "
                              "social workers the PAs support)");
-    if (ld_pool(L, n, "pool", &s->pool) < 0 || ld_number(L, n, "pas", 0, 1e6, &pas) < 0 ||
-        ld_number(L, n, "ratio", 0, 1e3, &ratio) < 0 ||
-        ld_number(L, n, "admin_before", 0, 0.999, &before) < 0 ||
-        ld_number(L, n, "admin_after", 0, 0.999, &after) < 0 ||
-        ld_number(L, n, "released_to_cases", 0, 1, &released) < 0 ||
-        ld_number(L, n, "absence_reduction", 0, 1, &s->absence_cut) < 0 ||
-        ld_number(L, n, "cost_per_pa", 0, INFINITY, &cost) < 0)
-        return -1;
+    if ((rc = ld_pool(L, n, "pool", &s->pool)) < 0 || (rc = ld_number(L, n, "pas", 0, 1e6, &pas)) < 0 ||
+        (rc = ld_number(L, n, "ratio", 0, 1e3, &ratio)) < 0 ||
+        (rc = ld_number(L, n, "admin_before", 0, 0.999, &before)) < 0 ||
+        (rc = ld_number(L, n, "admin_after", 0, 0.999, &after)) < 0 ||
+        (rc = ld_number(L, n, "released_to_cases", 0, 1, &released)) < 0 ||
+        (rc = ld_number(L, n, "absence_reduction", 0, 1, &s->absence_cut)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_pa", 0, INFINITY, &cost)) < 0)
+        return rc;
     if (after > before)
         return ld_fail(L, ytree_get(n, "admin_after", NULL) ? ytree_get(n, "admin_after", NULL) : n,
                        "admin_after (%g) is more than admin_before (%g): PAs release time", after,

@@ -21,19 +21,20 @@ static const char *const keys[] = {"arrivals", "school_share", "workers", "worke
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     const scenario_t *sc = ld_scenario(L);
     double share = 0.18, workers = 1, county = 8, cost = 304000.0 / 8;
     s->arrival = scenario_arrival_index(sc, "referrals");
     if (!ytree_get(n, "arrivals", NULL) && s->arrival < 0)
         return ld_fail(L, n, "surgeries act on the arrival stream 'referrals' by default, "
                              "which this scenario does not have: give 'arrivals'");
-    if (ld_arrival(L, n, "arrivals", &s->arrival) < 0 ||
-        ld_number(L, n, "school_share", 0, 1, &share) < 0 ||
-        ld_number(L, n, "workers", 0, 1e5, &workers) < 0 ||
-        ld_number(L, n, "workers_for_county", 1e-9, 1e5, &county) < 0 ||
-        ld_number(L, n, "reduction", 0, 1, &s->arrival_cut) < 0 ||
-        ld_number(L, n, "cost_per_worker", 0, INFINITY, &cost) < 0)
-        return -1;
+    if ((rc = ld_arrival(L, n, "arrivals", &s->arrival)) < 0 ||
+        (rc = ld_number(L, n, "school_share", 0, 1, &share)) < 0 ||
+        (rc = ld_number(L, n, "workers", 0, 1e5, &workers)) < 0 ||
+        (rc = ld_number(L, n, "workers_for_county", 1e-9, 1e5, &county)) < 0 ||
+        (rc = ld_number(L, n, "reduction", 0, 1, &s->arrival_cut)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_worker", 0, INFINITY, &cost)) < 0)
+        return rc;
     s->arrival_share = share * (workers < county ? workers / county : 1);
     return ld_cost(L, n, s, NULL, SCN_COST_ACTIVE_YEARS, workers * cost);
 }

@@ -26,6 +26,7 @@ static const char *const keys[] = {
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     static const char *const full_choices[] = {"wait", "turn_away", NULL};
     double coord = 4, per_coord = 50, mentor = 0.56, per_year = 3, cost = 396.40;
     double returns = 583.0 / 9, completion = 0.47, cost_return = 183.80;
@@ -35,30 +36,29 @@ static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
     s->takeup_p = 0.68;   /* RR587: 97 of 142 matched */
     s->engage_p[SCN_ENGAGE_WELL] = 0.8; /* RR587: 80% engaged */
     s->engage_p[SCN_ENGAGE_NOT] = 0.2;
-    if (ld_default_stages(L, n, "early_help,cin", "stages", &s->stages) < 0 ||
-        ld_stages(L, n, "stages", &s->stages) < 0 || ld_age(L, n, "age", &s->when) < 0 ||
-        ld_number(L, n, "referral_share", 0, 1, &s->refer_p) < 0 ||
-        ld_number(L, n, "takeup", 0, 1, &s->takeup_p) < 0 ||
-        strand_parse_engagement(L, n, s) < 0 ||
-        ld_number(L, n, "coordinators", 0, 1e5, &coord) < 0 ||
-        ld_number(L, n, "volunteers_per_coordinator", 0, 1e4, &per_coord) < 0 ||
-        ld_number(L, n, "mentor_share", 0, 1, &mentor) < 0 ||
-        ld_number(L, n, "interventions_per_volunteer_year", 1e-6, 1e4, &per_year) < 0 ||
-        ld_choice(L, n, "when_full", full_choices, &s->turn_away) < 0 ||
-        ld_odds(L, n, "odds", s) < 0 ||
-        ld_number(L, n, "cost_per_intervention", 0, INFINITY, &cost) < 0 ||
-        ld_number(L, n, "return_interviews_per_month", 0, 1e7, &returns) < 0 ||
-        ld_number(L, n, "return_completion", 0, 1, &completion) < 0 ||
-        ld_number(L, n, "cost_per_return_interview", 0, INFINITY, &cost_return) < 0)
-        return -1;
+    if ((rc = ld_default_stages(L, n, "early_help,cin", "stages", &s->stages)) < 0 ||
+        (rc = ld_stages(L, n, "stages", &s->stages)) < 0 || (rc = ld_age(L, n, "age", &s->when)) < 0 ||
+        (rc = ld_number(L, n, "referral_share", 0, 1, &s->refer_p)) < 0 ||
+        (rc = ld_number(L, n, "takeup", 0, 1, &s->takeup_p)) < 0 ||
+        (rc = strand_parse_engagement(L, n, s)) < 0 ||
+        (rc = ld_number(L, n, "coordinators", 0, 1e5, &coord)) < 0 ||
+        (rc = ld_number(L, n, "volunteers_per_coordinator", 0, 1e4, &per_coord)) < 0 ||
+        (rc = ld_number(L, n, "mentor_share", 0, 1, &mentor)) < 0 ||
+        (rc = ld_number(L, n, "interventions_per_volunteer_year", 1e-6, 1e4, &per_year)) < 0 ||
+        (rc = ld_choice(L, n, "when_full", full_choices, &s->turn_away)) < 0 ||
+        (rc = ld_odds(L, n, "odds", s)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_intervention", 0, INFINITY, &cost)) < 0 ||
+        (rc = ld_number(L, n, "return_interviews_per_month", 0, 1e7, &returns)) < 0 ||
+        (rc = ld_number(L, n, "return_completion", 0, 1, &completion)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_return_interview", 0, INFINITY, &cost_return)) < 0)
+        return rc;
     /* one mentee at a time per mentoring volunteer */
-    if (strand_parse_places(L, n, s, coord * per_coord * mentor, 1, per_year) < 0)
-        return -1;
-    return ld_cost(L, n, s, "mentoring", SCN_COST_STARTS, cost) < 0 ||
-                   ld_cost(L, n, s, "return_interviews", SCN_COST_ACTIVE_YEARS,
-                           returns * 12 * completion * cost_return) < 0
-               ? -1
-               : 0;
+    if ((rc = strand_parse_places(L, n, s, coord * per_coord * mentor, 1, per_year)) < 0)
+        return rc;
+    if ((rc = ld_cost(L, n, s, "mentoring", SCN_COST_STARTS, cost)) < 0)
+        return rc;
+    return ld_cost(L, n, s, "return_interviews", SCN_COST_ACTIVE_YEARS,
+                   returns * 12 * completion * cost_return);
 }
 
 const strand_type_t strand_volunteers = {

@@ -24,22 +24,23 @@ static const char *const keys[] = {
 
 static int parse(ld_t *L, const ytree_node_t *n, scn_strand_t *s)
 {
+    int rc;
     static const char *const full_choices[] = {"wait", "turn_away", NULL};
     double cost = 262980;
     s->when.age_min = 10;
     s->when.age_max = 18;
     s->refer_p = 0.12; /* ASSUMPTION: about 25 new children a month (RR587: 20-30) */
-    if (ld_default_stages(L, n, "cin,cp", "stages", &s->stages) < 0 ||
-        ld_stages(L, n, "stages", &s->stages) < 0 || ld_age(L, n, "age", &s->when) < 0 ||
-        ld_flags(L, n, "any_flags", &s->any_flags) < 0 ||
-        ld_number(L, n, "referral_share", 0, 1, &s->refer_p) < 0 ||
-        ld_number(L, n, "takeup", 0, 1, &s->takeup_p) < 0 ||
-        strand_parse_engagement(L, n, s) < 0 ||
-        strand_parse_places(L, n, s, 6, 20, 40) < 0 ||
-        ld_choice(L, n, "when_full", full_choices, &s->turn_away) < 0 ||
-        ld_odds(L, n, "odds", s) < 0 ||
-        ld_number(L, n, "cost_per_year", 0, INFINITY, &cost) < 0)
-        return -1;
+    if ((rc = ld_default_stages(L, n, "cin,cp", "stages", &s->stages)) < 0 ||
+        (rc = ld_stages(L, n, "stages", &s->stages)) < 0 || (rc = ld_age(L, n, "age", &s->when)) < 0 ||
+        (rc = ld_flags(L, n, "any_flags", &s->any_flags)) < 0 ||
+        (rc = ld_number(L, n, "referral_share", 0, 1, &s->refer_p)) < 0 ||
+        (rc = ld_number(L, n, "takeup", 0, 1, &s->takeup_p)) < 0 ||
+        (rc = strand_parse_engagement(L, n, s)) < 0 ||
+        (rc = strand_parse_places(L, n, s, 6, 20, 40)) < 0 ||
+        (rc = ld_choice(L, n, "when_full", full_choices, &s->turn_away)) < 0 ||
+        (rc = ld_odds(L, n, "odds", s)) < 0 ||
+        (rc = ld_number(L, n, "cost_per_year", 0, INFINITY, &cost)) < 0)
+        return rc;
     return ld_cost(L, n, s, NULL, SCN_COST_ACTIVE_YEARS, cost);
 }
 
