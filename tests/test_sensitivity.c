@@ -354,7 +354,9 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     int lines = 0;
     for (char *p = ck; (p = strchr(p, '\n')); p++)
         lines++;
-    assert_int_equal(lines, 1 + 5); /* the header and five points */
+    /* the header, the one input file read (the scenario) and five points */
+    assert_int_equal(lines, 1 + sc->n_inputs + 5);
+    assert_int_equal(sc->n_inputs, 1);
     free(ck);
     snprintf(path, sizeof path, "%s/Y.csv", d2);
     assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
@@ -516,7 +518,7 @@ static void a_value_that_breaks_the_scenario_is_caught_before_running(void **sta
     fclose(f);
     scenario_t *sc = NULL;
     assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), 0);
-    assert_int_equal(sens_check(sc, NULL, 0, err, sizeof err), SIM_EINVAL);
+    assert_int_equal(sens_check(sc, err, sizeof err), SIM_EINVAL);
     print_message("  %s\n", err);
     assert_non_null(strstr(err, ":11:5: error: uncertain 'stages.a.duration.value' at its low "
                                 "value -5 makes the scenario invalid"));
@@ -524,6 +526,134 @@ static void a_value_that_breaks_the_scenario_is_caught_before_running(void **sta
     unlink(path);
 }
 
+
+/* ---- a changed input file starts the sweep afresh (issue 9, defect 1) ------------------- */
+
+static const char inc_base[] =
+    "version: 1\n"
+    "name: inc\n"
+    "start: 2024-01-01\n"
+    "horizon_days: 200\n"
+    "replications: 2\n"
+    "seed: 5\n"
+    "stages:\n"
+    "  a: {duration: {dist: fixed, value: 10}, next: {exit: 1}}\n"
+    "arrivals:\n"
+    "  - {name: in, to: a, per_year: 100, age: {dist: fixed, value: 5}}\n";
+
+static const char inc_top[] =
+    "include: [base.yaml]\n"
+    "uncertain:\n"
+    "  - {path: arrivals.in.per_year, dist: uniform, min: 50, max: 150}\n";
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs sens_run with stderr caught into *text (the caller frees it). */
+static int run_caught(const scenario_t *sc, const sens_opts_t *o, char **text)
+{
+    char errf[] = "/tmp/careflow-sens-stderr-XXXXXX", err[1024];
+    int fd = mkstemp(errf), saved = dup(2);
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    int rc = sens_run(sc, o, err, sizeof err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    *text = slurp(errf);
+    unlink(errf);
+    return rc;
+}
+
+/* Interrupts a sweep of dir/top.yaml (which includes base.yaml), writes `edit` over
+ * base.yaml (NULL: leaves it), and runs the sweep again; returns the resumed points
+ * of the manifest, its stderr in *text. */
+static int resume_after_edit(const char *dir, const char *edit, char **text)
+{
+    char top[PATH_MAX], out[PATH_MAX], err[1024];
+    snprintf(top, sizeof top, "%s/top.yaml", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    scenario_t *sc = load(top);
+    sens_opts_t o = opts(SENS_LHS, 12, out, 1);
+    o.stop_after = 5;
+    assert_int_not_equal(sens_run(sc, &o, err, sizeof err), 0);
+    scenario_free(sc);
+    if (edit)
+        write_text(dir, "base.yaml", edit);
+    sc = load(top);
+    o = opts(SENS_LHS, 12, out, 1);
+    o.quiet = 0;
+    assert_int_equal(run_caught(sc, &o, text), 0);
+    scenario_free(sc);
+    char *man = read_in(out, "manifest.json");
+    assert_non_null(man);
+    const char *at = strstr(man, "\"resumed_points\": ");
+    assert_non_null(at);
+    int n = atoi(at + strlen("\"resumed_points\": "));
+    free(man);
+    return n;
+}
+
+static void a_changed_include_starts_the_sweep_afresh(void **state)
+{
+    char dir[64], *text = NULL, edited[sizeof inc_base + 16];
+    tmpdir(dir, sizeof dir);
+    snprintf(edited, sizeof edited, "%s", inc_base);
+    char *v = strstr(edited, "value: 10");
+    assert_non_null(v);
+    memcpy(v, "value: 20", 9); /* the included file's stay, not the top file */
+    assert_int_equal(resume_after_edit(dir, edited, &text), 0);
+    assert_non_null(text);
+    if (!strstr(text, "inputs changed since the checkpoint") || !strstr(text, "base.yaml") ||
+        !strstr(text, "starting afresh"))
+        fail_msg("stderr does not say the inputs changed: %s", text);
+    assert_null(strstr(text, "resuming"));
+    free(text);
+    rm_tree(dir);
+}
+
+static void unchanged_includes_resume(void **state)
+{
+    char dir[64], *text = NULL;
+    tmpdir(dir, sizeof dir);
+    assert_int_equal(resume_after_edit(dir, NULL, &text), 5);
+    assert_non_null(strstr(text, "resuming: 5 of 12 design points"));
+    assert_null(strstr(text, "inputs changed"));
+    free(text);
+    rm_tree(dir);
+}
+
+/* Each point is the loaded scenario varied in memory: the files may go once loaded. */
+static void design_points_do_not_read_the_files_again(void **state)
+{
+    char dir[64], top[PATH_MAX], path[PATH_MAX], err[1024];
+    tmpdir(dir, sizeof dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    snprintf(top, sizeof top, "%s/top.yaml", dir);
+    scenario_t *sc = load(top);
+    assert_int_equal(sens_check(sc, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/base.yaml", dir);
+    unlink(path);
+    unlink(top);
+    snprintf(path, sizeof path, "%s/out", dir);
+    sens_opts_t o = opts(SENS_OAT, 0, path, 2);
+    if (sens_run(sc, &o, err, sizeof err) != 0)
+        fail_msg("a design point read a file again: %s", err);
+    scenario_free(sc);
+    rm_tree(dir);
+}
 
 /* ---- the command line, and MPI ---------------------------------------------------------- */
 
@@ -652,6 +782,9 @@ int main(void)
         cmocka_unit_test(same_bytes_at_any_thread_count),
         cmocka_unit_test(interrupted_sweep_resumes_to_the_same_bytes),
         cmocka_unit_test(checkpoint_of_another_sweep_is_not_used),
+        cmocka_unit_test(a_changed_include_starts_the_sweep_afresh),
+        cmocka_unit_test(unchanged_includes_resume),
+        cmocka_unit_test(design_points_do_not_read_the_files_again),
         cmocka_unit_test(cli_refuses_what_it_cannot_do),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
         cmocka_unit_test(mpi_a_failing_rank_ends_every_rank),

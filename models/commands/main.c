@@ -452,7 +452,7 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     if (c->have_seed)
         sc->seed = c->seed;
     if (c->cmd == CMD_VALIDATE) {
-        int st = sens_check(sc, c->sets, c->n_sets, err, sizeof err);
+        int st = sens_check(sc, err, sizeof err);
         if (st != 0) {
             fprintf(stderr, "%s\n", err);
             scenario_free(sc);
@@ -510,7 +510,7 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
             sc->replications = c->reps;
         if (c->have_seed)
             sc->seed = c->seed;
-        rc = sens_check(sc, c->sets, c->n_sets, err, sizeof err);
+        rc = sens_check(sc, err, sizeof err);
     }
     if (rc == 0 && !(cmdline = join_cmdline(argc, argv)))
         rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "careflow: error: out of memory");

@@ -84,28 +84,16 @@ const char *sens__drop_error_word(char *msg)
     return msg;
 }
 
-int sens__vary(const scenario_t *sc, const sens_opts_t *o, const char *const *more,
-               int n_more, scenario_t **out, char *err, size_t errlen)
+int sens__vary(const scenario_t *sc, const char *const *more, int n_more, scenario_t **out,
+               char *err, size_t errlen)
 {
-    int n_sets = o ? o->n_sets : 0;
-    const char **all = mem_reallocarray(NULL, (size_t)n_sets + (size_t)n_more + 1, sizeof *all);
-    if (!all)
-        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-    for (int i = 0; i < n_sets; i++)
-        all[i] = o->sets[i];
-    for (int i = 0; i < n_more; i++)
-        all[n_sets + i] = more[i];
-    int rc = scenario_load(sc->path, all, n_sets + n_more, out, err, (unsigned)errlen);
-    mem_free(all);
-    return rc == 0 ? 0 : SIM_EINVAL;
+    return scenario_vary(sc, more, n_more, out, err, errlen);
 }
 
 /* ---- checking the parameters -------------------------------------------------------- */
 
-int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *err,
-               size_t errlen)
+int sens_check(const scenario_t *sc, char *err, size_t errlen)
 {
-    sens_opts_t o = {.sets = sets, .n_sets = n_sets};
     for (int i = 0; i < sc->n_uncertain; i++) {
         const scn_uncertain_t *u = &sc->uncertain[i];
         for (int end = 0; end < 2; end++) {
@@ -114,7 +102,7 @@ int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *
             scenario_t *t = NULL;
             sens__value_text(u, sens__param_value(u, end, 1), text, sizeof text);
             snprintf(set, sizeof set, "%s=%s", u->path, text);
-            int rc = sens__vary(sc, &o, &one, 1, &t, inner, sizeof inner);
+            int rc = sens__vary(sc, &one, 1, &t, inner, sizeof inner);
             if (rc == SIM_EINVAL)
                 return sim_err_set(err, errlen, SIM_EINVAL,
                                    "%s:%d:%d: error: uncertain '%s' at its %s value %s makes "

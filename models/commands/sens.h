@@ -64,11 +64,10 @@ typedef struct sens_opts {
 } sens_opts_t;
 
 /* Checks the uncertain parameters: each must be settable at its low and high values
- * (the scenario varied with them must be valid). Returns 0, SIM_EINVAL with
- * "FILE:LINE:COL: error: ..." (the parameter's item) in err, or SIM_ENOMEM. Reads no
- * file. */
-int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *err,
-               size_t errlen);
+ * (sc, as loaded with the user's --set, varied with each must be valid). Returns 0,
+ * SIM_EINVAL with "FILE:LINE:COL: error: ..." (the parameter's item) in err, or
+ * SIM_ENOMEM. Reads no file. */
+int sens_check(const scenario_t *sc, char *err, size_t errlen);
 
 /* Runs the sweep on sc (loaded with o->sets; its replications and seed are each
  * point's). Returns 0, or SIM_EINVAL (a bad --outputs, or a design point whose

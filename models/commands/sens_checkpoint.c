@@ -2,12 +2,17 @@
  * (see sens_internal.h).
  *
  * Each rank appends its finished points to OUT/.checkpoint/points-RANK.txt: a header
- * line "MAGIC KEY", then one line per point "P HEX HEX ..." (the point's block of
- * values as exact hexadecimal doubles), flushed point by point. The key is a SHA-256
- * of everything a point's values depend on: the version, the scenario's input files,
- * the --set overrides, the method and sizes, the outputs and every point's value
- * texts. Rank 0 reads every points-*.txt whose key matches; a torn last line (the
- * machine died mid-write) ends a file's reading; a file with another key is removed.
+ * line "MAGIC KEY", one line "input SHA256 PATH" per file the loader read (the
+ * scenario, every include, every CSV: sc->inputs), then one line per point
+ * "P HEX HEX ..." (the point's block of values as exact hexadecimal doubles), flushed
+ * point by point. The key is a SHA-256 of everything a point's values depend on: the
+ * version, every input file's path and SHA-256 (as hashed when the scenario was
+ * loaded: no file is read again), the --set overrides, the method and sizes, the
+ * outputs and every point's value texts. Rank 0 reads every points-*.txt whose key
+ * matches; a torn last line (the machine died mid-write) ends a file's reading; a
+ * file with another key is removed, and when its input lines show that an input file
+ * changed (or is no longer read), stderr says "the inputs changed since the
+ * checkpoint (FILE): starting afresh".
  *
  * Failure: reading is best effort (what cannot be read is simply run again); writing
  * returns SIM_EIO, and the sweep stops. */
@@ -26,19 +31,22 @@
 #include "sim/sha256.h"
 
 #define CKPT_DIR ".checkpoint"
-#define CKPT_MAGIC "careflow-sensitivity-checkpoint 1"
+#define CKPT_MAGIC "careflow-sensitivity-checkpoint 2"
+#define CKPT_INPUT "input "
 
 void sens__ckpt_key(sens__sweep_t *w)
 {
     sha256_t c;
     uint8_t d[32];
-    char sha[65] = "", line[256];
+    char line[256];
     sha256_init(&c);
 #define ADD(s) sha256_update(&c, (s), strlen(s) + 1)
     ADD(CAREFLOW_VERSION);
-    if (sha256_file_hex(w->sc->path, sha) == 0)
-        ADD(sha);
     ADD(w->sc->path);
+    for (int i = 0; i < w->sc->n_inputs; i++) { /* every file the loader read */
+        ADD(w->sc->inputs[i].path);
+        ADD(w->sc->inputs[i].sha256);
+    }
     for (int i = 0; i < w->o->n_sets; i++)
         ADD(w->o->sets[i]);
     snprintf(line, sizeof line, "%s %d %d %d %llu %d", sens_method_name(w->o->method), w->n_pts,
@@ -114,10 +122,11 @@ static int ckpt_next(DIR *d, const char *dir, char *path, size_t len)
     return 0;
 }
 
-/* Reads the point lines of f into w; stops at the first torn or bad line. */
+/* Reads the point lines of f into w, starting with the one already in line (if not
+ * empty); stops at the first torn or bad line. */
 static void read_points(sens__sweep_t *w, FILE *f, char *line, size_t cap, double *tmp)
 {
-    while (fgets(line, (int)cap, f)) {
+    for (int first = line[0] != 0; first || fgets(line, (int)cap, f); first = 0) {
         size_t n = strlen(line);
         if (n == 0 || line[n - 1] != '\n')
             break; /* torn */
@@ -140,13 +149,42 @@ static void read_points(sens__sweep_t *w, FILE *f, char *line, size_t cap, doubl
     }
 }
 
+/* The first input file of the checkpoint's header (the "input SHA PATH" lines after
+ * the first line, read from f up to the first point line, which is left in line) that
+ * this sweep read with other bytes, or that it did not read; into changed. 1 if
+ * there is one. */
+static int changed_input(const sens__sweep_t *w, FILE *f, char *line, size_t cap,
+                         char *changed, size_t len)
+{
+    int found = 0;
+    line[0] = 0;
+    while (fgets(line, (int)cap, f) && !strncmp(line, CKPT_INPUT, strlen(CKPT_INPUT))) {
+        char *sha = line + strlen(CKPT_INPUT), *path = strchr(sha, ' ');
+        size_t n = strlen(line);
+        if (!path || line[n - 1] != '\n')
+            break;
+        *path++ = 0;
+        line[n - 1] = 0;
+        int same = 0;
+        for (int i = 0; i < w->sc->n_inputs && !same; i++)
+            same = !strcmp(w->sc->inputs[i].path, path) && !strcmp(w->sc->inputs[i].sha256, sha);
+        if (!same && !found) {
+            snprintf(changed, len, "%s", path);
+            found = 1;
+        }
+        line[0] = 0;
+    }
+    return found;
+}
+
 void sens__ckpt_read(sens__sweep_t *w)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
+    char dir[PATH_MAX], path[PATH_MAX], changed[PATH_MAX];
+    int said = 0;
     DIR *d = ckpt_opendir(w, dir, sizeof dir);
     if (!d)
         return;
-    size_t cap = 64 + w->block * 32;
+    size_t cap = 64 + w->block * 32 + PATH_MAX;
     char *line = mem_alloc(cap), *head = mem_alloc(256);
     double *tmp = mem_reallocarray(NULL, w->block ? w->block : 1, sizeof *tmp);
     while (line && head && tmp && ckpt_next(d, dir, path, sizeof path)) {
@@ -155,11 +193,22 @@ void sens__ckpt_read(sens__sweep_t *w)
             continue;
         char want[160];
         snprintf(want, sizeof want, "%s %s\n", CKPT_MAGIC, w->key);
-        if (!fgets(head, 256, f) || strcmp(head, want) != 0) {
+        head[0] = 0;
+        int ours = fgets(head, 256, f) && !strcmp(head, want);
+        int magic = !strncmp(head, CKPT_MAGIC " ", strlen(CKPT_MAGIC) + 1);
+        /* a checkpoint of this sweep whose input files changed: said once */
+        int moved = changed_input(w, f, line, cap, changed, sizeof changed);
+        if (!ours) {
             fclose(f);
-            if (!w->o->quiet)
+            if (magic && moved) {
+                if (!w->o->quiet && !said)
+                    fprintf(stderr, "careflow: note: the inputs changed since the checkpoint "
+                                    "(%s): starting afresh\n", changed);
+                said = 1;
+            } else if (!w->o->quiet) {
                 fprintf(stderr, "careflow: note: removing %s, a checkpoint of another sweep\n",
                         path);
+            }
             unlink(path);
             continue;
         }
@@ -195,8 +244,14 @@ int sens__ckpt_open(sens__sweep_t *w, int rank, char *err, size_t errlen)
     if (make_dir(w->o->out_dir) != 0 || make_dir(dir) != 0 || !(w->ckpt = fopen(path, "a")))
         return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
                            sim_errno_text(errno, eb, sizeof eb));
-    if (ftell(w->ckpt) == 0)
+    if (ftell(w->ckpt) == 0) {
         fprintf(w->ckpt, "%s %s\n", CKPT_MAGIC, w->key);
-    fflush(w->ckpt);
+        for (int i = 0; i < w->sc->n_inputs; i++)
+            fprintf(w->ckpt, "%s%s %s\n", CKPT_INPUT, w->sc->inputs[i].sha256,
+                    w->sc->inputs[i].path);
+    }
+    if (fflush(w->ckpt) != 0 || ferror(w->ckpt))
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
+                           sim_errno_text(errno, eb, sizeof eb));
     return 0;
 }

@@ -89,11 +89,12 @@ extern const char *const sens__out_names[];
 
 /* Records the first failure (code < 0, msg) and stops the workers; thread safe. */
 void sens__fail(sens__sweep_t *w, int code, const char *msg);
-/* *out = w->sc with `more` (n_more "PATH=VALUE" texts) applied, as a new scenario the
+/* *out = sc (as loaded, with the user's --set) with `more` (n_more "PATH=VALUE" texts)
+ * applied, in memory (scenario_vary: no file is read again), as a new scenario the
  * caller frees. 0, or SIM_EINVAL (the values make it invalid: the loader's message
- * in err) or SIM_ENOMEM. */
-int sens__vary(const scenario_t *sc, const sens_opts_t *o, const char *const *more,
-               int n_more, scenario_t **out, char *err, size_t errlen);
+ * in err) or SIM_ENOMEM. Thread safe. */
+int sens__vary(const scenario_t *sc, const char *const *more, int n_more, scenario_t **out,
+               char *err, size_t errlen);
 /* "careflow: warning: ..." on stderr, unless o->quiet. */
 void sens__warn(const sens__sweep_t *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -46,7 +46,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
                  sens__vt(w, p, i));
         sp[i] = sets + (size_t)i * SET_LEN;
     }
-    if ((rc = sens__vary(sc, w->o, sp, k, &ps, inner, sizeof inner)) != 0) {
+    if ((rc = sens__vary(sc, sp, k, &ps, inner, sizeof inner)) != 0) {
         if (rc != SIM_EINVAL) {
             snprintf(msg, sizeof msg, "%s", inner);
             goto out;

@@ -26,7 +26,6 @@
 #include "sim/outtx.h"
 #include "sim/signals.h"
 #include "sim/sa.h"
-#include "sim/sha256.h"
 
 /* ---- writers ---------------------------------------------------------------------- */
 
@@ -333,14 +332,22 @@ static int write_manifest(FILE *f, void *ctx)
     const sens__results_t *R = ctx;
     const sens__sweep_t *w = R->w;
     const scenario_t *sc = w->sc;
-    char sha[65] = "";
-    sha256_file_hex(sc->path, sha);
+    const char *sha = sc->n_inputs ? sc->inputs[0].sha256 : ""; /* the top file: read first */
     fputs("{\n  \"careflow_version\": ", f);
     fmt_json_str(f, CAREFLOW_VERSION);
     fputs(",\n  \"command\": \"sensitivity\",\n  \"scenario\": ", f);
     fmt_json_str(f, sc->path);
     fputs(",\n  \"scenario_sha256\": ", f);
     fmt_json_str(f, sha);
+    fputs(",\n  \"inputs\": [", f); /* every file the loader read, as hashed then */
+    for (int i = 0; i < sc->n_inputs; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        fmt_json_str(f, sc->inputs[i].path);
+        fputs(", \"sha256\": ", f);
+        fmt_json_str(f, sc->inputs[i].sha256);
+        fputc('}', f);
+    }
+    fputs(sc->n_inputs ? "\n  ]" : "]", f);
     fputs(",\n  \"name\": ", f);
     fmt_json_str(f, sc->name);
     fputs(",\n  \"method\": ", f);
