@@ -10,11 +10,13 @@
  * FILE:LINE:COL or exit status 2, and an MPI run (where MPI is installed) writes the
  * same bytes as threads. */
 #define _XOPEN_SOURCE 700 /* nftw() */
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,7 @@
 
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
+#include "sim/mem.h"
 
 #define ANALYTIC "scenarios/examples/analytic-sobol.yaml"
 
@@ -655,6 +658,88 @@ static void design_points_do_not_read_the_files_again(void **state)
     rm_tree(dir);
 }
 
+
+/* ---- out of memory (issue 9, part 3) ------------------------------------------------------ */
+
+/* The counting allocator: fails request number fail_at (1-based), and only that one. */
+typedef struct failing {
+    atomic_long n;  /* requests so far */
+    long fail_at;   /* the request that fails; 0: none */
+} failing_t;
+
+static void *failing_alloc(void *ud, void *ptr, size_t nsize)
+{
+    failing_t *f = ud;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (atomic_fetch_add(&f->n, 1) + 1 == f->fail_at)
+        return NULL;
+    return realloc(ptr, nsize);
+}
+
+/* 1 if dir holds an entry whose name starts with prefix. */
+static int has_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d)))
+        found = !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Every allocation of a small sweep made to fail in turn: each ends in SIM_ENOMEM
+ * with a message, writes no result file and leaves no staging folder (and, under
+ * `make asan`, leaks nothing); the first N past the last allocation succeeds. */
+static void every_failed_allocation_ends_cleanly(void **state)
+{
+    static const struct {
+        sens_method_t m;
+        int samples;
+    } sweeps[] = {{SENS_OAT, 0}, {SENS_MORRIS, 2}, {SENS_SOBOL, 4}, {SENS_LHS, 4}};
+    char dir[64], path[PATH_MAX], out[PATH_MAX], err[1024];
+    tmpdir(dir, sizeof dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    snprintf(path, sizeof path, "%s/top.yaml", dir);
+    scenario_t *sc = load(path);
+    for (size_t s = 0; s < sizeof sweeps / sizeof sweeps[0]; s++) {
+        long n;
+        for (n = 1; n < 100000; n++) {
+            failing_t f = {.fail_at = n};
+            snprintf(out, sizeof out, "%s/out-%zu-%ld", dir, s, n);
+            sens_opts_t o = opts(sweeps[s].m, sweeps[s].samples, out, 2);
+            err[0] = 0;
+            mem_set_allocator(failing_alloc, &f);
+            int rc = sens_run(sc, &o, err, sizeof err);
+            mem_set_allocator(NULL, NULL);
+            if (rc == 0) {
+                if (atomic_load(&f.n) >= n)
+                    fail_msg("%s: allocation %ld failed and the sweep succeeded",
+                             sens_method_name(sweeps[s].m), n);
+                break;
+            }
+            if (rc != SIM_ENOMEM || !err[0])
+                fail_msg("%s: allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message",
+                         sens_method_name(sweeps[s].m), n, rc, err);
+            assert_null(read_in(out, "Y.csv"));
+            assert_null(read_in(out, "manifest.json"));
+            char staged[64];
+            snprintf(staged, sizeof staged, ".out-%zu-%ld.new-", s, n);
+            assert_false(has_entry(dir, staged)); /* the lock file (.out-S-N.lock) stays */
+        }
+        print_message("  %s: %ld allocations, each failed once\n", sens_method_name(sweeps[s].m),
+                      n - 1);
+        assert_true(n > 10 && n < 100000);
+    }
+    scenario_free(sc);
+    rm_tree(dir);
+}
+
 /* ---- the command line, and MPI ---------------------------------------------------------- */
 
 static const char *bin(void)
@@ -785,6 +870,7 @@ int main(void)
         cmocka_unit_test(a_changed_include_starts_the_sweep_afresh),
         cmocka_unit_test(unchanged_includes_resume),
         cmocka_unit_test(design_points_do_not_read_the_files_again),
+        cmocka_unit_test(every_failed_allocation_ends_cleanly),
         cmocka_unit_test(cli_refuses_what_it_cannot_do),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
         cmocka_unit_test(mpi_a_failing_rank_ends_every_rank),

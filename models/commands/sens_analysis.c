@@ -63,7 +63,11 @@ static int out_stats(const sens__sweep_t *w, int o, sens__outstat_t *s)
     s->var_noise = s->var_unpaired; /* if a value is missing: the unpaired bound */
     /* two-way residual: y[p][r] - mean_p - mean_r + grand mean */
     double *col = mem_calloc((size_t)w->reps, sizeof *col), grand = 0, ss = 0;
-    int complete = col != NULL && w->reps >= 2 && w->n_pts >= 2;
+    if (!col) {
+        mem_free(v);
+        return -1;
+    }
+    int complete = w->reps >= 2 && w->n_pts >= 2;
     for (int p = 0; complete && p < w->n_pts; p++)
         for (int r = 0; r < w->reps; r++) {
             double x = rep_value(w, p, r, o);
@@ -93,21 +97,16 @@ static void out_stats_free(sens__outstat_t *s)
 }
 
 /* Paired differences point b - point a over replications: mean and 95% interval. */
-static void paired(const sens__sweep_t *w, int a, int b, int o, summ_t *su)
+/* d: the caller's scratch of w->reps values. */
+static void paired(const sens__sweep_t *w, int a, int b, int o, summ_t *su, double *d)
 {
-    double *d = mem_alloc((size_t)w->reps * sizeof *d);
     int n = 0;
-    if (!d) {
-        stats_summarise(NULL, 0, su);
-        return;
-    }
     for (int r = 0; r < w->reps; r++) {
         double x = rep_value(w, b, r, o) - rep_value(w, a, r, o);
         if (!isnan(x))
             d[n++] = x;
     }
     stats_summarise(d, n, su);
-    mem_free(d);
 }
 
 static void bootstrap_rng(rng_t *r, const sens__sweep_t *w, int o, int n_use)
@@ -135,7 +134,7 @@ static int analyse_oat(sens__results_t *R, int o)
     double top = 0;
     for (int i = 0; i < w->k; i++) {
         summ_t su;
-        paired(w, 1 + 2 * i, 2 + 2 * i, o, &su);
+        paired(w, 1 + 2 * i, 2 + 2 * i, o, &su, R->scratch);
         lo[i] = su.lo;
         hi[i] = su.hi;
         sw[i] = fabs(R->st[o].y[2 + 2 * i] - R->st[o].y[1 + 2 * i]);
@@ -152,9 +151,9 @@ static int analyse_oat(sens__results_t *R, int o)
         }
     for (int i = 0; i < w->k; i++)
         if (sw[i] >= 0.1 * top && top > 0 && lo[i] <= 0 && hi[i] >= 0)
-            sens__warn(R->w, "%s:%s: the swing of '%s' (%g) is within replication noise (its 95%% "
-                    "interval includes 0): use more --reps",
-                 w->out.metric[o], w->out.stage[o], w->sc->uncertain[i].label, sw[i]);
+            sens__warn(w, "%s:%s: the swing of '%s' (%g) is within replication noise (its "
+                          "95%% interval includes 0): use more --reps",
+                       w->out.metric[o], w->out.stage[o], w->sc->uncertain[i].label, sw[i]);
     return 0;
 }
 
@@ -181,7 +180,7 @@ static int analyse_morris(sens__results_t *R, int o)
                 if (w->U[(size_t)a * k + j] != w->U[(size_t)b * k + j])
                     i = j;
             summ_t su;
-            paired(w, a, b, o, &su);
+            paired(w, a, b, o, &su, R->scratch);
             if (su.n >= 2) {
                 noise[i] += su.sd / sqrt(su.n) / delta;
                 cnt[i] += 1;
@@ -195,10 +194,10 @@ static int analyse_morris(sens__results_t *R, int o)
     }
     for (int i = 0; i < k; i++)
         if (m.mu_star[i] >= 0.1 * top && top > 0 && m.mu_star[i] < 2 * noise[i])
-            sens__warn(R->w, "%s:%s: mu* of '%s' (%g) is less than twice the replication noise of an "
-                    "elementary effect (%g): use more --reps",
-                 w->out.metric[o], w->out.stage[o], w->sc->uncertain[i].label, m.mu_star[i],
-                 noise[i]);
+            sens__warn(w, "%s:%s: mu* of '%s' (%g) is less than twice the replication noise "
+                          "of an elementary effect (%g): use more --reps",
+                       w->out.metric[o], w->out.stage[o], w->sc->uncertain[i].label,
+                       m.mu_star[i], noise[i]);
     return 0;
 }
 
@@ -245,7 +244,10 @@ static int analyse_sobol(sens__results_t *R, int o)
         sa_sobol_t cs = {R->conv[o][c][0], R->conv[o][c][1], R->conv[o][c][2],
                          R->conv[o][c][3]};
         bootstrap_rng(&r, w, o, nu);
-        if (sa_sobol_analyze(k, w->samples, nu, st->y, n_boot, &r, &cs) != 0)
+        int crc = sa_sobol_analyze(k, w->samples, nu, st->y, n_boot, &r, &cs);
+        if (crc == -SA_ENOMEM)
+            return -1;
+        if (crc != 0) /* e.g. no variance in the first rows: that size is left out */
             for (int j = 0; j < 4; j++) {
                 mem_free(R->conv[o][c][j]);
                 R->conv[o][c][j] = NULL;
@@ -324,6 +326,8 @@ static int analyse_lhs(sens__results_t *R, int o)
 int sens__analyse(sens__results_t *R, char *err, size_t errlen)
 {
     sens__sweep_t *w = R->w;
+    if (!(R->scratch = mem_reallocarray(NULL, (size_t)w->reps, sizeof *R->scratch)))
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     if (w->o->method == SENS_SOBOL)
         for (int d = 16; d >= 1; d /= 2) /* N/16, ..., N/2, N: at least 4 rows */
             if (w->samples / d >= 4)
@@ -348,9 +352,12 @@ int sens__analyse(sens__results_t *R, char *err, size_t errlen)
             /* a constant output: indices undefined; write NaN (empty) and say so */
             sens__warn(w, "%s:%s does not vary over the design: its indices are undefined",
                        w->out.metric[o], w->out.stage[o]);
-            for (int j = 0; j < 5; j++)
-                for (int i = 0; i < w->k && arr(R, o, j); i++)
+            for (int j = 0; j < 5; j++) {
+                if (!arr(R, o, j))
+                    return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+                for (int i = 0; i < w->k; i++)
                     R->a[o][j][i] = j == 4 ? 0 : NAN;
+            }
         } else if (a != 0) {
             return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
         }
@@ -363,6 +370,7 @@ int sens__analyse(sens__results_t *R, char *err, size_t errlen)
 
 void sens__results_free(sens__results_t *R)
 {
+    mem_free(R->scratch);
     for (int o = 0; o < R->w->out.n; o++) {
         out_stats_free(&R->st[o]);
         for (int j = 0; j < 8; j++)

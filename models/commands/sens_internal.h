@@ -166,6 +166,7 @@ typedef struct sens__results {
     double *conv[SENS__MAX_OUTPUTS][16][4]; /* owned: S1, S1_conf, ST, ST_conf per size */
     int *order[SENS__MAX_OUTPUTS];          /* owned: oat: parameters by |swing| */
     double wall;                            /* seconds from the start to the writing */
+    double *scratch;                        /* owned [reps]: paired differences */
 } sens__results_t;
 
 /* Analyses every output into R (R->w set, the rest zero). 0, SIM_EINVAL (an output

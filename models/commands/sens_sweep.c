@@ -144,6 +144,9 @@ int sens__sweep_run(sens__sweep_t *w, int show_bar)
     pool_report_t rep;
     char msg[SENS__ERR_LEN];
     int rc = pool_run(&t, &rep, msg, sizeof msg);
+    if (signals_caught()) /* a point may have seen it first and stopped (SIM_EINTR) */
+        rc = sim_err_set(msg, sizeof msg, SIM_EINTR, "interrupted by %s",
+                         signals_name(signals_caught()));
     if (rc != 0)
         sens__fail(w, rc, msg); /* kept only if no point failed first */
     return w->status;
