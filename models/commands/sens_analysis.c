@@ -226,15 +226,15 @@ static int analyse_sobol(sens__results_t *R, int o)
                                    w->sc->uncertain[i].label);
     }
     if (names[0])
-        sens__warn(R->w, "%s:%s: replication noise is %.0f%% of the variance between design points, "
-                "as much as the total index of %s: those indices cannot be told from noise; "
-                "use more --reps",
-             w->out.metric[o], w->out.stage[o], 100 * share, names);
+        sens__warn(w, "%s:%s: replication noise is %.0f%% of the variance between design "
+                      "points, as much as the total index of %s: those indices cannot be told "
+                      "from noise; use more --reps",
+                   w->out.metric[o], w->out.stage[o], 100 * share, names);
     else if (share >= 0.1)
-        sens__warn(R->w, "%s:%s: replication noise is %.0f%% of the variance between design points: "
-                "indices smaller than that cannot be told from noise (noise_swamped in "
-                "sobol.csv); use more --reps to resolve them",
-             w->out.metric[o], w->out.stage[o], 100 * share);
+        sens__warn(w, "%s:%s: replication noise is %.0f%% of the variance between design "
+                      "points: indices smaller than that cannot be told from noise "
+                      "(noise_swamped in sobol.csv); use more --reps to resolve them",
+                   w->out.metric[o], w->out.stage[o], 100 * share);
     /* convergence: the first N/16, N/8, ... base rows (at least 4) */
     for (int c = 0; c < R->n_conv; c++) {
         int nu = R->conv_n[c];
@@ -312,9 +312,10 @@ static int analyse_lhs(sens__results_t *R, int o)
         rc = 0;
         const sens__outstat_t *st = &R->st[o];
         if (st->var_points > 0 && st->var_noise / st->var_points >= 0.1)
-            sens__warn(R->w, "%s:%s: replication noise is %.0f%% of the spread between parameter "
-                    "sets: the spread overstates the parameters' uncertainty; use more --reps",
-                 w->out.metric[o], w->out.stage[o], 100 * st->var_noise / st->var_points);
+            sens__warn(w, "%s:%s: replication noise is %.0f%% of the spread between parameter "
+                          "sets: the spread overstates the parameters' uncertainty; use more "
+                          "--reps",
+                       w->out.metric[o], w->out.stage[o], 100 * st->var_noise / st->var_points);
     }
     mem_free(x);
     mem_free(rx);

@@ -69,7 +69,7 @@ typedef struct sens__sweep {
     int n_resumed;           /* points read from a checkpoint */
     char key[65];            /* checkpoint key (hex SHA-256) */
     int *todo;               /* owned [n_pts]: this process's points, n_todo of them */
-    int n_todo;
+    int n_todo;              /* points this process runs */
     atomic_int n_done;       /* points finished by this process */
     atomic_int stop;         /* 1: running points stop before their next replication */
     pthread_mutex_t mu;      /* guards done, ckpt, status and err */

@@ -81,11 +81,16 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
             rc = SIM_EINTR; /* stopped: the point is not finished */
             goto out;
         }
-        if (model_result_init(&res, ps, &plan) != 0 || model_run(ps, &plan, r, &res, NULL) != 0 ||
-            figures_values(ps, &plan, &res, w->out.fig, n_out, &blk[(size_t)r * n_out]) != 0) {
+        int mr = SIM_ENOMEM;
+        if (model_result_init(&res, ps, &plan) != 0 ||
+            (mr = model_run(ps, &plan, r, &res, NULL)) != 0 ||
+            (mr = figures_values(ps, &plan, &res, w->out.fig, n_out,
+                                 &blk[(size_t)r * n_out])) != 0) {
             model_result_free(&res);
-            rc = sim_err_set(msg, sizeof msg, SIM_ENOMEM, "out of memory at design point %d",
-                             p + 1);
+            /* model_run's code as it gives it (a SIM_E* code; anything else: no memory) */
+            rc = mr < 0 && mr >= SIM_EPEER ? mr : SIM_ENOMEM;
+            sim_err_set(msg, sizeof msg, rc, "%s at design point %d, replication %d",
+                        sim_strerror(rc), p + 1, r + 1);
             goto out;
         }
         for (int s = 0; s < w->n_series; s++)

@@ -359,7 +359,8 @@ static int write_manifest(FILE *f, void *ctx)
     fprintf(f, ",\n  \"design_points\": %d", w->n_pts);
     fprintf(f, ",\n  \"replications_per_point\": %d", w->reps);
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)sc->seed);
-    fprintf(f, ",\n  \"bootstrap_resamples\": %d", w->o->n_boot > 0 ? w->o->n_boot : SENS__DEFAULT_BOOT);
+    fprintf(f, ",\n  \"bootstrap_resamples\": %d",
+            w->o->n_boot > 0 ? w->o->n_boot : SENS__DEFAULT_BOOT);
     fputs(",\n  \"outputs\": [", f);
     for (int o = 0; o < w->out.n; o++) {
         char name[256];
