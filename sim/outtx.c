@@ -324,6 +324,8 @@ int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *
     tx->fail_at = s ? atoi(s) : 0;
     s = getenv("CAREFLOW_TEST_PAUSE_BEFORE_COMMIT");
     tx->pause = s ? (unsigned)atoi(s) : 0;
+    s = getenv("CAREFLOW_TEST_NO_EXCHANGE");
+    tx->no_exchange = s && *s == '1';
     tx->state = STAGING;
     return 0;
 fail:
@@ -504,9 +506,9 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
     if (!exists_at(pfd, tx->name)) {
         if (renameat(pfd, ready, pfd, tx->name) != 0)
             rc = -1;
-    } else if (exchange(pfd, ready, tx->name) == 0) {
+    } else if (!tx->no_exchange && exchange(pfd, ready, tx->name) == 0) {
         gone = ready;
-    } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+    } else if (tx->no_exchange || errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
         /* No exchange here: OUT away, the new set in (a reader between finds no OUT). */
         char tmpl[PATH_MAX];
         int w = snprintf(tmpl, sizeof tmpl, "%s/.%s.old-XXXXXX", tx->parent, tx->name);

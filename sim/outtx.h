@@ -35,7 +35,9 @@
  *
  * Test hooks, read by outtx_begin (tests only): CAREFLOW_TEST_FAIL_FILE=N makes the
  * Nth file closed fail as a full disk would; CAREFLOW_TEST_PAUSE_BEFORE_COMMIT=S
- * sleeps S seconds in outtx_commit before the checks and the swap. */
+ * sleeps S seconds in outtx_commit before the checks and the swap;
+ * CAREFLOW_TEST_NO_EXCHANGE=1 swaps with two renames as where RENAME_EXCHANGE is
+ * missing. (tests/test_outtx.c sets the fields after outtx_begin instead.) */
 #ifndef SIM_OUTTX_H
 #define SIM_OUTTX_H
 
@@ -57,6 +59,7 @@ typedef struct outtx {
     int files;                 /* private: files closed so far (test hook) */
     int fail_at;               /* private: CAREFLOW_TEST_FAIL_FILE, or 0 */
     unsigned pause;            /* private: CAREFLOW_TEST_PAUSE_BEFORE_COMMIT, or 0 */
+    int no_exchange;           /* private: CAREFLOW_TEST_NO_EXCHANGE: two renames */
 } outtx_t;
 
 /* Writes one file's text to f; returns 0 or a SIM_E* code (e.g. SIM_ENOMEM). */
