@@ -8,7 +8,16 @@
  *   "FILE:LINE:COL: error:" prefix and a key phrase of the message;
  * - alias_bomb_refused_quickly: "billion laughs";
  * - mutations_never_crash: a deterministic fuzz loop over mutations of a valid file;
- * - when_matches / steps_at: the small helpers.
+ * - when_matches / steps_at: the small helpers;
+ * - fifo_refused, include_bomb_refused, include_bytes_budget: what the loader reads
+ *   (regular files only, within one budget of files and bytes per load), each run in
+ *   a child process under alarm() so a hang fails instead of hanging;
+ * - merge_large_maps: ytree_merge of two 20,000-key maps (linear, not quadratic);
+ * - bounds_at_the_limits: each limit on rates and counts, just within and just past;
+ * - csv_contents_never_echoed, long_path_keeps_message: what messages show;
+ * - vary_equals_load, vary_in_threads: scenario_vary gives what scenario_load with
+ *   all the --set gives, reading no file, in several threads at once;
+ * - oom_every_allocation: a load failing at each allocation in turn.
  * Files are written under a mkdtemp() directory, removed at the end. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,10 +29,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "models/scenario/scenario.h"
+#include "models/scenario/ytree.h"
+#include "sim/mem.h"
+#include "sim/sha256.h"
 #include "sim/cal.h"
 #include "sim/err.h"
 
@@ -1157,6 +1172,632 @@ static void steps_at(void **state)
     assert_double_equal(scenario_steps_at(&none, 5, 4), 4, 0);
 }
 
+/* ---- 6. files: FIFOs, the include budget, linear merges ------------------------ */
+
+/* Runs fn(fx) in a child process stopped by SIGALRM after `secs` seconds: a load that
+ * hangs (a FIFO read with no writer) or runs away fails the test instead of hanging
+ * it. fn returns 0 when its checks pass; it prints what failed. */
+static void in_child(fixture_t *fx, int (*fn)(fixture_t *fx), unsigned secs, const char *what)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(secs);
+        _exit(fn(fx) == 0 ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("%s: killed by signal %d (hung for more than %u s?)", what,
+                 WTERMSIG(status), secs);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("%s: failed (see above)", what);
+}
+
+/* Loads name in fx and expects SIM_EINVAL with `phrase` and the prefix `where`
+ * (relative to fx->dir). Returns 0 when so; prints and returns 1 otherwise. */
+static int expect_refused(fixture_t *fx, const char *name, const char *where,
+                          const char *phrase)
+{
+    char err[ERRLEN] = "", want[512];
+    scenario_t *sc = NULL;
+    char *path = path_in(fx, name);
+    int rc = scenario_load(path, NULL, 0, &sc, err, sizeof err);
+    free(path);
+    snprintf(want, sizeof want, "%s/%s: error: ", fx->dir, where);
+    if (rc != SIM_EINVAL || sc || strncmp(err, want, strlen(want)) || !strstr(err, phrase)) {
+        fprintf(stderr, "%s: rc %d, expected \"%s...%s\", got \"%s\"\n", name, rc, want,
+                phrase, err);
+        scenario_free(sc);
+        return 1;
+    }
+    return 0;
+}
+
+static int fifo_loads(fixture_t *fx)
+{
+    return expect_refused(fx, "fifo.yaml", "fifo.yaml:1:1", "not a regular file") |
+           expect_refused(fx, "inc.yaml", "inc.yaml:1:11", "not a regular file") |
+           expect_refused(fx, "obs.yaml", "obs.yaml:11:11", "not a regular file");
+}
+
+/* A FIFO given as the scenario, an include or an observed file is refused at once:
+ * opening it must not wait for a writer, nor reading it for data. */
+static void fifo_refused(void **state)
+{
+    fixture_t *fx = *state;
+    char *fifo = path_in(fx, "fifo.yaml");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    fx->files[fx->n_files++] = strdup("fifo.yaml");
+    write_text(fx, "inc.yaml", "include: [fifo.yaml]\n");
+    write_text(fx, "obs.yaml", HEAD STAGES ARR "observed:\n  - file: fifo.yaml\n");
+    in_child(fx, fifo_loads, 5, "fifo_refused");
+    free(fifo);
+}
+
+/* level N lists 100 copies of level N+1: 10^6 files if nothing stops it */
+static int include_bomb_load(fixture_t *fx)
+{
+    return expect_refused(fx, "bomb0.yaml", "bomb2.yaml:53:5", "too many files");
+}
+
+static void include_bomb_refused(void **state)
+{
+    fixture_t *fx = *state;
+    for (int level = 0; level < 3; level++) {
+        char *text = NULL, name[32];
+        text = cat(text, "%sinclude:\n", level == 0 ? HEAD STAGES ARR : "");
+        for (int i = 0; i < 100; i++)
+            text = cat(text, "  - bomb%d.yaml\n", level + 1);
+        snprintf(name, sizeof name, "bomb%d.yaml", level);
+        write_text(fx, name, text);
+        free(text);
+    }
+    write_text(fx, "bomb3.yaml", "max_age: 17\n");
+    /* files read: bomb0, bomb1, bomb2 and 100 bomb3 (103), bomb2 + 100 (204), bomb2 +
+     * 51 (256): the 52nd item of the third bomb2.yaml (line 53) is file 257 */
+    in_child(fx, include_bomb_load, 10, "include_bomb_refused");
+}
+
+static int big_include_load(fixture_t *fx)
+{
+    return expect_refused(fx, "bigmain.yaml", "bigmain.yaml:10:51", "at most 64 MiB");
+}
+
+/* Five includes of a 15 MiB file: each is within the per-file limit, together they
+ * pass the 64 MiB budget of one load, refused at the fifth. */
+static void include_bytes_budget(void **state)
+{
+    fixture_t *fx = *state;
+    size_t n = 15u << 20;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, ' ', n);
+    memcpy(big, "max_age: 17 # padding", 21);
+    big[n - 1] = '\n';
+    write_bytes(fx, "big.yaml", big, n);
+    free(big);
+    write_text(fx, "bigmain.yaml", HEAD STAGES ARR
+               "include: [big.yaml, big.yaml, big.yaml, big.yaml, big.yaml]\n");
+    in_child(fx, big_include_load, 20, "include_bytes_budget");
+}
+
+/* ytree_merge of two maps of 20,000 keys each, half of them shared: right, and
+ * (not asserted) fast, where it was quadratic. */
+static void merge_large_maps(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    ytree_t *t = ytree_new();
+    assert_non_null(t);
+    ytree_node_t *a = ytree_container(t, YTREE_MAP, "a", 1, 1, N);
+    ytree_node_t *b = ytree_container(t, YTREE_MAP, "b", 1, 1, N);
+    assert_non_null(a);
+    assert_non_null(b);
+    char key[32];
+    for (int i = 0; i < N; i++) { /* a: k0..k19999; b: k10000..k29999 */
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(ytree_append(a, ytree_scalar(t, "a", 1, 1, key, 1),
+                                      ytree_scalar(t, "a", 1, 1, "a", 1)), 0);
+        snprintf(key, sizeof key, "k%d", i + N / 2);
+        assert_int_equal(ytree_append(b, ytree_scalar(t, "b", 1, 1, key, 1),
+                                      ytree_scalar(t, "b", 1, 1, "b", 1)), 0);
+    }
+    ytree_node_t *m = ytree_merge(t, a, b, "dist");
+    assert_non_null(m);
+    assert_int_equal(m->n, N + N / 2);
+    for (int i = 0; i < N + N / 2; i++) { /* a's order, then b's new keys */
+        snprintf(key, sizeof key, "k%d", i);
+        assert_string_equal(m->key[i]->str, key);
+        assert_string_equal(m->val[i]->str, i < N / 2 ? "a" : "b");
+    }
+    ytree_free(t);
+}
+
+/* ---- 7. limits on what a scenario may ask for, at their boundaries -------------- */
+
+typedef struct bound_case {
+    const char *probe;
+    const char *text;   /* s.yaml */
+    const char *phrase; /* NULL: loads; else in the message */
+} bound_case_t;
+
+#define HEAD4 "version: 1\nname: t\nstart: 2020-01-01\nhorizon_days: 1461\n"
+#define STAGES2 STAGES "  b:\n    duration: {dist: exponential, mean: 10}\n"
+#define ARRIVAL(rate) HEAD4 STAGES "arrivals:\n  - {name: r, to: a, " rate "}\n"
+#define INITIAL(a, b) HEAD4 STAGES2 ARR "initial: {a: " a ", b: " b "}\n"
+
+static const bound_case_t bound_cases[] = {
+    {"per_year_at_limit", ARRIVAL("per_year: 10000000"), NULL},
+    {"per_year_over", ARRIVAL("per_year: 10000001"), "per_year is too high"},
+    {"per_year_1e300", ARRIVAL("per_year: 1e300"), "per_year is too high"},
+    {"per_day_at_limit", ARRIVAL("per_day: 27378"), NULL},
+    {"per_day_over", ARRIVAL("per_day: 27379"), "per_day is too high"},
+    {"per_month_at_limit", ARRIVAL("per_month: 833333"), NULL},
+    {"per_month_over", ARRIVAL("per_month: 833334"), "per_month is too high"},
+    /* four years: 1e6 x 1.5^4 = 5.06e6 fits; 1e6 x 2^4 = 1.6e7 does not */
+    {"trend_within", ARRIVAL("per_year: 1000000, trend_per_year: 0.5"), NULL},
+    {"trend_over", ARRIVAL("per_year: 1000000, trend_per_year: 1"), "at its peak"},
+    {"profile_at_limit",
+     ARRIVAL("per_year: 1000000, profile: [{from: 2021-01-01, multiplier: 10}]"), NULL},
+    {"profile_over",
+     ARRIVAL("per_year: 1000000, profile: [{from: 2021-01-01, multiplier: 10.5}]"),
+     "at its peak"},
+    {"streams_at_limit",
+     HEAD4 STAGES "arrivals:\n  - {name: r, to: a, per_year: 5000000}\n"
+                  "  - {name: s, to: a, per_year: 5000000}\n", NULL},
+    {"streams_over",
+     HEAD4 STAGES "arrivals:\n  - {name: r, to: a, per_year: 5000000}\n"
+                  "  - {name: s, to: a, per_year: 5000001}\n", "streams together"},
+    {"initial_at_limit", INITIAL("50000000", "0"), NULL},
+    {"initial_over", INITIAL("50000001", "0"), "between 0 and 50000000"},
+    {"initial_total_at_limit", INITIAL("25000000", "25000000"), NULL},
+    {"initial_total_over", INITIAL("25000000", "25000001"), "in all stages"},
+    {"workers_at_limit", HEAD4 STAGES ARR POOL("{a: 1}") , NULL},
+    {"workers_over", HEAD4 STAGES ARR
+     "pools:\n  p:\n    workers: 1000001\n    caseload_cap: 5\n    serves: {a: 1}\n",
+     "workers must be at most 1000000"},
+    {"workers_step_over", HEAD4 STAGES ARR
+     "pools:\n  p:\n    workers: [{from: 2020-01-01, value: 1000001}]\n"
+     "    caseload_cap: 5\n    serves: {a: 1}\n", "workers must be at most 1000000"},
+    {"caseload_cap_at_limit", HEAD4 STAGES ARR
+     "pools:\n  p:\n    workers: 1000000\n    caseload_cap: 1000000\n    serves: {a: 1}\n",
+     NULL},
+    {"caseload_cap_over", HEAD4 STAGES ARR
+     "pools:\n  p:\n    workers: 1\n    caseload_cap: 1000001\n    serves: {a: 1}\n",
+     "caseload_cap must be at most 1000000"},
+    {"replications_at_limit", HEAD4 STAGES ARR "replications: 100000\n", NULL},
+    {"replications_over", HEAD4 STAGES ARR "replications: 100001\n", "between 1 and 100000"},
+    {"horizon_at_limit", "version: 1\nname: t\nstart: 2020-01-01\nhorizon_days: 73050\n"
+                         STAGES ARR, NULL},
+    {"horizon_over", "version: 1\nname: t\nstart: 2020-01-01\nhorizon_days: 73051\n"
+                     STAGES ARR, "too long"},
+};
+
+static void bounds_at_the_limits(void **state)
+{
+    fixture_t *fx = *state;
+    char *path = path_in(fx, "s.yaml");
+    for (size_t i = 0; i < sizeof bound_cases / sizeof bound_cases[0]; i++) {
+        const bound_case_t *c = &bound_cases[i];
+        char err[ERRLEN] = "";
+        scenario_t *sc = NULL;
+        write_text(fx, "s.yaml", c->text);
+        int rc = scenario_load(path, NULL, 0, &sc, err, sizeof err);
+        if (!c->phrase && rc != 0)
+            fail_msg("%s: expected to load, got \"%s\"", c->probe, err);
+        if (c->phrase && (rc != SIM_EINVAL || !strstr(err, c->phrase)))
+            fail_msg("%s: rc %d, expected \"%s\" in \"%s\"", c->probe, rc, c->phrase, err);
+        scenario_free(sc);
+    }
+    free(path);
+}
+
+/* ---- 8. messages: no file contents, and their end survives a long path ---------- */
+
+static void csv_contents_never_echoed(void **state)
+{
+    fixture_t *fx = *state;
+    char *path = path_in(fx, "s.yaml");
+    static const char *const csvs[] = {
+        "root:SECRET-hash-1:19000:0:99999:7:::\n",                 /* the header */
+        "date,stages,value\n2020-01-31,a,SECRET-2\n",             /* a number */
+        "date,stages,value\n2020-01-31,a+SECRET-3,1\n",           /* a stage */
+        "date,stages,value\nSECRET-4,a,1\n",                      /* a date */
+        "date,stages,metric,value\n2020-01-31,a,SECRET-5,1\n",    /* a metric */
+    };
+    write_text(fx, "s.yaml", HEAD STAGES ARR "observed:\n  - file: o.csv\n");
+    for (size_t i = 0; i < sizeof csvs / sizeof csvs[0]; i++) {
+        char err[ERRLEN] = "";
+        scenario_t *sc = NULL;
+        write_text(fx, "o.csv", csvs[i]);
+        assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), SIM_EINVAL);
+        if (!strstr(err, "o.csv:") || strstr(err, "SECRET"))
+            fail_msg("case %zu: the message shows the file: \"%s\"", i, err);
+    }
+    free(path);
+}
+
+/* A scenario ~3,000 characters deep in folders: the message is longer than err, and
+ * keeps its end (the position and the message) rather than its start. */
+static void long_path_keeps_message(void **state)
+{
+    fixture_t *fx = *state;
+    char path[4096], comp[201];
+    memset(comp, 'd', 200);
+    comp[200] = 0;
+    snprintf(path, sizeof path, "%s", fx->dir);
+    for (int i = 0; i < 15; i++) {
+        size_t len = strlen(path);
+        snprintf(path + len, sizeof path - len, "/%s", comp);
+        assert_int_equal(mkdir(path, 0700), 0);
+    }
+    size_t dirlen = strlen(path);
+    snprintf(path + dirlen, sizeof path - dirlen, "/s.yaml");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("version: 2\nname: t\n", f);
+    fclose(f);
+    char err[ERRLEN] = "";
+    scenario_t *sc = NULL;
+    assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), SIM_EINVAL);
+    assert_null(sc);
+    unlink(path);
+    for (int i = 0; i < 15; i++) { /* first, so that a failure leaves nothing behind */
+        path[dirlen] = 0;
+        assert_int_equal(rmdir(path), 0);
+        dirlen -= 201;
+    }
+    const char *want = "s.yaml:1:10: error: version must be 1 (got '2')";
+    size_t n = strlen(err), w = strlen(want);
+    if (n < w || strcmp(err + n - w, want) != 0)
+        fail_msg("expected the message to end with \"%s\", got \"%s\"", want, err);
+}
+
+/* ---- 9. scenario_vary: the same scenario as a load with all the --set ----------- */
+
+/* A canonical text of everything a scenario holds (%a: doubles exactly). */
+static char *dump(const scenario_t *sc)
+{
+    char *s = NULL;
+#define D(d) s = cat(s, "dist %d %a %a %a %a %a %a %a %d\n", (int)(d).kind, (d).mean, (d).sd, \
+                     (d).shape, (d).scale, (d).min, (d).max, (d).value, (d).n);            \
+    for (int q = 0; q < (d).n; q++) s = cat(s, " %a %a\n", (d).x[q], (d).p[q])
+#define ATTRS(a)                                                                         \
+    D((a).age);                                                                          \
+    for (int q = 0; q < (a).n_flag; q++) s = cat(s, "flag %d %a\n", (a).flag[q], (a).flag_p[q]); \
+    for (int q = 0; q < (a).n_mix; q++) s = cat(s, "mix %a %llx\n", (a).mix[q].weight,   \
+                                                (unsigned long long)(a).mix[q].flags)
+    s = cat(s, "%s|%s|%s|%ld %a %a %d %a %d %llu %a\n", sc->path, sc->name, sc->title,
+            sc->start, sc->horizon, sc->warmup, sc->report_monthly, sc->report_every,
+            sc->replications, (unsigned long long)sc->seed, sc->max_age);
+    for (int i = 0; i < sc->n_flags; i++)
+        s = cat(s, "flag %s\n", sc->flags[i]);
+    for (int i = 0; i < sc->n_stages; i++) {
+        const scn_stage_t *st = &sc->stages[i];
+        s = cat(s, "stage %s|%s %d %d %a %d %d\n", st->name, st->title, st->open_case,
+                st->pool, st->weight, st->prio, st->is_entry);
+        D(st->duration);
+        for (int j = 0; j < st->n_next; j++)
+            s = cat(s, " next %d %a\n", st->next_stage[j], st->next_p[j]);
+        for (int j = 0; j < st->n_adjust; j++) {
+            const scn_adjust_t *a = &st->adjust[j];
+            s = cat(s, " adjust %a %a %llx %llx %d\n", a->when.age_min, a->when.age_max,
+                    (unsigned long long)a->when.flags_all,
+                    (unsigned long long)a->when.flags_none, a->when.history_min);
+            for (int k = 0; k < a->n; k++)
+                s = cat(s, "  %d %a\n", a->target[k], a->odds[k]);
+        }
+    }
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        const scn_arrival_t *a = &sc->arrivals[i];
+        s = cat(s, "arrival %s %d %a %d %a\n", a->name, a->to, a->rate, a->regular, a->trend);
+        for (int j = 0; j < a->profile.n; j++)
+            s = cat(s, " step %a %a\n", a->profile.day[j], a->profile.value[j]);
+        ATTRS(a->attrs);
+    }
+    for (int i = 0; i < sc->n_initial; i++) {
+        const scn_initial_t *in = &sc->initial[i];
+        s = cat(s, "initial %d %ld %d\n", in->stage, in->count, in->fresh);
+        ATTRS(in->attrs);
+    }
+    for (int i = 0; i < sc->n_pools; i++) {
+        const scn_pool_t *p = &sc->pools[i];
+        s = cat(s, "pool %s %a %a %d\n", p->name, p->absence, p->caseload_cap, p->n_levels);
+        for (int j = 0; j < p->workers.n; j++)
+            s = cat(s, " w %a %a\n", p->workers.day[j], p->workers.value[j]);
+        for (int j = 0; j < p->n_serves; j++)
+            s = cat(s, " serves %d %a\n", p->serves[j], p->serves_weight[j]);
+    }
+    for (int i = 0; i < sc->n_observed; i++) {
+        const scn_observed_t *o = &sc->observed[i];
+        s = cat(s, "obs %llx %s %d %a %a %a %ld %a %s\n", (unsigned long long)o->stages,
+                o->label, (int)o->metric, o->day, o->from, o->to, o->date, o->value,
+                o->source ? o->source : "-");
+    }
+    for (int i = 0; i < sc->n_strands; i++) {
+        const scn_strand_t *t = &sc->strands[i];
+        s = cat(s, "strand %s %s %a %a %a %llx %a %a %a %d %d %a %d %a %a %a %d %a %a %a\n",
+                t->name, t->type, t->start, t->stop, t->ramp, (unsigned long long)t->stages,
+                t->refer_p, t->takeup_p, t->places, t->turn_away, t->n_odds, t->dur_factor,
+                t->pool, t->covered, t->cap_gain, t->absence_cut, t->arrival,
+                t->arrival_share, t->arrival_cut, t->engage_p[0]);
+        if (t->duration.kind != DIST_KIND_N) {
+            D(t->duration);
+        }
+        for (int j = 0; j < t->n_odds; j++)
+            s = cat(s, " odds %d %a\n", t->odds_stage[j], t->odds[j]);
+    }
+    for (int i = 0; i < sc->n_costs; i++)
+        s = cat(s, "cost %s %s %d %d %a\n", sc->costs[i].component, sc->costs[i].item,
+                (int)sc->costs[i].kind, sc->costs[i].ref, sc->costs[i].rate);
+    s = cat(s, "currency %s\n", sc->currency);
+    for (int i = 0; i < sc->n_uncertain; i++)
+        s = cat(s, "uncertain %s|%s %d %a %a\n", sc->uncertain[i].path,
+                sc->uncertain[i].label, (int)sc->uncertain[i].dist.kind,
+                sc->uncertain[i].dist.min, sc->uncertain[i].dist.max);
+    for (int i = 0; i < sc->n_inputs; i++)
+        s = cat(s, "input %s %s %lld\n", sc->inputs[i].path, sc->inputs[i].sha256,
+                sc->inputs[i].bytes);
+#undef D
+#undef ATTRS
+    return s;
+}
+
+/* the full scenario, a strand, costs and an uncertain item in an include */
+static void write_vary(fixture_t *fx)
+{
+    write_full(fx);
+    write_text(fx, "extra.yaml",
+               "costs: {pools: {cin_teams: {per_worker_year: 50000}}}\n"
+               "strands:\n"
+               "  - {type: intervention, name: mentors, stages: cin, places: 20,\n"
+               "     duration: {dist: fixed, value: 90}, odds: {exit: 1.5},\n"
+               "     cost_per_year: 1000}\n"
+               "uncertain:\n"
+               "  - {path: stages.referral.duration.mean, dist: uniform, min: 1, max: 3}\n");
+    write_text(fx, "vary.yaml", "include: [main.yaml, extra.yaml]\n");
+}
+
+static const char *const vary_base_sets[] = {"seed=5", "arrivals.transfers.per_month=4"};
+/* each row: more --set; the first reaches into base.yaml (an include of an include) */
+static const char *const vary_more[][2] = {
+    {"stages.referral.duration.mean=3", NULL},
+    {"replications=3", "strands.mentors.places=7"},
+    {"pools.cin_teams.workers=230", "stages.assessment.duration.mean=40"},
+    {NULL, NULL},
+};
+
+/* scenario_load(path, base sets + more) */
+static char *load_dump(fixture_t *fx, const char *const *more, char *err, int *rc)
+{
+    const char *all[4];
+    int n = 0;
+    for (int i = 0; i < 2; i++)
+        all[n++] = vary_base_sets[i];
+    for (int i = 0; i < 2 && more[i]; i++)
+        all[n++] = more[i];
+    scenario_t *sc = NULL;
+    char *path = path_in(fx, "vary.yaml");
+    *rc = scenario_load(path, all, n, &sc, err, ERRLEN);
+    free(path);
+    char *d = sc ? dump(sc) : NULL;
+    scenario_free(sc);
+    return d;
+}
+
+static char *vary_dump(const scenario_t *base, const char *const *more, char *err, int *rc)
+{
+    int n = more[0] ? more[1] ? 2 : 1 : 0;
+    scenario_t *sc = NULL;
+    *rc = scenario_vary(base, more, n, &sc, err, ERRLEN);
+    char *d = sc ? dump(sc) : NULL;
+    scenario_free(sc);
+    return d;
+}
+
+static void vary_equals_load(void **state)
+{
+    fixture_t *fx = *state;
+    char err[ERRLEN], err2[ERRLEN];
+    int rc, rc2;
+    write_vary(fx);
+    char *path = path_in(fx, "vary.yaml");
+    scenario_t *base = NULL;
+    if (scenario_load(path, vary_base_sets, 2, &base, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    /* what it read, in read order */
+    static const char *const read[] = {"vary.yaml", "main.yaml", "base.yaml", "deep.yaml",
+                                       "over.yaml", "extra.yaml", "obs.csv"};
+    assert_int_equal(base->n_inputs, 7);
+    for (int i = 0; i < 7; i++) {
+        char *p = path_in(fx, read[i]), hex[65];
+        assert_string_equal(base->inputs[i].path, p);
+        assert_int_equal(sha256_file_hex(p, hex), 0);
+        assert_string_equal(base->inputs[i].sha256, hex);
+        free(p);
+    }
+    char *want[4];
+    for (int k = 0; k < 4; k++) {
+        want[k] = load_dump(fx, vary_more[k], err, &rc);
+        if (rc != 0)
+            fail_msg("row %d: %s", k, err);
+        char *got = vary_dump(base, vary_more[k], err, &rc);
+        if (rc != 0)
+            fail_msg("row %d: %s", k, err);
+        assert_string_equal(got, want[k]);
+        free(got);
+    }
+    assert_string_not_equal(want[0], want[3]); /* the set took effect */
+    /* the same errors, in the same words */
+    const char *const bad[2] = {"stages.referral.duration.mean=-3", NULL};
+    char *d = load_dump(fx, bad, err, &rc);
+    assert_null(d);
+    d = vary_dump(base, bad, err2, &rc2);
+    assert_null(d);
+    assert_int_equal(rc, SIM_EINVAL);
+    assert_int_equal(rc2, rc);
+    assert_string_equal(err2, err);
+    /* no file is read again: change and remove every one, then vary */
+    write_text(fx, "obs.csv", "date,stages,value\n2099-01-01,zz,1\n");
+    write_text(fx, "base.yaml", "max_age: nonsense\n");
+    for (int i = 0; i < 7; i++) {
+        char *p = path_in(fx, read[i]);
+        assert_int_equal(unlink(p), 0);
+        free(p);
+    }
+    for (int k = 0; k < 4; k++) {
+        char *got = vary_dump(base, vary_more[k], err, &rc);
+        if (rc != 0)
+            fail_msg("row %d after the files went: %s", k, err);
+        assert_string_equal(got, want[k]);
+        free(got);
+    }
+    /* a varied scenario varies again, with both lists of sets */
+    scenario_t *v1 = NULL, *v2 = NULL;
+    assert_int_equal(scenario_vary(base, vary_more[1], 1, &v1, err, sizeof err), 0);
+    assert_int_equal(scenario_vary(v1, vary_more[1] + 1, 1, &v2, err, sizeof err), 0);
+    scenario_free(base); /* the varied ones keep what they need */
+    scenario_free(v1);
+    d = dump(v2);
+    assert_string_equal(d, want[1]);
+    free(d);
+    scenario_free(v2);
+    for (int k = 0; k < 4; k++)
+        free(want[k]);
+    free(path);
+    /* write_full's files are gone: forget them */
+    for (int i = 0; i < fx->n_files; i++)
+        free(fx->files[i]);
+    fx->n_files = 0;
+}
+
+typedef struct vary_job {
+    const scenario_t *base;
+    const char *want[4]; /* dumps */
+    int failures;
+} vary_job_t;
+
+static void *vary_thread(void *arg)
+{
+    vary_job_t *j = arg;
+    char err[ERRLEN];
+    for (int r = 0; r < 20; r++)
+        for (int k = 0; k < 4; k++) {
+            int rc;
+            char *got = vary_dump(j->base, vary_more[k], err, &rc);
+            if (rc != 0 || strcmp(got, j->want[k]) != 0)
+                j->failures++;
+            free(got);
+        }
+    return NULL;
+}
+
+/* Four threads vary one base at once: each result is what one thread alone gets. */
+static void vary_in_threads(void **state)
+{
+    fixture_t *fx = *state;
+    char err[ERRLEN];
+    int rc;
+    write_vary(fx);
+    char *path = path_in(fx, "vary.yaml");
+    scenario_t *base = NULL;
+    if (scenario_load(path, vary_base_sets, 2, &base, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    vary_job_t jobs[4];
+    char *want[4];
+    for (int k = 0; k < 4; k++) {
+        want[k] = vary_dump(base, vary_more[k], err, &rc);
+        assert_int_equal(rc, 0);
+    }
+    pthread_t th[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t].base = base;
+        jobs[t].failures = 0;
+        for (int k = 0; k < 4; k++)
+            jobs[t].want[k] = want[k];
+        assert_int_equal(pthread_create(&th[t], NULL, vary_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(jobs[t].failures, 0);
+    }
+    for (int k = 0; k < 4; k++)
+        free(want[k]);
+    scenario_free(base);
+    free(path);
+}
+
+/* ---- 10. out of memory: every allocation of a load fails in turn ---------------- */
+
+typedef struct oom_alloc {
+    long calls;     /* requests so far */
+    long fail_at;   /* the request that fails (0: none) */
+    long live;      /* blocks allocated and not freed */
+} oom_alloc_t;
+
+static void *oom_fn(void *ud, void *ptr, size_t nsize)
+{
+    oom_alloc_t *a = ud;
+    if (nsize == 0) {
+        if (ptr)
+            a->live--;
+        free(ptr);
+        return NULL;
+    }
+    if (++a->calls == a->fail_at)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p && !ptr)
+        a->live++;
+    return p;
+}
+
+/* A load that fails at allocation N, for every N until one succeeds, returns
+ * SIM_ENOMEM with "out of memory" and leaves nothing allocated. */
+static void oom_every_allocation(void **state)
+{
+    fixture_t *fx = *state;
+    char *path = path_in(fx, "s.yaml");
+    const char *sets[] = {"arrivals.r.per_year=50"};
+    write_text(fx, "inc.yaml", "max_age: 17\nstages:\n  b: {duration: {dist: fixed, value: 2}}\n");
+    write_text(fx, "o.csv", "date,stages,value\n2020-01-31,a+b,12\n");
+    write_text(fx, "s.yaml", "include: [inc.yaml]\n" HEAD STAGES ARR POOL("{a: 1}")
+               "observed:\n  - file: o.csv\n"
+               "strands:\n  - {type: intervention, stages: a, places: 3,\n"
+               "     duration: {dist: fixed, value: 9}, cost_per_year: 5}\n"
+               "costs: {pools: {p: {per_worker_year: 1}}}\n"
+               "uncertain:\n  - {path: max_age, dist: uniform, min: 16, max: 18}\n");
+    oom_alloc_t a = {0};
+    int done = 0;
+    for (long n = 1; !done && n < 100000; n++) {
+        char err[ERRLEN] = "";
+        scenario_t *sc = NULL, *v = NULL;
+        a.calls = 0;
+        a.fail_at = n;
+        a.live = 0;
+        mem_set_allocator(oom_fn, &a);
+        int rc = scenario_load(path, sets, 1, &sc, err, sizeof err);
+        int rcv = rc == 0 ? scenario_vary(sc, sets, 1, &v, err, sizeof err) : 0;
+        long calls = a.calls;
+        scenario_free(v);
+        scenario_free(sc);
+        mem_set_allocator(NULL, NULL);
+        if (a.live != 0)
+            fail_msg("failing allocation %ld: %ld blocks left allocated", n, a.live);
+        if (rc == 0 && rcv == 0) {
+            assert_true(calls < n); /* nothing failed: every allocation was tried */
+            done = 1;
+            continue;
+        }
+        if ((rc ? rc : rcv) != SIM_ENOMEM || strcmp(err, "out of memory") != 0)
+            fail_msg("failing allocation %ld: rc %d, \"%s\"", n, rc ? rc : rcv, err);
+    }
+    assert_true(done);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1170,6 +1811,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(mutations_never_crash, setup, teardown),
         cmocka_unit_test(when_matches),
         cmocka_unit_test(steps_at),
+        cmocka_unit_test_setup_teardown(fifo_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(include_bomb_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(include_bytes_budget, setup, teardown),
+        cmocka_unit_test(merge_large_maps),
+        cmocka_unit_test_setup_teardown(bounds_at_the_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(csv_contents_never_echoed, setup, teardown),
+        cmocka_unit_test_setup_teardown(long_path_keeps_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(vary_equals_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(vary_in_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(oom_every_allocation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -84,7 +84,7 @@ static int record_input(ld_t *L, const char *path, const input_t *in)
 static int read_input(ld_t *L, const char *path, const ytree_node_t *at, input_t *in)
 {
     char why[256];
-    if (L->n_files >= LD_MAX_FILES)
+    if (L->n_files >= LD_MAX_FILES) /* never the first file: at is set */
         return ld__fail(L, at, "too many files: one scenario may read at most %d files "
                                "(itself, its includes and CSV files together)",
                         LD_MAX_FILES);
@@ -102,9 +102,10 @@ static int read_input(ld_t *L, const char *path, const ytree_node_t *at, input_t
     L->bytes += (long long)in->len;
     if (L->bytes > LD_MAX_TOTAL_BYTES) {
         input_free(in);
-        return ld__fail(L, at, "too much to read: one scenario's files may hold at most "
-                               "%ld MiB together (itself, its includes and CSV files)",
-                        LD_MAX_TOTAL_BYTES >> 20);
+        return ld__failat(L, at ? at->file : path, at ? at->line : 1, at ? at->col : 1,
+                          "too much to read: one scenario's files may hold at most %ld MiB "
+                          "together (itself, its includes and CSV files)",
+                          LD_MAX_TOTAL_BYTES >> 20);
     }
     if (record_input(L, path, in) < 0) {
         input_free(in);
@@ -480,8 +481,8 @@ int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
     if (start(&L, err, errlen, dummy) < 0)
         goto err;
     if (!src || !src->core) {
-        sim_err_set(L.err, L.errlen, SIM_EINVAL, "%s: error: the scenario was not loaded "
-                    "from a file: it cannot be varied", base->path ? base->path : "?");
+        sim_err_set(L.err, L.errlen, SIM_EINVAL, "%s:1:1: error: the scenario was not "
+                    "loaded from a file: it cannot be varied", base->path ? base->path : "?");
         L.rc = SIM_EINVAL;
         goto err;
     }

@@ -321,7 +321,21 @@ static int parse_profile(ld_t *L, const ytree_node_t *n, scn_steps_t *s)
     return 0;
 }
 
-static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n)
+/* The most children a year stream ar brings within the horizon: its rate, times the
+ * largest profile multiplier in force in [0, horizon], times its growth by the end
+ * (with a positive trend). */
+static double peak_per_year(const scn_arrival_t *ar, double horizon)
+{
+    const scn_steps_t *p = &ar->profile;
+    double mult = p->n == 0 || p->day[0] > 0 ? 1 : 0; /* the default, before day[0] */
+    for (int i = 0; i < p->n; i++)
+        if (p->day[i] < horizon && (i + 1 == p->n || p->day[i + 1] > 0) && p->value[i] > mult)
+            mult = p->value[i];
+    double growth = ar->trend > 0 ? pow(1 + ar->trend, horizon / CAL_DAYS_PER_YEAR) : 1;
+    return ar->rate * CAL_DAYS_PER_YEAR * mult * growth;
+}
+
+static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n, double *peak)
 {
     scenario_t *sc = L->sc;
     scn_arrival_t *ar = &sc->arrivals[idx];
@@ -331,6 +345,7 @@ static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n)
     char ctx[96];
     static const char *const rates[3] = {"per_year", "per_day", "per_month"};
     static const double per_day[3] = {1 / CAL_DAYS_PER_YEAR, 1, 12 / CAL_DAYS_PER_YEAR};
+    static const double per_year[3] = {1, CAL_DAYS_PER_YEAR, 12}; /* value -> a year */
     double factor = 1;
 
     if (ld__want_map(L, n, "each arrival") < 0)
@@ -359,6 +374,9 @@ static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n)
         factor = per_day[i];
         if (ld__get_ge0(L, v, rates[i], &ar->rate) < 0)
             return L->rc;
+        if (ar->rate * per_year[i] > LD_MAX_ARRIVALS_PER_YEAR)
+            return ld__fail(L, v, "%s is too high: at most %.0f children a year (got %s)",
+                            rates[i], LD_MAX_ARRIVALS_PER_YEAR, v->str);
     }
     if (!rate)
         return ld__fail(L, n, "missing required key 'per_year' (or 'per_day' or 'per_month') in %s",
@@ -381,6 +399,11 @@ static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n)
     }
     if ((v = ytree_get(n, "profile", NULL)) && parse_profile(L, v, &ar->profile) < 0)
         return L->rc;
+    *peak = peak_per_year(ar, L->sc->horizon);
+    if (!(*peak <= LD_MAX_ARRIVALS_PER_YEAR))
+        return ld__fail(L, n, "arrival '%s' reaches %.4g children a year at its peak, with "
+                              "its trend and profile (at most %.0f)",
+                        ar->name, *peak, LD_MAX_ARRIVALS_PER_YEAR);
     if ((v = ytree_get(n, "age", NULL)) ? ld__parse_dist(L, v, "age", 1, &ar->attrs.age) < 0
                                         : ld__default_age(L, n, &ar->attrs.age) < 0)
         return L->rc;
@@ -395,9 +418,16 @@ static int parse_arrivals(ld_t *L, const ytree_node_t *root)
     if (m->n && !(L->sc->arrivals = ld__calloc(L, (size_t)m->n, sizeof *L->sc->arrivals)))
         return L->rc;
     L->sc->n_arrivals = m->n;
-    for (int i = 0; i < m->n; i++)
-        if (parse_arrival(L, i, m->val[i]) < 0)
+    double total = 0, peak = 0;
+    for (int i = 0; i < m->n; i++) {
+        if (parse_arrival(L, i, m->val[i], &peak) < 0)
             return L->rc;
+        total += peak;
+    }
+    if (total > LD_MAX_ARRIVALS_PER_YEAR)
+        return ld__fail(L, m, "the arrival streams together reach %.4g children a year at "
+                              "their peak (at most %.0f)",
+                        total, LD_MAX_ARRIVALS_PER_YEAR);
     return 0;
 }
 
@@ -415,6 +445,7 @@ static int parse_initial(ld_t *L, const ytree_node_t *root)
     if (m->n && !(sc->initial = ld__calloc(L, (size_t)m->n, sizeof *sc->initial)))
         return L->rc;
     sc->n_initial = m->n;
+    long long total = 0;
     for (int i = 0; i < m->n; i++) {
         scn_initial_t *in = &sc->initial[i];
         const ytree_node_t *n = m->val[i], *c = n, *v;
@@ -435,6 +466,9 @@ static int parse_initial(ld_t *L, const ytree_node_t *root)
         if (ld__get_int(L, c, "count", 0, LD_MAX_INITIAL, &count) < 0)
             return L->rc;
         in->count = (long)count;
+        if ((total += count) > LD_MAX_INITIAL)
+            return ld__fail(L, c, "initial children number more than %lld in all stages",
+                            LD_MAX_INITIAL);
         /* age and flags default, each on its own, to the first arrival stream's */
         if ((v = ytree_get(n, "age", NULL))) {
             if (ld__parse_dist(L, v, "age", 1, &in->attrs.age) < 0)

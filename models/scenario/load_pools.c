@@ -30,7 +30,12 @@ static int parse_workers(ld_t *L, const ytree_node_t *n, scn_steps_t *s)
     s->n = k;
     if (n->kind == YTREE_SCALAR) {
         s->day[0] = -INFINITY;
-        return ld__get_ge0(L, n, "workers", &s->value[0]);
+        if (ld__get_ge0(L, n, "workers", &s->value[0]) < 0)
+            return L->rc;
+        if (s->value[0] > LD_MAX_WORKERS)
+            return ld__fail(L, n, "workers must be at most %.0f (got %s)", LD_MAX_WORKERS,
+                            n->str);
+        return 0;
     }
     for (int i = 0; i < k; i++) {
         const ytree_node_t *it = n->val[i], *f, *v;
@@ -41,6 +46,9 @@ static int parse_workers(ld_t *L, const ytree_node_t *n, scn_steps_t *s)
             !(v = ld__need(L, it, "value", "a workers step")) || ld__get_date(L, f, "from", &day) < 0 ||
             ld__get_ge0(L, v, "value", &s->value[i]) < 0)
             return L->rc;
+        if (s->value[i] > LD_MAX_WORKERS)
+            return ld__fail(L, v, "workers must be at most %.0f (got %s)", LD_MAX_WORKERS,
+                            v->str);
         s->day[i] = (double)(day - L->sc->start) - 1; /* from the start of that day */
         if (i > 0 && !(s->day[i] > s->day[i - 1]))
             return ld__fail(L, f, "workers dates must be strictly ascending");
@@ -77,6 +85,9 @@ static int parse_pool(ld_t *L, int idx, const ytree_node_t *kn, const ytree_node
     if (!(v = ld__need(L, n, "caseload_cap", ctx)) ||
         ld__get_gt0(L, v, "caseload_cap", &p->caseload_cap) < 0)
         return L->rc;
+    if (p->caseload_cap > LD_MAX_CASELOAD_CAP)
+        return ld__fail(L, v, "caseload_cap must be at most %.0f (got %s)",
+                        LD_MAX_CASELOAD_CAP, v->str);
     if (!(sv = ld__need(L, n, "serves", ctx)) || ld__want_map(L, sv, "serves") < 0)
         return L->rc;
     if (sv->n == 0)

@@ -23,8 +23,8 @@
 
 /* The message is formatted whole first, then written by sim_err_set, which keeps its
  * end (":LINE:COL: error: MESSAGE") when a long path makes it too long for err. */
-static int vfailcode(ld_t *L, int code, const char *file, int line, int col,
-                     const char *fmt, va_list ap)
+static LD_PRINTF(6, 0) int vfailcode(ld_t *L, int code, const char *file, int line,
+                                     int col, const char *fmt, va_list ap)
 {
     char msg[1024];
     vsnprintf(msg, sizeof msg, fmt, ap);

@@ -269,7 +269,7 @@ typedef struct scenario {
  * code is returned: SIM_EINVAL for a defect of the input ("FILE:LINE:COL: error:
  * MESSAGE"; its end survives when err is short), SIM_ENOMEM ("out of memory") or
  * SIM_EIO (a file could not be read). Reads only regular files (a FIFO or a device is
- * refused unread), at most LD_MAX_FILES of them and 64 MiB in all; writes nothing. */
+ * refused unread), at most 256 of them and 64 MiB in all; writes nothing. */
 int scenario_load(const char *path, const char *const *sets, int n_sets, scenario_t **out,
                   char *err, size_t errlen);
 

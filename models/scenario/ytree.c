@@ -1,12 +1,14 @@
 /* ytree.c: libyaml events -> ytree nodes (see ytree.h for the invariants).
  *
  * The parser keeps a stack of open containers; each frame gathers its children in a
- * malloc'd array that is copied into the arena when the container closes, so the arena
+ * mem_alloc'd array that is copied into the arena when the container closes, so the arena
  * only ever holds finished nodes. A node's anchor is registered when the node is
  * finished, which is what makes a recursive alias (`&a [*a]`) an unknown alias instead
  * of a cycle. Every alias charges the expanded size of its target to the arena's
  * budget, so the cost of walking the tree later is bounded by the file size plus
- * YTREE_MAX_ALIASED. */
+ * YTREE_MAX_ALIASED. Every allocation goes through sim/mem.h (libyaml allocates for
+ * itself); errors are SIM_EINVAL "FILE:LINE:COL: error: MESSAGE" or SIM_ENOMEM "out of
+ * memory" (sim/err.h). UTF-8 is decoded by sim/utf8. */
 #include "models/scenario/ytree.h"
 
 #include <limits.h>
