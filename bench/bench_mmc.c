@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/commands/runner.h"
+#include "models/commands/run.h"
 #include "models/scenario/scenario.h"
 #include "sim/rng.h"
 
@@ -155,9 +155,9 @@ int main(int argc, char **argv)
             return 1;
         }
         sc->replications = 1;
-        runner_opts_t o = {.threads = 1, .out_dir = dir, .no_plots = 1, .quiet = 1,
-                           .cmdline = "bench"};
-        if (runner_run(sc, &o, err, sizeof err) != 0) {
+        run_opts_t o = {.threads = 1, .out_dir = dir, .no_plots = 1, .quiet = 1,
+                        .cmdline = "bench"};
+        if (run_scenario(sc, &o, err, sizeof err) != 0) {
             fprintf(stderr, "%s\n", err);
             return 1;
         }
@@ -178,5 +178,7 @@ int main(int argc, char **argv)
         unlink(path);
     }
     rmdir(dir);
+    snprintf(path, sizeof path, "/tmp/.%s.lock", dir + 5); /* beside it (sim/outtx.h) */
+    unlink(path);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -245,6 +246,182 @@ static int gnuplot_available(void)
     }
     free(copy);
     return found;
+}
+
+
+/* ---- children run in the background (defects 7, 10, 11, 13) ----------------------- */
+
+typedef struct child {
+    pid_t pid;                /* the careflow process */
+    int gate;                 /* write end of the pipe it waits on before exec, or -1 */
+    char out_path[PATH_MAX];  /* its stdout */
+    char err_path[PATH_MAX];  /* its stderr */
+} child_t;
+
+/* Starts the binary with args in cx->dir, stdout and stderr into files named after
+ * tag, with env ("NAME=VALUE", or NULL) added. gated: it waits for child_release()
+ * before exec, so the test can prepare something knowing its pid. */
+static void child_start(const ctx_t *cx, child_t *c, const char *tag, const char *env,
+                        int gated, const char *const *args)
+{
+    const char *argv[64];
+    int n = 0, fds[2] = {-1, -1};
+    argv[n++] = "careflow";
+    for (; args[n - 1] && n < 63; n++)
+        argv[n] = args[n - 1];
+    argv[n] = NULL;
+    pathf(c->out_path, cx, ".%s.stdout", tag);
+    pathf(c->err_path, cx, ".%s.stderr", tag);
+    if (gated)
+        assert_int_equal(pipe(fds), 0);
+    fflush(NULL);
+    c->pid = fork();
+    assert_true(c->pid >= 0);
+    if (c->pid == 0) {
+        char env_copy[256], b;
+        int fo = open(c->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int fe = open(c->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fo < 0 || fe < 0 || chdir(cx->dir) != 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
+            _exit(126);
+        if (env) {
+            snprintf(env_copy, sizeof env_copy, "%s", env);
+            putenv(env_copy);
+        }
+        if (gated) {
+            close(fds[1]);
+            if (read(fds[0], &b, 1) != 1)
+                _exit(125);
+            close(fds[0]);
+        }
+        execv(cx->bin, (char *const *)argv);
+        _exit(127);
+    }
+    c->gate = -1;
+    if (gated) {
+        close(fds[0]);
+        c->gate = fds[1];
+    }
+}
+
+static void child_release(child_t *c)
+{
+    assert_int_equal(write(c->gate, "x", 1), 1);
+    close(c->gate);
+    c->gate = -1;
+}
+
+/* Waits up to `seconds` for the child to end; 1 and p filled if it did, else 0. */
+static int child_wait(child_t *c, int seconds, proc_t *p)
+{
+    for (int i = 0; i < seconds * 100; i++) {
+        int st;
+        pid_t r = waitpid(c->pid, &st, WNOHANG);
+        assert_true(r >= 0);
+        if (r == c->pid) {
+            p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            p->out = slurp(c->out_path, NULL);
+            p->err = slurp(c->err_path, NULL);
+            assert_non_null(p->out);
+            assert_non_null(p->err);
+            unlink(c->out_path);
+            unlink(c->err_path);
+            return 1;
+        }
+        usleep(10000);
+    }
+    return 0;
+}
+
+static void child_kill(child_t *c)
+{
+    int st;
+    kill(c->pid, SIGKILL);
+    waitpid(c->pid, &st, 0);
+    unlink(c->out_path);
+    unlink(c->err_path);
+}
+
+/* Every entry of folder rel (names sorted, hidden ones too, files with their bytes,
+ * folders by name) as one string: two equal digests are the same set. */
+static char *dir_digest(const ctx_t *cx, const char *rel)
+{
+    char path[PATH_MAX], *text = NULL;
+    size_t len = 0;
+    struct dirent **names;
+    pathf(path, cx, "%s", rel);
+    int n = scandir(path, &names, NULL, alphasort);
+    assert_true(n >= 0);
+    FILE *m = open_memstream(&text, &len);
+    assert_non_null(m);
+    for (int i = 0; i < n; i++) {
+        char file[PATH_MAX + 300];
+        const char *nm = names[i]->d_name;
+        if (strcmp(nm, ".") && strcmp(nm, "..")) {
+            snprintf(file, sizeof file, "%s/%s", path, nm);
+            if (is_dir(file)) {
+                fprintf(m, "[%s/]\n", nm);
+            } else {
+                char *s = slurp(file, NULL);
+                assert_non_null(s);
+                fprintf(m, "[%s]\n%s", nm, s);
+                free(s);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    assert_int_equal(fclose(m), 0);
+    return text;
+}
+
+/* The entries of folder rel whose names contain `part`. */
+static int count_named(const ctx_t *cx, const char *rel, const char *part)
+{
+    char path[PATH_MAX];
+    pathf(path, cx, "%s", rel);
+    DIR *d = opendir(path);
+    int n = 0;
+    struct dirent *e;
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return n;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Waits until file rel appears in a folder PARENT/.NAME.new-* (a run is writing its set
+ * into its staging folder); gives up after 20 s. */
+static int wait_staged(const ctx_t *cx, const char *parent, const char *name, const char *file)
+{
+    char path[PATH_MAX], prefix[300];
+    snprintf(prefix, sizeof prefix, ".%s.new-", name);
+    pathf(path, cx, "%s", parent);
+    for (int i = 0; i < 2000; i++) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        int found = 0;
+        assert_non_null(d);
+        while (!found && (e = readdir(d)) != NULL) {
+            char f[PATH_MAX + 600];
+            if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+                continue;
+            snprintf(f, sizeof f, "%s/%s/%s", path, e->d_name, file);
+            found = exists(f);
+        }
+        closedir(d);
+        if (found)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
 }
 
 /* ---- fixtures ---------------------------------------------------------------------- */
@@ -667,6 +844,232 @@ static void plots_folder_appears_with_gnuplot(void **state)
     expect_no_temps(*state, "plotted");
 }
 
+/* Defect 7: a run whose output set cannot be fully installed must leave the earlier set
+ * whole. Here replications.csv of the earlier set is (by accident) a folder, so the old
+ * file-by-file commit renamed summary.csv and timeseries.csv into place and then
+ * failed, leaving a mix of two runs. Either the new set replaces the old one entirely,
+ * or the old one stays entirely. */
+static void output_set_is_never_a_mix(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "mix-new", "--no-plots", "--quiet", "--seed",
+        "2");
+    expect_status(&p, 0);
+    proc_free(&p);
+    RUN(*state, &p, "run", "small.yaml", "--out", "mix", "--no-plots", "--quiet", "--seed", "1");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "mix/replications.csv");
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, *state, "mix/replications.csv/keep");
+    write_text(path, "x\n");
+    char *old_set = dir_digest(*state, "mix"), *new_set = dir_digest(*state, "mix-new");
+    RUN(*state, &p, "run", "small.yaml", "--out", "mix", "--no-plots", "--quiet", "--seed", "2");
+    char *after = dir_digest(*state, "mix");
+    const char *files[] = {"summary.csv", "timeseries.csv", "fit.csv"};
+    for (int i = 0; i < 3; i++) { /* the CSVs say which run they come from */
+        char a[PATH_MAX], b[PATH_MAX];
+        pathf(a, *state, "mix/%s", files[i]);
+        pathf(b, *state, "mix-new/%s", files[i]);
+        if (p.status == 0 ? !same_file(a, b) : !!strcmp(after, old_set)) {
+            print_error("exit %d and %s is a mix of two runs:\n%s\n", p.status, files[i], p.err);
+            fail();
+        }
+    }
+    if (p.status == 0)
+        assert_true(exists(path) == 0); /* the old set's entries went with it */
+    proc_free(&p);
+    free(old_set);
+    free(new_set);
+    free(after);
+    assert_int_equal(count_named(*state, ".", ".mix.new-"), 0);
+    assert_int_equal(count_named(*state, ".", ".mix.old-"), 0);
+}
+
+/* Defect 7: the 3rd file fails as on a full disk (CAREFLOW_TEST_FAIL_FILE): exit 1, OUT
+ * holds exactly the earlier set, and no staging folder is left. */
+static void failed_write_keeps_the_old_set(void **state)
+{
+    proc_t p;
+    RUN(*state, &p, "run", "small.yaml", "--out", "full", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *before = dir_digest(*state, "full");
+    child_t c;
+    child_start(*state, &c, "full", "CAREFLOW_TEST_FAIL_FILE=3", 0,
+                (const char *const[]){"run", "small.yaml", "--out", "full", "--no-plots",
+                                      "--quiet", "--seed", "9", NULL});
+    assert_true(child_wait(&c, 60, &p));
+    expect_status(&p, 1);
+    expect_contains(p.err, "No space left on device");
+    proc_free(&p);
+    char *after = dir_digest(*state, "full");
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    assert_int_equal(count_named(*state, ".", ".full.new-"), 0);
+}
+
+/* Defect 7: kill -9 while the set is being written (held before the swap by
+ * CAREFLOW_TEST_PAUSE_BEFORE_COMMIT): the old set is intact, and the next run cleans
+ * what the dead one left (its staging folder, and an old-style .FILE.tmp.PID). */
+static void kill_while_writing_keeps_the_old_set(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "killed", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *before = dir_digest(*state, "killed");
+    child_t c;
+    child_start(*state, &c, "killed", "CAREFLOW_TEST_PAUSE_BEFORE_COMMIT=60", 0,
+                (const char *const[]){"run", "small.yaml", "--out", "killed", "--no-plots",
+                                      "--quiet", "--seed", "5", NULL});
+    assert_true(wait_staged(*state, ".", "killed", "manifest.json"));
+    child_kill(&c);
+    char *after = dir_digest(*state, "killed");
+    assert_string_equal(before, after);
+    assert_int_equal(count_named(*state, ".", ".killed.new-"), 1); /* the dead run's */
+    pathf(path, *state, "killed/.summary.csv.tmp.12345"); /* as the old writer left them */
+    write_text(path, "half");
+    RUN(*state, &p, "run", "small.yaml", "--out", "killed", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    assert_int_equal(count_named(*state, ".", ".killed.new-"), 0);
+    assert_int_equal(count_named(*state, ".", ".killed.old-"), 0);
+    expect_no_temps(*state, "killed");
+    free(before);
+    free(after);
+}
+
+/* Defect 11: a second careflow into the same --out while the first writes fails at
+ * once with the busy error; the first still completes. */
+static void second_run_into_same_out_is_busy(void **state)
+{
+    proc_t p;
+    child_t c;
+    child_start(*state, &c, "busy", "CAREFLOW_TEST_PAUSE_BEFORE_COMMIT=3", 0,
+                (const char *const[]){"run", "small.yaml", "--out", "busy", "--no-plots",
+                                      "--quiet", NULL});
+    assert_true(wait_staged(*state, ".", "busy", "manifest.json"));
+    RUN(*state, &p, "run", "small.yaml", "--out", "busy", "--no-plots", "--quiet", "--seed", "3");
+    expect_status(&p, 1);
+    expect_contains(p.err, "another careflow is writing");
+    proc_free(&p);
+    assert_true(child_wait(&c, 60, &p));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char path[PATH_MAX];
+    pathf(path, *state, "busy/summary.csv");
+    assert_true(exists(path));
+}
+
+/* Defect 13: an --out that cannot be created (under a regular file; root ignores
+ * permissions) fails with exit 1 before any simulation: 100000 replications would take
+ * minutes, and compare says nothing about simulating. */
+static void unwritable_out_fails_before_simulating(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    pathf(path, *state, "a-file.txt");
+    write_text(path, "not a folder\n");
+    child_t c;
+    child_start(*state, &c, "early", NULL, 0,
+                (const char *const[]){"run", "small.yaml", "--reps", "100000", "--threads",
+                                      "1", "--out", "a-file.txt/out", "--no-plots", NULL});
+    if (!child_wait(&c, 20, &p)) {
+        child_kill(&c);
+        print_error("careflow simulated before finding that --out cannot be written\n");
+        fail();
+    }
+    expect_status(&p, 1);
+    expect_contains(p.err, "a-file.txt");
+    assert_null(strstr(p.err, "wrote"));
+    proc_free(&p);
+    RUN(*state, &p, "compare", "small.yaml", "late.yaml", "--reps", "2", "--out",
+        "a-file.txt/cmp", "--no-plots");
+    expect_status(&p, 1);
+    assert_null(strstr(p.err, "simulating"));
+    assert_null(strstr(p.err, "["));
+    proc_free(&p);
+}
+
+/* Defect 10: symlinks planted at the names the old writer used (.FILE.tmp.PID, PID
+ * known before exec) must not be written through: the file they point to, outside the
+ * output folder, stays unchanged. */
+static void planted_symlinks_are_not_followed(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX], target[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "planted", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(target, *state, "victim.txt");
+    write_text(target, "precious\n");
+    child_t c;
+    child_start(*state, &c, "planted", NULL, 1,
+                (const char *const[]){"run", "small.yaml", "--out", "planted", "--no-plots",
+                                      "--quiet", "--seed", "4", NULL});
+    const char *files[] = {"summary.csv", "timeseries.csv", "replications.csv", "fit.csv",
+                           "manifest.json"};
+    for (int i = 0; i < 5; i++) {
+        pathf(path, *state, "planted/.%s.tmp.%ld", files[i], (long)c.pid);
+        assert_int_equal(symlink(target, path), 0);
+    }
+    child_release(&c);
+    assert_true(child_wait(&c, 60, &p));
+    proc_free(&p);
+    char *s = slurp(target, NULL);
+    assert_non_null(s);
+    assert_string_equal(s, "precious\n");
+    free(s);
+    /* the lock file planted as a symlink: not followed either (the run fails) */
+    pathf(path, *state, ".planted2.lock");
+    assert_int_equal(symlink(target, path), 0);
+    RUN(*state, &p, "run", "small.yaml", "--out", "planted2", "--no-plots", "--quiet");
+    expect_status(&p, 1);
+    proc_free(&p);
+    s = slurp(target, NULL);
+    assert_non_null(s);
+    assert_string_equal(s, "precious\n");
+    free(s);
+}
+
+/* A folder careflow did not write is never replaced (exit 2, untouched); one nested
+ * in a run's folder (e.g. sensitivity-oat/) is kept when the run is written again. */
+static void foreign_folders_are_kept(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    pathf(path, *state, "mine");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, *state, "mine/notes.txt");
+    write_text(path, "mine\n");
+    RUN(*state, &p, "run", "small.yaml", "--out", "mine", "--no-plots", "--quiet");
+    expect_status(&p, 2);
+    expect_contains(p.err, "did not write");
+    proc_free(&p);
+    char *s = slurp(path, NULL);
+    assert_string_equal(s, "mine\n");
+    free(s);
+    RUN(*state, &p, "run", "small.yaml", "--out", "nest", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "nest/sensitivity-oat");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, *state, "nest/sensitivity-oat/oat.csv");
+    write_text(path, "kept\n");
+    RUN(*state, &p, "run", "small.yaml", "--out", "nest", "--no-plots", "--quiet", "--seed", "8");
+    expect_status(&p, 0);
+    proc_free(&p);
+    s = slurp(path, NULL);
+    assert_non_null(s);
+    assert_string_equal(s, "kept\n");
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +1085,13 @@ int main(void)
         cmocka_unit_test(failed_rerun_keeps_earlier_files),
         cmocka_unit_test(observed_outside_horizon_is_skipped_with_warning),
         cmocka_unit_test(plots_folder_appears_with_gnuplot),
+        cmocka_unit_test(output_set_is_never_a_mix),
+        cmocka_unit_test(failed_write_keeps_the_old_set),
+        cmocka_unit_test(kill_while_writing_keeps_the_old_set),
+        cmocka_unit_test(second_run_into_same_out_is_busy),
+        cmocka_unit_test(unwritable_out_fails_before_simulating),
+        cmocka_unit_test(planted_symlinks_are_not_followed),
+        cmocka_unit_test(foreign_folders_are_kept),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

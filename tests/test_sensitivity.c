@@ -10,11 +10,13 @@
  * FILE:LINE:COL or exit status 2, and an MPI run (where MPI is installed) writes the
  * same bytes as threads. */
 #define _XOPEN_SOURCE 700 /* nftw() */
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,8 @@
 #include <cmocka.h>
 
 #include "models/scenario/scenario.h"
-#include "models/commands/sensitivity.h"
+#include "models/commands/sens.h"
+#include "sim/mem.h"
 
 #define ANALYTIC "scenarios/examples/analytic-sobol.yaml"
 
@@ -72,7 +75,7 @@ static char *slurp(const char *path)
 
 static char *read_in(const char *dir, const char *name)
 {
-    char p[PATH_MAX];
+    char p[PATH_MAX + 256];
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return slurp(p);
 }
@@ -186,7 +189,7 @@ static void sobol_reproduces_analytic_indices(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_SOBOL, 256, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     analytic(S1, ST);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(find_row(dir, "sobol.csv", 2, names[i], -1, NULL, &buf, f, 16), 9);
@@ -229,7 +232,7 @@ static void oat_gives_the_analytic_ends_and_order(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_OAT, 0, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     char *text = read_in(dir, "oat.csv");
     assert_non_null(text);
     /* largest swing first: the rate (2000 x 60 / 365.25 = 328.5 a swing), then the stay
@@ -265,7 +268,7 @@ static void morris_ranks_and_sees_the_interaction(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_MORRIS, 20, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     double mu[3], sigma[3];
     static const char *const names[3] = {"arrivals.children.per_year",
                                          "stages.hold.duration.value",
@@ -293,7 +296,7 @@ static void lhs_propagates_the_uncertainty(void **state)
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_LHS, 200, dir, 2);
     o.outputs = "avg_stock:hold";
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     /* E[lambda D] / 365.25 = 328.5; sd = sqrt(V) / 365.25 = 115.4 */
     assert_int_equal(find_row(dir, "lhs.csv", 0, "avg_stock", 1, "hold", &buf, f, 16), 10);
     assert_true(fabs(atof(f[2]) / 328.5 - 1) < 0.03);
@@ -323,9 +326,9 @@ static void same_bytes_at_any_thread_count(void **state)
     tmpdir(d2, sizeof d2);
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_SOBOL, 16, d1, 1);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     o = opts(SENS_SOBOL, 16, d2, 2);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     for (int i = 0; result_files[i]; i++)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "sobol.csv");
@@ -342,11 +345,11 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     tmpdir(d2, sizeof d2);
     scenario_t *sc = load(ANALYTIC);
     sens_opts_t o = opts(SENS_LHS, 12, d1, 1);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
 
     o = opts(SENS_LHS, 12, d2, 1);
     o.stop_after = 5;
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_FAIL);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), SIM_EINTR);
     assert_non_null(strstr(err, "resume"));
     snprintf(path, sizeof path, "%s/.checkpoint/points-0.txt", d2);
     char *ck = slurp(path);
@@ -354,7 +357,9 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     int lines = 0;
     for (char *p = ck; (p = strchr(p, '\n')); p++)
         lines++;
-    assert_int_equal(lines, 1 + 5); /* the header and five points */
+    /* the header, the one input file read (the scenario) and five points */
+    assert_int_equal(lines, 1 + sc->n_inputs + 5);
+    assert_int_equal(sc->n_inputs, 1);
     free(ck);
     snprintf(path, sizeof path, "%s/Y.csv", d2);
     assert_int_equal(access(path, F_OK), -1); /* nothing written yet */
@@ -366,7 +371,7 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     fclose(f);
 
     o.stop_after = 0;
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     for (int i = 0; result_files[i]; i++)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "lhs.csv");
@@ -394,7 +399,7 @@ static void checkpoint_of_another_sweep_is_not_used(void **state)
     fputs("careflow-sensitivity-checkpoint 1 0000\n0 0x1p+0 0x1p+0\n", f);
     fclose(f);
     sens_opts_t o = opts(SENS_OAT, 0, d1, 2);
-    assert_int_equal(sens_run(sc, &o, err, sizeof err), SENS_OK);
+    assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
     char *man = read_in(d1, "manifest.json");
     assert_non_null(strstr(man, "\"resumed_points\": 0"));
     free(man);
@@ -516,12 +521,223 @@ static void a_value_that_breaks_the_scenario_is_caught_before_running(void **sta
     fclose(f);
     scenario_t *sc = NULL;
     assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), 0);
-    assert_int_equal(sens_check(sc, NULL, 0, err, sizeof err), SENS_INVALID);
+    assert_int_equal(sens_check(sc, err, sizeof err), SIM_EINVAL);
     print_message("  %s\n", err);
     assert_non_null(strstr(err, ":11:5: error: uncertain 'stages.a.duration.value' at its low "
                                 "value -5 makes the scenario invalid"));
     scenario_free(sc);
     unlink(path);
+}
+
+
+/* ---- a changed input file starts the sweep afresh (issue 9, defect 1) ------------------- */
+
+static const char inc_base[] =
+    "version: 1\n"
+    "name: inc\n"
+    "start: 2024-01-01\n"
+    "horizon_days: 200\n"
+    "replications: 2\n"
+    "seed: 5\n"
+    "stages:\n"
+    "  a: {duration: {dist: fixed, value: 10}, next: {exit: 1}}\n"
+    "arrivals:\n"
+    "  - {name: in, to: a, per_year: 100, age: {dist: fixed, value: 5}}\n";
+
+static const char inc_top[] =
+    "include: [base.yaml]\n"
+    "uncertain:\n"
+    "  - {path: arrivals.in.per_year, dist: uniform, min: 50, max: 150}\n";
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Runs sens_run with stderr caught into *text (the caller frees it). */
+static int run_caught(const scenario_t *sc, const sens_opts_t *o, char **text)
+{
+    char errf[] = "/tmp/careflow-sens-stderr-XXXXXX", err[1024];
+    int fd = mkstemp(errf), saved = dup(2);
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    int rc = sens_run(sc, o, err, sizeof err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    *text = slurp(errf);
+    unlink(errf);
+    return rc;
+}
+
+/* Interrupts a sweep of dir/top.yaml (which includes base.yaml), writes `edit` over
+ * base.yaml (NULL: leaves it), and runs the sweep again; returns the resumed points
+ * of the manifest, its stderr in *text. */
+static int resume_after_edit(const char *dir, const char *edit, char **text)
+{
+    char top[PATH_MAX], out[PATH_MAX], err[1024];
+    snprintf(top, sizeof top, "%s/top.yaml", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    scenario_t *sc = load(top);
+    sens_opts_t o = opts(SENS_LHS, 12, out, 1);
+    o.stop_after = 5;
+    assert_int_not_equal(sens_run(sc, &o, err, sizeof err), 0);
+    scenario_free(sc);
+    if (edit)
+        write_text(dir, "base.yaml", edit);
+    sc = load(top);
+    o = opts(SENS_LHS, 12, out, 1);
+    o.quiet = 0;
+    assert_int_equal(run_caught(sc, &o, text), 0);
+    scenario_free(sc);
+    char *man = read_in(out, "manifest.json");
+    assert_non_null(man);
+    const char *at = strstr(man, "\"resumed_points\": ");
+    assert_non_null(at);
+    int n = atoi(at + strlen("\"resumed_points\": "));
+    free(man);
+    return n;
+}
+
+static void a_changed_include_starts_the_sweep_afresh(void **state)
+{
+    char dir[64], *text = NULL, edited[sizeof inc_base + 16];
+    tmpdir(dir, sizeof dir);
+    snprintf(edited, sizeof edited, "%s", inc_base);
+    char *v = strstr(edited, "value: 10");
+    assert_non_null(v);
+    memcpy(v, "value: 20", 9); /* the included file's stay, not the top file */
+    assert_int_equal(resume_after_edit(dir, edited, &text), 0);
+    assert_non_null(text);
+    if (!strstr(text, "inputs changed since the checkpoint") || !strstr(text, "base.yaml") ||
+        !strstr(text, "starting afresh"))
+        fail_msg("stderr does not say the inputs changed: %s", text);
+    assert_null(strstr(text, "resuming"));
+    free(text);
+    rm_tree(dir);
+}
+
+static void unchanged_includes_resume(void **state)
+{
+    char dir[64], *text = NULL;
+    tmpdir(dir, sizeof dir);
+    assert_int_equal(resume_after_edit(dir, NULL, &text), 5);
+    assert_non_null(strstr(text, "resuming: 5 of 12 design points"));
+    assert_null(strstr(text, "inputs changed"));
+    free(text);
+    rm_tree(dir);
+}
+
+/* Each point is the loaded scenario varied in memory: the files may go once loaded. */
+static void design_points_do_not_read_the_files_again(void **state)
+{
+    char dir[64], top[PATH_MAX], path[PATH_MAX], err[1024];
+    tmpdir(dir, sizeof dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    snprintf(top, sizeof top, "%s/top.yaml", dir);
+    scenario_t *sc = load(top);
+    assert_int_equal(sens_check(sc, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/base.yaml", dir);
+    unlink(path);
+    unlink(top);
+    snprintf(path, sizeof path, "%s/out", dir);
+    sens_opts_t o = opts(SENS_OAT, 0, path, 2);
+    if (sens_run(sc, &o, err, sizeof err) != 0)
+        fail_msg("a design point read a file again: %s", err);
+    scenario_free(sc);
+    rm_tree(dir);
+}
+
+
+/* ---- out of memory (issue 9, part 3) ------------------------------------------------------ */
+
+/* The counting allocator: fails request number fail_at (1-based), and only that one. */
+typedef struct failing {
+    atomic_long n;  /* requests so far */
+    long fail_at;   /* the request that fails; 0: none */
+} failing_t;
+
+static void *failing_alloc(void *ud, void *ptr, size_t nsize)
+{
+    failing_t *f = ud;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    if (atomic_fetch_add(&f->n, 1) + 1 == f->fail_at)
+        return NULL;
+    return realloc(ptr, nsize);
+}
+
+/* 1 if dir holds an entry whose name starts with prefix. */
+static int has_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d)))
+        found = !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Every allocation of a small sweep made to fail in turn: each ends in SIM_ENOMEM
+ * with a message, writes no result file and leaves no staging folder (and, under
+ * `make asan`, leaks nothing); the first N past the last allocation succeeds. */
+static void every_failed_allocation_ends_cleanly(void **state)
+{
+    static const struct {
+        sens_method_t m;
+        int samples;
+    } sweeps[] = {{SENS_OAT, 0}, {SENS_MORRIS, 2}, {SENS_SOBOL, 4}, {SENS_LHS, 4}};
+    char dir[64], path[PATH_MAX], out[PATH_MAX], err[1024];
+    tmpdir(dir, sizeof dir);
+    write_text(dir, "base.yaml", inc_base);
+    write_text(dir, "top.yaml", inc_top);
+    snprintf(path, sizeof path, "%s/top.yaml", dir);
+    scenario_t *sc = load(path);
+    for (size_t s = 0; s < sizeof sweeps / sizeof sweeps[0]; s++) {
+        long n;
+        for (n = 1; n < 100000; n++) {
+            failing_t f = {.fail_at = n};
+            snprintf(out, sizeof out, "%s/out-%zu-%ld", dir, s, n);
+            sens_opts_t o = opts(sweeps[s].m, sweeps[s].samples, out, 2);
+            err[0] = 0;
+            mem_set_allocator(failing_alloc, &f);
+            int rc = sens_run(sc, &o, err, sizeof err);
+            mem_set_allocator(NULL, NULL);
+            if (rc == 0) {
+                if (atomic_load(&f.n) >= n)
+                    fail_msg("%s: allocation %ld failed and the sweep succeeded",
+                             sens_method_name(sweeps[s].m), n);
+                break;
+            }
+            if (rc != SIM_ENOMEM || !err[0])
+                fail_msg("%s: allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message",
+                         sens_method_name(sweeps[s].m), n, rc, err);
+            assert_null(read_in(out, "Y.csv"));
+            assert_null(read_in(out, "manifest.json"));
+            char staged[64];
+            snprintf(staged, sizeof staged, ".out-%zu-%ld.new-", s, n);
+            assert_false(has_entry(dir, staged)); /* the lock file (.out-S-N.lock) stays */
+        }
+        print_message("  %s: %ld allocations, each failed once\n", sens_method_name(sweeps[s].m),
+                      n - 1);
+        assert_true(n > 10 && n < 100000);
+    }
+    scenario_free(sc);
+    rm_tree(dir);
 }
 
 /* ---- the command line, and MPI ---------------------------------------------------------- */
@@ -603,6 +819,41 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     rm_tree(d2);
 }
 
+
+/* Issue 9, defect 4: a rank that fails (here as if out of memory, by the test hook
+ * CAREFLOW_TEST_FAIL_RANK=1:STEP) at any step ends every rank with a failure: none
+ * waits for it. `timeout 60` only guards the test against a hang (exit 124). */
+static void mpi_a_failing_rank_ends_every_rank(void **state)
+{
+    const char *mpi = getenv("CAREFLOW_MPI_BIN");
+    static const char *const steps[] = {"setup", "point", "gather"};
+    char cmd[2048], err[4096], d[64], path[PATH_MAX];
+    if (!mpi || !*mpi || access(mpi, X_OK) != 0 || system("command -v mpirun >/dev/null") != 0) {
+        print_message("  skipped: no MPI build (install openmpi-bin and libopenmpi-dev, or run "
+                      "`make MPI=1 test`, to run this test)\n");
+        skip();
+    }
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        tmpdir(d, sizeof d);
+        snprintf(cmd, sizeof cmd,
+                 "CAREFLOW_TEST_FAIL_RANK=1:%s OMPI_ALLOW_RUN_AS_ROOT=1 "
+                 "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 60 mpirun -n 2 --oversubscribe %s "
+                 "sensitivity %s --method lhs --samples 8 --out %s --no-plots --quiet",
+                 steps[i], mpi, ANALYTIC, d);
+        int st = sh(cmd, err, sizeof err);
+        print_message("  rank 1 fails at %s: exit %d\n", steps[i], st);
+        if (st == 124)
+            fail_msg("rank 1 failed at %s and the other rank waited for it (killed after 60 s)",
+                     steps[i]);
+        assert_int_not_equal(st, 0);
+        if (!strstr(err, "out of memory"))
+            fail_msg("no message from the failing rank at %s: %s", steps[i], err);
+        snprintf(path, sizeof path, "%s/Y.csv", d);
+        assert_int_equal(access(path, F_OK), -1);
+        rm_tree(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,8 +867,13 @@ int main(void)
         cmocka_unit_test(same_bytes_at_any_thread_count),
         cmocka_unit_test(interrupted_sweep_resumes_to_the_same_bytes),
         cmocka_unit_test(checkpoint_of_another_sweep_is_not_used),
+        cmocka_unit_test(a_changed_include_starts_the_sweep_afresh),
+        cmocka_unit_test(unchanged_includes_resume),
+        cmocka_unit_test(design_points_do_not_read_the_files_again),
+        cmocka_unit_test(every_failed_allocation_ends_cleanly),
         cmocka_unit_test(cli_refuses_what_it_cannot_do),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
+        cmocka_unit_test(mpi_a_failing_rank_ends_every_rank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#include "sim/err.h"
+
 #ifdef CAREFLOW_MPI
 #include <mpi.h>
 
@@ -11,7 +13,11 @@
 
 int cluster_init(int *argc, char ***argv)
 {
-    return MPI_Init(argc, argv) == MPI_SUCCESS ? 0 : -1;
+    if (MPI_Init(argc, argv) != MPI_SUCCESS)
+        return SIM_EIO;
+    /* the default, said aloud: a failed MPI call ends every rank, none waits */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_ARE_FATAL);
+    return 0;
 }
 
 void cluster_finalize(void)
@@ -44,20 +50,22 @@ int cluster_size(void)
 
 const char *cluster_kind(void) { return "mpi"; }
 
+int cluster_agree(int status)
+{
+    int bad = status != 0, any = 0;
+    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return status ? status : SIM_EIO;
+    return status ? status : any ? SIM_EPEER : 0;
+}
+
 int cluster_bcast(void *buf, size_t n)
 {
     for (size_t at = 0; at < n; at += PIECE) {
         size_t k = n - at < PIECE ? n - at : PIECE;
         if (MPI_Bcast((char *)buf + at, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
-            return -1;
+            return SIM_EIO;
     }
     return 0;
-}
-
-int cluster_max_int(int *v)
-{
-    int in = *v;
-    return MPI_Allreduce(&in, v, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) == MPI_SUCCESS ? 0 : -1;
 }
 
 int cluster_send(const double *buf, size_t n)
@@ -65,7 +73,7 @@ int cluster_send(const double *buf, size_t n)
     for (size_t at = 0; at < n; at += PIECE) {
         size_t k = n - at < PIECE ? n - at : PIECE;
         if (MPI_Send(buf + at, (int)k, MPI_DOUBLE, 0, 1, MPI_COMM_WORLD) != MPI_SUCCESS)
-            return -1;
+            return SIM_EIO;
     }
     return 0;
 }
@@ -76,7 +84,7 @@ int cluster_recv(int from, double *buf, size_t n)
         size_t k = n - at < PIECE ? n - at : PIECE;
         if (MPI_Recv(buf + at, (int)k, MPI_DOUBLE, from, 1, MPI_COMM_WORLD,
                      MPI_STATUS_IGNORE) != MPI_SUCCESS)
-            return -1;
+            return SIM_EIO;
     }
     return 0;
 }
@@ -89,9 +97,9 @@ void cluster_abort(int status) { exit(status); }
 int cluster_rank(void) { return 0; }
 int cluster_size(void) { return 1; }
 const char *cluster_kind(void) { return "threads"; }
+int cluster_agree(int status) { return status; }
 int cluster_bcast(void *buf, size_t n) { return 0; }
-int cluster_max_int(int *v) { return 0; }
-int cluster_send(const double *buf, size_t n) { return -1; }
-int cluster_recv(int from, double *buf, size_t n) { return -1; }
+int cluster_send(const double *buf, size_t n) { return SIM_EIO; }
+int cluster_recv(int from, double *buf, size_t n) { return SIM_EIO; }
 
 #endif

@@ -1,27 +1,33 @@
-/* sensitivity.h: `careflow sensitivity`: which uncertain parameters drive the answers.
+/* sens.h: `careflow sensitivity`: which uncertain parameters drive the answers.
  *
  * A sweep takes the scenario's `uncertain:` parameters, builds a design (sim/sa.h:
  * one-at-a-time, Morris, Sobol/Saltelli or Latin hypercube), and runs the scenario at
- * every design point: the scenario loaded again with the user's --set overrides and
- * then one `--set PATH=VALUE` per parameter. Every point runs the same replications
- * with the same seed (common random numbers), so differences between points are the
- * parameters' doing, and the spread over replications at a point measures the
+ * every design point: the loaded scenario varied in memory (scenario_vary) by one
+ * `--set PATH=VALUE` per parameter, reading no file again. Every point runs the same
+ * replications with the same seed (common random numbers), so differences between
+ * points are the parameters' doing, and the spread over replications at a point measures the
  * replication noise, reported apart (noise.csv) and compared with each index.
  *
  * Invariant (byte-identical results): a point's values depend only on the scenario,
  * the design and the seed, never on which thread, rank or earlier interrupted run
  * computed them; the outputs are written by rank 0 from the values in point order.
  *
- * Files go to o->out_dir through temporaries renamed at the end (nothing half-written).
- * Finished points are appended to OUT/.checkpoint/points-RANK.txt as they finish (exact
- * hexadecimal doubles); a sweep started again with the same command skips them, and
- * the folder is removed once the outputs are written. */
-#ifndef MODELS_SENSITIVITY_H
-#define MODELS_SENSITIVITY_H
+ * Files go to o->out_dir as one set (nothing half-written). Finished points are
+ * appended to OUT/.checkpoint/points-RANK.txt as they finish (exact hexadecimal
+ * doubles); a sweep started again with the same command and the same input files
+ * (the scenario, every include and every CSV it read, by SHA-256) skips them; a
+ * changed input starts afresh, said on stderr. The folder is removed once the outputs
+ * are written.
+ *
+ * The code: sens.c (this interface: the phases), sens_design.c, sens_sweep.c,
+ * sens_checkpoint.c, sens_analysis.c, sens_write.c, sharing sens_internal.h. */
+#ifndef MODELS_SENS_H
+#define MODELS_SENS_H
 
 #include <stddef.h>
 
 #include "models/scenario/scenario.h"
+#include "sim/err.h"
 
 #define SENS_METHOD_MAP(X)          \
     X(SENS_OAT, "oat")              \
@@ -36,7 +42,7 @@ typedef enum sens_method {
     SENS_METHOD_N
 } sens_method_t;
 
-int sens_method_from_name(const char *s); /* -1 if unknown */
+int sens_method_from_name(const char *s); /* the method, or SIM_EINVAL if unknown */
 const char *sens_method_name(sens_method_t m);
 
 typedef struct sens_opts {
@@ -57,19 +63,17 @@ typedef struct sens_opts {
                            * this many points (0: never) */
 } sens_opts_t;
 
-/* Status codes of sens_run and sens_check, as exit statuses. */
-enum { SENS_OK = 0, SENS_FAIL = 1, SENS_INVALID = 2 };
-
 /* Checks the uncertain parameters: each must be settable at its low and high values
- * (the scenario loaded with them must be valid). Returns SENS_OK, or SENS_INVALID with
- * "FILE:LINE:COL: error: ..." (the parameter's item) in err. Reads files only. */
-int sens_check(const scenario_t *sc, const char *const *sets, int n_sets, char *err,
-               size_t errlen);
+ * (sc, as loaded with the user's --set, varied with each must be valid). Returns 0,
+ * SIM_EINVAL with "FILE:LINE:COL: error: ..." (the parameter's item) in err, or
+ * SIM_ENOMEM. Reads no file. */
+int sens_check(const scenario_t *sc, char *err, size_t errlen);
 
 /* Runs the sweep on sc (loaded with o->sets; its replications and seed are each
- * point's). Returns SENS_OK; SENS_INVALID (a bad --outputs, or a design point whose
- * scenario is invalid) or SENS_FAIL (cannot write, out of memory, interrupted), with
- * one line in err (empty on an MPI rank that only learnt of another's failure). */
+ * point's). Returns 0, or SIM_EINVAL (a bad --outputs, or a design point whose
+ * scenario is invalid), SIM_ENOMEM, SIM_EIO (cannot write), SIM_EINTR (interrupted, or
+ * stop_after) or SIM_EPEER (another MPI rank failed: err is empty), with one line in
+ * err. Every rank returns; none waits for a rank that failed. */
 int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,386 @@
+/* compare.c: see compare.h. */
+#include "models/commands/compare.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/commands/figures.h"
+#include "models/commands/outputs.h"
+#include "models/commands/plot.h"
+#include "sim/cal.h"
+#include "sim/err.h"
+#include "sim/fmt.h"
+#include "sim/mem.h"
+#include "sim/outtx.h"
+#include "sim/progress.h"
+#include "sim/signals.h"
+#include "sim/stats.h"
+
+/* One scenario of the comparison and its replications. */
+typedef struct cmp_run {
+    scenario_t *sc;       /* the scenario (the caller's) */
+    model_plan_t plan;    /* its plan */
+    model_result_t *res;  /* [replications]: slot i is replication i */
+    int n_init;           /* slots initialised (to free) */
+    figure_t *figs;       /* its figures (figures.h) */
+    int n_figs;           /* how many */
+} cmp_run_t;
+
+/* What the writers get. */
+typedef struct cmp_ctx {
+    cmp_run_t *runs;   /* [n]: the base, then the alternatives */
+    int n;             /* scenarios */
+    double *a, *b, *d; /* scratch, [replications] each */
+} cmp_ctx_t;
+
+/* The figure of run r named (metric, stage), or NULL. */
+static const figure_t *fig_find(const cmp_run_t *r, const char *metric, const char *stage)
+{
+    for (int i = 0; i < r->n_figs; i++)
+        if (!strcmp(r->figs[i].metric, metric) && !strcmp(r->figs[i].stage, stage))
+            return &r->figs[i];
+    return NULL;
+}
+
+/* One compare.csv row from paired per-replication values a (base) and b (alt), NaN
+ * where missing; `ratio` rows give mean(b) / mean(a) as alt_mean and their interval
+ * by the delta method (no unpaired interval). */
+static void cmp_row(FILE *f, const char *metric, const char *stage, const double *a,
+                    const double *b, int n, const char *alt, double *d)
+{
+    double *x = d, *y = d + n; /* base, alt values kept where both are defined */
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!isnan(a[i]) && !isnan(b[i])) {
+            x[k] = a[i];
+            y[k] = b[i];
+            k++;
+        }
+    fmt_field(f, metric);
+    fputc(',', f);
+    fmt_field(f, stage);
+    if (k == 0) {
+        fputs(",,,,,,,,0,", f);
+        fmt_field(f, alt);
+        fputc('\n', f);
+        return;
+    }
+    summ_t sa, sb, sd;
+    stats_summarise(x, k, &sa);
+    stats_summarise(y, k, &sb);
+    double *diff = d + 2 * n;
+    for (int i = 0; i < k; i++)
+        diff[i] = y[i] - x[i];
+    stats_summarise(diff, k, &sd);
+    /* unpaired (Welch) interval, for reference */
+    double lo = NAN, hi = NAN;
+    if (k > 1) {
+        double va = sa.sd * sa.sd / k, vb = sb.sd * sb.sd / k, se = sqrt(va + vb);
+        double df = (va + vb) * (va + vb) / (va * va / (k - 1) + vb * vb / (k - 1));
+        int idf = !(df >= 1) ? k - 1 : df > 1e6 ? 1000000 : (int)df;
+        double t = stats_t_quantile(0.975, idf);
+        lo = sd.mean - t * se;
+        hi = sd.mean + t * se;
+        if (se == 0)
+            lo = hi = sd.mean;
+    }
+    double v[7] = {sa.mean, sb.mean, sd.mean, sd.lo, sd.hi, lo, hi};
+    for (int i = 0; i < 7; i++) {
+        fputc(',', f);
+        fmt_num(f, v[i]);
+    }
+    fprintf(f, ",%d,", k);
+    fmt_field(f, alt);
+    fputc('\n', f);
+}
+
+/* A ratio row: mean(num) / mean(den) over replications with a delta-method interval;
+ * base_mean, alt_mean and the unpaired interval are left empty. */
+static void ratio_row(FILE *f, const char *metric, const char *stage, const double *num,
+                      const double *den, int n, const char *alt)
+{
+    double mx = 0, my = 0, vxx = 0, vyy = 0, vxy = 0;
+    for (int i = 0; i < n; i++) {
+        mx += num[i];
+        my += den[i];
+    }
+    mx /= n;
+    my /= n;
+    for (int i = 0; i < n; i++) {
+        vxx += (num[i] - mx) * (num[i] - mx);
+        vyy += (den[i] - my) * (den[i] - my);
+        vxy += (num[i] - mx) * (den[i] - my);
+    }
+    fmt_field(f, metric);
+    fputc(',', f);
+    fmt_field(f, stage);
+    fputs(",,,", f);
+    if (my != 0 && n > 1) {
+        double r = mx / my;
+        vxx /= n - 1;
+        vyy /= n - 1;
+        vxy /= n - 1;
+        double var = (vxx - 2 * r * vxy + r * r * vyy) / (n * my * my);
+        double t = stats_t_quantile(0.975, n - 1), se = sqrt(var > 0 ? var : 0);
+        fmt_num(f, r);
+        fputc(',', f);
+        fmt_num(f, r - t * se);
+        fputc(',', f);
+        fmt_num(f, r + t * se);
+    } else {
+        fputs(",,", f);
+    }
+    fprintf(f, ",,,%d,", n);
+    fmt_field(f, alt);
+    fputc('\n', f);
+}
+
+static double comp_cost(const scenario_t *sc, const model_result_t *r, const char *component,
+                        int strand, double years, size_t base)
+{
+    double s = 0;
+    for (int i = 0; i < sc->n_costs; i++) {
+        int is_strand = !strcmp(sc->costs[i].component, "strand");
+        if (component ? !strcmp(sc->costs[i].component, component) : is_strand == strand)
+            s += r->cost[base + (size_t)i];
+    }
+    return s / years;
+}
+
+static int write_compare(FILE *f, void *vctx)
+{
+    cmp_ctx_t *c = vctx;
+    const cmp_run_t *b = &c->runs[0];
+    int n = b->sc->replications;
+    fputs("metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,diff_ci95_high,"
+          "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n", f);
+    for (int j = 1; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        const char *alt = r->sc->name;
+        /* the base's figures, then those only the alternative has; a strand or cost
+         * figure that one side lacks is 0 there (no such strand, no such cost) */
+        for (int pass = 0; pass < 2; pass++) {
+            const cmp_run_t *own = pass ? r : b, *other = pass ? b : r;
+            for (int i = 0; i < own->n_figs; i++) {
+                const figure_t *fo = &own->figs[i], *ft = fig_find(other, fo->metric, fo->stage);
+                if (pass && ft)
+                    continue; /* written in the first pass */
+                if (!ft && fo->kind == FIG_STAGE)
+                    continue; /* a stage the other does not have */
+                if (!ft && fo->kind == FIG_POOL)
+                    continue;
+                for (int k = 0; k < n; k++) {
+                    double x = figures_value(own->sc, &own->res[k], fo);
+                    double y = ft ? figures_value(other->sc, &other->res[k], ft) : isnan(x) ? NAN : 0;
+                    c->a[k] = pass ? y : x;
+                    c->b[k] = pass ? x : y;
+                }
+                cmp_row(f, fo->metric, fo->stage, c->a, c->b, n, alt, c->d);
+            }
+        }
+        /* the economics, per year of the window */
+        if (!b->sc->n_costs && !r->sc->n_costs)
+            continue;
+        double years = (b->sc->horizon - b->sc->warmup) / CAL_DAYS_PER_YEAR;
+        size_t bb = (size_t)b->plan.n_periods * (size_t)b->sc->n_costs;
+        size_t rb = (size_t)r->plan.n_periods * (size_t)r->sc->n_costs;
+        double *invest = c->d + 3 * n, *saving = c->d + 4 * n, *avoided = c->d + 5 * n;
+        for (int k = 0; k < n; k++) {
+            c->a[k] = comp_cost(b->sc, &b->res[k], NULL, 0, years, bb) +
+                      comp_cost(b->sc, &b->res[k], NULL, 1, years, bb);
+            c->b[k] = comp_cost(r->sc, &r->res[k], NULL, 0, years, rb) +
+                      comp_cost(r->sc, &r->res[k], NULL, 1, years, rb);
+        }
+        cmp_row(f, "net_cost_per_year", "all", c->a, c->b, n, alt, c->d);
+        for (int k = 0; k < n; k++) {
+            c->a[k] = comp_cost(b->sc, &b->res[k], NULL, 1, years, bb);
+            c->b[k] = comp_cost(r->sc, &r->res[k], NULL, 1, years, rb);
+            invest[k] = c->b[k] - c->a[k];
+            saving[k] = comp_cost(b->sc, &b->res[k], NULL, 0, years, bb) -
+                        comp_cost(r->sc, &r->res[k], NULL, 0, years, rb);
+        }
+        cmp_row(f, "strand_cost_per_year", "all", c->a, c->b, n, alt, c->d);
+        int care = scenario_stage_index(b->sc, "care"), care_r = scenario_stage_index(r->sc, "care");
+        if (care >= 0 && care_r >= 0) {
+            for (int k = 0; k < n; k++) {
+                c->a[k] = 0;
+                c->b[k] = (b->res[k].stage[(size_t)care * MS_N + MS_AVG_STOCK] -
+                           r->res[k].stage[(size_t)care_r * MS_N + MS_AVG_STOCK]) *
+                          CAL_DAYS_PER_YEAR;
+                avoided[k] = c->b[k];
+            }
+            cmp_row(f, "care_days_avoided_per_year", "care", c->a, c->b, n, alt, c->d);
+            ratio_row(f, "cost_per_care_day_avoided", "care", invest, avoided, n, alt);
+        }
+        ratio_row(f, "benefit_cost_ratio", "all", saving, invest, n, alt);
+    }
+    return 0;
+}
+
+/* compare_timeseries.csv: the paired difference alt - base of each stage's stock and
+ * waiting at each report instant, with percentiles over replications. */
+static int write_compare_ts(FILE *f, void *vctx)
+{
+    cmp_ctx_t *c = vctx;
+    const cmp_run_t *b = &c->runs[0];
+    int n = b->sc->replications, nr = b->plan.n_rows;
+    static const double q[] = {0.05, 0.25, 0.50, 0.75, 0.95};
+    fputs("day,date,stage,metric,alt,base_mean,alt_mean,diff_mean,diff_p05,diff_p25,"
+          "diff_p50,diff_p75,diff_p95\n", f);
+    for (int j = 1; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        for (int s = 0; s < nr; s++) {
+            const char *stage = figures_row_name(b->sc, s);
+            int rs = s < b->sc->n_stages ? scenario_stage_index(r->sc, stage) : r->plan.n_rows - 1;
+            if (rs < 0)
+                continue;
+            for (int m = 0; m < MT_N; m++) {
+                if (m == MT_ENTRIES)
+                    continue;
+                for (int k = 0; k < b->plan.n_reports && k < r->plan.n_reports; k++) {
+                    double sa = 0, sb = 0;
+                    for (int i = 0; i < n; i++) {
+                        double x = b->res[i].ts[((size_t)k * nr + (size_t)s) * MT_N + (size_t)m];
+                        double y = r->res[i].ts[((size_t)k * r->plan.n_rows + (size_t)rs) * MT_N + (size_t)m];
+                        sa += x;
+                        sb += y;
+                        c->d[i] = y - x;
+                    }
+                    char date[11];
+                    cal_format(b->sc->start + (long)floor(b->plan.report_day[k]), date);
+                    fmt_num(f, b->plan.report_day[k]);
+                    fprintf(f, ",%s,", date);
+                    fmt_field(f, stage);
+                    fprintf(f, ",%s,", model_ts_metric_names[m]);
+                    fmt_field(f, r->sc->name);
+                    double mean_d = (sb - sa) / n;
+                    stats_sort(c->d, n);
+                    fputc(',', f);
+                    fmt_num(f, sa / n);
+                    fputc(',', f);
+                    fmt_num(f, sb / n);
+                    fputc(',', f);
+                    fmt_num(f, mean_d);
+                    for (int qi = 0; qi < 5; qi++) {
+                        fputc(',', f);
+                        fmt_num(f, stats_quantile_sorted(c->d, n, q[qi]));
+                    }
+                    fputc('\n', f);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+
+/* X(file name, writer): compare's files, in the order written. */
+#define COMPARE_FILES(X)                               \
+    X("compare.csv", write_compare)                    \
+    X("compare_timeseries.csv", write_compare_ts)
+
+typedef struct cmp_file {
+    const char *name;      /* in OUT */
+    outtx_writer_fn write; /* its text, from a cmp_ctx_t */
+} cmp_file_t;
+
+static const cmp_file_t cmp_files[] = {
+#define CMP_FILE_ROW(name, fn) {name, fn},
+    COMPARE_FILES(CMP_FILE_ROW)
+#undef CMP_FILE_ROW
+};
+
+const char *const compare_names[] = {
+#define CMP_FILE_NAME(name, fn) name,
+    COMPARE_FILES(CMP_FILE_NAME)
+#undef CMP_FILE_NAME
+    "plots", NULL};
+
+static void free_runs(cmp_run_t *runs, int n_sc)
+{
+    if (!runs)
+        return;
+    for (int j = 0; j < n_sc; j++) {
+        for (int i = 0; i < runs[j].n_init; i++)
+            model_result_free(&runs[j].res[i]);
+        mem_free(runs[j].res);
+        mem_free(runs[j].figs);
+        model_plan_free(&runs[j].plan);
+    }
+    mem_free(runs);
+}
+
+int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size_t errlen)
+{
+    int rc, n = scs[0]->replications;
+    cmp_ctx_t ctx = {.n = n_sc};
+    outtx_t tx = {0};
+    signals_save_t sigs;
+    double t0 = progress_now();
+    uint64_t events = 0;
+    err[0] = '\0';
+    /* Probe the output folder before simulating: busy or unwritable fails now. */
+    if ((rc = outtx_begin(&tx, o->out_dir, compare_names, err, errlen)) != 0)
+        return rc;
+    signals_catch(&sigs);
+    ctx.runs = mem_calloc((size_t)n_sc, sizeof *ctx.runs);
+    ctx.a = mem_calloc((size_t)n, sizeof *ctx.a);
+    ctx.b = mem_calloc((size_t)n, sizeof *ctx.b);
+    ctx.d = mem_calloc((size_t)n * 6, sizeof *ctx.d);
+    if (!ctx.runs || !ctx.a || !ctx.b || !ctx.d)
+        goto nomem;
+    for (int j = 0; j < n_sc; j++) {
+        cmp_run_t *r = &ctx.runs[j];
+        r->sc = scs[j];
+        int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
+        if (model_plan_init(&r->plan, r->sc) != 0 ||
+            !(r->res = mem_calloc((size_t)n, sizeof *r->res)))
+            goto nomem;
+        for (; r->n_init < n; r->n_init++)
+            if (model_result_init(&r->res[r->n_init], r->sc, &r->plan) != 0)
+                goto nomem;
+        if (figures_list(r->sc, &r->plan, &r->figs, &r->n_figs) != 0)
+            goto nomem;
+        if (!o->quiet)
+            fprintf(stderr, "simulating %s (%d of %d)\n", r->sc->name, j + 1, n_sc);
+        if ((rc = run_replications(r->sc, &r->plan, r->res, threads, !o->quiet && isatty(2),
+                                   err, errlen)) != 0)
+            goto out;
+        for (int i = 0; i < n; i++)
+            events += r->res[i].events;
+    }
+    signals_writing();
+    for (size_t i = 0; i < sizeof cmp_files / sizeof cmp_files[0]; i++)
+        if ((rc = outtx_write(&tx, cmp_files[i].name, cmp_files[i].write, &ctx, err,
+                              errlen)) != 0)
+            goto out;
+    int plotted = !o->no_plots && outputs_draw_plots(scs[0], outtx_dir(&tx),
+                                                     plot_render_compare);
+    if (signals_caught()) {
+        rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                         signals_name(signals_caught()));
+        goto out;
+    }
+    if ((rc = outtx_commit(&tx, err, errlen)) != 0)
+        goto out;
+    if (!o->quiet)
+        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv%s): %d scenarios x %d "
+                        "replications with common random numbers, %llu events in %.2f s\n",
+                o->out_dir, o->out_dir[0] && o->out_dir[strlen(o->out_dir) - 1] == '/' ? "" : "/",
+                plotted ? ", plots/" : "", n_sc, n, (unsigned long long)events,
+                progress_now() - t0);
+    rc = 0;
+    goto out;
+nomem:
+    rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+out:
+    outtx_abort(&tx);
+    free_runs(ctx.runs, n_sc);
+    mem_free(ctx.a);
+    mem_free(ctx.b);
+    mem_free(ctx.d);
+    signals_restore(&sigs);
+    return rc;
+}

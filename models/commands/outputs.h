@@ -1,0 +1,52 @@
+/* outputs.h: the files of `careflow run`: summary.csv, timeseries.csv,
+ * replications.csv, fit.csv, costs.csv and manifest.json, and the plots drawn from them.
+ *
+ * One table (OUTPUTS_RUN_FILES in outputs.c) lists each file with when it is written
+ * and its writer: a new output file is one line there. Every file is computed from the
+ * replications' results in replication order, so the CSVs are byte-identical at any
+ * thread count (only manifest.json, with timings and the thread count, differs). The
+ * files are written into an open output transaction (sim/outtx.h): nothing reaches
+ * the output folder until the command commits. Errors: 0 or SIM_E* with one line. */
+#ifndef MODELS_OUTPUTS_H
+#define MODELS_OUTPUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/pathway/model.h"
+#include "models/scenario/scenario.h"
+#include "sim/outtx.h"
+
+/* What a run hands to the writers; read-only for them except the fit.csv report. */
+typedef struct outputs_run {
+    const scenario_t *sc;       /* the scenario as run */
+    const model_plan_t *plan;   /* its plan */
+    const model_result_t *res;  /* [sc->replications], slot i = replication i */
+    const char *cmdline;        /* the command line, for the manifest */
+    const char *sha;            /* the scenario's SHA-256 in hex, or "" */
+    int threads;                /* threads that simulated */
+    double t_start;             /* progress_now() when the command began */
+    double sim_wall;            /* seconds spent simulating */
+    uint64_t events;            /* events over all replications */
+    uint64_t children;          /* children over all replications */
+    double wall;                /* out: seconds from t_start to the manifest */
+    int n_skipped;              /* out: observed items outside the horizon (fit.csv) */
+    char skipped[1024];         /* out: "label DATE, ..." of those items */
+} outputs_run_t;
+
+/* The names a run's set may hold (for outtx_begin): every file of the table and
+ * "plots". NULL-terminated. */
+extern const char *const outputs_run_names[];
+
+/* Writes every file of the table that this scenario has into tx. */
+int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen);
+
+/* A plot driver (plot_render, plot_render_compare). */
+typedef int (*outputs_render_fn)(const scenario_t *sc, const char *out_dir,
+                                 const char *scripts_dir, char *err, size_t errlen);
+
+/* Draws plots into dir (the transaction's staging folder) with render. A failure is
+ * a warning on stderr (the CSVs are the results). Returns 1 when drawn, else 0. */
+int outputs_draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn render);
+
+#endif

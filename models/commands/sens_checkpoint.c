@@ -1,0 +1,257 @@
+/* sens_checkpoint.c: OUT/.checkpoint, the finished points of an interrupted sweep
+ * (see sens_internal.h).
+ *
+ * Each rank appends its finished points to OUT/.checkpoint/points-RANK.txt: a header
+ * line "MAGIC KEY", one line "input SHA256 PATH" per file the loader read (the
+ * scenario, every include, every CSV: sc->inputs), then one line per point
+ * "P HEX HEX ..." (the point's block of values as exact hexadecimal doubles), flushed
+ * point by point. The key is a SHA-256 of everything a point's values depend on: the
+ * version, every input file's path and SHA-256 (as hashed when the scenario was
+ * loaded: no file is read again), the --set overrides, the method and sizes, the
+ * outputs and every point's value texts. Rank 0 reads every points-*.txt whose key
+ * matches; a torn last line (the machine died mid-write) ends a file's reading; a
+ * file with another key is removed, and when its input lines show that an input file
+ * changed (or is no longer read), stderr says "the inputs changed since the
+ * checkpoint (FILE): starting afresh".
+ *
+ * Failure: reading is best effort (what cannot be read is simply run again); writing
+ * returns SIM_EIO, and the sweep stops. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "models/commands/sens_internal.h"
+#include "models/commands/version.h"
+#include "sim/mem.h"
+#include "sim/sha256.h"
+
+#define CKPT_DIR ".checkpoint"
+#define CKPT_MAGIC "careflow-sensitivity-checkpoint 2"
+#define CKPT_INPUT "input "
+
+void sens__ckpt_key(sens__sweep_t *w)
+{
+    sha256_t c;
+    uint8_t d[32];
+    char line[256];
+    sha256_init(&c);
+#define ADD(s) sha256_update(&c, (s), strlen(s) + 1)
+    ADD(CAREFLOW_VERSION);
+    ADD(w->sc->path);
+    for (int i = 0; i < w->sc->n_inputs; i++) { /* every file the loader read */
+        ADD(w->sc->inputs[i].path);
+        ADD(w->sc->inputs[i].sha256);
+    }
+    for (int i = 0; i < w->o->n_sets; i++)
+        ADD(w->o->sets[i]);
+    snprintf(line, sizeof line, "%s %d %d %d %llu %d", sens_method_name(w->o->method), w->n_pts,
+             w->k, w->reps, (unsigned long long)w->sc->seed, w->plan.n_reports);
+    ADD(line);
+    for (int i = 0; i < w->out.n; i++) {
+        ADD(w->out.metric[i]);
+        ADD(w->out.stage[i]);
+    }
+    for (int i = 0; i < w->k; i++)
+        ADD(w->sc->uncertain[i].path);
+    for (int p = 0; p < w->n_pts; p++)
+        for (int i = 0; i < w->k; i++)
+            ADD(sens__vt(w, p, i));
+#undef ADD
+    sha256_final(&c, d);
+    for (int i = 0; i < 32; i++)
+        snprintf(w->key + 2 * i, 3, "%02x", d[i]);
+}
+
+/* buf = dir/name; 0, or SIM_EINVAL when it does not fit. */
+static int join(char *buf, size_t len, const char *dir, const char *name)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    return n < 0 || (size_t)n >= len ? SIM_EINVAL : 0;
+}
+
+/* OUT/.checkpoint, or OUT/.checkpoint/name. */
+static int ckpt_path(const sens__sweep_t *w, char *buf, size_t len, const char *name)
+{
+    char dir[PATH_MAX];
+    if (join(dir, sizeof dir, w->o->out_dir, CKPT_DIR))
+        return SIM_EINVAL;
+    return name ? join(buf, len, dir, name)
+                : (snprintf(buf, len, "%s", dir) >= (int)len ? SIM_EINVAL : 0);
+}
+
+/* mkdir that accepts a folder already there. */
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0777) == 0)
+        return 0;
+    return errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+int sens__ckpt_write(sens__sweep_t *w, int p)
+{
+    if (!w->ckpt)
+        return 0;
+    const double *blk = &w->val[(size_t)p * w->block];
+    fprintf(w->ckpt, "%d", p);
+    for (size_t j = 0; j < w->block; j++)
+        fprintf(w->ckpt, " %a", blk[j]);
+    fputc('\n', w->ckpt);
+    return fflush(w->ckpt) != 0 || ferror(w->ckpt) ? SIM_EIO : 0;
+}
+
+/* The checkpoint folder, opened (NULL if it is not there), its path in dir. */
+static DIR *ckpt_opendir(const sens__sweep_t *w, char *dir, size_t len)
+{
+    return ckpt_path(w, dir, len, NULL) == 0 ? opendir(dir) : NULL;
+}
+
+/* The path of the next points-*.txt of the open folder d; 0 when there are no more. */
+static int ckpt_next(DIR *d, const char *dir, char *path, size_t len)
+{
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, "points-", 7) &&
+            !join(path, len, dir, e->d_name))
+            return 1;
+    return 0;
+}
+
+/* Reads the point lines of f into w, starting with the one already in line (if not
+ * empty); stops at the first torn or bad line. */
+static void read_points(sens__sweep_t *w, FILE *f, char *line, size_t cap, double *tmp)
+{
+    for (int first = line[0] != 0; first || fgets(line, (int)cap, f); first = 0) {
+        size_t n = strlen(line);
+        if (n == 0 || line[n - 1] != '\n')
+            break; /* torn */
+        char *s = line, *end;
+        long p = strtol(s, &end, 10);
+        if (end == s || p < 0 || p >= w->n_pts)
+            break;
+        size_t j = 0;
+        for (s = end; j < w->block; j++, s = end) {
+            tmp[j] = strtod(s, &end);
+            if (end == s)
+                break;
+        }
+        if (j < w->block)
+            break;
+        memcpy(&w->val[(size_t)p * w->block], tmp, w->block * sizeof *tmp);
+        if (!w->done[p])
+            w->n_resumed++;
+        w->done[p] = 1;
+    }
+}
+
+/* The first input file of the checkpoint's header (the "input SHA PATH" lines after
+ * the first line, read from f up to the first point line, which is left in line) that
+ * this sweep read with other bytes, or that it did not read; into changed. 1 if
+ * there is one. */
+static int changed_input(const sens__sweep_t *w, FILE *f, char *line, size_t cap,
+                         char *changed, size_t len)
+{
+    int found = 0;
+    line[0] = 0;
+    while (fgets(line, (int)cap, f) && !strncmp(line, CKPT_INPUT, strlen(CKPT_INPUT))) {
+        char *sha = line + strlen(CKPT_INPUT), *path = strchr(sha, ' ');
+        size_t n = strlen(line);
+        if (!path || line[n - 1] != '\n')
+            break;
+        *path++ = 0;
+        line[n - 1] = 0;
+        int same = 0;
+        for (int i = 0; i < w->sc->n_inputs && !same; i++)
+            same = !strcmp(w->sc->inputs[i].path, path) && !strcmp(w->sc->inputs[i].sha256, sha);
+        if (!same && !found) {
+            snprintf(changed, len, "%s", path);
+            found = 1;
+        }
+        line[0] = 0;
+    }
+    return found;
+}
+
+void sens__ckpt_read(sens__sweep_t *w)
+{
+    char dir[PATH_MAX], path[PATH_MAX], changed[PATH_MAX];
+    int said = 0;
+    DIR *d = ckpt_opendir(w, dir, sizeof dir);
+    if (!d)
+        return;
+    size_t cap = 64 + w->block * 32 + PATH_MAX;
+    char *line = mem_alloc(cap), *head = mem_alloc(256);
+    double *tmp = mem_reallocarray(NULL, w->block ? w->block : 1, sizeof *tmp);
+    while (line && head && tmp && ckpt_next(d, dir, path, sizeof path)) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        char want[160];
+        snprintf(want, sizeof want, "%s %s\n", CKPT_MAGIC, w->key);
+        head[0] = 0;
+        int ours = fgets(head, 256, f) && !strcmp(head, want);
+        int magic = !strncmp(head, CKPT_MAGIC " ", strlen(CKPT_MAGIC) + 1);
+        /* a checkpoint of this sweep whose input files changed: said once */
+        int moved = changed_input(w, f, line, cap, changed, sizeof changed);
+        if (!ours) {
+            fclose(f);
+            if (magic && moved) {
+                if (!w->o->quiet && !said)
+                    fprintf(stderr, "careflow: note: the inputs changed since the checkpoint "
+                                    "(%s): starting afresh\n", changed);
+                said = 1;
+            } else if (!w->o->quiet) {
+                fprintf(stderr, "careflow: note: removing %s, a checkpoint of another sweep\n",
+                        path);
+            }
+            unlink(path);
+            continue;
+        }
+        read_points(w, f, line, cap, tmp);
+        fclose(f);
+    }
+    closedir(d);
+    mem_free(line);
+    mem_free(head);
+    mem_free(tmp);
+}
+
+void sens__ckpt_remove(const sens__sweep_t *w)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    DIR *d = ckpt_opendir(w, dir, sizeof dir);
+    if (!d)
+        return;
+    while (ckpt_next(d, dir, path, sizeof path))
+        unlink(path);
+    closedir(d);
+    rmdir(dir);
+}
+
+int sens__ckpt_open(sens__sweep_t *w, int rank, char *err, size_t errlen)
+{
+    char dir[PATH_MAX], path[PATH_MAX], name[32], eb[128];
+    snprintf(name, sizeof name, "points-%d.txt", rank);
+    if (ckpt_path(w, dir, sizeof dir, NULL) || ckpt_path(w, path, sizeof path, name))
+        return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
+                           w->o->out_dir);
+    /* OUT's parent exists (rank 0's outtx_begin made it before the ranks agreed) */
+    if (make_dir(w->o->out_dir) != 0 || make_dir(dir) != 0 || !(w->ckpt = fopen(path, "a")))
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
+                           sim_errno_text(errno, eb, sizeof eb));
+    if (ftell(w->ckpt) == 0) {
+        fprintf(w->ckpt, "%s %s\n", CKPT_MAGIC, w->key);
+        for (int i = 0; i < w->sc->n_inputs; i++)
+            fprintf(w->ckpt, "%s%s %s\n", CKPT_INPUT, w->sc->inputs[i].sha256,
+                    w->sc->inputs[i].path);
+    }
+    if (fflush(w->ckpt) != 0 || ferror(w->ckpt))
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
+                           sim_errno_text(errno, eb, sizeof eb));
+    return 0;
+}

@@ -1,0 +1,113 @@
+/* validate.c: the paragraph `careflow validate` prints about a scenario (validate.h). */
+#include "models/commands/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cal.h"
+#include "sim/sa.h"
+
+/* Prints text word-wrapped at 78 columns, then a newline. */
+static void print_wrapped(FILE *f, const char *text)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        size_t w = strcspn(p, " ");
+        if (!w)
+            break;
+        if (col > 0 && col + 1 + (int)w > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += (int)w;
+        p += w;
+    }
+    fputc('\n', f);
+}
+
+void validate_describe(FILE *f, const scenario_t *sc)
+{
+    char *text = NULL, d0[11], d1[11];
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return;
+    cal_format(sc->start, d0);
+    cal_format(sc->start + (long)sc->horizon, d1);
+    fprintf(m, "%s (\"%s\"): from %s to %s (%g days", sc->name, sc->title, d0, d1, sc->horizon);
+    if (sc->warmup > 0)
+        fprintf(m, ", of which %g days of warm-up", sc->warmup);
+    if (sc->report_monthly)
+        fputs(", reported at each month end). ", m);
+    else
+        fprintf(m, ", reported every %g days). ", sc->report_every);
+
+    fprintf(m, "%d stage%s:", sc->n_stages, sc->n_stages == 1 ? "" : "s");
+    for (int i = 0; i < sc->n_stages; i++)
+        fprintf(m, " %s%s%s", sc->stages[i].name, sc->stages[i].open_case ? "" : " (not open)",
+                i + 1 < sc->n_stages ? "," : ".");
+    fprintf(m, " %d arrival stream%s:", sc->n_arrivals, sc->n_arrivals == 1 ? "" : "s");
+    for (int i = 0; i < sc->n_arrivals; i++) {
+        const scn_arrival_t *a = &sc->arrivals[i];
+        fprintf(m, " %s to %s, %.6g a year%s", a->name, sc->stages[a->to].name,
+                a->rate * CAL_DAYS_PER_YEAR, a->regular ? " (regular)" : "");
+        if (a->trend != 0)
+            fprintf(m, " growing %+.3g%% a year", 100 * a->trend);
+        fputs(i + 1 < sc->n_arrivals ? ";" : ".", m);
+    }
+    if (sc->n_initial > 0) {
+        long total = 0;
+        for (int i = 0; i < sc->n_initial; i++)
+            total += sc->initial[i].count;
+        fprintf(m, " %ld open case%s at the start:", total, total == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_initial; i++)
+            fprintf(m, " %ld in %s%s", sc->initial[i].count, sc->stages[sc->initial[i].stage].name,
+                    i + 1 < sc->n_initial ? "," : ".");
+    }
+    if (sc->n_pools > 0) {
+        fprintf(m, " %d workforce pool%s:", sc->n_pools, sc->n_pools == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_pools; i++) {
+            const scn_pool_t *p = &sc->pools[i];
+            fprintf(m, " %s (%g workers at the start, serving", p->name,
+                    scenario_steps_at(&p->workers, 0, 0));
+            for (int k = 0; k < p->n_serves; k++)
+                fprintf(m, "%s %s", k ? "," : "", sc->stages[p->serves[k]].name);
+            fprintf(m, "%s)%s", p->n_levels > 1 ? ", with priorities" : "",
+                    i + 1 < sc->n_pools ? ";" : ".");
+        }
+    }
+    if (sc->n_observed > 0)
+        fprintf(m, " %d observed item%s to compare with.", sc->n_observed,
+                sc->n_observed == 1 ? "" : "s");
+    if (sc->n_strands > 0) {
+        fprintf(m, " %d strand%s:", sc->n_strands, sc->n_strands == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_strands; i++)
+            fprintf(m, " %s (%s)%s", sc->strands[i].name, sc->strands[i].type,
+                    i + 1 < sc->n_strands ? "," : ".");
+    }
+    if (sc->n_costs > 0)
+        fprintf(m, " %d cost item%s (%s).", sc->n_costs, sc->n_costs == 1 ? "" : "s", sc->currency);
+    if (sc->n_uncertain > 0) {
+        fprintf(m, " %d uncertain parameter%s:", sc->n_uncertain, sc->n_uncertain == 1 ? "" : "s");
+        for (int i = 0; i < sc->n_uncertain; i++)
+            fprintf(m, " %s (%s)%s", sc->uncertain[i].path,
+                    sa_dist_name(sc->uncertain[i].dist.kind),
+                    i + 1 < sc->n_uncertain ? "," : ".");
+    }
+    fprintf(m, " %d replication%s, seed %llu.", sc->replications, sc->replications == 1 ? "" : "s",
+            (unsigned long long)sc->seed);
+    if (fclose(m) != 0 || !text) {
+        free(text);
+        return;
+    }
+    print_wrapped(f, text);
+    free(text);
+}
+

@@ -1,0 +1,340 @@
+/* test_outtx.c: the output transaction (sim/outtx.h), in process: a set appears whole
+ * or not at all, the lock, leftovers of dead runs, symlinks never followed, the
+ * checks before the swap, and both ways of swapping. Each case works in its own
+ * mkdtemp() folder, removed at the end. */
+#define _XOPEN_SOURCE 700 /* nftw() */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim/err.h"
+#include "sim/outtx.h"
+
+static const char *const owned[] = {"a.csv", "b.csv", "plots", NULL};
+
+typedef struct dir {
+    char root[PATH_MAX]; /* the case's folder */
+    char out[PATH_MAX];  /* root/out: the output folder */
+} dir_t;
+
+static void pathf(char *buf, const dir_t *d, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void pathf(char *buf, const dir_t *d, const char *fmt, ...)
+{
+    char rel[PATH_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    snprintf(buf, PATH_MAX, "%.2000s/%.2000s", d->root, rel);
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The text of root/rel, or "" if missing (a static buffer). */
+static const char *get(const dir_t *d, const char *rel)
+{
+    static char text[4096];
+    char path[PATH_MAX];
+    pathf(path, d, "%s", rel);
+    FILE *f = fopen(path, "r");
+    text[0] = '\0';
+    if (!f)
+        return text;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static int present(const dir_t *d, const char *rel)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    pathf(path, d, "%s", rel);
+    return lstat(path, &st) == 0;
+}
+
+/* Entries of root whose name starts with prefix. */
+static int count_prefix(const dir_t *d, const char *prefix)
+{
+    DIR *dd = opendir(d->root);
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(dd);
+    while ((e = readdir(dd)) != NULL)
+        n += !strncmp(e->d_name, prefix, strlen(prefix));
+    closedir(dd);
+    return n;
+}
+
+static int writer(FILE *f, void *ctx)
+{
+    fputs(ctx, f);
+    return 0;
+}
+
+/* A whole transaction writing a.csv and b.csv with the given texts. */
+static int write_set(const dir_t *d, const char *a, const char *b, int no_exchange)
+{
+    outtx_t tx;
+    char err[512];
+    int rc = outtx_begin(&tx, d->out, owned, err, sizeof err);
+    if (rc)
+        return rc;
+    tx.no_exchange = no_exchange;
+    if (!(rc = outtx_write(&tx, "a.csv", writer, (void *)a, err, sizeof err)) &&
+        !(rc = outtx_write(&tx, "b.csv", writer, (void *)b, err, sizeof err)))
+        rc = outtx_commit(&tx, err, sizeof err);
+    outtx_abort(&tx);
+    return rc;
+}
+
+static int setup(void **state)
+{
+    dir_t *d = calloc(1, sizeof *d);
+    if (!d)
+        return -1;
+    snprintf(d->root, sizeof d->root, "%s/careflow-outtx-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(d->root))
+        return -1;
+    snprintf(d->out, sizeof d->out, "%.4000s/out", d->root);
+    *state = d;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    dir_t *d = *state;
+    nftw(d->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(d);
+    return 0;
+}
+
+/* ---- cases ------------------------------------------------------------------------- */
+
+static void new_set_appears_whole(void **state)
+{
+    dir_t *d = *state;
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    assert_string_equal(get(d, "out/a.csv"), "a1\n");
+    assert_string_equal(get(d, "out/b.csv"), "b1\n");
+    assert_int_equal(count_prefix(d, ".out.new-"), 0);
+    assert_int_equal(count_prefix(d, ".out.old-"), 0);
+    assert_true(present(d, ".out.lock"));
+}
+
+static void replaces_old_set_both_ways(void **state)
+{
+    dir_t *d = *state;
+    char path[PATH_MAX];
+    for (int no_exchange = 0; no_exchange < 2; no_exchange++) {
+        assert_int_equal(write_set(d, "a1\n", "b1\n", no_exchange), 0);
+        pathf(path, d, "out/plots"); /* owned, not in the new set: goes */
+        assert_int_equal(mkdir(path, 0755), 0);
+        pathf(path, d, "out/nested"); /* foreign: kept */
+        assert_int_equal(mkdir(path, 0755), 0);
+        pathf(path, d, "out/nested/x");
+        put(path, "x\n");
+        assert_int_equal(write_set(d, "a2\n", "b2\n", no_exchange), 0);
+        assert_string_equal(get(d, "out/a.csv"), "a2\n");
+        assert_string_equal(get(d, "out/b.csv"), "b2\n");
+        assert_false(present(d, "out/plots"));
+        assert_string_equal(get(d, "out/nested/x"), "x\n");
+        assert_int_equal(count_prefix(d, ".out.old-"), 0);
+        pathf(path, d, "out/nested/x");
+        unlink(path);
+        pathf(path, d, "out/nested");
+        rmdir(path);
+    }
+}
+
+static void failed_file_leaves_old_set(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512];
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    assert_int_equal(outtx_begin(&tx, d->out, owned, err, sizeof err), 0);
+    tx.fail_at = 2;
+    assert_int_equal(outtx_write(&tx, "a.csv", writer, "a2\n", err, sizeof err), 0);
+    assert_int_equal(outtx_write(&tx, "b.csv", writer, "b2\n", err, sizeof err), SIM_EIO);
+    assert_non_null(strstr(err, "b.csv"));
+    outtx_abort(&tx);
+    assert_string_equal(get(d, "out/a.csv"), "a1\n");
+    assert_string_equal(get(d, "out/b.csv"), "b1\n");
+    assert_int_equal(count_prefix(d, ".out.new-"), 0);
+}
+
+static void empty_file_is_refused(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512];
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    assert_int_equal(outtx_begin(&tx, d->out, owned, err, sizeof err), 0);
+    assert_int_equal(outtx_write(&tx, "a.csv", writer, "", err, sizeof err), 0);
+    assert_int_equal(outtx_commit(&tx, err, sizeof err), SIM_EIO);
+    assert_non_null(strstr(err, "a.csv is empty"));
+    outtx_abort(&tx);
+    assert_string_equal(get(d, "out/a.csv"), "a1\n");
+}
+
+static void second_transaction_is_busy(void **state)
+{
+    dir_t *d = *state;
+    outtx_t a, b;
+    char err[512];
+    assert_int_equal(outtx_begin(&a, d->out, owned, err, sizeof err), 0);
+    assert_int_equal(outtx_begin(&b, d->out, owned, err, sizeof err), SIM_EBUSY);
+    assert_non_null(strstr(err, "another careflow is writing"));
+    outtx_abort(&b); /* harmless: b holds nothing */
+    outtx_abort(&a);
+    assert_int_equal(outtx_begin(&b, d->out, owned, err, sizeof err), 0); /* released */
+    outtx_abort(&b);
+}
+
+static void symlink_in_staging_is_not_followed(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], target[PATH_MAX], link[PATH_MAX];
+    pathf(target, d, "victim");
+    put(target, "precious\n");
+    assert_int_equal(outtx_begin(&tx, d->out, owned, err, sizeof err), 0);
+    snprintf(link, sizeof link, "%s/a.csv", outtx_dir(&tx));
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(outtx_write(&tx, "a.csv", writer, "evil\n", err, sizeof err), SIM_EIO);
+    outtx_abort(&tx);
+    assert_string_equal(get(d, "victim"), "precious\n");
+    assert_false(present(d, "out"));
+}
+
+static void leftovers_are_cleaned(void **state)
+{
+    dir_t *d = *state;
+    char path[PATH_MAX];
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    /* a dead run's incomplete set, a complete old set with a foreign folder, and an
+     * old-style temporary in OUT */
+    pathf(path, d, ".out.new-AAAAAA");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, d, ".out.new-AAAAAA/a.csv");
+    put(path, "half");
+    pathf(path, d, ".out.old-BBBBBB");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, d, ".out.old-BBBBBB/a.csv");
+    put(path, "a0\n");
+    pathf(path, d, ".out.old-BBBBBB/sens");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, d, "out/.a.csv.tmp.4242");
+    put(path, "half");
+    pathf(path, d, ".other.new-CCCCCC"); /* another folder's: not ours */
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(write_set(d, "a2\n", "b2\n", 0), 0);
+    assert_int_equal(count_prefix(d, ".out.new-"), 0);
+    assert_int_equal(count_prefix(d, ".out.old-"), 0);
+    assert_false(present(d, "out/.a.csv.tmp.4242"));
+    assert_true(present(d, "out/sens")); /* carried from the old set */
+    assert_true(present(d, ".other.new-CCCCCC"));
+    assert_string_equal(get(d, "out/a.csv"), "a2\n");
+}
+
+static void swap_cut_short_is_rolled_forward(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], path[PATH_MAX];
+    /* OUT renamed away and the process killed before the new set came in */
+    pathf(path, d, ".out.old-DDDDDD");
+    assert_int_equal(mkdir(path, 0755), 0);
+    pathf(path, d, ".out.old-DDDDDD/a.csv");
+    put(path, "a0\n");
+    assert_int_equal(outtx_begin(&tx, d->out, owned, err, sizeof err), 0);
+    assert_string_equal(get(d, "out/a.csv"), "a0\n"); /* a complete set is OUT again */
+    outtx_abort(&tx);
+    assert_string_equal(get(d, "out/a.csv"), "a0\n");
+}
+
+static void foreign_folder_is_refused(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], path[PATH_MAX];
+    assert_int_equal(mkdir(d->out, 0755), 0);
+    pathf(path, d, "out/notes.txt");
+    put(path, "mine\n");
+    assert_int_equal(outtx_begin(&tx, d->out, owned, err, sizeof err), SIM_EINVAL);
+    assert_string_equal(get(d, "out/notes.txt"), "mine\n");
+    assert_int_equal(outtx_begin(&tx, d->root, owned, err, sizeof err), SIM_EINVAL);
+    assert_int_equal(outtx_begin(&tx, "/", owned, err, sizeof err), SIM_EINVAL);
+}
+
+static void out_under_a_file_fails(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], path[PATH_MAX];
+    pathf(path, d, "file");
+    put(path, "x\n");
+    pathf(path, d, "file/out");
+    assert_int_equal(outtx_begin(&tx, path, owned, err, sizeof err), SIM_EIO);
+    assert_non_null(strstr(err, "Not a directory"));
+}
+
+static void missing_parent_is_created(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], path[PATH_MAX];
+    pathf(path, d, "x/y/out");
+    assert_int_equal(outtx_begin(&tx, path, owned, err, sizeof err), 0);
+    assert_int_equal(outtx_mkdir(&tx, "plots", err, sizeof err), 0);
+    assert_int_equal(outtx_write(&tx, "plots/p.svg", writer, "<svg/>", err, sizeof err), 0);
+    assert_int_equal(outtx_write(&tx, "../escape", writer, "x", err, sizeof err), SIM_EINVAL);
+    assert_int_equal(outtx_commit(&tx, err, sizeof err), 0);
+    assert_int_equal(outtx_commit(&tx, err, sizeof err), SIM_EINVAL); /* once only */
+    outtx_abort(&tx);
+    assert_string_equal(get(d, "x/y/out/plots/p.svg"), "<svg/>");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(new_set_appears_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(replaces_old_set_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_file_leaves_old_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_file_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(second_transaction_is_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlink_in_staging_is_not_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(leftovers_are_cleaned, setup, teardown),
+        cmocka_unit_test_setup_teardown(swap_cut_short_is_rolled_forward, setup, teardown),
+        cmocka_unit_test_setup_teardown(foreign_folder_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_under_a_file_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_parent_is_created, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
