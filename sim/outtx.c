@@ -268,14 +268,14 @@ static int split_out(outtx_t *tx, const char *out_dir, char *err, size_t errlen)
         strlen(name) + 16 >= sizeof tx->name)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "%s cannot be an output folder: give a folder by name", out_dir);
-    snprintf(tx->name, sizeof tx->name, "%s", name);
+    memcpy(tx->name, name, strlen(name) + 1); /* fits: checked above */
     if (!slash)
         snprintf(tx->parent, sizeof tx->parent, ".");
     else if (slash == path)
         snprintf(tx->parent, sizeof tx->parent, "/");
     else
         snprintf(tx->parent, sizeof tx->parent, "%.*s", (int)(slash - path), path);
-    snprintf(tx->out, sizeof tx->out, "%s", path);
+    memcpy(tx->out, path, n + 1); /* n < sizeof path == sizeof tx->out */
     if (strlen(tx->parent) + strlen(tx->name) + 32 >= sizeof tx->staging)
         return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
                            out_dir);
@@ -297,7 +297,10 @@ int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *
     if (mkdir_p(tx->parent) != 0)
         return sim_err_set(err, errlen, SIM_EIO, "cannot create folder %s: %s", tx->parent,
                            TEXT(errno));
-    snprintf(lock, sizeof lock, "%s/.%s.lock", tx->parent, tx->name);
+    int w = snprintf(lock, sizeof lock, "%s/.%s.lock", tx->parent, tx->name);
+    if (w < 0 || (size_t)w >= sizeof lock) /* split_out checked: cannot happen */
+        return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
+                           out_dir);
     tx->lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (tx->lock_fd < 0)
         return sim_err_set(err, errlen, SIM_EIO, "cannot create the lock file %s: %s", lock,
@@ -313,7 +316,11 @@ int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *
     }
     if ((rc = clean_leftovers(tx, err, errlen)) != 0 || (rc = check_out(tx, err, errlen)) != 0)
         goto fail;
-    snprintf(tx->staging, sizeof tx->staging, "%s/.%s.new-XXXXXX", tx->parent, tx->name);
+    w = snprintf(tx->staging, sizeof tx->staging, "%s/.%s.new-XXXXXX", tx->parent, tx->name);
+    if (w < 0 || (size_t)w >= sizeof tx->staging) {
+        rc = sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s", out_dir);
+        goto fail;
+    }
     if (!mkdtemp(tx->staging) || chmod(tx->staging, 0755) != 0) {
         rc = sim_err_set(err, errlen, SIM_EIO, "cannot create a folder beside %s: %s",
                          tx->out, TEXT(errno));
