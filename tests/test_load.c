@@ -889,6 +889,14 @@ static const bad_case_t bad_cases[] = {
      "date,stage,value\n", NULL, "o.csv:1:2", "unknown column 2 (expected"},
     {"csv_unknown_stage", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
      "value,stages,date\n1,a+zz,2020-01-31\n", NULL, "o.csv:2:2", "unknown stage '[data not shown]'"},
+    /* malformed rows, found by sim/csv at the line and character where they are */
+    {"csv_open_quote", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
+     "date,stages,value\n2020-01-31,\"a,12\n", NULL, "o.csv:2:12", "a quoted field is not closed"},
+    {"csv_text_after_quote", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
+     "date,stages,value\n2020-01-31,\"a\"b,12\n", NULL, "o.csv:2:15", "text after a closing quote"},
+    {"csv_quoted_line_break", HEAD STAGES ARR "observed:\n  - file: o.csv\n", 0, NULL, "o.csv",
+     "date,stages,value,source\n2020-01-31,a,12,\"two\nlines\"\n2020-02-29,a,abc,x\n", NULL,
+     "o.csv:4:3", "expected a number"},
     {"csv_missing", HEAD STAGES ARR "observed:\n  - file: none.csv\n", 0, NULL, NULL, NULL, NULL,
      "s.yaml:11:11", "cannot read"},
     /* missing required keys: at the enclosing map */

@@ -1,8 +1,8 @@
 /* load_observed.c: `observed`: the counts the model is compared with (fit.csv), given
  * inline or as `file: PATH` CSV files (relative to the file that names them).
  *
- * CSV files: RFC 4180 quoting within one line, spaces around unquoted fields trimmed,
- * blank lines skipped, empty fields treated as absent; a header row names the columns
+ * CSV files are read by sim/csv, the project's one reader: RFC 4180 quoting (a quoted
+ * field may span lines), spaces around unquoted fields trimmed, blank lines skipped, empty fields treated as absent; a header row names the columns
  * (the keys of an inline item). Each row becomes a map of scalars marked
  * CSVPATH:LINE:COLUMN-NUMBER and `data`, so no message ever shows the file's text (it
  * could be any file: /etc/shadow): errors name the line and column instead. At most
@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "models/scenario/load_internal.h"
+#include "sim/csv.h"
+#include "sim/err.h"
 #include "sim/mem.h"
 
 static const char *const obs_keys[] = {"stages", "metric", "date", "from", "to",
@@ -120,69 +122,6 @@ static int obs_item(ld_t *L, const ytree_node_t *n, scn_observed_t *o)
     return 0;
 }
 
-static void trim(const char **s, const char **e)
-{
-    while (*s < *e && (**s == ' ' || **s == '\t'))
-        (*s)++;
-    while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
-        (*e)--;
-}
-
-/* Splits one line (without its newline) into fields, unquoting "..." ("" is a quote).
- * Fields are written NUL-terminated into `out` (as long as the line) and pointed to
- * by f[]; returns the number of fields, or -1 with *bad the 1-based column of a
- * malformed field. */
-static int csv_split(const char *line, const char *end, char *out, char **f, int max,
-                     int *bad)
-{
-    int n = 0;
-    const char *p = line;
-    for (;;) {
-        if (n == max) {
-            *bad = n + 1;
-            return -1;
-        }
-        const char *s = p, *e;
-        while (s < end && (*s == ' ' || *s == '\t'))
-            s++;
-        f[n] = out;
-        if (s < end && *s == '"') {
-            for (s++;; s++) {
-                if (s >= end) {
-                    *bad = n + 1;
-                    return -1;
-                }
-                if (*s == '"') {
-                    if (s + 1 < end && s[1] == '"')
-                        s++;
-                    else
-                        break;
-                }
-                *out++ = *s;
-            }
-            for (s++; s < end && (*s == ' ' || *s == '\t'); s++)
-                ;
-            if (s < end && *s != ',') {
-                *bad = n + 1;
-                return -1;
-            }
-            e = s;
-        } else {
-            for (e = s; e < end && *e != ','; e++)
-                ;
-            const char *a = s, *b = e;
-            trim(&a, &b);
-            memcpy(out, a, (size_t)(b - a));
-            out += b - a;
-        }
-        *out++ = 0;
-        n++;
-        if (e >= end)
-            return n;
-        p = e + 1;
-    }
-}
-
 #define CSV_MAX_COLS 7
 
 /* observed `file: PATH`: a CSV with a header row naming columns among obs_keys; each
@@ -191,11 +130,14 @@ static int csv_split(const char *line, const char *end, char *out, char **f, int
 static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
 {
     const char *path = NULL, *what = NULL, *buf = NULL;
-    char *fields = NULL;
+    csv_t *r = NULL;
+    const csv_field_t *fld;
+    char *split = NULL; /* a copy of a `stages` field, cut at each + */
     size_t len;
-    int line = 0, l, c, nh = -1, rows = 0;
-    char *f[CSV_MAX_COLS];
+    int l, c, n, nh = -1, rows = 0;
+    const char *f[CSV_MAX_COLS];
     ytree_node_t *hdr[CSV_MAX_COLS];
+    const csv_opts_t opts = {.max_fields = CSV_MAX_COLS, .flags = CSV_TRIM | CSV_SKIP_BLANK};
 
     if (ld__get_str(L, at, "file", &path) < 0)
         return L->rc;
@@ -207,30 +149,23 @@ static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
         ld__failat(L, path, l, c, "%s", what);
         goto done;
     }
-    if (!(fields = mem_alloc(len + 1))) {
+    if (csv_open_mem(&r, buf, len, &opts) < 0) {
         ld__oom(L);
         goto done;
     }
-    for (const char *p = buf, *nl; p < buf + len; p = nl + 1) {
-        const char *end;
-        int bad = 0, n;
-        line++;
-        if (!(nl = memchr(p, '\n', (size_t)(buf + len - p))))
-            nl = buf + len;
-        end = nl;
-        if (end > p && end[-1] == '\r')
-            end--;
-        const char *a = p, *b = end;
-        trim(&a, &b);
-        if (a == b)
-            continue; /* blank line */
-        if ((n = csv_split(p, end, fields, f, CSV_MAX_COLS, &bad)) < 0) {
-            if (bad > CSV_MAX_COLS)
-                ld__failat(L, path, line, bad, "too many columns (at most %d)", CSV_MAX_COLS);
+    while ((n = csv_next(r, &fld)) != 0) {
+        if (n < 0) {
+            long wl, wc;
+            const char *why = csv_why(r, &wl, &wc);
+            if (n == SIM_ENOMEM)
+                ld__oom(L);
             else
-                ld__failat(L, path, line, bad, "malformed quoted field");
+                ld__failat(L, path, (int)wl, (int)wc, "%s", why);
             goto done;
         }
+        int line = (int)fld[0].line;
+        for (int i = 0; i < n; i++)
+            f[i] = fld[i].s;
         if (nh < 0) { /* the header */
             for (int i = 0; i < n; i++) {
                 char s[96];
@@ -278,10 +213,15 @@ static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
                 continue;
             if (!strcmp(hdr[i]->str, "stages")) { /* a+b+c -> [a, b, c] */
                 int parts = 1;
-                for (char *q = f[i]; *q; q++)
+                for (const char *q = f[i]; *q; q++)
                     parts += *q == '+';
+                mem_free(split);
+                if (!(split = mem_strdup(f[i]))) {
+                    ld__oom(L);
+                    goto done;
+                }
                 v = ytree_container(L->yt, YTREE_SEQ, path, line, i + 1, parts);
-                for (char *q = f[i], *e; v; q = e + 1) {
+                for (char *q = split, *e; v; q = e + 1) {
                     e = strchr(q, '+');
                     if (e)
                         *e = 0;
@@ -322,10 +262,12 @@ static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
         ld__failat(L, path, 1, 1, "empty CSV file: expected a header row");
         goto done;
     }
-    mem_free(fields);
+    csv_close(r);
+    mem_free(split);
     return 0;
 done:
-    mem_free(fields);
+    csv_close(r);
+    mem_free(split);
     return L->rc;
 }
 
