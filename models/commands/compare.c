@@ -356,14 +356,8 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
         if ((rc = outtx_write(&tx, cmp_files[i].name, cmp_files[i].write, &ctx, err,
                               errlen)) != 0)
             goto out;
-    int plotted = !o->no_plots && outputs_draw_plots(scs[0], outtx_dir(&tx),
-                                                     plot_render_compare);
-    if (signals_caught()) {
-        rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
-                         signals_name(signals_caught()));
-        goto out;
-    }
-    if ((rc = outtx_commit(&tx, err, errlen)) != 0)
+    int plotted;
+    if ((rc = outputs_finish(&tx, scs[0], plot_render_compare, o->no_plots, &plotted, err, errlen)) != 0)
         goto out;
     if (!o->quiet)
         fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv%s): %d scenarios x %d "

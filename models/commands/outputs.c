@@ -14,6 +14,7 @@
 #include "sim/fmt.h"
 #include "sim/mem.h"
 #include "sim/progress.h"
+#include "sim/signals.h"
 #include "sim/stats.h"
 
 /* What every writer gets: the run, and scratch space of one value per replication. */
@@ -349,7 +350,7 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen)
     return rc;
 }
 
-int outputs_draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn render)
+static int draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn render)
 {
     char scripts_buf[4096], perr[512];
     const char *scripts = plot_scripts_dir(scripts_buf, sizeof scripts_buf);
@@ -365,4 +366,14 @@ int outputs_draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn 
         return 0;
     }
     return 1;
+}
+
+int outputs_finish(outtx_t *tx, const scenario_t *sc, outputs_render_fn render, int no_plots,
+                   int *plotted, char *err, size_t errlen)
+{
+    *plotted = !no_plots && draw_plots(sc, outtx_dir(tx), render);
+    if (signals_caught())
+        return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                           signals_name(signals_caught()));
+    return outtx_commit(tx, err, errlen);
 }

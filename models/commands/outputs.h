@@ -45,8 +45,12 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen);
 typedef int (*outputs_render_fn)(const scenario_t *sc, const char *out_dir,
                                  const char *scripts_dir, char *err, size_t errlen);
 
-/* Draws plots into dir (the transaction's staging folder) with render. A failure is
- * a warning on stderr (the CSVs are the results). Returns 1 when drawn, else 0. */
-int outputs_draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn render);
+/* The end of a command's set: draws the plots into the staging folder with render
+ * (unless no_plots; a plot that fails is a warning on stderr: the CSVs are the
+ * results), then swaps the set in unless a signal came meanwhile. Returns 0 with
+ * *plotted (1 when the plots were drawn), SIM_EINTR (nothing replaced), or
+ * outtx_commit's code. */
+int outputs_finish(outtx_t *tx, const scenario_t *sc, outputs_render_fn render, int no_plots,
+                   int *plotted, char *err, size_t errlen);
 
 #endif

@@ -124,13 +124,8 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
     signals_writing(); /* from here a signal is recorded and acted on before the swap */
     if ((rc = outputs_write_run(&tx, &in, err, errlen)) != 0)
         goto out;
-    int plotted = !o->no_plots && outputs_draw_plots(sc, outtx_dir(&tx), plot_render);
-    if (signals_caught()) {
-        rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
-                         signals_name(signals_caught()));
-        goto out;
-    }
-    if ((rc = outtx_commit(&tx, err, errlen)) != 0)
+    int plotted;
+    if ((rc = outputs_finish(&tx, sc, plot_render, o->no_plots, &plotted, err, errlen)) != 0)
         goto out;
     if (in.n_skipped && !o->quiet)
         fprintf(stderr,
