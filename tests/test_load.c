@@ -41,6 +41,7 @@
 #include "sim/sha256.h"
 #include "sim/cal.h"
 #include "sim/err.h"
+#include "tests/failalloc.h"
 
 /* cmocka 1.1 has no double comparison (assert_float_equal rounds to float) */
 #define assert_double_equal(a, b, eps) \
@@ -1739,29 +1740,6 @@ static void vary_in_threads(void **state)
 
 /* ---- 10. out of memory: every allocation of a load fails in turn ---------------- */
 
-typedef struct oom_alloc {
-    long calls;     /* requests so far */
-    long fail_at;   /* the request that fails (0: none) */
-    long live;      /* blocks allocated and not freed */
-} oom_alloc_t;
-
-static void *oom_fn(void *ud, void *ptr, size_t nsize)
-{
-    oom_alloc_t *a = ud;
-    if (nsize == 0) {
-        if (ptr)
-            a->live--;
-        free(ptr);
-        return NULL;
-    }
-    if (++a->calls == a->fail_at)
-        return NULL;
-    void *p = realloc(ptr, nsize);
-    if (p && !ptr)
-        a->live++;
-    return p;
-}
-
 /* A load that fails at allocation N, for every N until one succeeds, returns
  * SIM_ENOMEM with "out of memory" and leaves nothing allocated. */
 static void oom_every_allocation(void **state)
@@ -1777,23 +1755,20 @@ static void oom_every_allocation(void **state)
                "     duration: {dist: fixed, value: 9}, cost_per_year: 5}\n"
                "costs: {pools: {p: {per_worker_year: 1}}}\n"
                "uncertain:\n  - {path: max_age, dist: uniform, min: 16, max: 18}\n");
-    oom_alloc_t a = {0};
+    failalloc_t a;
     int done = 0;
     for (long n = 1; !done && n < 100000; n++) {
         char err[ERRLEN] = "";
         scenario_t *sc = NULL, *v = NULL;
-        a.calls = 0;
-        a.fail_at = n;
-        a.live = 0;
-        mem_set_allocator(oom_fn, &a);
+        failalloc_begin(&a, n);
         int rc = scenario_load(path, sets, 1, &sc, err, sizeof err);
         int rcv = rc == 0 ? scenario_vary(sc, sets, 1, &v, err, sizeof err) : 0;
-        long calls = a.calls;
+        long calls = atomic_load(&a.calls);
         scenario_free(v);
         scenario_free(sc);
-        mem_set_allocator(NULL, NULL);
-        if (a.live != 0)
-            fail_msg("failing allocation %ld: %ld blocks left allocated", n, a.live);
+        failalloc_end();
+        if (atomic_load(&a.live) != 0)
+            fail_msg("failing allocation %ld: %ld blocks left allocated", n, atomic_load(&a.live));
         if (rc == 0 && rcv == 0) {
             assert_true(calls < n); /* nothing failed: every allocation was tried */
             done = 1;

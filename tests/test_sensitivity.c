@@ -30,6 +30,7 @@
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
 #include "sim/mem.h"
+#include "tests/failalloc.h"
 
 #define ANALYTIC "scenarios/examples/analytic-sobol.yaml"
 
@@ -661,24 +662,6 @@ static void design_points_do_not_read_the_files_again(void **state)
 
 /* ---- out of memory (issue 9, part 3) ------------------------------------------------------ */
 
-/* The counting allocator: fails request number fail_at (1-based), and only that one. */
-typedef struct failing {
-    atomic_long n;  /* requests so far */
-    long fail_at;   /* the request that fails; 0: none */
-} failing_t;
-
-static void *failing_alloc(void *ud, void *ptr, size_t nsize)
-{
-    failing_t *f = ud;
-    if (nsize == 0) {
-        free(ptr);
-        return NULL;
-    }
-    if (atomic_fetch_add(&f->n, 1) + 1 == f->fail_at)
-        return NULL;
-    return realloc(ptr, nsize);
-}
-
 /* 1 if dir holds an entry whose name starts with prefix. */
 static int has_entry(const char *dir, const char *prefix)
 {
@@ -710,15 +693,18 @@ static void every_failed_allocation_ends_cleanly(void **state)
     for (size_t s = 0; s < sizeof sweeps / sizeof sweeps[0]; s++) {
         long n;
         for (n = 1; n < 100000; n++) {
-            failing_t f = {.fail_at = n};
+            failalloc_t f;
             snprintf(out, sizeof out, "%s/out-%zu-%ld", dir, s, n);
             sens_opts_t o = opts(sweeps[s].m, sweeps[s].samples, out, 2);
             err[0] = 0;
-            mem_set_allocator(failing_alloc, &f);
+            failalloc_begin(&f, n);
             int rc = sens_run(sc, &o, err, sizeof err);
-            mem_set_allocator(NULL, NULL);
+            failalloc_end();
+            if (atomic_load(&f.live) != 0)
+                fail_msg("%s: allocation %ld: %ld blocks left allocated",
+                         sens_method_name(sweeps[s].m), n, atomic_load(&f.live));
             if (rc == 0) {
-                if (atomic_load(&f.n) >= n)
+                if (atomic_load(&f.calls) >= n)
                     fail_msg("%s: allocation %ld failed and the sweep succeeded",
                              sens_method_name(sweeps[s].m), n);
                 break;
