@@ -9,7 +9,7 @@
 # D, one row per parameter: parameter, mu*, sigma, mu*_conf, label x, label y, label
 # alignment (0 left, 1 right, 2 centre), then the end of a line from the point to its
 # label (NaN when the label is beside the point). The labels' places are worked out in
-# models/plot.c for this size, these margins and the reference lines' labels (MO_*
+# models/commands/plot_sens.c for this size, these margins and the reference lines' labels (MO_*
 # there): change them together.
 
 reset

@@ -1,5 +1,5 @@
 # sensitivity.gp: draws the plots of a sensitivity analysis (`careflow sensitivity`)
-# from the files plot_render_sensitivity() (models/plot.c) prepared from its CSVs.
+# from the files plot_render_sensitivity() (models/commands/plot_sens.c) prepared from its CSVs.
 #
 #   gnuplot -d -c plots/sensitivity.gp DATADIR OUTDIR TITLE LABELS PLOTS OPTIONS
 #

@@ -1,4 +1,4 @@
-/* test_load.c: the scenario loader (models/load.c, models/ytree.c, models/scenario.c).
+/* test_load.c: the scenario loader (models/scenario/: load*.c, ytree.c, scenario.c).
  *
  * - full_scenario_every_key: a scenario using every key, every dist family,
  *   includes (nested, later wins), profiles, priority, observed inline and from CSV,

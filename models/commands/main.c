@@ -4,7 +4,7 @@
  * Parses the arguments (usage errors: exit 2 before anything is read), loads the
  * scenario with its --set overrides (invalid scenario: the loader's one line
  * "FILE:LINE:COL: error: ..." and exit 2), applies --reps and --seed, and hands over
- * to the command (run.c, compare.c, sensitivity.c), whose SIM_E* code becomes the exit
+ * to the command (run.c, compare.c, sens.c), whose SIM_E* code becomes the exit
  * status through sim_exit_status (runtime failure: 1). The help texts are in help.c,
  * validate's description in validate.c; signals and the output transaction are
  * handled by the commands. */
@@ -281,11 +281,14 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
         fputs("careflow: error: out of memory\n", stderr);
         return 1;
     }
-    for (int i = 0; i < c->n_paths; i++)
-        if (scenario_load(c->paths[i], c->sets, c->n_sets, &scs[i], err, sizeof err) != 0) {
+    for (int i = 0; i < c->n_paths; i++) {
+        int lrc = scenario_load(c->paths[i], c->sets, c->n_sets, &scs[i], err, sizeof err);
+        if (lrc != 0) {
             fprintf(stderr, "%s\n", err);
+            rc = sim_exit_status(lrc);
             goto out;
         }
+    }
     for (int i = 0; i < c->n_paths; i++) {
         scs[i]->replications = c->reps ? c->reps : scs[0]->replications;
         scs[i]->seed = c->have_seed ? c->seed : scs[0]->seed;
@@ -339,9 +342,10 @@ static int cmd_main(cli_t *c, int argc, char **argv)
 {
     scenario_t *sc = NULL;
     char err[1024];
-    if (scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err) != 0) {
+    int lrc = scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err);
+    if (lrc != 0) {
         fprintf(stderr, "%s\n", err);
-        return EXIT_USAGE;
+        return sim_exit_status(lrc); /* bad input 2; out of memory or unreadable 1 */
     }
     if (c->reps)
         sc->replications = c->reps;
@@ -399,8 +403,8 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
     int rank = cluster_rank(), rc;
     /* every rank loads and checks; they agree before the sweep, so a rank that fails
      * here (a file it cannot read, no memory) does not leave the others waiting */
-    if (scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err) != 0) {
-        rc = SIM_EINVAL;
+    if ((rc = scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err)) != 0) {
+        /* rc as the loader gives it: SIM_EINVAL exits 2, the others 1 */
     } else {
         if (c->reps)
             sc->replications = c->reps;

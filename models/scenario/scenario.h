@@ -151,7 +151,7 @@ typedef struct scn_cost {
 /* Engagement levels of a child who takes up an intervention. */
 enum { SCN_ENGAGE_WELL, SCN_ENGAGE_PARTLY, SCN_ENGAGE_NOT, SCN_ENGAGE_N };
 
-/* A strand (intervention), compiled by its type's parser (models/strand.h) into the
+/* A strand (intervention), compiled by its type's parser (models/strands/strand.h) into the
  * mechanisms the model applies. Every mechanism is optional:
  * - places: a child entering one of `stages` and matching `when` (and having one of
  *   `any_flags`, if given) is referred with probability refer_p, takes the offer up

@@ -3,7 +3,7 @@
  * A strand type is a name, a one-line summary, the list of its own YAML keys and a
  * parser. The parser reads the strand's block (defaults are the evaluation's figures,
  * docs/strands.md) and compiles it into the mechanisms of an scn_strand_t
- * (models/scenario.h): places with eligibility, take-up, engagement and routing odds;
+ * (models/scenario/scenario.h): places with eligibility, take-up, engagement and routing odds;
  * a pool's capacity and absence; an arrival stream's volume; and cost items. The model
  * applies those mechanisms; it never sees the type. Types are found by name in one
  * static table (strand.c): adding a type is one .c file with a strand_type_t and one
