@@ -31,7 +31,7 @@ static int out_stats(const sens__sweep_t *w, int o, sens__outstat_t *s)
     s->se2 = mem_alloc((size_t)w->n_pts * sizeof *s->se2);
     if (!v || !s->y || !s->se2) {
         mem_free(v);
-        return -1;
+        return SIM_ENOMEM;
     }
     double sum_var = 0, sum_se2 = 0;
     int n_var = 0;
@@ -65,7 +65,7 @@ static int out_stats(const sens__sweep_t *w, int o, sens__outstat_t *s)
     double *col = mem_calloc((size_t)w->reps, sizeof *col), grand = 0, ss = 0;
     if (!col) {
         mem_free(v);
-        return -1;
+        return SIM_ENOMEM;
     }
     int complete = w->reps >= 2 && w->n_pts >= 2;
     for (int p = 0; complete && p < w->n_pts; p++)
@@ -130,7 +130,7 @@ static int analyse_oat(sens__results_t *R, int o)
     sens__sweep_t *w = R->w;
     double *lo = arr(R, o, 0), *hi = arr(R, o, 1), *sw = arr(R, o, 2);
     if (!lo || !hi || !sw || !(R->order[o] = mem_alloc((size_t)w->k * sizeof(int))))
-        return -1;
+        return SIM_ENOMEM;
     double top = 0;
     for (int i = 0; i < w->k; i++) {
         summ_t su;
@@ -165,7 +165,7 @@ static int analyse_morris(sens__results_t *R, int o)
     double *noise = arr(R, o, 4), *cnt = arr(R, o, 5);
     rng_t r;
     if (!m.mu || !m.mu_star || !m.sigma || !m.mu_star_conf || !noise || !cnt)
-        return -1;
+        return SIM_ENOMEM;
     bootstrap_rng(&r, w, o, w->samples);
     int rc = sa_morris_analyze(k, w->samples, w->levels, w->U, R->st[o].y,
                                w->o->n_boot > 0 ? w->o->n_boot : SENS__DEFAULT_BOOT, &r, &m);
@@ -209,7 +209,7 @@ static int analyse_sobol(sens__results_t *R, int o)
     double *sw = arr(R, o, 4);
     rng_t r;
     if (!s.S1 || !s.S1_conf || !s.ST || !s.ST_conf || !sw)
-        return -1;
+        return SIM_ENOMEM;
     bootstrap_rng(&r, w, o, w->samples);
     int rc = sa_sobol_analyze(k, w->samples, w->samples, R->st[o].y, n_boot, &r, &s);
     if (rc != 0)
@@ -240,13 +240,13 @@ static int analyse_sobol(sens__results_t *R, int o)
         int nu = R->conv_n[c];
         for (int j = 0; j < 4; j++)
             if (!(R->conv[o][c][j] = mem_calloc((size_t)k, sizeof(double))))
-                return -1;
+                return SIM_ENOMEM;
         sa_sobol_t cs = {R->conv[o][c][0], R->conv[o][c][1], R->conv[o][c][2],
                          R->conv[o][c][3]};
         bootstrap_rng(&r, w, o, nu);
         int crc = sa_sobol_analyze(k, w->samples, nu, st->y, n_boot, &r, &cs);
         if (crc == -SA_ENOMEM)
-            return -1;
+            return SIM_ENOMEM;
         if (crc != 0) /* e.g. no variance in the first rows: that size is left out */
             for (int j = 0; j < 4; j++) {
                 mem_free(R->conv[o][c][j]);
