@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/utf8.h"
+
 char *fmt_num_str(char *buf, size_t len, double x)
 {
     if (len == 0)
@@ -39,29 +41,6 @@ void fmt_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* The length of the well-formed UTF-8 sequence at p (first byte >= 0x80), or 0. */
-static int utf8_len(const unsigned char *p)
-{
-    unsigned c = p[0], cp = 0;
-    int len = 0;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    for (int k = 1; k < len; k++) {
-        if ((p[k] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[k] & 0x3f);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-        return 0;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        return 0;
-    return len;
-}
-
 void fmt_json_str(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -86,9 +65,10 @@ void fmt_json_str(FILE *f, const char *s)
             fputc((int)c, f);
             p++;
         } else {
-            int len = utf8_len(p);
+            /* at most 4 bytes: the string's NUL ends a sequence early, as invalid */
+            size_t len = utf8_len(p, 4);
             if (len) {
-                fwrite(p, 1, (size_t)len, f);
+                fwrite(p, 1, len, f);
                 p += len;
             } else {
                 fputs("\\ufffd", f);
