@@ -435,11 +435,12 @@ static int check_dups(parse_t *p, frame_t *f)
         keys[i] = f->kids[2 * i];
     qsort(keys, (size_t)n, sizeof *keys, cmp_keys);
     int rc = 0;
+    char clip[SIM_ERR_CLIP + 1];
     for (int i = 1; i < n && !rc; i++)
         if (strcmp(keys[i - 1]->str, keys[i]->str) == 0)
             rc = perr(p, keys[i]->file, keys[i]->line, keys[i]->col,
-                      "duplicate key '%s' (first at line %d)", keys[i]->str,
-                      keys[i - 1]->line);
+                      "duplicate key '%s' (first at line %d)",
+                      sim_err_clip(clip, sizeof clip, keys[i]->str), keys[i - 1]->line);
     mem_free(keys);
     return rc;
 }
@@ -564,8 +565,10 @@ static int on_alias(parse_t *p, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
     ytree_node_t *n = anchor_get(p->t, name);
+    char clip[SIM_ERR_CLIP + 1];
     if (!n)
-        return perr(p, p->file, line, col, "unknown alias '*%s'", name);
+        return perr(p, p->file, line, col, "unknown alias '*%s'",
+                    sim_err_clip(clip, sizeof clip, name));
     p->t->aliased = add_size(p->t->aliased, n->size);
     if (p->t->aliased > YTREE_MAX_ALIASED)
         return perr(p, p->file, line, col,
