@@ -12,6 +12,7 @@
  * - fifo_refused, include_bomb_refused, include_bytes_budget: what the loader reads
  *   (regular files only, within one budget of files and bytes per load), each run in
  *   a child process under alarm() so a hang fails instead of hanging;
+ * - node_budget: the YAML nodes of one load, all its files together;
  * - merge_large_maps: ytree_merge of two 20,000-key maps (linear, not quadratic);
  * - bounds_at_the_limits: each limit on rates and counts, just within and just past;
  * - csv_contents_never_echoed, long_path_keeps_message, long_user_text_keeps_message:
@@ -1294,6 +1295,47 @@ static void include_bytes_budget(void **state)
     in_child(fx, big_include_load, 20, "include_bytes_budget");
 }
 
+/* "x:" then `lines` lines "- [0, 0, ...]" of 10,000 scalars each, the last of `last`:
+ * 3 + lines * 10,001 - (10,000 - last) nodes (the map, x, the list, each line's list and
+ * its scalars). */
+static void write_nodes(fixture_t *fx, const char *name, int lines, int last)
+{
+    size_t cap = 4 + (size_t)lines * (5 + 2 * 10000);
+    char *s = malloc(cap), *p = s;
+    assert_non_null(s);
+    p += sprintf(p, "x:\n");
+    for (int i = 0; i < lines; i++) {
+        int n = i == lines - 1 ? last : 10000;
+        p += sprintf(p, "- [");
+        for (int j = 0; j < n; j++)
+            p += sprintf(p, j < n - 1 ? "0," : "0]\n");
+    }
+    write_bytes(fx, name, s, (size_t)(p - s));
+    free(s);
+}
+
+/* The node budget of one load, YTREE_MAX_NODES: a file one node past it is refused at
+ * that node; so is the second include of a file holding half of it (the budget is per
+ * load, every file counted each time it is read), where the four includes of a 15 MiB
+ * file used to build gigabytes of nodes within the byte budget. */
+static void node_budget(void **state)
+{
+    fixture_t *fx = *state;
+    char where[64];
+    _Static_assert(YTREE_MAX_NODES == 2000000UL, "the counts below assume 2,000,000");
+    /* 3 + 199 * 10,001 + 1 + 9,798 = 2,000,001: the last scalar, line 201, column 4 +
+     * 2 * 9,797 */
+    write_nodes(fx, "n1.yaml", 200, 9798);
+    snprintf(where, sizeof where, "n1.yaml:201:%d", 4 + 2 * 9797);
+    assert_int_equal(expect_refused(fx, "n1.yaml", where, "too many YAML nodes"), 0);
+    /* top: 5 nodes; each n2.yaml: 3 + 100 * 10,001 = 1,000,103; node 2,000,001 is the
+     * second n2.yaml's 999,893rd: line 2 + 99, its 9,791st node, scalar 9,790 */
+    write_nodes(fx, "n2.yaml", 100, 10000);
+    write_text(fx, "n2main.yaml", "include: [n2.yaml, n2.yaml]\n");
+    snprintf(where, sizeof where, "n2.yaml:101:%d", 4 + 2 * 9789);
+    assert_int_equal(expect_refused(fx, "n2main.yaml", where, "at most 2000000"), 0);
+}
+
 /* ytree_merge of two maps of 20,000 keys each, half of them shared: right, and
  * (not asserted) fast, where it was quadratic. */
 static void merge_large_maps(void **state)
@@ -1853,6 +1895,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(fifo_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(include_bomb_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(include_bytes_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(node_budget, setup, teardown),
         cmocka_unit_test(merge_large_maps),
         cmocka_unit_test_setup_teardown(bounds_at_the_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_contents_never_echoed, setup, teardown),

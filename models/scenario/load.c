@@ -40,7 +40,9 @@
  *   follow that order. A map whose `dist` an override changes (weibull -> gamma) is
  *   replaced whole: the old family's parameters would not belong to the new one;
  * - the alias budget counts only nodes reached through aliases (YTREE_MAX_ALIASED per
- *   load, all files together); plain nodes are bounded by the byte budget;
+ *   load, all files together); plain nodes have their own budget (YTREE_MAX_NODES per
+ *   load, all files together), as the byte budget alone would let 64 MiB of short
+ *   flow-list items grow to gigabytes of nodes;
  * - `--set` cannot change `include` (an added key is refused as unknown). */
 #include <errno.h>
 #include <limits.h>
