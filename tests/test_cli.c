@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "sim/sha256.h"
+
 typedef struct ctx {
     char bin[PATH_MAX]; /* absolute path of the binary */
     char dir[PATH_MAX]; /* the mkdtemp() folder; every case works under it */
@@ -751,6 +753,34 @@ static void default_out_is_out_name(void **state)
     expect_no_temps(*state, "out/cli-small");
 }
 
+/* manifest.json lists every file the loader read with its SHA-256, the includes too:
+ * `inputs` in read order (the scenario first), scenario_sha256 the scenario's. */
+static void manifest_hashes_every_input(void **state)
+{
+    const ctx_t *cx = *state;
+    char top[PATH_MAX], inc[PATH_MAX], m[PATH_MAX], want[512];
+    char top_sha[65], inc_sha[65];
+    pathf(top, cx, "with-include.yaml");
+    write_text(top, "include: [small.yaml]\nname: cli-with-include\n");
+    pathf(inc, cx, "small.yaml");
+    assert_int_equal(sha256_file_hex(top, top_sha), 0);
+    assert_int_equal(sha256_file_hex(inc, inc_sha), 0);
+    proc_t p;
+    RUN(cx, &p, "run", "with-include.yaml", "--reps", "2", "--out", "inputs", "--no-plots",
+        "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(m, cx, "inputs/manifest.json");
+    char *man = slurp(m, NULL);
+    assert_non_null(man);
+    snprintf(want, sizeof want, "\"scenario_sha256\": \"%s\",\n  \"inputs\": [\n"
+             "    {\"path\": \"with-include.yaml\", \"sha256\": \"%s\"},\n"
+             "    {\"path\": \"small.yaml\", \"sha256\": \"%s\"}\n  ],\n",
+             top_sha, top_sha, inc_sha);
+    expect_contains(man, want);
+    free(man);
+}
+
 static void set_changes_the_result(void **state)
 {
     proc_t p;
@@ -1081,6 +1111,7 @@ int main(void)
         cmocka_unit_test(threads_give_identical_csvs),
         cmocka_unit_test(csv_headers_are_the_contract),
         cmocka_unit_test(default_out_is_out_name),
+        cmocka_unit_test(manifest_hashes_every_input),
         cmocka_unit_test(set_changes_the_result),
         cmocka_unit_test(failed_rerun_keeps_earlier_files),
         cmocka_unit_test(observed_outside_horizon_is_skipped_with_warning),
