@@ -781,6 +781,33 @@ static void manifest_hashes_every_input(void **state)
     free(man);
 }
 
+/* An uncertain path longer than the 512 bytes the sweep and the check once gave a
+ * "PATH=VALUE" text (an arrival named by 600 letters): the sensitivity runs, where the
+ * cut text made every design point "expected PATH=VALUE". */
+static void long_uncertain_path_is_not_cut(void **state)
+{
+    const ctx_t *cx = *state;
+    char name[601], path[PATH_MAX], text[2048];
+    memset(name, 'a', 600);
+    name[600] = 0;
+    snprintf(text, sizeof text,
+             "version: 1\nname: cli-long-path\nstart: 2020-01-01\nhorizon_days: 365\n"
+             "stages:\n  a:\n    duration: {dist: exponential, mean: 10}\n"
+             "arrivals:\n  - {name: %s, to: a, per_year: 100}\n"
+             "uncertain:\n  - {path: arrivals.%s.per_year, dist: uniform, min: 50, max: 150}\n",
+             name, name);
+    pathf(path, cx, "long-path.yaml");
+    write_text(path, text);
+    proc_t p;
+    RUN(cx, &p, "sensitivity", "long-path.yaml", "--reps", "2", "--outputs", "avg_stock:a",
+        "--out", "long-path", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    assert_string_equal(p.err, "");
+    proc_free(&p);
+    pathf(path, cx, "long-path/oat.csv");
+    assert_true(exists(path));
+}
+
 static void set_changes_the_result(void **state)
 {
     proc_t p;
@@ -1112,6 +1139,7 @@ int main(void)
         cmocka_unit_test(csv_headers_are_the_contract),
         cmocka_unit_test(default_out_is_out_name),
         cmocka_unit_test(manifest_hashes_every_input),
+        cmocka_unit_test(long_uncertain_path_is_not_cut),
         cmocka_unit_test(set_changes_the_result),
         cmocka_unit_test(failed_rerun_keeps_earlier_files),
         cmocka_unit_test(observed_outside_horizon_is_skipped_with_warning),
