@@ -53,7 +53,7 @@ int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
     if (!err || errlen == 0)
         return code;
     /* Formatted whole on the stack (no allocation: this runs when memory is out). */
-    char full[16384];
+    char full[SIM_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(full, sizeof full, fmt, ap);
@@ -83,6 +83,19 @@ int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
     memcpy(err + head + sizeof mark - 1, full + len - tail, tail);
     err[room] = '\0';
     return code;
+}
+
+const char *sim_err_clip(char *buf, size_t size, const char *s)
+{
+    size_t len = strlen(s);
+    if (len < size)
+        return s;
+    size_t keep = size - sizeof "...";
+    while (keep > 0 && ((unsigned char)s[keep] & 0xc0) == 0x80) /* s[keep] starts the cut */
+        keep--;
+    memcpy(buf, s, keep);
+    memcpy(buf + keep, "...", sizeof "...");
+    return buf;
 }
 
 const char *sim_errno_text(int errnum, char *buf, size_t len)

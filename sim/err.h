@@ -12,6 +12,9 @@
 #define SIM_ERR_H
 #include <stddef.h>
 
+#define SIM_ERR_MAX 16384 /* bytes of one formatted line, its NUL included */
+#define SIM_ERR_CLIP 200  /* bytes of a user's text a message quotes, "..." included */
+
 /* X(code, value, text) */
 #define SIM_ERRNO_MAP(X)                                                      \
     X(SIM_ENOMEM, -1, "out of memory")                                        \
@@ -36,13 +39,21 @@ const char *sim_strerror(int code);
 int sim_exit_status(int code);
 
 /* Formats one line into err (errlen > 0) and returns code: so a failing function can
- * `return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", ...)`. A message
- * longer than errlen keeps its end ("...: error: MESSAGE") and loses the middle of
- * the longest argument instead, marked "...". A control character the message
- * quotes (a byte below 0x20 but tab, or 0x7f) is written as \n, \r or \xHH: the
- * message is always one line. */
+ * `return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", ...)`. The line is
+ * formatted whole in a SIM_ERR_MAX-byte buffer on the stack first (no allocation: this
+ * runs when memory is out). When it is longer than errlen, its head and its tail are
+ * kept (the tail is where ":LINE:COL: error: MESSAGE" is) and the middle becomes "...".
+ * A line longer than SIM_ERR_MAX loses its end, so a caller must keep what it quotes
+ * short: user text through sim_err_clip, file names within PATH_MAX. A control
+ * character the message quotes (a byte below 0x20 but tab, or 0x7f) is written as \n,
+ * \r or \xHH: the message is always one line. */
 int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A user's text as a message quotes it: s itself when it has fewer than size bytes,
+ * else its first bytes (not splitting a UTF-8 character) and "..." in buf[0..size),
+ * size >= 4. SIM_ERR_CLIP is the usual size (buffers of SIM_ERR_CLIP + 1). */
+const char *sim_err_clip(char *buf, size_t size, const char *s);
 
 /* strerror(errnum) that is safe in any thread (strerror_r into buf). */
 const char *sim_errno_text(int errnum, char *buf, size_t len);

@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "sim/sha256.h"
+
 typedef struct ctx {
     char bin[PATH_MAX]; /* absolute path of the binary */
     char dir[PATH_MAX]; /* the mkdtemp() folder; every case works under it */
@@ -751,6 +753,61 @@ static void default_out_is_out_name(void **state)
     expect_no_temps(*state, "out/cli-small");
 }
 
+/* manifest.json lists every file the loader read with its SHA-256, the includes too:
+ * `inputs` in read order (the scenario first), scenario_sha256 the scenario's. */
+static void manifest_hashes_every_input(void **state)
+{
+    const ctx_t *cx = *state;
+    char top[PATH_MAX], inc[PATH_MAX], m[PATH_MAX], want[512];
+    char top_sha[65], inc_sha[65];
+    pathf(top, cx, "with-include.yaml");
+    write_text(top, "include: [small.yaml]\nname: cli-with-include\n");
+    pathf(inc, cx, "small.yaml");
+    assert_int_equal(sha256_file_hex(top, top_sha), 0);
+    assert_int_equal(sha256_file_hex(inc, inc_sha), 0);
+    proc_t p;
+    RUN(cx, &p, "run", "with-include.yaml", "--reps", "2", "--out", "inputs", "--no-plots",
+        "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(m, cx, "inputs/manifest.json");
+    char *man = slurp(m, NULL);
+    assert_non_null(man);
+    snprintf(want, sizeof want, "\"scenario_sha256\": \"%s\",\n  \"inputs\": [\n"
+             "    {\"path\": \"with-include.yaml\", \"sha256\": \"%s\"},\n"
+             "    {\"path\": \"small.yaml\", \"sha256\": \"%s\"}\n  ],\n",
+             top_sha, top_sha, inc_sha);
+    expect_contains(man, want);
+    free(man);
+}
+
+/* An uncertain path longer than the 512 bytes the sweep and the check once gave a
+ * "PATH=VALUE" text (an arrival named by 600 letters): the sensitivity runs, where the
+ * cut text made every design point "expected PATH=VALUE". */
+static void long_uncertain_path_is_not_cut(void **state)
+{
+    const ctx_t *cx = *state;
+    char name[601], path[PATH_MAX], text[2048];
+    memset(name, 'a', 600);
+    name[600] = 0;
+    snprintf(text, sizeof text,
+             "version: 1\nname: cli-long-path\nstart: 2020-01-01\nhorizon_days: 365\n"
+             "stages:\n  a:\n    duration: {dist: exponential, mean: 10}\n"
+             "arrivals:\n  - {name: %s, to: a, per_year: 100}\n"
+             "uncertain:\n  - {path: arrivals.%s.per_year, dist: uniform, min: 50, max: 150}\n",
+             name, name);
+    pathf(path, cx, "long-path.yaml");
+    write_text(path, text);
+    proc_t p;
+    RUN(cx, &p, "sensitivity", "long-path.yaml", "--reps", "2", "--outputs", "avg_stock:a",
+        "--out", "long-path", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    assert_string_equal(p.err, "");
+    proc_free(&p);
+    pathf(path, cx, "long-path/oat.csv");
+    assert_true(exists(path));
+}
+
 static void set_changes_the_result(void **state)
 {
     proc_t p;
@@ -1081,6 +1138,8 @@ int main(void)
         cmocka_unit_test(threads_give_identical_csvs),
         cmocka_unit_test(csv_headers_are_the_contract),
         cmocka_unit_test(default_out_is_out_name),
+        cmocka_unit_test(manifest_hashes_every_input),
+        cmocka_unit_test(long_uncertain_path_is_not_cut),
         cmocka_unit_test(set_changes_the_result),
         cmocka_unit_test(failed_rerun_keeps_earlier_files),
         cmocka_unit_test(observed_outside_horizon_is_skipped_with_warning),

@@ -12,9 +12,12 @@
  * - fifo_refused, include_bomb_refused, include_bytes_budget: what the loader reads
  *   (regular files only, within one budget of files and bytes per load), each run in
  *   a child process under alarm() so a hang fails instead of hanging;
+ * - node_budget: the YAML nodes of one load, all its files together;
  * - merge_large_maps: ytree_merge of two 20,000-key maps (linear, not quadratic);
  * - bounds_at_the_limits: each limit on rates and counts, just within and just past;
- * - csv_contents_never_echoed, long_path_keeps_message: what messages show;
+ * - csv_contents_never_echoed, long_path_keeps_message, long_user_text_keeps_message:
+ *   what messages show (no data file's contents; their end, whatever the length of a
+ *   path or of the user's text they quote);
  * - vary_equals_load, vary_in_threads: scenario_vary gives what scenario_load with
  *   all the --set gives, reading no file, in several threads at once;
  * - oom_every_allocation: a load failing at each allocation in turn.
@@ -1292,6 +1295,47 @@ static void include_bytes_budget(void **state)
     in_child(fx, big_include_load, 20, "include_bytes_budget");
 }
 
+/* "x:" then `lines` lines "- [0, 0, ...]" of 10,000 scalars each, the last of `last`:
+ * 3 + lines * 10,001 - (10,000 - last) nodes (the map, x, the list, each line's list and
+ * its scalars). */
+static void write_nodes(fixture_t *fx, const char *name, int lines, int last)
+{
+    size_t cap = 4 + (size_t)lines * (5 + 2 * 10000);
+    char *s = malloc(cap), *p = s;
+    assert_non_null(s);
+    p += sprintf(p, "x:\n");
+    for (int i = 0; i < lines; i++) {
+        int n = i == lines - 1 ? last : 10000;
+        p += sprintf(p, "- [");
+        for (int j = 0; j < n; j++)
+            p += sprintf(p, j < n - 1 ? "0," : "0]\n");
+    }
+    write_bytes(fx, name, s, (size_t)(p - s));
+    free(s);
+}
+
+/* The node budget of one load, YTREE_MAX_NODES: a file one node past it is refused at
+ * that node; so is the second include of a file holding half of it (the budget is per
+ * load, every file counted each time it is read), where the four includes of a 15 MiB
+ * file used to build gigabytes of nodes within the byte budget. */
+static void node_budget(void **state)
+{
+    fixture_t *fx = *state;
+    char where[64];
+    _Static_assert(YTREE_MAX_NODES == 2000000UL, "the counts below assume 2,000,000");
+    /* 3 + 199 * 10,001 + 1 + 9,798 = 2,000,001: the last scalar, line 201, column 4 +
+     * 2 * 9,797 */
+    write_nodes(fx, "n1.yaml", 200, 9798);
+    snprintf(where, sizeof where, "n1.yaml:201:%d", 4 + 2 * 9797);
+    assert_int_equal(expect_refused(fx, "n1.yaml", where, "too many YAML nodes"), 0);
+    /* top: 5 nodes; each n2.yaml: 3 + 100 * 10,001 = 1,000,103; node 2,000,001 is the
+     * second n2.yaml's 999,893rd: line 2 + 99, its 9,791st node, scalar 9,790 */
+    write_nodes(fx, "n2.yaml", 100, 10000);
+    write_text(fx, "n2main.yaml", "include: [n2.yaml, n2.yaml]\n");
+    snprintf(where, sizeof where, "n2.yaml:101:%d", 4 + 2 * 9789);
+    assert_int_equal(expect_refused(fx, "n2main.yaml", where, "at most 2000000"), 0);
+}
+
 /* ytree_merge of two maps of 20,000 keys each, half of them shared: right, and
  * (not asserted) fast, where it was quadratic. */
 static void merge_large_maps(void **state)
@@ -1462,6 +1506,60 @@ static void long_path_keeps_message(void **state)
     size_t n = strlen(err), w = strlen(want);
     if (n < w || strcmp(err + n - w, want) != 0)
         fail_msg("expected the message to end with \"%s\", got \"%s\"", want, err);
+}
+
+/* User text as long as 17,000 characters (a --set, a key, a value) or a --set past its
+ * limit: the message is one line, still ends with its own end, and quotes the text
+ * clipped (no more than SIM_ERR_CLIP characters of it in a row). */
+static void long_user_text_keeps_message(void **state)
+{
+    fixture_t *fx = *state;
+    enum { LONG = 17000, BIG = 70000 };
+    char *set_path = malloc(LONG + 32), *set_seed = malloc(LONG + 32), *big = malloc(BIG + 1);
+    char *key_yaml = malloc(LONG + 256);
+    assert_true(set_path && set_seed && big && key_yaml);
+    snprintf(set_path, LONG + 32, "nosuchkey.x=%0*d", LONG, 9);
+    snprintf(set_seed, LONG + 32, "seed=1%0*d", LONG, 0);
+    snprintf(big, BIG + 1, "seed=%0*d", BIG - 5, 1);
+    snprintf(key_yaml, LONG + 256, HEAD STAGES ARR "? x%0*d\n: 1\n", LONG, 0);
+    const struct {
+        const char *probe, *yaml, *set, *tail;
+    } cases[] = {
+        {"set_unknown_path", HEAD STAGES ARR, set_path,
+         ":1:1: error: no key 'nosuchkey' at 'nosuchkey.x'"},
+        {"set_value_too_big", HEAD STAGES ARR, set_seed, ")"},
+        {"file_unknown_key", key_yaml, NULL, "' in the scenario"},
+        {"set_too_long", HEAD STAGES ARR, big, ":1:1: error: --set argument is too long: "
+                                               "70000 bytes (at most 65536)"},
+    };
+    char *path = path_in(fx, "s.yaml");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[ERRLEN] = "";
+        scenario_t *sc = NULL;
+        write_text(fx, "s.yaml", cases[i].yaml);
+        const char *sets[1] = {cases[i].set};
+        int rc = scenario_load(path, sets, cases[i].set ? 1 : 0, &sc, err, sizeof err);
+        assert_null(sc);
+        if (getenv("CAREFLOW_TEST_VERBOSE"))
+            print_message("%-20s %s\n", cases[i].probe, err);
+        size_t n = strlen(err), w = strlen(cases[i].tail);
+        if (rc != SIM_EINVAL || !well_formed(err) || n < w ||
+            strcmp(err + n - w, cases[i].tail) != 0)
+            fail_msg("%s: rc %d, expected a message ending \"%s\", got \"%s\"",
+                     cases[i].probe, rc, cases[i].tail, err);
+        if (cases[i].set && strncmp(err, "--set ", 6) != 0)
+            fail_msg("%s: expected the --set pseudo-file first, got \"%s\"", cases[i].probe,
+                     err);
+        const char *run = strstr(err, "000");
+        if (run && strspn(run, "0") > SIM_ERR_CLIP)
+            fail_msg("%s: quotes more than %d characters: \"%s\"", cases[i].probe,
+                     SIM_ERR_CLIP, err);
+    }
+    free(path);
+    free(key_yaml);
+    free(set_path);
+    free(set_seed);
+    free(big);
 }
 
 /* ---- 9. scenario_vary: the same scenario as a load with all the --set ----------- */
@@ -1797,10 +1895,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(fifo_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(include_bomb_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(include_bytes_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(node_budget, setup, teardown),
         cmocka_unit_test(merge_large_maps),
         cmocka_unit_test_setup_teardown(bounds_at_the_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(csv_contents_never_echoed, setup, teardown),
         cmocka_unit_test_setup_teardown(long_path_keeps_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(long_user_text_keeps_message, setup, teardown),
         cmocka_unit_test_setup_teardown(vary_equals_load, setup, teardown),
         cmocka_unit_test_setup_teardown(vary_in_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(oom_every_allocation, setup, teardown),

@@ -358,7 +358,11 @@ static int cmd_main(cli_t *c, int argc, char **argv)
             scenario_free(sc);
             return sim_exit_status(st);
         }
-        validate_describe(stdout, sc);
+        if (validate_describe(stdout, sc) != 0) {
+            fprintf(stderr, "careflow: error: out of memory\n");
+            scenario_free(sc);
+            return sim_exit_status(SIM_ENOMEM);
+        }
         printf("%s: ok\n", c->path);
         scenario_free(sc);
         return fflush(stdout) == 0 ? 0 : 1;
@@ -418,7 +422,7 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
         fprintf(stderr, "%s\n", err);
     if ((rc = cluster_agree(rc)) != 0) {
         scenario_free(sc);
-        free(cmdline);
+        mem_free(cmdline);
         return sim_exit_status(rc);
     }
     if (c->out)

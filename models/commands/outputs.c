@@ -280,8 +280,17 @@ static int write_manifest(FILE *f, void *vc)
     fmt_json_str(f, CAREFLOW_VERSION);
     fputs(",\n  \"scenario\": ", f);
     fmt_json_str(f, sc->path);
-    fputs(",\n  \"scenario_sha256\": ", f);
-    fmt_json_str(f, in->sha);
+    fputs(",\n  \"scenario_sha256\": ", f); /* the top file: read first */
+    fmt_json_str(f, sc->n_inputs ? sc->inputs[0].sha256 : "");
+    fputs(",\n  \"inputs\": [", f); /* every file the loader read, as hashed then */
+    for (int i = 0; i < sc->n_inputs; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        fmt_json_str(f, sc->inputs[i].path);
+        fputs(", \"sha256\": ", f);
+        fmt_json_str(f, sc->inputs[i].sha256);
+        fputc('}', f);
+    }
+    fputs(sc->n_inputs ? "\n  ]" : "]", f);
     fputs(",\n  \"name\": ", f);
     fmt_json_str(f, sc->name);
     fputs(",\n  \"title\": ", f);

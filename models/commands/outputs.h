@@ -23,7 +23,6 @@ typedef struct outputs_run {
     const model_plan_t *plan;   /* its plan */
     const model_result_t *res;  /* [sc->replications], slot i = replication i */
     const char *cmdline;        /* the command line, for the manifest */
-    const char *sha;            /* the scenario's SHA-256 in hex, or "" */
     int threads;                /* threads that simulated */
     double t_start;             /* progress_now() when the command began */
     double sim_wall;            /* seconds spent simulating */

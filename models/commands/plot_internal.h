@@ -133,7 +133,8 @@ static inline double plot__tnum(const plot__table_t *t, long r, int c)
     return t->num[r * t->ncols + c];
 }
 
-/* s as a number: 0 and *v set (NaN if s is empty or blank), or -1 if s is not one. */
+/* s as a number: 0 and *v set (NaN if s is empty or blank), or SIM_EINVAL if s is not
+ * one. */
 int plot__parse_num(const char *s, double *v);
 
 /* The distinct pairs of columns c1 and c2 of t (metric and stage, or stage and metric),

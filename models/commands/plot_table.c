@@ -39,12 +39,12 @@ int plot__parse_num(const char *s, double *v)
     }
     *v = strtod(s, &end);
     if (end == s)
-        return -1;
+        return SIM_EINVAL;
     end += strspn(end, " ");
-    return *end ? -1 : 0;
+    return *end ? SIM_EINVAL : 0;
 }
 
-/* Copies f into t's text; its offset in *at. 0 or -1 (out of memory). */
+/* Copies f into t's text; its offset in *at. 0 or SIM_ENOMEM. */
 static int keep_text(plot__table_t *t, const csv_field_t *f, size_t *at)
 {
     if (t->tlen + f->len + 1 > t->tcap) {
@@ -54,7 +54,7 @@ static int keep_text(plot__table_t *t, const csv_field_t *f, size_t *at)
         while (cap < t->tlen + f->len + 1)
             cap *= 2;
         if (!(s = mem_realloc(t->text, cap)))
-            return -1;
+            return SIM_ENOMEM;
         t->text = s;
         t->tcap = cap;
     }
@@ -64,7 +64,7 @@ static int keep_text(plot__table_t *t, const csv_field_t *f, size_t *at)
     return 0;
 }
 
-/* Room for one more row. 0 or -1 (out of memory). */
+/* Room for one more row. 0 or SIM_ENOMEM. */
 static int grow_rows(plot__table_t *t)
 {
     long cap = t->cap ? 2 * t->cap : 64;
@@ -74,13 +74,13 @@ static int grow_rows(plot__table_t *t)
     long *line;
 
     if (!(cell = mem_reallocarray(t->cell, cells, sizeof *cell)))
-        return -1;
+        return SIM_ENOMEM;
     t->cell = cell;
     if (!(num = mem_reallocarray(t->num, cells, sizeof *num)))
-        return -1;
+        return SIM_ENOMEM;
     t->num = num;
     if (!(line = mem_reallocarray(t->line, (size_t)cap, sizeof *line)))
-        return -1;
+        return SIM_ENOMEM;
     t->line = line;
     t->cap = cap;
     return 0;

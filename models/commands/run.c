@@ -13,7 +13,6 @@
 #include "sim/outtx.h"
 #include "sim/pool.h"
 #include "sim/progress.h"
-#include "sim/sha256.h"
 #include "sim/signals.h"
 
 /* The replications' shared, read-only inputs and their result slots. */
@@ -78,8 +77,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
     model_result_t *res = NULL;
     int n = sc->replications, n_init = 0, rc, have_plan = 0;
     int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
-    char sha[65];
-    outputs_run_t in = {.sc = sc, .cmdline = o->cmdline, .sha = "", .threads = threads,
+    outputs_run_t in = {.sc = sc, .cmdline = o->cmdline, .threads = threads,
                         .t_start = progress_now()};
     outtx_t tx = {0};
     signals_save_t sigs;
@@ -116,8 +114,6 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
         in.events += res[i].events;
         in.children += res[i].children;
     }
-    if (sha256_file_hex(sc->path, sha) == 0)
-        in.sha = sha;
     in.plan = &plan;
     in.res = res;
 

@@ -97,12 +97,17 @@ int sens_check(const scenario_t *sc, char *err, size_t errlen)
     for (int i = 0; i < sc->n_uncertain; i++) {
         const scn_uncertain_t *u = &sc->uncertain[i];
         for (int end = 0; end < 2; end++) {
-            char text[SENS__VALUE_LEN], set[512], inner[1024];
-            const char *one = set;
+            char text[SENS__VALUE_LEN], inner[1024];
             scenario_t *t = NULL;
             sens__value_text(u, sens__param_value(u, end, 1), text, sizeof text);
-            snprintf(set, sizeof set, "%s=%s", u->path, text);
+            size_t room = strlen(u->path) + 1 + strlen(text) + 1; /* exact: no cut path */
+            char *set = mem_alloc(room);
+            if (!set)
+                return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            snprintf(set, room, "%s=%s", u->path, text);
+            const char *one = set;
             int rc = sens__vary(sc, &one, 1, &t, inner, sizeof inner);
+            mem_free(set);
             if (rc == SIM_EINVAL)
                 return sim_err_set(err, errlen, SIM_EINVAL,
                                    "%s:%d:%d: error: uncertain '%s' at its %s value %s makes "

@@ -300,7 +300,7 @@ static int analyse_lhs(sens__results_t *R, int o)
     int n = w->n_pts;
     double *c = arr(R, o, 0), *x = mem_alloc((size_t)n * sizeof *x),
            *rx = mem_alloc((size_t)n * sizeof *rx), *ry = mem_alloc((size_t)n * sizeof *ry);
-    int *idx = mem_alloc((size_t)n * sizeof *idx), rc = -1;
+    int *idx = mem_alloc((size_t)n * sizeof *idx), rc = SIM_ENOMEM;
     if (c && x && rx && ry && idx) {
         ranks(R->st[o].y, n, ry, idx);
         for (int i = 0; i < w->k; i++) {
@@ -359,8 +359,11 @@ int sens__analyse(sens__results_t *R, char *err, size_t errlen)
                 for (int i = 0; i < w->k; i++)
                     R->a[o][j][i] = j == 4 ? 0 : NAN;
             }
-        } else if (a != 0) {
+        } else if (a == SIM_ENOMEM) {
             return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        } else if (a != 0) { /* -SA_ESIZE, -SA_EPARAM: the design does not fit the method */
+            return sim_err_set(err, errlen, SIM_EINVAL, "%s:%s: %s", w->out.metric[o],
+                               w->out.stage[o], sa_strerror(a));
         }
         if (w->reps < 2 && o == 0)
             sens__warn(w, "with 1 replication per design point, replication noise cannot be "

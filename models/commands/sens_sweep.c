@@ -22,8 +22,6 @@
 #include "sim/pool.h"
 #include "sim/signals.h"
 
-#define SET_LEN 512 /* one "PATH=VALUE" text */
-
 /* Simulates point p: its scenario at every replication. 0; SIM_EINTR when the sweep
  * was stopped meanwhile (the point is not finished; nothing recorded); or a failure,
  * recorded in w. */
@@ -31,7 +29,11 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
 {
     const scenario_t *sc = w->sc;
     int k = w->k, n_out = w->out.n, rc = 0;
-    char *sets = mem_alloc((size_t)k * SET_LEN), msg[SENS__ERR_LEN], inner[1024];
+    char *sets, msg[SENS__ERR_LEN], inner[1024];
+    size_t room = 1; /* every "PATH=VALUE" with its NUL, exactly */
+    for (int i = 0; i < k; i++)
+        room += strlen(sc->uncertain[i].path) + 1 + strlen(sens__vt(w, p, i)) + 1;
+    sets = mem_alloc(room);
     const char **sp = mem_calloc((size_t)(k ? k : 1), sizeof *sp);
     scenario_t *ps = NULL;
     model_plan_t plan;
@@ -41,10 +43,10 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
         rc = sim_err_set(msg, sizeof msg, SIM_ENOMEM, "out of memory");
         goto out;
     }
-    for (int i = 0; i < k; i++) {
-        snprintf(sets + (size_t)i * SET_LEN, SET_LEN, "%s=%s", sc->uncertain[i].path,
-                 sens__vt(w, p, i));
-        sp[i] = sets + (size_t)i * SET_LEN;
+    for (size_t i = 0, at = 0; i < (size_t)k; i++) {
+        sp[i] = sets + at;
+        at += (size_t)sprintf(sets + at, "%s=%s", sc->uncertain[i].path,
+                              sens__vt(w, p, (int)i)) + 1;
     }
     if ((rc = sens__vary(sc, sp, k, &ps, inner, sizeof inner)) != 0) {
         if (rc != SIM_EINVAL) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cal.h"
+#include "sim/err.h"
 #include "sim/sa.h"
 
 /* Prints text word-wrapped at 78 columns, then a newline. */
@@ -32,13 +33,13 @@ static void print_wrapped(FILE *f, const char *text)
     fputc('\n', f);
 }
 
-void validate_describe(FILE *f, const scenario_t *sc)
+int validate_describe(FILE *f, const scenario_t *sc)
 {
     char *text = NULL, d0[11], d1[11];
     size_t len = 0;
-    FILE *m = open_memstream(&text, &len);
+    FILE *m = open_memstream(&text, &len); /* libc's memory: freed with free() */
     if (!m)
-        return;
+        return SIM_ENOMEM;
     cal_format(sc->start, d0);
     cal_format(sc->start + (long)sc->horizon, d1);
     fprintf(m, "%s (\"%s\"): from %s to %s (%g days", sc->name, sc->title, d0, d1, sc->horizon);
@@ -105,9 +106,10 @@ void validate_describe(FILE *f, const scenario_t *sc)
             (unsigned long long)sc->seed);
     if (fclose(m) != 0 || !text) {
         free(text);
-        return;
+        return SIM_ENOMEM;
     }
     print_wrapped(f, text);
     free(text);
+    return 0;
 }
 

@@ -2,8 +2,8 @@
  *
  * One paragraph, word-wrapped at 78 columns: period, stages, arrivals, open cases,
  * pools, observed items, strands, costs, uncertain parameters, replications and seed.
- * Checking is the loader's and sens_check's job; this only describes. If memory runs
- * out the paragraph is left out (nothing else is affected). */
+ * Checking is the loader's and sens_check's job; this only describes. Returns 0, or
+ * SIM_ENOMEM when memory runs out (nothing is printed then: the caller says so). */
 #ifndef MODELS_VALIDATE_H
 #define MODELS_VALIDATE_H
 
@@ -11,6 +11,6 @@
 
 #include "models/scenario/scenario.h"
 
-void validate_describe(FILE *f, const scenario_t *sc);
+int validate_describe(FILE *f, const scenario_t *sc);
 
 #endif

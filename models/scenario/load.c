@@ -40,7 +40,9 @@
  *   follow that order. A map whose `dist` an override changes (weibull -> gamma) is
  *   replaced whole: the old family's parameters would not belong to the new one;
  * - the alias budget counts only nodes reached through aliases (YTREE_MAX_ALIASED per
- *   load, all files together); plain nodes are bounded by the byte budget;
+ *   load, all files together); plain nodes have their own budget (YTREE_MAX_NODES per
+ *   load, all files together), as the byte budget alone would let 64 MiB of short
+ *   flow-list items grow to gigabytes of nodes;
  * - `--set` cannot change `include` (an added key is refused as unknown). */
 #include <errno.h>
 #include <limits.h>
@@ -95,7 +97,7 @@ static int read_input(ld_t *L, const char *path, const ytree_node_t *at, input_t
         return ld__failat(L, path, 1, 1, "file is too large (more than 16 MiB)");
     if (rc < 0 && at)
         return ld__failcode(L, rc, at->file, at->line, at->col, "cannot read '%s': %s",
-                            path, why);
+                            ld__quote(L, path), why);
     if (rc < 0)
         return ld__failcode(L, rc, path, 1, 1, "cannot read the file: %s", why);
     L->n_files++;
@@ -125,7 +127,7 @@ int ld__read_data(ld_t *L, const char *path, const ytree_node_t *at, const char 
                 return 0;
             }
         return ld__fail(L, at, "cannot read '%s': the scenario this one is varied from "
-                               "did not read it", path);
+                               "did not read it", ld__quote(L, path));
     }
     ld__core_t *core = L->core;
     ld__csv_t *a = mem_reallocarray(core->csv, (size_t)core->n_csv + 1, sizeof *a);
@@ -175,7 +177,7 @@ static int fail_realpath(ld_t *L, const char *path, const ytree_node_t *at, int 
     sim_errno_text(e, why, sizeof why);
     if (at)
         return ld__failcode(L, code, at->file, at->line, at->col, "cannot read '%s': %s",
-                            path, why);
+                            ld__quote(L, path), why);
     return ld__failcode(L, code, path, 1, 1, "cannot read the file: %s", why);
 }
 
@@ -197,7 +199,8 @@ static int load_file(ld_t *L, const char *path, const ytree_node_t *at, ytree_no
     for (int i = 0; i < L->n_chain; i++)
         if (!strcmp(L->chain[i], rp)) {
             free(rp);
-            return ld__fail(L, at, "include cycle: '%s' is already being loaded", path);
+            return ld__fail(L, at, "include cycle: '%s' is already being loaded",
+                            ld__quote(L, path));
         }
     L->chain[L->n_chain++] = rp;
 
@@ -295,12 +298,12 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
         if (dot)
             *dot = 0;
         if (!seg[0])
-            return PATH_FAIL("empty name in path '%s'", path);
+            return PATH_FAIL("empty name in path '%s'", ld__quote(L, path));
         if (cur->kind == YTREE_MAP) {
             int i = 0;
             if (!ytree_get(cur, seg, &i)) {
                 if (!last)
-                    return PATH_FAIL("no key '%s' at '%s'", seg, path);
+                    return PATH_FAIL("no key '%s' at '%s'", ld__quote(L, seg), ld__quote(L, path));
                 ytree_node_t *k = ytree_scalar(L->yt, val->file, 1, 1, seg, 1);
                 if (!k)
                     return ld__oom(L);
@@ -314,14 +317,17 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
                 if (item_named(cur->val[i], seg))
                     break;
             if (i == cur->n)
-                return PATH_FAIL("no list item named '%s' at '%s'", seg, path);
+                return PATH_FAIL("no list item named '%s' at '%s'", ld__quote(L, seg),
+                             ld__quote(L, path));
             slot = &cur->val[i];
         } else {
-            return PATH_FAIL("cannot select '%s' at '%s': not a map or a list", seg, path);
+            return PATH_FAIL("cannot select '%s' at '%s': not a map or a list", ld__quote(L, seg),
+                             ld__quote(L, path));
         }
         if (last) {
             if ((*slot)->kind != YTREE_SCALAR)
-                return PATH_FAIL("'%s' is %s, not a single value", path, ld__kind_name(*slot));
+                return PATH_FAIL("'%s' is %s, not a single value", ld__quote(L, path),
+                                 ld__kind_name(*slot));
             *slot = val;
             return 0;
         }
@@ -333,16 +339,25 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
 #undef PATH_FAIL
 
 /* `--set PATH=VALUE` on the merged tree. The new scalar is marked "--set PATH=VALUE"
- * line 1, column of VALUE in that text; path errors point at column 1. */
+ * line 1, column of VALUE in that text; path errors point at column 1. The pseudo-file
+ * name quotes the argument clipped to SIM_ERR_CLIP bytes (ld__quote), so every message
+ * about it fits; an argument longer than LD_MAX_SET_BYTES is refused. */
 static int apply_set(ld_t *L, ytree_node_t **root, const char *arg)
 {
     size_t plen = strlen(LD_SET_PREFIX), alen = strlen(arg);
-    char *file = ytree_alloc(L->yt, plen + alen + 1);
-    char *path = ytree_alloc(L->yt, alen + 1);
-    if (!file || !path)
+    const char *shown = ld__quote(L, arg);
+    size_t slen = strlen(shown);
+    char *file = ytree_alloc(L->yt, plen + slen + 1);
+    if (!file)
         return ld__oom(L);
     memcpy(file, LD_SET_PREFIX, plen);
-    memcpy(file + plen, arg, alen + 1);
+    memcpy(file + plen, shown, slen + 1);
+    if (alen > LD_MAX_SET_BYTES)
+        return ld__failat(L, file, 1, 1, "--set argument is too long: %zu bytes (at most %d)",
+                          alen, LD_MAX_SET_BYTES);
+    char *path = ytree_alloc(L->yt, alen + 1);
+    if (!path)
+        return ld__oom(L);
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
         return ld__failat(L, file, 1, 1, "expected PATH=VALUE");

@@ -26,12 +26,14 @@
 #ifndef MODELS_SCENARIO_LOAD_INTERNAL_H
 #define MODELS_SCENARIO_LOAD_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "models/scenario/scenario.h"
 #include "models/scenario/ytree.h"
 #include "models/strands/strand.h"
+#include "sim/err.h"
 
 /* ---- limits (docs/scenario-reference.md, "Limits") ------------------------------ */
 #define LD_MAX_FILE_BYTES (16L << 20)     /* one scenario, include or CSV file */
@@ -47,6 +49,9 @@
 #define LD_MAX_CASELOAD_CAP 1e6           /* weighted cases per worker */
 #define LD_MAX_CSV_ROWS YTREE_MAX_ITEMS
 #define LD_MAX_OBSERVED YTREE_MAX_ITEMS   /* observed items, inline and from files */
+#define LD_MAX_SET_BYTES 65536           /* one --set PATH=VALUE argument */
+#define LD_MAX_FILE_NAME 4096             /* longer names in messages are clipped */
+#define LD_MAX_MESSAGE 1024               /* bytes of one message, after FILE:LINE:COL */
 #define LD_SET_PREFIX "--set "            /* pseudo-file of an override: "--set PATH=VALUE" */
 #define LD_ROUTE_TOL 1e-9                 /* `next` and shares must sum to 1 within this */
 
@@ -89,6 +94,8 @@ struct ld {
     ld__core_t *core;      /* scenario_load: what is kept for scenario_vary */
     int cap_inputs;        /* room in sc->inputs */
     int strand;            /* index of the strand being parsed */
+    char quote[4][SIM_ERR_CLIP + 1]; /* ld__quote's clipped copies, used in turn */
+    unsigned n_quote;      /* ld__quote calls so far (picks the next of quote) */
 };
 
 /* ---- errors (load_values.c) ---------------------------------------------------- */
@@ -101,14 +108,21 @@ struct ld {
 int ld__failat(ld_t *L, const char *file, int line, int col, const char *fmt, ...)
     LD_PRINTF(5, 6);
 int ld__fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...) LD_PRINTF(3, 4);
+int ld__vfail(ld_t *L, const ytree_node_t *n, const char *fmt, va_list ap) LD_PRINTF(3, 0);
 /* "out of memory", SIM_ENOMEM. */
 int ld__oom(ld_t *L);
 /* A message with the code: SIM_EIO for a file that could not be read. */
 int ld__failcode(ld_t *L, int code, const char *file, int line, int col, const char *fmt,
                  ...) LD_PRINTF(6, 7);
 const char *ld__kind_name(const ytree_node_t *n);
-/* A scalar's text for a message: n->str, or "[data not shown]" for a data file's cell. */
-const char *ld__text(const ytree_node_t *n);
+/* A user's text for a message, at most SIM_ERR_CLIP bytes ("..." ends a longer one,
+ * sim_err_clip): valid until three more calls; the message quoting it must be
+ * formatted before then. Every message clips what the user wrote (keys, values,
+ * paths), so the whole line fits and keeps its end. */
+const char *ld__quote(ld_t *L, const char *s);
+/* A scalar's text for a message: ld__quote(n->str), or "[data not shown]" for a data
+ * file's cell. */
+const char *ld__text(ld_t *L, const ytree_node_t *n);
 /* mem_calloc (at least 1 byte) / mem_strdup, reporting "out of memory". */
 void *ld__calloc(ld_t *L, size_t n, size_t size);
 char *ld__strdup(ld_t *L, const char *s);

@@ -64,7 +64,7 @@ static int obs_item(ld_t *L, const ytree_node_t *n, scn_observed_t *o)
         if (ld__stage_ref(L, items[i], "observed stages", 0, &s_idx) < 0)
             return L->rc;
         if (o->stages >> s_idx & 1)
-            return ld__fail(L, items[i], "stage '%s' is listed twice", ld__text(items[i]));
+            return ld__fail(L, items[i], "stage '%s' is listed twice", ld__text(L, items[i]));
         o->stages |= (uint64_t)1 << s_idx;
         len += strlen(items[i]->str) + 1;
     }
@@ -84,7 +84,7 @@ static int obs_item(ld_t *L, const ytree_node_t *n, scn_observed_t *o)
             o->metric = SCN_OBS_ENTRIES;
         else if (strcmp(s, "stock") != 0)
             return ld__fail(L, v, "unknown metric '%s' (expected stock or entries)",
-                            ld__text(v));
+                            ld__text(L, v));
     }
     date = ytree_get(n, "date", NULL);
     from = ytree_get(n, "from", NULL);

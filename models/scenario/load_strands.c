@@ -15,12 +15,11 @@ const scenario_t *ld_scenario(const ld_t *L) { return L->sc; }
 
 int ld_fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = ld__vfail(L, n, fmt, ap);
     va_end(ap);
-    return ld__fail(L, n, "%s", msg);
+    return rc;
 }
 
 int ld_oom(ld_t *L) { return ld__oom(L); }

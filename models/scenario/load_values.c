@@ -21,13 +21,48 @@
 
 /* ---- errors -------------------------------------------------------------------- */
 
-/* The message is formatted whole first, then written by sim_err_set, which keeps its
- * end (":LINE:COL: error: MESSAGE") when a long path makes it too long for err. */
+/* Copies the end of src[0..len) that fits in dst[0..size) after a head of it and "...":
+ * the head and the tail are cut on UTF-8 character boundaries. */
+static void keep_ends(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t head = size / 4, tail = size - head - sizeof "...";
+    while (head > 0 && ((unsigned char)src[head] & 0xc0) == 0x80)
+        head--;
+    size_t from = len - tail;
+    while (from < len && ((unsigned char)src[from] & 0xc0) == 0x80)
+        from++;
+    memcpy(dst, src, head);
+    memcpy(dst + head, "...", 3);
+    memcpy(dst + head + 3, src + from, len - from + 1); /* with the NUL */
+}
+
+/* The message is formatted whole first, then written by sim_err_set with the file and
+ * place in front. Callers clip what they quote (ld__quote, ld__text); a message still
+ * longer than LD_MAX_MESSAGE (a long name in a strand's message) keeps its head and its
+ * end, the middle becoming "..." (its full text is formatted into a mem_alloc'd
+ * buffer; out of memory, the end is lost). A file name of LD_MAX_FILE_NAME bytes or
+ * more (one that could not be read) is clipped like user text. So "FILE:LINE:COL: error: " is always there
+ * and the message's end nearly always. */
 static LD_PRINTF(6, 0) int vfailcode(ld_t *L, int code, const char *file, int line,
                                      int col, const char *fmt, va_list ap)
 {
-    char msg[1024];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char msg[LD_MAX_MESSAGE];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (n >= (int)sizeof msg) {
+        char *full = mem_alloc((size_t)n + 1);
+        if (full) {
+            vsnprintf(full, (size_t)n + 1, fmt, again);
+            keep_ends(msg, sizeof msg, full, (size_t)n);
+            mem_free(full);
+        } else {
+            memcpy(msg + sizeof msg - sizeof "...", "...", sizeof "...");
+        }
+    }
+    va_end(again);
+    if (strlen(file) >= LD_MAX_FILE_NAME) /* not a file that was read: clip it too */
+        file = ld__quote(L, file);
     L->rc = sim_err_set(L->err, L->errlen, code, "%s:%d:%d: error: %s", file, line, col, msg);
     return L->rc;
 }
@@ -51,6 +86,11 @@ int ld__failcode(ld_t *L, int code, const char *file, int line, int col, const c
     return rc;
 }
 
+int ld__vfail(ld_t *L, const ytree_node_t *n, const char *fmt, va_list ap)
+{
+    return vfailcode(L, SIM_EINVAL, n->file, n->line, n->col, fmt, ap);
+}
+
 int ld__fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
 {
     va_list ap;
@@ -66,9 +106,15 @@ int ld__oom(ld_t *L)
     return L->rc;
 }
 
-const char *ld__text(const ytree_node_t *n)
+const char *ld__quote(ld_t *L, const char *s)
 {
-    return n->data ? "[data not shown]" : n->str;
+    char *buf = L->quote[L->n_quote++ % (sizeof L->quote / sizeof L->quote[0])];
+    return sim_err_clip(buf, sizeof L->quote[0], s);
+}
+
+const char *ld__text(ld_t *L, const ytree_node_t *n)
+{
+    return n->data ? "[data not shown]" : ld__quote(L, n->str);
 }
 
 const char *ld__kind_name(const ytree_node_t *n)
@@ -176,7 +222,7 @@ int ld__check_keys(ld_t *L, const ytree_node_t *m, const char *const *allowed,
             ok = strcmp(k, allowed[j]) == 0;
         if (!ok) {
             char s[96];
-            return ld__fail(L, m->key[i], "unknown key '%s' in %s%s", k, what,
+            return ld__fail(L, m->key[i], "unknown key '%s' in %s%s", ld__text(L, m->key[i]), what,
                         ld__suggest(s, sizeof s, k, allowed, na));
         }
     }
@@ -229,14 +275,14 @@ int ld__get_num(ld_t *L, const ytree_node_t *n, const char *what, double *v)
         return ld__fail(L, n, "expected a number for '%s', not %s", what, ld__kind_name(n));
     if (!n->plain)
         return ld__fail(L, n, "expected a number for '%s', not a quoted string \"%s\"", what,
-                    ld__text(n));
+                    ld__text(L, n));
     char *end;
     errno = 0;
     double x = strtod(n->str, &end);
     if (end == n->str || *end)
-        return ld__fail(L, n, "expected a number for '%s', got '%s'", what, ld__text(n));
+        return ld__fail(L, n, "expected a number for '%s', got '%s'", what, ld__text(L, n));
     if (!isfinite(x))
-        return ld__fail(L, n, "'%s' must be a finite number, got '%s'", what, ld__text(n));
+        return ld__fail(L, n, "'%s' must be a finite number, got '%s'", what, ld__text(L, n));
     *v = x;
     return 0;
 }
@@ -246,7 +292,7 @@ int ld__get_ge0(ld_t *L, const ytree_node_t *n, const char *what, double *v)
     if (ld__get_num(L, n, what, v) < 0)
         return L->rc;
     if (*v < 0)
-        return ld__fail(L, n, "'%s' cannot be negative (got %s)", what, ld__text(n));
+        return ld__fail(L, n, "'%s' cannot be negative (got %s)", what, ld__text(L, n));
     return 0;
 }
 
@@ -255,7 +301,7 @@ int ld__get_gt0(ld_t *L, const ytree_node_t *n, const char *what, double *v)
     if (ld__get_num(L, n, what, v) < 0)
         return L->rc;
     if (!(*v > 0))
-        return ld__fail(L, n, "'%s' must be greater than 0 (got %s)", what, ld__text(n));
+        return ld__fail(L, n, "'%s' must be greater than 0 (got %s)", what, ld__text(L, n));
     return 0;
 }
 
@@ -264,7 +310,7 @@ int ld__get_prob(ld_t *L, const ytree_node_t *n, const char *what, double *v)
     if (ld__get_num(L, n, what, v) < 0)
         return L->rc;
     if (*v < 0 || *v > 1)
-        return ld__fail(L, n, "probability '%s' must be in [0, 1] (got %s)", what, ld__text(n));
+        return ld__fail(L, n, "probability '%s' must be in [0, 1] (got %s)", what, ld__text(L, n));
     return 0;
 }
 
@@ -279,10 +325,11 @@ int ld__get_int(ld_t *L, const ytree_node_t *n, const char *what, long long lo,
     errno = 0;
     long long x = strtoll(n->str, &end, 10);
     if (end == n->str || *end)
-        return ld__fail(L, n, "expected a whole number for '%s', got '%s'", what, n->str);
+        return ld__fail(L, n, "expected a whole number for '%s', got '%s'", what,
+                        ld__text(L, n));
     if (errno == ERANGE || x < lo || x > hi)
         return ld__fail(L, n, "'%s' must be between %lld and %lld (got %s)", what, lo, hi,
-                    n->str);
+                    ld__text(L, n));
     *v = x;
     return 0;
 }
@@ -296,10 +343,11 @@ int ld__get_u64(ld_t *L, const ytree_node_t *n, const char *what, uint64_t *v)
     errno = 0;
     unsigned long long x = strtoull(n->str, &end, 10);
     if (n->str[0] < '0' || n->str[0] > '9' || *end)
-        return ld__fail(L, n, "expected a whole number >= 0 for '%s', got '%s'", what, n->str);
+        return ld__fail(L, n, "expected a whole number >= 0 for '%s', got '%s'", what,
+                        ld__text(L, n));
     if (errno == ERANGE || x > UINT64_MAX)
         return ld__fail(L, n, "'%s' must be at most %llu (got %s)", what,
-                    (unsigned long long)UINT64_MAX, n->str);
+                    (unsigned long long)UINT64_MAX, ld__text(L, n));
     *v = (uint64_t)x;
     return 0;
 }
@@ -313,7 +361,7 @@ int ld__get_bool(ld_t *L, const ytree_node_t *n, const char *what, int *v)
     else
         return ld__fail(L, n, "expected true or false for '%s', got %s%s%s", what,
                     n->kind == YTREE_SCALAR ? "'" : "",
-                    n->kind == YTREE_SCALAR ? n->str : ld__kind_name(n),
+                    n->kind == YTREE_SCALAR ? ld__text(L, n) : ld__kind_name(n),
                     n->kind == YTREE_SCALAR ? "'" : "");
     return 0;
 }
@@ -333,7 +381,7 @@ int ld__get_date(ld_t *L, const ytree_node_t *n, const char *what, long *day)
         return L->rc;
     if (cal_parse(s, day) < 0)
         return ld__fail(L, n, "invalid date '%s' for '%s' (expected a real date YYYY-MM-DD)",
-                        ld__text(n), what);
+                        ld__text(L, n), what);
     return 0;
 }
 
@@ -365,7 +413,7 @@ int ld__get_slug(ld_t *L, const ytree_node_t *n, const char *what, const char **
         return L->rc;
     if (!is_slug(*s))
         return ld__fail(L, n, "invalid %s '%s': use lower-case letters, digits, '_' and '-', "
-                          "starting with a letter or digit", what, *s);
+                          "starting with a letter or digit", what, ld__text(L, n));
     return 0;
 }
 
@@ -375,7 +423,7 @@ int ld__check_name(ld_t *L, const ytree_node_t *n, const char *what)
         return ld__fail(L, n, "expected a %s name, not %s", what, ld__kind_name(n));
     if (!is_name(n->str))
         return ld__fail(L, n, "invalid %s name '%s': use letters, digits, '_' and '-'", what,
-                    n->str);
+                    ld__text(L, n));
     return 0;
 }
 
@@ -402,7 +450,7 @@ int ld__stage_ref(ld_t *L, const ytree_node_t *n, const char *what, int allow_ex
     if (allow_exit)
         names[k++] = "exit";
     char s[96];
-    return ld__fail(L, n, "unknown stage '%s' in %s%s", ld__text(n), what,
+    return ld__fail(L, n, "unknown stage '%s' in %s%s", ld__text(L, n), what,
                 ld__suggest(s, sizeof s, n->str, names, k));
 }
 
@@ -440,7 +488,7 @@ int ld__flag_ref(ld_t *L, const ytree_node_t *n, int *bit)
         return 0;
     char s[96];
     return ld__fail(L, n, "unknown flag '%s' (flags are named by arrivals and initial)%s",
-                n->str, ld__suggest(s, sizeof s, n->str, (const char *const *)sc->flags,
+                ld__text(L, n), ld__suggest(s, sizeof s, n->str, (const char *const *)sc->flags,
                                 sc->n_flags));
 }
 
@@ -514,7 +562,7 @@ int ld__parse_dist(ld_t *L, const ytree_node_t *n, const char *what, int nonneg,
     if (kind < 0)
         return ld__fail(L, k, "unknown distribution '%s' (expected exponential, gamma, "
                           "lognormal, weibull, uniform, fixed or empirical)%s",
-                    name, ld__suggest(s, sizeof s, name, dist_names, DIST_KIND_N));
+                    ld__text(L, k), ld__suggest(s, sizeof s, name, dist_names, DIST_KIND_N));
     const char *allowed[5] = {"dist"};
     int na = 1;
     for (int i = 0; i < 3 && dist_params[kind][i]; i++)

@@ -6,7 +6,8 @@
  * finished, which is what makes a recursive alias (`&a [*a]`) an unknown alias instead
  * of a cycle. Every alias charges the expanded size of its target to the arena's
  * budget, so the cost of walking the tree later is bounded by the file size plus
- * YTREE_MAX_ALIASED. Every allocation goes through sim/mem.h (libyaml allocates for
+ * YTREE_MAX_ALIASED; every node parsed is charged to a second budget, YTREE_MAX_NODES,
+ * so the arena's size is bounded too, however often a load includes a file. Every allocation goes through sim/mem.h (libyaml allocates for
  * itself); errors are SIM_EINVAL "FILE:LINE:COL: error: MESSAGE" or SIM_ENOMEM "out of
  * memory" (sim/err.h). UTF-8 is decoded by sim/utf8. */
 #include "models/scenario/ytree.h"
@@ -40,6 +41,7 @@ typedef struct anchor {
 struct ytree {
     block_t *blocks;       /* arena, newest first */
     unsigned long aliased; /* nodes charged by aliases so far (the budget) */
+    unsigned long parsed;  /* nodes ytree_parse made so far (the node budget) */
     anchor_t *anchors;     /* open addressing, per document */
     size_t n_anchors, cap_anchors;
 };
@@ -410,6 +412,17 @@ static int nerr(parse_t *p, const ytree_node_t *n, const char *msg)
     return perr(p, n->file, n->line, n->col, "%s", msg);
 }
 
+/* Charges one new node at line:col to the arena's node budget. */
+static int count_node(parse_t *p, int line, int col)
+{
+    if (++p->t->parsed <= YTREE_MAX_NODES)
+        return 0;
+    return perr(p, p->file, line, col,
+                "too many YAML nodes: the files of one scenario may hold at most %lu "
+                "(keys, values and lists together)",
+                YTREE_MAX_NODES);
+}
+
 static int cmp_keys(const void *a, const void *b)
 {
     const ytree_node_t *const *x = a, *const *y = b;
@@ -435,11 +448,12 @@ static int check_dups(parse_t *p, frame_t *f)
         keys[i] = f->kids[2 * i];
     qsort(keys, (size_t)n, sizeof *keys, cmp_keys);
     int rc = 0;
+    char clip[SIM_ERR_CLIP + 1];
     for (int i = 1; i < n && !rc; i++)
         if (strcmp(keys[i - 1]->str, keys[i]->str) == 0)
             rc = perr(p, keys[i]->file, keys[i]->line, keys[i]->col,
-                      "duplicate key '%s' (first at line %d)", keys[i]->str,
-                      keys[i - 1]->line);
+                      "duplicate key '%s' (first at line %d)",
+                      sim_err_clip(clip, sizeof clip, keys[i]->str), keys[i - 1]->line);
     mem_free(keys);
     return rc;
 }
@@ -491,6 +505,8 @@ static int on_scalar(parse_t *p, const yaml_event_t *ev)
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
     if (strlen(s) != ev->data.scalar.length)
         return perr(p, p->file, line, col, "string contains a NUL character");
+    if (count_node(p, line, col) < 0)
+        return p->rc;
     int plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
     ytree_node_t *n = ytree_scalar(p->t, p->file, line, col, s, plain);
     if (!n)
@@ -507,6 +523,8 @@ static int on_start(parse_t *p, const yaml_event_t *ev, ytree_kind_t kind)
     if (p->depth >= YTREE_MAX_DEPTH)
         return perr(p, p->file, line, col, "nested too deeply (more than %d levels)",
                     YTREE_MAX_DEPTH);
+    if (count_node(p, line, col) < 0)
+        return p->rc;
     ytree_node_t *n = ytree_alloc(p->t, sizeof *n);
     if (!n)
         return oom(p);
@@ -564,8 +582,10 @@ static int on_alias(parse_t *p, const yaml_event_t *ev)
     const char *name = (const char *)ev->data.alias.anchor;
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
     ytree_node_t *n = anchor_get(p->t, name);
+    char clip[SIM_ERR_CLIP + 1];
     if (!n)
-        return perr(p, p->file, line, col, "unknown alias '*%s'", name);
+        return perr(p, p->file, line, col, "unknown alias '*%s'",
+                    sim_err_clip(clip, sizeof clip, name));
     p->t->aliased = add_size(p->t->aliased, n->size);
     if (p->t->aliased > YTREE_MAX_ALIASED)
         return perr(p, p->file, line, col,

@@ -11,6 +11,9 @@
  * - the nodes reachable through aliases, counted with multiplicity, stay within
  *   YTREE_MAX_ALIASED per arena (all files parsed into it together), so a "billion
  *   laughs" document is refused while being parsed and every walk of a tree is cheap;
+ * - ytree_parse makes at most YTREE_MAX_NODES nodes per arena (all files parsed into it
+ *   together), so a load's memory stays bounded (about 100 bytes a node) however its
+ *   files are included;
  * - nesting is at most YTREE_MAX_DEPTH deep and no map or sequence holds more than
  *   YTREE_MAX_ITEMS entries.
  * Marks are 1-based; columns count characters (code points), as libyaml does. */
@@ -24,6 +27,7 @@
 #define YTREE_MAX_DEPTH 64         /* nested maps/sequences */
 #define YTREE_MAX_ITEMS 10000      /* entries in one map or sequence */
 #define YTREE_MAX_ALIASED 100000UL /* nodes reached through aliases, per arena */
+#define YTREE_MAX_NODES 2000000UL  /* nodes ytree_parse makes, per arena */
 
 typedef enum { YTREE_SCALAR, YTREE_MAP, YTREE_SEQ } ytree_kind_t;
 
@@ -63,7 +67,7 @@ int ytree_check_text(const char *buf, size_t len, int *line, int *col, const cha
  * no document. On error returns SIM_EINVAL and writes "FILE:LINE:COL: error: MESSAGE"
  * to err (its end kept when err is short): bytes that are not UTF-8 text, libyaml
  * syntax errors, a second document, unknown aliases, non-scalar or duplicate keys,
- * and the limits above; or SIM_ENOMEM with "out of memory". What was allocated stays
+ * and the limits above (the node budget at the node past it); or SIM_ENOMEM with "out of memory". What was allocated stays
  * in the arena (freed with it). */
 int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
                 ytree_node_t **root, char *err, size_t errlen);
