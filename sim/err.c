@@ -48,6 +48,27 @@ static size_t escape_controls(char *s, size_t size)
     return len;
 }
 
+/* Writes src[0..len) into dst within room bytes: whole if it fits, else its head
+ * (1/head_div of the room) and its tail around "...". Returns the bytes written. */
+static size_t cut_into(char *dst, size_t room, const char *src, size_t len, size_t head_div)
+{
+    static const char mark[] = "...";
+    if (len <= room) {
+        memcpy(dst, src, len);
+        return len;
+    }
+    if (room < sizeof mark + 1) { /* no room for a mark: the tail */
+        memcpy(dst, src + len - room, room);
+        return room;
+    }
+    size_t head = (room - (sizeof mark - 1)) / head_div;
+    size_t tail = room - (sizeof mark - 1) - head;
+    memcpy(dst, src, head);
+    memcpy(dst + head, mark, sizeof mark - 1);
+    memcpy(dst + head + sizeof mark - 1, src + len - tail, tail);
+    return room;
+}
+
 int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
 {
     if (!err || errlen == 0)
@@ -67,21 +88,19 @@ int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
         memcpy(err, full, len + 1);
         return code;
     }
-    /* Too long: keep a head and the tail (where ":LINE:COL: error: MESSAGE" is), and
-     * mark the cut with "...". */
-    static const char mark[] = "...";
-    size_t room = errlen - 1;
-    if (room <= sizeof mark + 1) {
-        memcpy(err, full + len - room, room);
-        err[room] = '\0';
-        return code;
+    /* Too long. "FILE:LINE:COL: error: " keeps at most half the room (a long FILE loses
+     * its middle, never its ":LINE:COL: error: "), and the message the rest (a long one
+     * loses its middle); a line without that shape loses its middle. */
+    size_t room = errlen - 1, w = 0;
+    const char *e = strstr(full, ": error: ");
+    if (e) {
+        size_t pre = (size_t)(e - full) + sizeof ": error: " - 1;
+        w = cut_into(err, pre < room / 2 ? pre : room / 2, full, pre, 4);
+        w += cut_into(err + w, room - w, full + pre, len - pre, 2);
+    } else {
+        w = cut_into(err, room, full, len, 4);
     }
-    size_t head = (room - (sizeof mark - 1)) / 4;
-    size_t tail = room - (sizeof mark - 1) - head;
-    memcpy(err, full, head);
-    memcpy(err + head, mark, sizeof mark - 1);
-    memcpy(err + head + sizeof mark - 1, full + len - tail, tail);
-    err[room] = '\0';
+    err[w] = '\0';
     return code;
 }
 

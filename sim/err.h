@@ -41,8 +41,11 @@ int sim_exit_status(int code);
 /* Formats one line into err (errlen > 0) and returns code: so a failing function can
  * `return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", ...)`. The line is
  * formatted whole in a SIM_ERR_MAX-byte buffer on the stack first (no allocation: this
- * runs when memory is out). When it is longer than errlen, its head and its tail are
- * kept (the tail is where ":LINE:COL: error: MESSAGE" is) and the middle becomes "...".
+ * runs when memory is out). When it is longer than errlen, a line of the shape
+ * "FILE:LINE:COL: error: MESSAGE" keeps that shape: the part up to ": error: " takes at
+ * most half of errlen (a long FILE loses its middle, marked "...", never its
+ * ":LINE:COL: error: "), and MESSAGE the rest (a long one keeps its head and its end);
+ * any other line keeps its head and its tail around "...".
  * A line longer than SIM_ERR_MAX loses its end, so a caller must keep what it quotes
  * short: user text through sim_err_clip, file names within PATH_MAX. A control
  * character the message quotes (a byte below 0x20 but tab, or 0x7f) is written as \n,
