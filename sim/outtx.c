@@ -93,12 +93,21 @@ static int owned(const outtx_t *tx, const char *name)
     return 0;
 }
 
-/* "PREFIX" followed by anything: 1 if s starts with .NAME<kind>. */
-static int is_ours(const outtx_t *tx, const char *s, const char *kind)
+/* 1 if dfd/s is one of OUT's transaction folders: named exactly ".NAME" kind "XXXXXX"
+ * (kind ".new-" or ".old-", XXXXXX the six letters and digits mkdtemp() puts there)
+ * and a folder (not followed if a symlink). A sibling folder NAME.old-2024 has the
+ * lock file .NAME.old-2024.lock and the staging folder .NAME.old-2024.new-XXXXXX:
+ * neither is ours. */
+static int is_ours(const outtx_t *tx, int dfd, const char *s, const char *kind)
 {
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     size_t n = strlen(tx->name), k = strlen(kind);
-    return s[0] == '.' && !strncmp(s + 1, tx->name, n) && !strncmp(s + 1 + n, kind, k) &&
-           s[1 + n + k] != '\0';
+    struct stat st;
+    if (s[0] != '.' || strncmp(s + 1, tx->name, n) || strncmp(s + 1 + n, kind, k))
+        return 0;
+    const char *x = s + 1 + n + k;
+    return strlen(x) == 6 && strspn(x, alnum) == 6 &&
+           fstatat(dfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* An old-style temporary inside OUT: ".X.tmp.PID", ".plots.old.PID", ".plots.data.PID". */
@@ -169,10 +178,10 @@ static int clean_leftovers(outtx_t *tx, char *err, size_t errlen)
         rewinddir(d);
         while ((e = readdir(d)) != NULL) {
             const char *s = e->d_name;
-            if (pass == 0 && is_ours(tx, s, ".new-")) {
+            if (pass == 0 && is_ours(tx, pfd, s, ".new-")) {
                 if (remove_tree_at(pfd, s) != 0)
                     rc = -1;
-            } else if (pass == 1 && is_ours(tx, s, ".old-")) {
+            } else if (pass == 1 && is_ours(tx, pfd, s, ".old-")) {
                 if (!exists_at(pfd, tx->name)) {
                     if (renameat(pfd, s, pfd, tx->name) != 0)
                         rc = -1;

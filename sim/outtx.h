@@ -15,6 +15,9 @@
  *   PARENT/.NAME.new-XXXXXX    a set being written (incomplete).
  *   PARENT/.NAME.old-XXXXXX    a complete set that is not OUT: the new one just before
  *                              the swap, or the old one just after it.
+ *   (XXXXXX: exactly mkdtemp's six letters and digits, and only folders count: the
+ *   lock file .NAME.old-2024.lock and the staging folder .NAME.old-2024.new-XXXXXX of
+ *   a sibling NAME.old-2024 are not OUT's.)
  * Invariants: a reader of OUT sees the old set or the new set, never a mix (with
  * renameat2(RENAME_EXCHANGE) OUT always exists; where the kernel or file system lacks
  * it, OUT is renamed away and the new set renamed in, and a reader between the two

@@ -91,12 +91,12 @@ static int writer(FILE *f, void *ctx)
     return 0;
 }
 
-/* A whole transaction writing a.csv and b.csv with the given texts. */
-static int write_set(const dir_t *d, const char *a, const char *b, int no_exchange)
+/* A whole transaction into out writing a.csv and b.csv with the given texts. */
+static int write_set_to(const char *out, const char *a, const char *b, int no_exchange)
 {
     outtx_t tx;
     char err[512];
-    int rc = outtx_begin(&tx, d->out, owned, err, sizeof err);
+    int rc = outtx_begin(&tx, out, owned, err, sizeof err);
     if (rc)
         return rc;
     tx.no_exchange = no_exchange;
@@ -105,6 +105,12 @@ static int write_set(const dir_t *d, const char *a, const char *b, int no_exchan
         rc = outtx_commit(&tx, err, sizeof err);
     outtx_abort(&tx);
     return rc;
+}
+
+/* write_set_to the case's output folder. */
+static int write_set(const dir_t *d, const char *a, const char *b, int no_exchange)
+{
+    return write_set_to(d->out, a, b, no_exchange);
 }
 
 static int setup(void **state)
@@ -279,6 +285,50 @@ static void swap_cut_short_is_rolled_forward(void **state)
     assert_string_equal(get(d, "out/a.csv"), "a0\n");
 }
 
+/* A sibling folder out.old-2024 has the lock file .out.old-2024.lock and the staging
+ * folder .out.old-2024.new-XXXXXX, which look like out's .out.old-* but are not. Once
+ * the lock file became `out` (a regular file: every later run failed "Not a
+ * directory"). */
+static void sibling_lock_is_not_ours(void **state)
+{
+    dir_t *d = *state;
+    char sib[PATH_MAX], path[PATH_MAX];
+    pathf(sib, d, "out.old-2024");
+    assert_int_equal(write_set_to(sib, "s1\n", "s1\n", 0), 0);
+    assert_true(present(d, ".out.old-2024.lock"));
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    assert_string_equal(get(d, "out/a.csv"), "a1\n");
+    assert_true(present(d, ".out.old-2024.lock"));
+    assert_int_equal(write_set(d, "a2\n", "b2\n", 0), 0);
+    assert_string_equal(get(d, "out/a.csv"), "a2\n");
+    assert_string_equal(get(d, "out.old-2024/a.csv"), "s1\n");
+    /* a file with a transaction folder's very name is not one either */
+    pathf(path, d, ".out.old-EEEEEE");
+    put(path, "not a set\n");
+    assert_int_equal(write_set(d, "a3\n", "b3\n", 0), 0);
+    assert_string_equal(get(d, ".out.old-EEEEEE"), "not a set\n");
+    assert_string_equal(get(d, "out/a.csv"), "a3\n");
+}
+
+/* With out present and the sibling's run paused before its commit (its lock file and
+ * staging folder there), out's clean-up once failed "cannot clean what an earlier run
+ * left". */
+static void sibling_staging_is_not_ours(void **state)
+{
+    dir_t *d = *state;
+    outtx_t s;
+    char err[512], sib[PATH_MAX];
+    pathf(sib, d, "out.old-2024");
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 0), 0);
+    assert_int_equal(outtx_begin(&s, sib, owned, err, sizeof err), 0);
+    assert_int_equal(outtx_write(&s, "a.csv", writer, "s1\n", err, sizeof err), 0);
+    assert_int_equal(write_set(d, "a2\n", "b2\n", 0), 0);
+    assert_int_equal(outtx_commit(&s, err, sizeof err), 0);
+    outtx_abort(&s);
+    assert_string_equal(get(d, "out/a.csv"), "a2\n");
+    assert_string_equal(get(d, "out.old-2024/a.csv"), "s1\n");
+}
+
 static void foreign_folder_is_refused(void **state)
 {
     dir_t *d = *state;
@@ -332,6 +382,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(symlink_in_staging_is_not_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(leftovers_are_cleaned, setup, teardown),
         cmocka_unit_test_setup_teardown(swap_cut_short_is_rolled_forward, setup, teardown),
+        cmocka_unit_test_setup_teardown(sibling_lock_is_not_ours, setup, teardown),
+        cmocka_unit_test_setup_teardown(sibling_staging_is_not_ours, setup, teardown),
         cmocka_unit_test_setup_teardown(foreign_folder_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(out_under_a_file_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_parent_is_created, setup, teardown),
