@@ -218,10 +218,50 @@ static int clean_leftovers(outtx_t *tx, char *err, size_t errlen)
     return 0;
 }
 
-/* OUT may be replaced: missing, or a folder that is empty or holds an owned entry. */
+/* The command named in dfd's marker, into cmd (its first line); "" when there is no
+ * marker or it is not a regular file. */
+static void read_marker(int dfd, char *cmd, size_t len)
+{
+    struct stat st;
+    cmd[0] = '\0';
+    int fd = openat(dfd, OUTTX_MARKER, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        ssize_t n = read(fd, cmd, len - 1);
+        cmd[n > 0 ? n : 0] = '\0';
+        cmd[strcspn(cmd, "\n")] = '\0';
+    }
+    close(fd);
+}
+
+/* 1 if OUT's entry dfd/s is careflow's though the command does not own it: a set
+ * nested in OUT (a folder holding a marker, as out/NAME/sensitivity-oat in a run's
+ * out/NAME) or such a set's lock file (.X.lock). */
+static int nested_set(int dfd, const char *s)
+{
+    char x[OUTTX_NAME_MAX], cmd[64];
+    size_t n = strlen(s);
+    if (s[0] == '.' && n > 6 && !strcmp(s + n - 5, ".lock") && n - 6 < sizeof x) {
+        memcpy(x, s + 1, n - 6);
+        x[n - 6] = '\0';
+        s = x;
+    }
+    int fd = openat(dfd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    read_marker(fd, cmd, sizeof cmd);
+    close(fd);
+    return cmd[0] != '\0';
+}
+
+/* OUT may be replaced: missing, or a folder whose marker names this command, or
+ * (no marker: written by an older careflow, or by no careflow) a folder that is empty,
+ * holds an owned entry or holds only sets nested in it. A folder whose marker names
+ * another command is refused: its files would be carried into this command's set. */
 static int check_out(const outtx_t *tx, char *err, size_t errlen)
 {
-    char ebuf[128];
+    char ebuf[128], cmd[64];
     struct stat st;
     if (lstat(tx->out, &st) != 0)
         return errno == ENOENT ? 0
@@ -230,25 +270,64 @@ static int check_out(const outtx_t *tx, char *err, size_t errlen)
     if (!S_ISDIR(st.st_mode))
         return sim_err_set(err, errlen, SIM_EIO, "cannot write into %s: %s", tx->out,
                            TEXT(ENOTDIR));
-    DIR *d = opendir(tx->out);
-    if (!d)
+    int ofd = open(tx->out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = ofd < 0 ? NULL : fdopendir(ofd);
+    if (!d) {
+        int e = errno;
+        if (ofd >= 0)
+            close(ofd);
         return sim_err_set(err, errlen, SIM_EIO, "cannot read folder %s: %s", tx->out,
-                           TEXT(errno));
-    int any = 0, ours = 0;
+                           TEXT(e));
+    }
+    read_marker(ofd, cmd, sizeof cmd);
+    if (cmd[0]) {
+        closedir(d);
+        if (!strcmp(cmd, tx->command))
+            return 0;
+        return sim_err_set(err, errlen, SIM_EINVAL, "%s holds the outputs of `careflow %s`; "
+                           "give %s its own --out", tx->out, cmd, tx->command);
+    }
+    int any = 0, ours = 0, nested = 1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         any = 1;
         ours |= owned(tx, e->d_name);
+        nested &= nested_set(ofd, e->d_name);
     }
     closedir(d);
-    if (any && !ours)
+    if (any && !ours && !nested)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "%s holds files careflow did not write there (it replaces its "
                            "output folder as a whole): choose a new or empty folder with --out",
                            tx->out);
     return 0;
+}
+
+/* Writes the marker naming the command into the staging folder. 0 or -1 with errno. */
+static int write_marker(const outtx_t *tx)
+{
+    char text[OUTTX_NAME_MAX + 2];
+    int n = snprintf(text, sizeof text, "%s\n", tx->command);
+    int fd = open(tx->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int mfd = openat(fd, OUTTX_MARKER, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0644);
+    int e = mfd < 0 ? errno : 0;
+    close(fd);
+    if (mfd < 0) {
+        errno = e;
+        return -1;
+    }
+    if (write(mfd, text, (size_t)n) != n) {
+        e = errno ? errno : EIO;
+        close(mfd);
+        errno = e;
+        return -1;
+    }
+    return close(mfd);
 }
 
 /* Splits out_dir into tx->out, tx->parent and tx->name. */
@@ -293,13 +372,16 @@ static int split_out(outtx_t *tx, const char *out_dir, char *err, size_t errlen)
 
 /* ---- the transaction ----------------------------------------------------------- */
 
-int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *err,
-                size_t errlen)
+int outtx_begin(outtx_t *tx, const char *out_dir, const char *command,
+                const char *const *own, char *err, size_t errlen)
 {
     char ebuf[128], lock[PATH_MAX];
     memset(tx, 0, sizeof *tx);
     tx->lock_fd = -1;
     tx->owned = own;
+    tx->command = command;
+    if (!*command || strlen(command) >= 64 || strchr(command, '\n'))
+        return sim_err_set(err, errlen, SIM_EINVAL, "bad command name for %s", out_dir);
     int rc = split_out(tx, out_dir, err, errlen);
     if (rc)
         return rc;
@@ -334,6 +416,16 @@ int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *
         rc = sim_err_set(err, errlen, SIM_EIO, "cannot create a folder beside %s: %s",
                          tx->out, TEXT(errno));
         rmdir(tx->staging);
+        goto fail;
+    }
+    if (write_marker(tx) != 0) {
+        rc = sim_err_set(err, errlen, SIM_EIO, "cannot write %s/%s: %s", tx->staging,
+                         OUTTX_MARKER, TEXT(errno));
+        int pfd = open(tx->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd >= 0) {
+            remove_tree_at(pfd, strrchr(tx->staging, '/') + 1);
+            close(pfd);
+        }
         goto fail;
     }
     const char *s = getenv("CAREFLOW_TEST_FAIL_FILE");

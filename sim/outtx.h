@@ -29,8 +29,16 @@
  * the entries it holds that OUT lacks and the command does not own are moved into OUT
  * and the rest is removed; in OUT, old-style temporaries (.FILE.tmp.PID,
  * .plots.old.PID, .plots.data.PID) are removed.
- * Safety: an existing OUT is replaced only if it is a folder that is empty or holds at
- * least one entry the command owns (never `--out ~`).
+ * The marker: every set holds OUT/.careflow-set, one line naming the command that
+ * wrote it ("run", "compare", "sensitivity"); it is written when the staging folder
+ * is made.
+ * Safety: an existing OUT is replaced only if it is a folder whose marker names this
+ * command or, with no marker (an older careflow's set, or no set), a folder that is
+ * empty, holds at least one entry the command owns, or holds only sets nested in it
+ * (folders with a marker, and their .X.lock files) (never `--out ~`). A folder whose
+ * marker names another command is refused with SIM_EINVAL ("OUT holds the outputs of
+ * `careflow run`; give sensitivity its own --out"): its files would be carried into
+ * the new set, a mix of two commands' outputs.
  *
  * Errors: 0, or SIM_EBUSY (locked), SIM_EINVAL (OUT cannot be an output folder), SIM_EIO
  * (a file system call failed; the message names the path and the reason), SIM_ENOMEM,
@@ -49,6 +57,7 @@
 #include <stdio.h>
 
 #define OUTTX_NAME_MAX 256
+#define OUTTX_MARKER ".careflow-set" /* in every set: the name of the command that wrote it */
 
 /* One transaction; the caller owns it (on its stack). */
 typedef struct outtx {
@@ -56,6 +65,7 @@ typedef struct outtx {
     char parent[PATH_MAX];     /* read-only: OUT's parent folder */
     char name[OUTTX_NAME_MAX]; /* read-only: OUT's last component */
     char staging[PATH_MAX];    /* read-only: PARENT/.NAME.new-XXXXXX */
+    const char *command;       /* private: the command's name, written in the marker */
     const char *const *owned;  /* private: names the command's sets may hold */
     int lock_fd;               /* private: the locked PARENT/.NAME.lock, or -1 */
     int state;                 /* private: 0 idle, 1 staging, 2 committed */
@@ -69,11 +79,12 @@ typedef struct outtx {
 typedef int (*outtx_writer_fn)(FILE *f, void *ctx);
 
 /* Probes and prepares OUT before any work: creates PARENT if missing, takes the lock,
- * cleans leftovers, checks OUT and makes the staging folder. owned: the names (files
- * or folders directly in OUT) this command's sets may hold, NULL-terminated; the
- * array must outlive tx. On failure nothing is held and nothing is left. */
-int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *owned, char *err,
-                size_t errlen);
+ * cleans leftovers, checks OUT and makes the staging folder with the marker. command:
+ * the command's name (e.g. "run"; one line, under 64 characters). owned: the names
+ * (files or folders directly in OUT) this command's sets may hold, NULL-terminated.
+ * Both must outlive tx. On failure nothing is held and nothing is left. */
+int outtx_begin(outtx_t *tx, const char *out_dir, const char *command,
+                const char *const *owned, char *err, size_t errlen);
 
 /* The staging folder: write the set here (e.g. a plot driver's out_dir). */
 const char *outtx_dir(const outtx_t *tx);
