@@ -525,8 +525,12 @@ int outtx_mkdir(outtx_t *tx, const char *rel, char *err, size_t errlen)
 /* Every regular file under dfd/name non-empty; else its path (relative) in bad. */
 static int check_files(int dfd, const char *name, char *bad, size_t len, int depth)
 {
+    if (depth > 16) {
+        errno = ELOOP;
+        return -1;
+    }
     int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || depth > 16)
+    if (fd < 0)
         return -1;
     DIR *d = fdopendir(fd);
     if (!d) {
@@ -575,11 +579,11 @@ static int exchange(int dfd, const char *a, const char *b)
 int outtx_commit(outtx_t *tx, char *err, size_t errlen)
 {
     char ebuf[128], bad[PATH_MAX], ready[OUTTX_NAME_MAX + 32], old[OUTTX_NAME_MAX + 32];
-    const char *stage = strrchr(tx->staging, '/') + 1; /* .NAME.new-XXXXXX */
-    const char *suffix = strrchr(stage, '-') + 1;      /* XXXXXX */
     if (tx->state != STAGING)
         return sim_err_set(err, errlen, SIM_EINVAL, "no output transaction open for %s",
                            tx->out);
+    const char *stage = strrchr(tx->staging, '/') + 1; /* .NAME.new-XXXXXX */
+    const char *suffix = strrchr(stage, '-') + 1;      /* XXXXXX */
     if (tx->pause)
         sleep(tx->pause);
     int pfd = open(tx->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -610,7 +614,7 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
         return sim_err_set(err, errlen, SIM_EIO, "cannot rename %s: %s", tx->staging, TEXT(e));
     }
     const char *gone = NULL; /* where the old set went */
-    int rc = 0;
+    int rc = 0, lost = 0;    /* lost: the old set could not be put back as OUT */
     if (!exists_at(pfd, tx->name)) {
         if (renameat(pfd, ready, pfd, tx->name) != 0)
             rc = -1;
@@ -627,9 +631,12 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
             if (renameat(pfd, tx->name, pfd, old) != 0) {
                 rc = -1;
                 unlinkat(pfd, old, AT_REMOVEDIR);
-            } else if (renameat(pfd, ready, pfd, tx->name) != 0) {
+            } else if ((tx->fail_swap >= 1 && (errno = EIO)) ||
+                       renameat(pfd, ready, pfd, tx->name) != 0) {
                 int e = errno;
-                renameat(pfd, old, pfd, tx->name); /* put the old set back */
+                /* put the old set back */
+                lost = (tx->fail_swap >= 2 && (errno = EIO)) ||
+                       renameat(pfd, old, pfd, tx->name) != 0;
                 errno = e;
                 rc = -1;
             } else {
@@ -644,6 +651,10 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
         remove_tree_at(pfd, ready);
         close(pfd);
         tx->state = COMMITTED; /* nothing left to remove */
+        if (lost) /* the next careflow writing OUT makes it OUT again (clean_leftovers) */
+            return sim_err_set(err, errlen, SIM_EIO, "cannot move the new files into %s: "
+                               "%s; the earlier set is in %s/%s (rename it back to %s)",
+                               tx->out, TEXT(e), tx->parent, old, tx->out);
         return sim_err_set(err, errlen, SIM_EIO, "cannot move the new files into %s: %s; "
                            "%s left as it was", tx->out, TEXT(e), tx->out);
     }

@@ -48,7 +48,8 @@
  * Nth file closed fail as a full disk would; CAREFLOW_TEST_PAUSE_BEFORE_COMMIT=S
  * sleeps S seconds in outtx_commit before the checks and the swap;
  * CAREFLOW_TEST_NO_EXCHANGE=1 swaps with two renames as where RENAME_EXCHANGE is
- * missing. (tests/test_outtx.c sets the fields after outtx_begin instead.) */
+ * missing. (tests/test_outtx.c sets the fields after outtx_begin instead, and
+ * fail_swap, which has no variable.) */
 #ifndef SIM_OUTTX_H
 #define SIM_OUTTX_H
 
@@ -73,6 +74,8 @@ typedef struct outtx {
     int fail_at;               /* private: CAREFLOW_TEST_FAIL_FILE, or 0 */
     unsigned pause;            /* private: CAREFLOW_TEST_PAUSE_BEFORE_COMMIT, or 0 */
     int no_exchange;           /* private: CAREFLOW_TEST_NO_EXCHANGE: two renames */
+    int fail_swap;             /* private, tests only: with two renames, 1 fails the new
+                                  set's rename, 2 also putting the old set back */
 } outtx_t;
 
 /* Writes one file's text to f; returns 0 or a SIM_E* code (e.g. SIM_ENOMEM). */
@@ -101,7 +104,10 @@ int outtx_write(outtx_t *tx, const char *rel, outtx_writer_fn w, void *ctx, char
 int outtx_mkdir(outtx_t *tx, const char *rel, char *err, size_t errlen);
 
 /* Checks every file of the set (each regular file non-empty), then swaps the staging
- * folder in for OUT. On failure OUT is as it was. The lock is still held. */
+ * folder in for OUT. On failure OUT is as it was, but for one case: swapping with two
+ * renames, when the new set cannot be renamed in and the old set cannot be put back,
+ * err names the hidden folder that holds the old set (the next outtx_begin makes it
+ * OUT again). The lock is still held. */
 int outtx_commit(outtx_t *tx, char *err, size_t errlen);
 
 /* Removes the staging folder unless committed and releases the lock. Call once after

@@ -368,6 +368,81 @@ static void nested_set_may_come_first(void **state)
     assert_string_equal(get(d, "out/inner/a.csv"), "i2\n");
 }
 
+/* The open files of this process. */
+static int open_fds(void)
+{
+    DIR *dd = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(dd);
+    while ((e = readdir(dd)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(dd);
+    return n;
+}
+
+/* A set nested deeper than the check goes fails the commit and leaks no descriptor
+ * (the folder 17 deep was opened and never closed). */
+static void too_deep_a_set_leaks_nothing(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512], rel[PATH_MAX] = "";
+    int before = open_fds();
+    assert_int_equal(outtx_begin(&tx, d->out, "test", owned, err, sizeof err), 0);
+    for (int i = 0; i < 18; i++) {
+        strcat(rel, i ? "/p" : "plots");
+        assert_int_equal(outtx_mkdir(&tx, rel, err, sizeof err), 0);
+    }
+    assert_int_equal(outtx_commit(&tx, err, sizeof err), SIM_EIO);
+    outtx_abort(&tx);
+    assert_int_equal(open_fds(), before);
+    assert_false(present(d, "out"));
+}
+
+/* Committing a transaction never begun is refused, not a crash. */
+static void commit_of_a_zeroed_tx_is_refused(void **state)
+{
+    outtx_t tx;
+    char err[512];
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(outtx_commit(&tx, err, sizeof err), SIM_EINVAL);
+    outtx_abort(&tx);
+}
+
+/* Swapping with two renames: the new set cannot come in; the old set is put back, or
+ * (when that fails too) the message says where it is, and the next run makes it OUT
+ * again. */
+static void failed_swap_says_where_the_old_set_is(void **state)
+{
+    dir_t *d = *state;
+    outtx_t tx;
+    char err[512];
+    assert_int_equal(write_set(d, "a1\n", "b1\n", 1), 0);
+    for (int fail = 1; fail <= 2; fail++) {
+        assert_int_equal(outtx_begin(&tx, d->out, "test", owned, err, sizeof err), 0);
+        assert_int_equal(outtx_write(&tx, "a.csv", writer, "a2\n", err, sizeof err), 0);
+        tx.no_exchange = 1;
+        tx.fail_swap = fail;
+        assert_int_equal(outtx_commit(&tx, err, sizeof err), SIM_EIO);
+        outtx_abort(&tx);
+        if (fail == 1) {
+            assert_non_null(strstr(err, "left as it was"));
+            assert_string_equal(get(d, "out/a.csv"), "a1\n");
+            assert_int_equal(count_prefix(d, ".out.old-"), 0);
+        } else {
+            assert_null(strstr(err, "left as it was"));
+            assert_non_null(strstr(err, "the earlier set is in "));
+            assert_non_null(strstr(err, "/.out.old-"));
+            assert_false(present(d, "out"));
+            assert_int_equal(count_prefix(d, ".out.old-"), 1);
+        }
+    }
+    assert_int_equal(outtx_begin(&tx, d->out, "test", owned, err, sizeof err), 0);
+    assert_string_equal(get(d, "out/a.csv"), "a1\n"); /* put back by the clean-up */
+    outtx_abort(&tx);
+}
+
 static void foreign_folder_is_refused(void **state)
 {
     dir_t *d = *state;
@@ -425,6 +500,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(sibling_staging_is_not_ours, setup, teardown),
         cmocka_unit_test_setup_teardown(another_commands_set_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(nested_set_may_come_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(too_deep_a_set_leaks_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_of_a_zeroed_tx_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_swap_says_where_the_old_set_is, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(foreign_folder_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(out_under_a_file_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_parent_is_created, setup, teardown),
