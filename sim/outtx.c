@@ -93,12 +93,21 @@ static int owned(const outtx_t *tx, const char *name)
     return 0;
 }
 
-/* "PREFIX" followed by anything: 1 if s starts with .NAME<kind>. */
-static int is_ours(const outtx_t *tx, const char *s, const char *kind)
+/* 1 if dfd/s is one of OUT's transaction folders: named exactly ".NAME" kind "XXXXXX"
+ * (kind ".new-" or ".old-", XXXXXX the six letters and digits mkdtemp() puts there)
+ * and a folder (not followed if a symlink). A sibling folder NAME.old-2024 has the
+ * lock file .NAME.old-2024.lock and the staging folder .NAME.old-2024.new-XXXXXX:
+ * neither is ours. */
+static int is_ours(const outtx_t *tx, int dfd, const char *s, const char *kind)
 {
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     size_t n = strlen(tx->name), k = strlen(kind);
-    return s[0] == '.' && !strncmp(s + 1, tx->name, n) && !strncmp(s + 1 + n, kind, k) &&
-           s[1 + n + k] != '\0';
+    struct stat st;
+    if (s[0] != '.' || strncmp(s + 1, tx->name, n) || strncmp(s + 1 + n, kind, k))
+        return 0;
+    const char *x = s + 1 + n + k;
+    return strlen(x) == 6 && strspn(x, alnum) == 6 &&
+           fstatat(dfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
 /* An old-style temporary inside OUT: ".X.tmp.PID", ".plots.old.PID", ".plots.data.PID". */
@@ -169,10 +178,10 @@ static int clean_leftovers(outtx_t *tx, char *err, size_t errlen)
         rewinddir(d);
         while ((e = readdir(d)) != NULL) {
             const char *s = e->d_name;
-            if (pass == 0 && is_ours(tx, s, ".new-")) {
+            if (pass == 0 && is_ours(tx, pfd, s, ".new-")) {
                 if (remove_tree_at(pfd, s) != 0)
                     rc = -1;
-            } else if (pass == 1 && is_ours(tx, s, ".old-")) {
+            } else if (pass == 1 && is_ours(tx, pfd, s, ".old-")) {
                 if (!exists_at(pfd, tx->name)) {
                     if (renameat(pfd, s, pfd, tx->name) != 0)
                         rc = -1;
@@ -209,10 +218,50 @@ static int clean_leftovers(outtx_t *tx, char *err, size_t errlen)
     return 0;
 }
 
-/* OUT may be replaced: missing, or a folder that is empty or holds an owned entry. */
+/* The command named in dfd's marker, into cmd (its first line); "" when there is no
+ * marker or it is not a regular file. */
+static void read_marker(int dfd, char *cmd, size_t len)
+{
+    struct stat st;
+    cmd[0] = '\0';
+    int fd = openat(dfd, OUTTX_MARKER, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        ssize_t n = read(fd, cmd, len - 1);
+        cmd[n > 0 ? n : 0] = '\0';
+        cmd[strcspn(cmd, "\n")] = '\0';
+    }
+    close(fd);
+}
+
+/* 1 if OUT's entry dfd/s is careflow's though the command does not own it: a set
+ * nested in OUT (a folder holding a marker, as out/NAME/sensitivity-oat in a run's
+ * out/NAME) or such a set's lock file (.X.lock). */
+static int nested_set(int dfd, const char *s)
+{
+    char x[OUTTX_NAME_MAX], cmd[64];
+    size_t n = strlen(s);
+    if (s[0] == '.' && n > 6 && !strcmp(s + n - 5, ".lock") && n - 6 < sizeof x) {
+        memcpy(x, s + 1, n - 6);
+        x[n - 6] = '\0';
+        s = x;
+    }
+    int fd = openat(dfd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    read_marker(fd, cmd, sizeof cmd);
+    close(fd);
+    return cmd[0] != '\0';
+}
+
+/* OUT may be replaced: missing, or a folder whose marker names this command, or
+ * (no marker: written by an older careflow, or by no careflow) a folder that is empty,
+ * holds an owned entry or holds only sets nested in it. A folder whose marker names
+ * another command is refused: its files would be carried into this command's set. */
 static int check_out(const outtx_t *tx, char *err, size_t errlen)
 {
-    char ebuf[128];
+    char ebuf[128], cmd[64];
     struct stat st;
     if (lstat(tx->out, &st) != 0)
         return errno == ENOENT ? 0
@@ -221,25 +270,64 @@ static int check_out(const outtx_t *tx, char *err, size_t errlen)
     if (!S_ISDIR(st.st_mode))
         return sim_err_set(err, errlen, SIM_EIO, "cannot write into %s: %s", tx->out,
                            TEXT(ENOTDIR));
-    DIR *d = opendir(tx->out);
-    if (!d)
+    int ofd = open(tx->out, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = ofd < 0 ? NULL : fdopendir(ofd);
+    if (!d) {
+        int e = errno;
+        if (ofd >= 0)
+            close(ofd);
         return sim_err_set(err, errlen, SIM_EIO, "cannot read folder %s: %s", tx->out,
-                           TEXT(errno));
-    int any = 0, ours = 0;
+                           TEXT(e));
+    }
+    read_marker(ofd, cmd, sizeof cmd);
+    if (cmd[0]) {
+        closedir(d);
+        if (!strcmp(cmd, tx->command))
+            return 0;
+        return sim_err_set(err, errlen, SIM_EINVAL, "%s holds the outputs of `careflow %s`; "
+                           "give %s its own --out", tx->out, cmd, tx->command);
+    }
+    int any = 0, ours = 0, nested = 1;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         any = 1;
         ours |= owned(tx, e->d_name);
+        nested &= nested_set(ofd, e->d_name);
     }
     closedir(d);
-    if (any && !ours)
+    if (any && !ours && !nested)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "%s holds files careflow did not write there (it replaces its "
                            "output folder as a whole): choose a new or empty folder with --out",
                            tx->out);
     return 0;
+}
+
+/* Writes the marker naming the command into the staging folder. 0 or -1 with errno. */
+static int write_marker(const outtx_t *tx)
+{
+    char text[OUTTX_NAME_MAX + 2];
+    int n = snprintf(text, sizeof text, "%s\n", tx->command);
+    int fd = open(tx->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int mfd = openat(fd, OUTTX_MARKER, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0644);
+    int e = mfd < 0 ? errno : 0;
+    close(fd);
+    if (mfd < 0) {
+        errno = e;
+        return -1;
+    }
+    if (write(mfd, text, (size_t)n) != n) {
+        e = errno ? errno : EIO;
+        close(mfd);
+        errno = e;
+        return -1;
+    }
+    return close(mfd);
 }
 
 /* Splits out_dir into tx->out, tx->parent and tx->name. */
@@ -284,13 +372,16 @@ static int split_out(outtx_t *tx, const char *out_dir, char *err, size_t errlen)
 
 /* ---- the transaction ----------------------------------------------------------- */
 
-int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *err,
-                size_t errlen)
+int outtx_begin(outtx_t *tx, const char *out_dir, const char *command,
+                const char *const *own, char *err, size_t errlen)
 {
     char ebuf[128], lock[PATH_MAX];
     memset(tx, 0, sizeof *tx);
     tx->lock_fd = -1;
     tx->owned = own;
+    tx->command = command;
+    if (!*command || strlen(command) >= 64 || strchr(command, '\n'))
+        return sim_err_set(err, errlen, SIM_EINVAL, "bad command name for %s", out_dir);
     int rc = split_out(tx, out_dir, err, errlen);
     if (rc)
         return rc;
@@ -325,6 +416,16 @@ int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *own, char *
         rc = sim_err_set(err, errlen, SIM_EIO, "cannot create a folder beside %s: %s",
                          tx->out, TEXT(errno));
         rmdir(tx->staging);
+        goto fail;
+    }
+    if (write_marker(tx) != 0) {
+        rc = sim_err_set(err, errlen, SIM_EIO, "cannot write %s/%s: %s", tx->staging,
+                         OUTTX_MARKER, TEXT(errno));
+        int pfd = open(tx->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd >= 0) {
+            remove_tree_at(pfd, strrchr(tx->staging, '/') + 1);
+            close(pfd);
+        }
         goto fail;
     }
     const char *s = getenv("CAREFLOW_TEST_FAIL_FILE");
@@ -424,8 +525,12 @@ int outtx_mkdir(outtx_t *tx, const char *rel, char *err, size_t errlen)
 /* Every regular file under dfd/name non-empty; else its path (relative) in bad. */
 static int check_files(int dfd, const char *name, char *bad, size_t len, int depth)
 {
+    if (depth > 16) {
+        errno = ELOOP;
+        return -1;
+    }
     int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || depth > 16)
+    if (fd < 0)
         return -1;
     DIR *d = fdopendir(fd);
     if (!d) {
@@ -474,11 +579,11 @@ static int exchange(int dfd, const char *a, const char *b)
 int outtx_commit(outtx_t *tx, char *err, size_t errlen)
 {
     char ebuf[128], bad[PATH_MAX], ready[OUTTX_NAME_MAX + 32], old[OUTTX_NAME_MAX + 32];
-    const char *stage = strrchr(tx->staging, '/') + 1; /* .NAME.new-XXXXXX */
-    const char *suffix = strrchr(stage, '-') + 1;      /* XXXXXX */
     if (tx->state != STAGING)
         return sim_err_set(err, errlen, SIM_EINVAL, "no output transaction open for %s",
                            tx->out);
+    const char *stage = strrchr(tx->staging, '/') + 1; /* .NAME.new-XXXXXX */
+    const char *suffix = strrchr(stage, '-') + 1;      /* XXXXXX */
     if (tx->pause)
         sleep(tx->pause);
     int pfd = open(tx->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -509,7 +614,7 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
         return sim_err_set(err, errlen, SIM_EIO, "cannot rename %s: %s", tx->staging, TEXT(e));
     }
     const char *gone = NULL; /* where the old set went */
-    int rc = 0;
+    int rc = 0, lost = 0;    /* lost: the old set could not be put back as OUT */
     if (!exists_at(pfd, tx->name)) {
         if (renameat(pfd, ready, pfd, tx->name) != 0)
             rc = -1;
@@ -526,9 +631,12 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
             if (renameat(pfd, tx->name, pfd, old) != 0) {
                 rc = -1;
                 unlinkat(pfd, old, AT_REMOVEDIR);
-            } else if (renameat(pfd, ready, pfd, tx->name) != 0) {
+            } else if ((tx->fail_swap >= 1 && (errno = EIO)) ||
+                       renameat(pfd, ready, pfd, tx->name) != 0) {
                 int e = errno;
-                renameat(pfd, old, pfd, tx->name); /* put the old set back */
+                /* put the old set back */
+                lost = (tx->fail_swap >= 2 && (errno = EIO)) ||
+                       renameat(pfd, old, pfd, tx->name) != 0;
                 errno = e;
                 rc = -1;
             } else {
@@ -543,6 +651,10 @@ int outtx_commit(outtx_t *tx, char *err, size_t errlen)
         remove_tree_at(pfd, ready);
         close(pfd);
         tx->state = COMMITTED; /* nothing left to remove */
+        if (lost) /* the next careflow writing OUT makes it OUT again (clean_leftovers) */
+            return sim_err_set(err, errlen, SIM_EIO, "cannot move the new files into %s: "
+                               "%s; the earlier set is in %s/%s (rename it back to %s)",
+                               tx->out, TEXT(e), tx->parent, old, tx->out);
         return sim_err_set(err, errlen, SIM_EIO, "cannot move the new files into %s: %s; "
                            "%s left as it was", tx->out, TEXT(e), tx->out);
     }

@@ -15,6 +15,9 @@
  *   PARENT/.NAME.new-XXXXXX    a set being written (incomplete).
  *   PARENT/.NAME.old-XXXXXX    a complete set that is not OUT: the new one just before
  *                              the swap, or the old one just after it.
+ *   (XXXXXX: exactly mkdtemp's six letters and digits, and only folders count: the
+ *   lock file .NAME.old-2024.lock and the staging folder .NAME.old-2024.new-XXXXXX of
+ *   a sibling NAME.old-2024 are not OUT's.)
  * Invariants: a reader of OUT sees the old set or the new set, never a mix (with
  * renameat2(RENAME_EXCHANGE) OUT always exists; where the kernel or file system lacks
  * it, OUT is renamed away and the new set renamed in, and a reader between the two
@@ -26,8 +29,16 @@
  * the entries it holds that OUT lacks and the command does not own are moved into OUT
  * and the rest is removed; in OUT, old-style temporaries (.FILE.tmp.PID,
  * .plots.old.PID, .plots.data.PID) are removed.
- * Safety: an existing OUT is replaced only if it is a folder that is empty or holds at
- * least one entry the command owns (never `--out ~`).
+ * The marker: every set holds OUT/.careflow-set, one line naming the command that
+ * wrote it ("run", "compare", "sensitivity"); it is written when the staging folder
+ * is made.
+ * Safety: an existing OUT is replaced only if it is a folder whose marker names this
+ * command or, with no marker (an older careflow's set, or no set), a folder that is
+ * empty, holds at least one entry the command owns, or holds only sets nested in it
+ * (folders with a marker, and their .X.lock files) (never `--out ~`). A folder whose
+ * marker names another command is refused with SIM_EINVAL ("OUT holds the outputs of
+ * `careflow run`; give sensitivity its own --out"): its files would be carried into
+ * the new set, a mix of two commands' outputs.
  *
  * Errors: 0, or SIM_EBUSY (locked), SIM_EINVAL (OUT cannot be an output folder), SIM_EIO
  * (a file system call failed; the message names the path and the reason), SIM_ENOMEM,
@@ -37,7 +48,8 @@
  * Nth file closed fail as a full disk would; CAREFLOW_TEST_PAUSE_BEFORE_COMMIT=S
  * sleeps S seconds in outtx_commit before the checks and the swap;
  * CAREFLOW_TEST_NO_EXCHANGE=1 swaps with two renames as where RENAME_EXCHANGE is
- * missing. (tests/test_outtx.c sets the fields after outtx_begin instead.) */
+ * missing. (tests/test_outtx.c sets the fields after outtx_begin instead, and
+ * fail_swap, which has no variable.) */
 #ifndef SIM_OUTTX_H
 #define SIM_OUTTX_H
 
@@ -46,6 +58,7 @@
 #include <stdio.h>
 
 #define OUTTX_NAME_MAX 256
+#define OUTTX_MARKER ".careflow-set" /* in every set: the name of the command that wrote it */
 
 /* One transaction; the caller owns it (on its stack). */
 typedef struct outtx {
@@ -53,6 +66,7 @@ typedef struct outtx {
     char parent[PATH_MAX];     /* read-only: OUT's parent folder */
     char name[OUTTX_NAME_MAX]; /* read-only: OUT's last component */
     char staging[PATH_MAX];    /* read-only: PARENT/.NAME.new-XXXXXX */
+    const char *command;       /* private: the command's name, written in the marker */
     const char *const *owned;  /* private: names the command's sets may hold */
     int lock_fd;               /* private: the locked PARENT/.NAME.lock, or -1 */
     int state;                 /* private: 0 idle, 1 staging, 2 committed */
@@ -60,17 +74,20 @@ typedef struct outtx {
     int fail_at;               /* private: CAREFLOW_TEST_FAIL_FILE, or 0 */
     unsigned pause;            /* private: CAREFLOW_TEST_PAUSE_BEFORE_COMMIT, or 0 */
     int no_exchange;           /* private: CAREFLOW_TEST_NO_EXCHANGE: two renames */
+    int fail_swap;             /* private, tests only: with two renames, 1 fails the new
+                                  set's rename, 2 also putting the old set back */
 } outtx_t;
 
 /* Writes one file's text to f; returns 0 or a SIM_E* code (e.g. SIM_ENOMEM). */
 typedef int (*outtx_writer_fn)(FILE *f, void *ctx);
 
 /* Probes and prepares OUT before any work: creates PARENT if missing, takes the lock,
- * cleans leftovers, checks OUT and makes the staging folder. owned: the names (files
- * or folders directly in OUT) this command's sets may hold, NULL-terminated; the
- * array must outlive tx. On failure nothing is held and nothing is left. */
-int outtx_begin(outtx_t *tx, const char *out_dir, const char *const *owned, char *err,
-                size_t errlen);
+ * cleans leftovers, checks OUT and makes the staging folder with the marker. command:
+ * the command's name (e.g. "run"; one line, under 64 characters). owned: the names
+ * (files or folders directly in OUT) this command's sets may hold, NULL-terminated.
+ * Both must outlive tx. On failure nothing is held and nothing is left. */
+int outtx_begin(outtx_t *tx, const char *out_dir, const char *command,
+                const char *const *owned, char *err, size_t errlen);
 
 /* The staging folder: write the set here (e.g. a plot driver's out_dir). */
 const char *outtx_dir(const outtx_t *tx);
@@ -87,7 +104,10 @@ int outtx_write(outtx_t *tx, const char *rel, outtx_writer_fn w, void *ctx, char
 int outtx_mkdir(outtx_t *tx, const char *rel, char *err, size_t errlen);
 
 /* Checks every file of the set (each regular file non-empty), then swaps the staging
- * folder in for OUT. On failure OUT is as it was. The lock is still held. */
+ * folder in for OUT. On failure OUT is as it was, but for one case: swapping with two
+ * renames, when the new set cannot be renamed in and the old set cannot be put back,
+ * err names the hidden folder that holds the old set (the next outtx_begin makes it
+ * OUT again). The lock is still held. */
 int outtx_commit(outtx_t *tx, char *err, size_t errlen);
 
 /* Removes the staging folder unless committed and releases the lock. Call once after

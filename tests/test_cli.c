@@ -506,6 +506,13 @@ static int group_setup(void **state)
     pathf(p, cx, "bad.yaml");
     if (!(f = fopen(p, "w")) || fputs(bad_yaml, f) < 0 || fclose(f) != 0)
         return -1;
+    pathf(p, cx, "uncertain.yaml");
+    if (!(f = fopen(p, "w")) ||
+        fputs(SMALL_YAML("uncertain:\n  - {path: arrivals.referrals.per_year, dist: uniform, "
+                         "min: 300, max: 500}\n"),
+              f) < 0 ||
+        fclose(f) != 0)
+        return -1;
     *state = cx;
     return 0;
 }
@@ -1127,6 +1134,79 @@ static void foreign_folders_are_kept(void **state)
     free(s);
 }
 
+/* A sweep into uncertain.yaml's default place under folder rel: rel/sensitivity-oat. */
+static void sweep_into(void **state, const char *rel, int want)
+{
+    proc_t p;
+    char out[PATH_MAX];
+    snprintf(out, sizeof out, "%s/sensitivity-oat", rel);
+    RUN(*state, &p, "sensitivity", "uncertain.yaml", "--method", "oat", "--reps", "1",
+        "--no-plots", "--quiet", "--out", out);
+    expect_status(&p, want);
+    proc_free(&p);
+}
+
+/* Each set names the command that wrote it (.careflow-set); a folder holding another
+ * command's outputs is refused before simulating (exit 2) and left as it was: once a
+ * sweep into a run's folder kept the run's summary.csv beside its own manifest.json.
+ * A sweep in its default place, out/NAME/sensitivity-oat inside the run's out/NAME,
+ * is kept when the run is written again, whichever came first. */
+static void another_commands_folder_is_refused(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX], oat[PATH_MAX];
+    RUN(*state, &p, "run", "small.yaml", "--out", "both", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "both/summary.csv");
+    char *before = slurp(path, NULL);
+    assert_non_null(before);
+    RUN(*state, &p, "sensitivity", "uncertain.yaml", "--method", "oat", "--reps", "1",
+        "--no-plots", "--quiet", "--out", "both");
+    expect_status(&p, 2);
+    expect_contains(p.err, "holds the outputs of `careflow run`; give sensitivity its own --out");
+    proc_free(&p);
+    char *after = slurp(path, NULL);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+    free(after);
+    pathf(path, *state, "both/oat.csv");
+    assert_false(exists(path));
+    /* the sweep in its default place, then the run again: the sweep stays */
+    sweep_into(state, "both", 0);
+    pathf(oat, *state, "both/sensitivity-oat/oat.csv");
+    char *sweep = slurp(oat, NULL);
+    assert_non_null(sweep);
+    RUN(*state, &p, "run", "small.yaml", "--out", "both", "--no-plots", "--quiet", "--seed", "8");
+    expect_status(&p, 0);
+    proc_free(&p);
+    after = slurp(oat, NULL);
+    assert_non_null(after);
+    assert_string_equal(sweep, after);
+    free(after);
+    RUN(*state, &p, "run", "small.yaml", "--out", "both/sensitivity-oat", "--no-plots",
+        "--quiet");
+    expect_status(&p, 2);
+    expect_contains(p.err, "holds the outputs of `careflow sensitivity`; give run its own");
+    proc_free(&p);
+    pathf(path, *state, "both/sensitivity-oat/summary.csv");
+    assert_false(exists(path));
+    /* the sweep first, into a new folder, then the run around it */
+    sweep_into(state, "first", 0);
+    RUN(*state, &p, "run", "small.yaml", "--out", "first", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(path, *state, "first/sensitivity-oat/oat.csv");
+    after = slurp(path, NULL);
+    assert_non_null(after);
+    assert_string_equal(sweep, after);
+    free(after);
+    pathf(path, *state, "first/summary.csv");
+    assert_true(exists(path));
+    free(sweep);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1151,6 +1231,7 @@ int main(void)
         cmocka_unit_test(unwritable_out_fails_before_simulating),
         cmocka_unit_test(planted_symlinks_are_not_followed),
         cmocka_unit_test(foreign_folders_are_kept),
+        cmocka_unit_test(another_commands_folder_is_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

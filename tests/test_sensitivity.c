@@ -408,6 +408,50 @@ static void checkpoint_of_another_sweep_is_not_used(void **state)
     rm_tree(d1);
 }
 
+/* OUT/.checkpoint planted as a symlink to a folder outside, holding a points-0.txt:
+ * the sweep refuses it, with --fresh and without, and the folder outside is untouched
+ * (once --fresh unlinked its points-* files, and a sweep read, removed and appended
+ * to them). */
+static void a_symlinked_checkpoint_is_refused(void **state)
+{
+    char d1[64], outside[64], err[1024], path[PATH_MAX];
+    const char text[] = "careflow-sensitivity-checkpoint 2 0000\n0 0x1p+0\n";
+    tmpdir(d1, sizeof d1);
+    tmpdir(outside, sizeof outside);
+    snprintf(path, sizeof path, "%s/points-0.txt", outside);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/.checkpoint", d1);
+    assert_int_equal(symlink(outside, path), 0);
+    scenario_t *sc = load(ANALYTIC);
+    for (int fresh = 1; fresh >= 0; fresh--) {
+        sens_opts_t o = opts(SENS_OAT, 0, d1, 1);
+        o.fresh = fresh;
+        assert_int_equal(sens_run(sc, &o, err, sizeof err), SIM_EIO);
+        assert_non_null(strstr(err, "symbolic link"));
+        char *t = read_in(outside, "points-0.txt");
+        assert_non_null(t);
+        assert_string_equal(t, text);
+        free(t);
+        DIR *d = opendir(outside);
+        struct dirent *e;
+        int n = 0;
+        assert_non_null(d);
+        while ((e = readdir(d)))
+            n += e->d_name[0] != '.';
+        closedir(d);
+        assert_int_equal(n, 1);
+        char *y = read_in(d1, "oat.csv");
+        assert_null(y);
+    }
+    scenario_free(sc);
+    unlink(path);
+    rm_tree(d1);
+    rm_tree(outside);
+}
+
 /* ---- bad input -------------------------------------------------------------------------- */
 
 static const char base_yaml[] =
@@ -853,6 +897,7 @@ int main(void)
         cmocka_unit_test(same_bytes_at_any_thread_count),
         cmocka_unit_test(interrupted_sweep_resumes_to_the_same_bytes),
         cmocka_unit_test(checkpoint_of_another_sweep_is_not_used),
+        cmocka_unit_test(a_symlinked_checkpoint_is_refused),
         cmocka_unit_test(a_changed_include_starts_the_sweep_afresh),
         cmocka_unit_test(unchanged_includes_resume),
         cmocka_unit_test(design_points_do_not_read_the_files_again),

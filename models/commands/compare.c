@@ -322,7 +322,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     uint64_t events = 0;
     err[0] = '\0';
     /* Probe the output folder before simulating: busy or unwritable fails now. */
-    if ((rc = outtx_begin(&tx, o->out_dir, compare_names, err, errlen)) != 0)
+    if ((rc = outtx_begin(&tx, o->out_dir, "compare", compare_names, err, errlen)) != 0)
         return rc;
     signals_catch(&sigs);
     ctx.runs = mem_calloc((size_t)n_sc, sizeof *ctx.runs);

@@ -86,7 +86,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
     if (n < 1)
         return sim_err_set(err, errlen, SIM_EINVAL, "replications must be at least 1");
     /* Probe the output folder before simulating: busy or unwritable fails now. */
-    if ((rc = outtx_begin(&tx, o->out_dir, outputs_run_names, err, errlen)) != 0)
+    if ((rc = outtx_begin(&tx, o->out_dir, "run", outputs_run_names, err, errlen)) != 0)
         return rc;
     signals_catch(&sigs);
     memset(&plan, 0, sizeof plan);

@@ -318,7 +318,8 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
     sens__ckpt_key(w);
     /* rank 0 writes the outputs: probe and lock the folder before simulating */
     if (cluster_rank() == 0) {
-        if ((rc = outtx_begin(&w->tx, o->out_dir, sens__out_names, err, errlen)) != 0)
+        if ((rc = outtx_begin(&w->tx, o->out_dir, "sensitivity", sens__out_names, err,
+                              errlen)) != 0)
             return rc;
         w->have_tx = 1;
     }

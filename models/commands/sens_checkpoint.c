@@ -14,10 +14,15 @@
  * changed (or is no longer read), stderr says "the inputs changed since the
  * checkpoint (FILE): starting afresh".
  *
+ * The folder and its files are opened with O_NOFOLLOW (mode 0755 and 0644): a symlink
+ * planted at OUT/.checkpoint or at a points file is never read, written or emptied
+ * through; writing refuses it with SIM_EIO ("... is a symbolic link").
+ *
  * Failure: reading is best effort (what cannot be read is simply run again); writing
  * returns SIM_EIO, and the sweep stops. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,23 +79,28 @@ static int join(char *buf, size_t len, const char *dir, const char *name)
     return n < 0 || (size_t)n >= len ? SIM_EINVAL : 0;
 }
 
-/* OUT/.checkpoint, or OUT/.checkpoint/name. */
-static int ckpt_path(const sens__sweep_t *w, char *buf, size_t len, const char *name)
+/* OUT/.checkpoint opened as a folder, never through a symlink (O_NOFOLLOW: a symlink
+ * planted there fails with ELOOP, or ENOTDIR if it is not a folder); with create, OUT
+ * and the folder are made first (mode 0755) if missing. OUT itself may be a symlink to
+ * a folder, as outtx allows. The descriptor, or -1 with errno. */
+static int ckpt_dirfd(const sens__sweep_t *w, int create)
 {
-    char dir[PATH_MAX];
-    if (join(dir, sizeof dir, w->o->out_dir, CKPT_DIR))
-        return SIM_EINVAL;
-    return name ? join(buf, len, dir, name)
-                : (snprintf(buf, len, "%s", dir) >= (int)len ? SIM_EINVAL : 0);
-}
-
-/* mkdir that accepts a folder already there. */
-static int make_dir(const char *path)
-{
-    struct stat st;
-    if (mkdir(path, 0777) == 0)
-        return 0;
-    return errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+    if (create && mkdir(w->o->out_dir, 0755) != 0 && errno != EEXIST)
+        return -1;
+    int ofd = open(w->o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ofd < 0)
+        return -1;
+    if (create && mkdirat(ofd, CKPT_DIR, 0755) != 0 && errno != EEXIST) {
+        int e = errno;
+        close(ofd);
+        errno = e;
+        return -1;
+    }
+    int fd = openat(ofd, CKPT_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    close(ofd);
+    errno = e;
+    return fd;
 }
 
 int sens__ckpt_write(sens__sweep_t *w, int p)
@@ -105,21 +115,24 @@ int sens__ckpt_write(sens__sweep_t *w, int p)
     return fflush(w->ckpt) != 0 || ferror(w->ckpt) ? SIM_EIO : 0;
 }
 
-/* The checkpoint folder, opened (NULL if it is not there), its path in dir. */
-static DIR *ckpt_opendir(const sens__sweep_t *w, char *dir, size_t len)
+/* The checkpoint folder, opened (NULL if it is not there, or is a symlink). */
+static DIR *ckpt_opendir(const sens__sweep_t *w)
 {
-    return ckpt_path(w, dir, len, NULL) == 0 ? opendir(dir) : NULL;
+    int fd = ckpt_dirfd(w, 0);
+    DIR *d = fd < 0 ? NULL : fdopendir(fd);
+    if (fd >= 0 && !d)
+        close(fd);
+    return d;
 }
 
-/* The path of the next points-*.txt of the open folder d; 0 when there are no more. */
-static int ckpt_next(DIR *d, const char *dir, char *path, size_t len)
+/* The name of the next points-*.txt of the open folder d; NULL when there are no more. */
+static const char *ckpt_next(DIR *d)
 {
     struct dirent *e;
     while ((e = readdir(d)))
-        if (!strncmp(e->d_name, "points-", 7) &&
-            !join(path, len, dir, e->d_name))
-            return 1;
-    return 0;
+        if (!strncmp(e->d_name, "points-", 7))
+            return e->d_name;
+    return NULL;
 }
 
 /* Reads the point lines of f into w, starting with the one already in line (if not
@@ -179,18 +192,24 @@ static int changed_input(const sens__sweep_t *w, FILE *f, char *line, size_t cap
 
 void sens__ckpt_read(sens__sweep_t *w)
 {
-    char dir[PATH_MAX], path[PATH_MAX], changed[PATH_MAX];
+    char changed[PATH_MAX];
+    const char *name;
     int said = 0;
-    DIR *d = ckpt_opendir(w, dir, sizeof dir);
+    DIR *d = ckpt_opendir(w);
     if (!d)
         return;
     size_t cap = 64 + w->block * 32 + PATH_MAX;
     char *line = mem_alloc(cap), *head = mem_alloc(256);
     double *tmp = mem_reallocarray(NULL, w->block ? w->block : 1, sizeof *tmp);
-    while (line && head && tmp && ckpt_next(d, dir, path, sizeof path)) {
-        FILE *f = fopen(path, "r");
-        if (!f)
+    while (line && head && tmp && (name = ckpt_next(d))) {
+        struct stat st;
+        int fd = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        FILE *f = fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? NULL : fdopen(fd, "r");
+        if (!f) {
+            if (fd >= 0)
+                close(fd);
             continue;
+        }
         char want[160];
         snprintf(want, sizeof want, "%s %s\n", CKPT_MAGIC, w->key);
         head[0] = 0;
@@ -206,10 +225,10 @@ void sens__ckpt_read(sens__sweep_t *w)
                                     "(%s): starting afresh\n", changed);
                 said = 1;
             } else if (!w->o->quiet) {
-                fprintf(stderr, "careflow: note: removing %s, a checkpoint of another sweep\n",
-                        path);
+                fprintf(stderr, "careflow: note: removing %s/%s/%s, a checkpoint of another "
+                                "sweep\n", w->o->out_dir, CKPT_DIR, name);
             }
-            unlink(path);
+            unlinkat(dirfd(d), name, 0);
             continue;
         }
         read_points(w, f, line, cap, tmp);
@@ -223,35 +242,61 @@ void sens__ckpt_read(sens__sweep_t *w)
 
 void sens__ckpt_remove(const sens__sweep_t *w)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
-    DIR *d = ckpt_opendir(w, dir, sizeof dir);
+    const char *name;
+    DIR *d = ckpt_opendir(w);
     if (!d)
-        return;
-    while (ckpt_next(d, dir, path, sizeof path))
-        unlink(path);
+        return; /* missing, or a symlink: nothing of ours to remove */
+    while ((name = ckpt_next(d)))
+        unlinkat(dirfd(d), name, 0);
     closedir(d);
-    rmdir(dir);
+    int ofd = open(w->o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (ofd >= 0) {
+        unlinkat(ofd, CKPT_DIR, AT_REMOVEDIR);
+        close(ofd);
+    }
 }
 
 int sens__ckpt_open(sens__sweep_t *w, int rank, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], path[PATH_MAX], name[32], eb[128];
+    char dir[PATH_MAX], name[32], eb[128];
+    struct stat st;
     snprintf(name, sizeof name, "points-%d.txt", rank);
-    if (ckpt_path(w, dir, sizeof dir, NULL) || ckpt_path(w, path, sizeof path, name))
+    if (join(dir, sizeof dir, w->o->out_dir, CKPT_DIR))
         return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
                            w->o->out_dir);
     /* OUT's parent exists (rank 0's outtx_begin made it before the ranks agreed) */
-    if (make_dir(w->o->out_dir) != 0 || make_dir(dir) != 0 || !(w->ckpt = fopen(path, "a")))
-        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
-                           sim_errno_text(errno, eb, sizeof eb));
-    if (ftell(w->ckpt) == 0) {
+    int dfd = ckpt_dirfd(w, 1);
+    if (dfd < 0) {
+        int e = errno;
+        if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+            return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint: %s is a "
+                               "symbolic link (careflow does not follow it): remove it", dir);
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", dir,
+                           sim_errno_text(e, eb, sizeof eb));
+    }
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int e = errno;
+    close(dfd);
+    if (fd < 0 && e == ELOOP)
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint: %s/%s is a "
+                           "symbolic link (careflow does not follow it): remove it", dir, name);
+    off_t end = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+    if (fd >= 0 && (end < 0 || !(w->ckpt = fdopen(fd, "a")))) {
+        e = errno;
+        close(fd);
+    }
+    if (!w->ckpt)
+        return sim_err_set(err, errlen, e == ENOMEM ? SIM_ENOMEM : SIM_EIO,
+                           "cannot write the checkpoint %s/%s: %s", dir, name,
+                           sim_errno_text(e, eb, sizeof eb));
+    if (end == 0) {
         fprintf(w->ckpt, "%s %s\n", CKPT_MAGIC, w->key);
         for (int i = 0; i < w->sc->n_inputs; i++)
             fprintf(w->ckpt, "%s%s %s\n", CKPT_INPUT, w->sc->inputs[i].sha256,
                     w->sc->inputs[i].path);
     }
     if (fflush(w->ckpt) != 0 || ferror(w->ckpt))
-        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s: %s", path,
-                           sim_errno_text(errno, eb, sizeof eb));
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write the checkpoint %s/%s: %s", dir,
+                           name, sim_errno_text(errno, eb, sizeof eb));
     return 0;
 }
