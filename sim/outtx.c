@@ -19,6 +19,22 @@ enum { IDLE, STAGING, COMMITTED };
 
 /* ---- small file-system helpers ------------------------------------------------- */
 
+/* The folder dfd/name opened for reading, never through a symbolic link; NULL with
+ * errno on failure. */
+static DIR *opendir_at(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return d;
+}
+
 /* mkdir -p with mode 0755. 0, or -1 with errno. */
 static int mkdir_p(const char *path)
 {
@@ -57,14 +73,9 @@ static int remove_tree_at(int dfd, const char *name)
         return errno == ENOENT ? 0 : -1;
     if (!S_ISDIR(st.st_mode))
         return unlinkat(dfd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    DIR *d = opendir_at(dfd, name);
+    if (!d)
         return -1;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
     int rc = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -529,14 +540,9 @@ static int check_files(int dfd, const char *name, char *bad, size_t len, int dep
         errno = ELOOP;
         return -1;
     }
-    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    DIR *d = opendir_at(dfd, name);
+    if (!d)
         return -1;
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return -1;
-    }
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {

@@ -282,15 +282,7 @@ static int write_manifest(FILE *f, void *vc)
     fmt_json_str(f, sc->path);
     fputs(",\n  \"scenario_sha256\": ", f); /* the top file: read first */
     fmt_json_str(f, sc->n_inputs ? sc->inputs[0].sha256 : "");
-    fputs(",\n  \"inputs\": [", f); /* every file the loader read, as hashed then */
-    for (int i = 0; i < sc->n_inputs; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        fmt_json_str(f, sc->inputs[i].path);
-        fputs(", \"sha256\": ", f);
-        fmt_json_str(f, sc->inputs[i].sha256);
-        fputc('}', f);
-    }
-    fputs(sc->n_inputs ? "\n  ]" : "]", f);
+    outputs_put_inputs(f, sc);
     fputs(",\n  \"name\": ", f);
     fmt_json_str(f, sc->name);
     fputs(",\n  \"title\": ", f);
@@ -357,6 +349,19 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen)
             rc = outtx_write(tx, run_files[i].name, run_files[i].write, &c, err, errlen);
     mem_free(c.v);
     return rc;
+}
+
+void outputs_put_inputs(FILE *f, const scenario_t *sc)
+{
+    fputs(",\n  \"inputs\": [", f); /* every file the loader read, as hashed then */
+    for (int i = 0; i < sc->n_inputs; i++) {
+        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
+        fmt_json_str(f, sc->inputs[i].path);
+        fputs(", \"sha256\": ", f);
+        fmt_json_str(f, sc->inputs[i].sha256);
+        fputc('}', f);
+    }
+    fputs(sc->n_inputs ? "\n  ]" : "]", f);
 }
 
 static int draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn render)

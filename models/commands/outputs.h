@@ -11,6 +11,7 @@
 #define MODELS_OUTPUTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "models/pathway/model.h"
@@ -43,6 +44,10 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen);
 /* A plot driver (plot_render, plot_render_compare). */
 typedef int (*outputs_render_fn)(const scenario_t *sc, const char *out_dir,
                                  const char *scripts_dir, char *err, size_t errlen);
+
+/* A manifest's `,\n  "inputs": [...]` member: every file the loader read (path and
+ * SHA-256 as read), for every command's manifest.json. */
+void outputs_put_inputs(FILE *f, const scenario_t *sc);
 
 /* The end of a command's set: draws the plots into the staging folder with render
  * (unless no_plots; a plot that fails is a warning on stderr: the CSVs are the

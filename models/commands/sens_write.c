@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/commands/cluster.h"
+#include "models/commands/outputs.h"
 #include "models/commands/plot.h"
 #include "models/commands/sens_internal.h"
 #include "models/commands/version.h"
@@ -339,15 +340,7 @@ static int write_manifest(FILE *f, void *ctx)
     fmt_json_str(f, sc->path);
     fputs(",\n  \"scenario_sha256\": ", f);
     fmt_json_str(f, sha);
-    fputs(",\n  \"inputs\": [", f); /* every file the loader read, as hashed then */
-    for (int i = 0; i < sc->n_inputs; i++) {
-        fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-        fmt_json_str(f, sc->inputs[i].path);
-        fputs(", \"sha256\": ", f);
-        fmt_json_str(f, sc->inputs[i].sha256);
-        fputc('}', f);
-    }
-    fputs(sc->n_inputs ? "\n  ]" : "]", f);
+    outputs_put_inputs(f, sc);
     fputs(",\n  \"name\": ", f);
     fmt_json_str(f, sc->name);
     fputs(",\n  \"method\": ", f);
