@@ -88,18 +88,31 @@ int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
         memcpy(err, full, len + 1);
         return code;
     }
-    /* Too long. "FILE:LINE:COL: error: " keeps at most half the room (a long FILE loses
-     * its middle, never its ":LINE:COL: error: "), and the message the rest (a long one
-     * loses its middle); a line without that shape loses its middle. */
-    size_t room = errlen - 1, w = 0;
-    const char *e = strstr(full, ": error: ");
-    if (e) {
-        size_t pre = (size_t)(e - full) + sizeof ": error: " - 1;
-        w = cut_into(err, pre < room / 2 ? pre : room / 2, full, pre, 4);
-        w += cut_into(err + w, room - w, full + pre, len - pre, 2);
-    } else {
-        w = cut_into(err, room, full, len, 4);
-    }
+    /* Too long: its head and its tail around "..." */
+    err[cut_into(err, errlen - 1, full, len, 4)] = '\0';
+    return code;
+}
+
+int sim_err_at(char *err, size_t errlen, int code, const char *file, long line, long col,
+               const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return code;
+    /* The position and the message are formatted and escaped apart (no allocation), so
+     * the cut knows where one ends whatever either holds. */
+    char pre[SIM_ERR_MAX], msg[SIM_ERR_MAX];
+    snprintf(pre, sizeof pre, "%s:%ld:%ld: error: ", file ? file : "?", line, col);
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+        snprintf(msg, sizeof msg, "%s", sim_strerror(code));
+    va_end(ap);
+    size_t plen = escape_controls(pre, sizeof pre), mlen = escape_controls(msg, sizeof msg);
+    /* The position takes at most half the room (a long FILE loses its middle, never its
+     * ":LINE:COL: error: "); the message the rest (a long one keeps its head and end). */
+    size_t room = errlen - 1;
+    size_t w = cut_into(err, plen < room / 2 ? plen : room / 2, pre, plen, 4);
+    w += cut_into(err + w, room - w, msg, mlen, 2);
     err[w] = '\0';
     return code;
 }

@@ -41,17 +41,22 @@ int sim_exit_status(int code);
 /* Formats one line into err (errlen > 0) and returns code: so a failing function can
  * `return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", ...)`. The line is
  * formatted whole in a SIM_ERR_MAX-byte buffer on the stack first (no allocation: this
- * runs when memory is out). When it is longer than errlen, a line of the shape
- * "FILE:LINE:COL: error: MESSAGE" keeps that shape: the part up to ": error: " takes at
- * most half of errlen (a long FILE loses its middle, marked "...", never its
- * ":LINE:COL: error: "), and MESSAGE the rest (a long one keeps its head and its end);
- * any other line keeps its head and its tail around "...".
+ * runs when memory is out). When it is longer than errlen, its head and its tail are
+ * kept around "..." (a line with a position: use sim_err_at, which keeps its shape).
  * A line longer than SIM_ERR_MAX loses its end, so a caller must keep what it quotes
  * short: user text through sim_err_clip, file names within PATH_MAX. A control
  * character the message quotes (a byte below 0x20 but tab, or 0x7f) is written as \n,
  * \r or \xHH: the message is always one line. */
 int sim_err_set(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* "FILE:LINE:COL: error: MESSAGE" into err, as sim_err_set, but cut by its parts when
+ * too long: the position takes at most half of errlen (a long FILE loses its middle,
+ * marked "...", never its ":LINE:COL: error: ") and MESSAGE the rest (a long one keeps
+ * its head and its end). Whatever FILE or MESSAGE hold (": error: " included), the
+ * line keeps that shape. Returns code. */
+int sim_err_at(char *err, size_t errlen, int code, const char *file, long line, long col,
+               const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 /* A user's text as a message quotes it: s itself when it has fewer than size bytes,
  * else its first bytes (not splitting a UTF-8 character) and "..." in buf[0..size),

@@ -1,10 +1,11 @@
 /* test_err.c: the error convention (sim/err.h): codes and their texts, exit statuses,
- * and sim_err_set's one line: control characters escaped, and an over-long line cut so
- * that "FILE:LINE:COL: error: MESSAGE" keeps its shape (a long FILE or a long MESSAGE
- * loses its middle, never the position or the start and end of the message). */
+ * and the one-line messages: control characters escaped; sim_err_at's
+ * "FILE:LINE:COL: error: MESSAGE" cut by its parts when too long (a long FILE or a long
+ * MESSAGE loses its middle, never the position or the start and end of the message). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -42,7 +43,7 @@ static void long_file_keeps_position_and_message(void **state)
     memset(file, 'd', sizeof file - 1);
     memcpy(file, "/start", 6);
     file[sizeof file - 1] = '\0';
-    sim_err_set(err, sizeof err, SIM_EINVAL, "%s:7:9: error: %s", file, "unknown key 'x'");
+    sim_err_at(err, sizeof err, SIM_EINVAL, file, 7, 9, "%s", "unknown key 'x'");
     assert_true(strlen(err) < sizeof err);
     assert_memory_equal(err, "/start", 6);
     assert_non_null(strstr(err, "...dd"));
@@ -78,14 +79,32 @@ static void long_file_and_message_keep_shape(void **state)
     memset(arg, '\x13', sizeof arg - 1);
     memcpy(arg, "s", 1);
     arg[sizeof arg - 1] = '\0';
-    sim_err_set(err, sizeof err, SIM_EINVAL, "--set %s:1:1: error: no key '%s' at '%s'.",
-                arg, arg, arg);
+    char file[320];
+    snprintf(file, sizeof file, "--set %s", arg);
+    sim_err_at(err, sizeof err, SIM_EINVAL, file, 1, 1, "no key '%s' at '%s'.", arg, arg);
     assert_memory_equal(err, "--set s\\x13", 11);
     const char *pos = strstr(err, ":1:1: error: no key 's\\x13");
     assert_non_null(pos);
     assert_true(pos - err <= (ptrdiff_t)(sizeof err / 2));
     const char *end = "\\x13'.";
     assert_string_equal(err + strlen(err) - strlen(end), end);
+}
+
+/* The set fuzzer's second finding: a FILE that itself holds ": error: " (a --set
+ * argument can hold anything) must not move where the cut takes the position to be. */
+static void file_holding_error_word_keeps_shape(void **state)
+{
+    (void)state;
+    char file[400], msg[800], err[512];
+    snprintf(file, sizeof file, "--set stages.x: error: %0300d", 0);
+    memset(msg, 'm', sizeof msg - 1);
+    msg[sizeof msg - 1] = '\0';
+    sim_err_at(err, sizeof err, SIM_EINVAL, file, 1, 1, "no key '%s'", msg);
+    const char *pos = strstr(err, ":1:1: error: no key 'mmm");
+    assert_non_null(pos);
+    assert_memory_equal(err, "--set stages.x: error: 000", 26);
+    assert_string_equal(err + strlen(err) - 4, "mmm'");
+    assert_true(strlen(err) < sizeof err);
 }
 
 int main(void)
@@ -96,6 +115,7 @@ int main(void)
         cmocka_unit_test(long_file_keeps_position_and_message),
         cmocka_unit_test(long_message_keeps_shape),
         cmocka_unit_test(long_file_and_message_keep_shape),
+        cmocka_unit_test(file_holding_error_word_keeps_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -496,8 +496,8 @@ int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
     if (start(&L, err, errlen, dummy) < 0)
         goto err;
     if (!src || !src->core) {
-        sim_err_set(L.err, L.errlen, SIM_EINVAL, "%s:1:1: error: the scenario was not "
-                    "loaded from a file: it cannot be varied", base->path ? base->path : "?");
+        sim_err_at(L.err, L.errlen, SIM_EINVAL, base->path, 1, 1,
+                   "the scenario was not loaded from a file: it cannot be varied");
         L.rc = SIM_EINVAL;
         goto err;
     }

@@ -63,7 +63,7 @@ static LD_PRINTF(6, 0) int vfailcode(ld_t *L, int code, const char *file, int li
     va_end(again);
     if (strlen(file) >= LD_MAX_FILE_NAME) /* not a file that was read: clip it too */
         file = ld__quote(L, file);
-    L->rc = sim_err_set(L->err, L->errlen, code, "%s:%d:%d: error: %s", file, line, col, msg);
+    L->rc = sim_err_at(L->err, L->errlen, code, file, line, col, "%s", msg);
     return L->rc;
 }
 

@@ -394,9 +394,8 @@ static int perr(parse_t *p, const char *file, int line, int col, const char *fmt
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* sim_err_set keeps the end (":LINE:COL: error: MESSAGE") of an over-long line */
-    p->rc = sim_err_set(p->err, p->errlen, SIM_EINVAL, "%s:%d:%d: error: %s", file, line,
-                        col, msg);
+    /* sim_err_at keeps "FILE:LINE:COL: error: MESSAGE"'s shape when it is too long */
+    p->rc = sim_err_at(p->err, p->errlen, SIM_EINVAL, file, line, col, "%s", msg);
     return p->rc;
 }
 
