@@ -11,7 +11,7 @@
 #                   `mpirun -n K build/mpi/careflow sensitivity ...` spreads a sweep over
 #                   K processes; `make MPI=1 test` runs the tests with it
 #
-# Missing Debian packages (libyaml-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
+# Missing Debian packages (libyaml-dev, libxml2-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
 # installed with apt-get the first time a target needs them (run as root on a fresh
 # machine, as CI does). With MPI=1, libopenmpi-dev and openmpi-bin too; for make fuzz,
 # clang and libclang-rt-dev.
@@ -25,9 +25,9 @@ CWARNS   = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wvla -Wformat=2 -Wundef -Wcast-align \
            -Wno-unused-parameter
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
-CPPFLAGS += -I. -MMD -MP
+CPPFLAGS += -I. -I/usr/include/libxml2 -MMD -MP
 CFLAGS   += $(CSTD) $(CWARNS) $(OPT) -pthread
-LDLIBS   += -lyaml -lm -pthread
+LDLIBS   += -lyaml -lxml2 -lm -pthread
 
 ifeq ($(SANITIZER),)
 BUILD    = build
@@ -58,7 +58,7 @@ TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-DEB_PKGS = libyaml-dev libcmocka-dev gnuplot-nox pkg-config
+DEB_PKGS = libyaml-dev libxml2-dev libcmocka-dev gnuplot-nox pkg-config
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
@@ -74,6 +74,7 @@ $(DEPS_OK):
 	@mkdir -p $(@D)
 	@missing=""; \
 	 [ -f /usr/include/yaml.h ] || missing="$$missing libyaml-dev"; \
+	 [ -f /usr/include/libxml2/libxml/parser.h ] || missing="$$missing libxml2-dev"; \
 	 [ -f /usr/include/cmocka.h ] || missing="$$missing libcmocka-dev"; \
 	 command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
 	 command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \

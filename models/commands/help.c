@@ -293,6 +293,16 @@ static const char text_sensitivity[] =
     "\n"
     "Docs: docs/sensitivity.md (the evaluator's guide, with a worked example).\n";
 
+/* `careflow estimate --help` (owned by the estimate work, models/commands/estimate_cmd.c) */
+static const char text_estimate[] =
+    "Usage: careflow estimate DATA... --as-of DATE [--window-months N]\n"
+    "                         [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient]\n";
+
+/* `careflow backtest --help` (owned by the backtest work, models/commands/backtest.c) */
+static const char text_backtest[] =
+    "Usage: careflow backtest DATA... --cutoff DATE [--cutoff DATE]... [--horizon-months N]\n"
+    "                         [--window-months N] [--reps N] [--out DIR] [--lenient]\n";
+
 const char *help_text(const char *topic)
 {
     return !topic                            ? text_main
@@ -300,5 +310,7 @@ const char *help_text(const char *topic)
            : strcmp(topic, "validate") == 0    ? text_validate
            : strcmp(topic, "compare") == 0     ? text_compare
            : strcmp(topic, "sensitivity") == 0 ? text_sensitivity
+           : strcmp(topic, "estimate") == 0    ? text_estimate
+           : strcmp(topic, "backtest") == 0    ? text_backtest
                                                : text_main;
 }

@@ -19,6 +19,7 @@
 #include "models/commands/cluster.h"
 #include "models/commands/compare.h"
 #include "models/commands/help.h"
+#include "models/commands/records_cmd.h"
 #include "models/commands/run.h"
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
@@ -491,6 +492,11 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
 
+    if (strcmp(cmd, "estimate") == 0)
+        return estimate_main(argc, argv);
+    if (strcmp(cmd, "backtest") == 0)
+        return backtest_main(argc, argv);
+
     cli_t c;
     memset(&c, 0, sizeof c);
     if (strcmp(cmd, "run") == 0)
@@ -505,7 +511,7 @@ static int dispatch(int argc, char **argv)
         return usage_error("unknown option '%s'", cmd);
     else
         return usage_error("unknown command '%s' (the commands are run, validate, compare, "
-                           "sensitivity and strands)", cmd);
+                           "sensitivity, estimate, backtest and strands)", cmd);
 
     c.sets = mem_alloc((size_t)argc * sizeof *c.sets);
     c.paths = mem_alloc((size_t)argc * sizeof *c.paths);
