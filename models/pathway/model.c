@@ -31,6 +31,9 @@
  * Statistics are kept incrementally per stage row (each stage, then `all`: the
  * open-case stages as one system) and per pool, over the window [warmup, horizon].
  *
+ * The stay log (model_run_logged): leave_stage reports each stay as it ends, and the
+ * stays still open are reported at the horizon; it only reads the child.
+ *
  * Failure: all memory comes from sim/mem.h. Setup failures return SIM_ENOMEM from
  * model_run; a handler that cannot allocate calls sim_fail, and a bad event time
  * (NaN, or before the clock) is refused by sim_schedule: either way the run ends
@@ -177,6 +180,7 @@ static uint32_t child_new(model_t *m)
     memset(c, 0, sizeof *c);
     c->gen = gen;
     c->qprev = c->qnext = NONE;
+    c->cid = ++m->made;
     if (++m->alive > m->peak) m->peak = m->alive;
     return id;
 }
@@ -397,6 +401,17 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
     if ((m->strand_stages >> s & 1) && !initial) hooks__on_enter(m, id, s);
 }
 
+/* Reports the child's current stay to the stay log: it leaves for `to` at `left` (to
+ * MODEL_STAY_OPEN: still open at the horizon). A failing callback ends the run. */
+static void log_stay(model_t *m, const child_t *c, int to, int aged_out, double left)
+{
+    model_stay_t st = {.child = c->cid, .stage = c->stage, .next = to,
+                       .aged_out = aged_out, .entered = c->entered, .left = left,
+                       .born = c->born, .flags = c->flags, .history = c->history};
+    int rc = m->log->stay(m->log->ctx, &st);
+    if (rc) sim_fail(&m->sim, rc < 0 ? rc : SIM_ENOMEM);
+}
+
 /* The child leaves its stage now; aged_out says why. Frees its pool weight (and lets
  * waiting children in) or takes it out of its queue. `to` is where it goes next
  * (SCN_EXIT or a stage), for the `all` row. */
@@ -409,6 +424,8 @@ static void leave_stage(model_t *m, uint32_t id, int to, int aged_out)
     double now = m->sim.now;
     row_stats_t *r = &m->row[s], *ra = &m->row[m->all];
     int to_open = to >= 0 && sc->stages[to].open_case;
+
+    if (m->log) log_stay(m, c, to, aged_out, now);
 
     tw_add(&r->stock, now, -1);
     if (st->open_case) tw_add(&ra->stock, now, -1);
@@ -711,8 +728,23 @@ static void finish(model_t *m)
 int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_result_t *out,
               atomic_uint *progress)
 {
+    return model_run_logged(sc, plan, rep, out, progress, NULL);
+}
+
+/* The stays still open at the horizon, in arena order. 0 or the callback's code. */
+static int log_open(model_t *m)
+{
+    for (uint32_t id = 0; id < m->n_ch && !m->sim.err; id++)
+        if (m->ch[id].stage >= 0) log_stay(m, &m->ch[id], MODEL_STAY_OPEN, 0, m->horizon);
+    return m->sim.err;
+}
+
+int model_run_logged(const scenario_t *sc, const model_plan_t *plan, int rep,
+                     model_result_t *out, atomic_uint *progress, const model_log_t *log)
+{
     model_t m;
     memset(&m, 0, sizeof m);
+    m.log = log;
     m.sc = sc;
     m.plan = plan;
     m.res = out;
@@ -794,6 +826,7 @@ int model_run(const scenario_t *sc, const model_plan_t *plan, int rep, model_res
     }
     /* an error during setup (m.sim.err) makes sim_run return it at once */
     if ((rc = sim_run(&m.sim, m.horizon)) != 0) goto err;
+    if (log && (rc = log_open(&m)) != 0) goto err;
     finish(&m);
     if (progress) atomic_store(progress, 1000u);
     model_free(&m);

@@ -116,4 +116,34 @@ void model_result_free(model_result_t *r);
 int model_run(const scenario_t *sc, const model_plan_t *p, int rep, model_result_t *out,
               atomic_uint *progress);
 
+/* The stay log: one call per stay of a child in a stage, when it ends, and at the
+ * horizon for every stay still open (in arena order). Days are simulation days (day t
+ * is the end of calendar date start + t). Logging draws no random numbers and changes
+ * nothing the run computes. */
+typedef struct model_stay {
+    uint32_t child;   /* the child's serial in the replication (1, 2, ... in order of
+                       * creation: initial children first, then arrivals) */
+    int stage;        /* stage index */
+    int next;         /* stage index, SCN_EXIT, or MODEL_STAY_OPEN (open at the horizon) */
+    int aged_out;     /* 1: it left by reaching max_age (next is SCN_EXIT) */
+    double entered;   /* day it entered (negative for an initial child's past entry) */
+    double left;      /* day it left; the horizon while open */
+    double born;      /* day of birth (negative before day 0) */
+    uint64_t flags;   /* attribute bits (scenario flags) */
+    int history;      /* previous episodes (re-entries to an entry stage) */
+} model_stay_t;
+
+#define MODEL_STAY_OPEN (-2) /* next of a stay open at the horizon */
+
+typedef struct model_log {
+    /* called for every stay; a nonzero return (a SIM_E* code) ends the run with it */
+    int (*stay)(void *ctx, const model_stay_t *s);
+    void *ctx;        /* the callback's own */
+} model_log_t;
+
+/* model_run, reporting every stay of the replication to log (NULL: none, exactly
+ * model_run). The figures in `out` are the same with or without a log. */
+int model_run_logged(const scenario_t *sc, const model_plan_t *p, int rep,
+                     model_result_t *out, atomic_uint *progress, const model_log_t *log);
+
 #endif

@@ -64,6 +64,7 @@ typedef struct child {
     uint32_t serial;    /* names the current stay in a stage (unique in the run) */
     uint32_t smark;     /* 2 bits per strand: 1 + engagement level of an intervention
                          * started in this stay, applied at its exit; 0 none */
+    uint32_t cid;       /* the child's serial (1, 2, ... in creation order), for the log */
 } child_t;
 
 typedef struct queue {
@@ -151,6 +152,8 @@ typedef struct model {
     uint32_t serial;            /* last stay serial handed out */
     double *cost_cum;           /* [n_costs] cumulative quantities at the last period end */
     atomic_uint *progress;      /* share of horizon done, 1/1000ths */
+    const model_log_t *log;     /* the stay log, or NULL */
+    uint32_t made;              /* children created so far (names the next: cid) */
 } model_t;
 
 /* ---------------------------------------------------------------------------------- */
