@@ -10,6 +10,8 @@
 #   make MPI=1      build build/mpi/careflow against Debian's OpenMPI (mpicc), so that
 #                   `mpirun -n K build/mpi/careflow sensitivity ...` spreads a sweep over
 #                   K processes; `make MPI=1 test` runs the tests with it
+#   make council-data  the synthetic council's case records in scenarios/data/council/,
+#                   made again (exactly) from scenarios/council.yaml
 #
 # Missing Debian packages (libyaml-dev, libxml2-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
 # installed with apt-get the first time a target needs them (run as root on a fresh
@@ -62,7 +64,7 @@ DEB_PKGS = libyaml-dev libxml2-dev libcmocka-dev gnuplot-nox pkg-config
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
-.PHONY: all run test asan bench fuzz clean deps
+.PHONY: all run test asan bench fuzz clean deps council-data
 # keep test and bench objects (no "rm" after the test summary; no relinking)
 .SECONDARY:
 .DEFAULT_GOAL := all
@@ -174,6 +176,10 @@ fuzz: $(FUZZERS)
 $(BUILD)/tests/test_fuzz_regressions: $(BUILD)/tests/test_fuzz_regressions.o \
                                       $(BUILD)/tests/fuzz/harness.o $(LIB)
 	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+# The synthetic council's records (docs and tests of estimate and backtest read them).
+council-data: $(BIN)
+	sh scenarios/data/council/regenerate.sh $(BIN)
 
 clean:
 	rm -rf build out

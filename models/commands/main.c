@@ -20,6 +20,7 @@
 #include "models/commands/compare.h"
 #include "models/commands/help.h"
 #include "models/commands/records_cmd.h"
+#include "models/records/rec_write.h"
 #include "models/commands/run.h"
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
@@ -56,6 +57,10 @@ typedef struct cli {
     int n_boot;            /* sensitivity: 0: 1000 */
     const char *outputs;   /* sensitivity: NULL: the defaults */
     int fresh;             /* sensitivity: ignore a checkpoint */
+    const char *episodes;  /* run: --episodes FILE, or NULL */
+    int ep_format;         /* run: RUN_EP_* (-1: not given) */
+    int ep_returns;        /* run: --episodes-returns */
+    int ep_dates;          /* run: RECW_ISO or RECW_DMY (-1: not given) */
 } cli_t;
 
 /* Reports a usage error on stderr; returns the exit status for it. */
@@ -87,14 +92,15 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 
 typedef enum {
     O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
-    O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH
+    O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH,
+    O_EPISODES, O_EP_FORMAT, O_EP_RETURNS, O_EP_DATES
 } opt_id_t;
 
 typedef struct opt {
     const char *name; /* with the dashes */
     opt_id_t id;
     int takes_value;
-    int run_only;     /* 1: not for `validate`; 2: `sensitivity` only */
+    int run_only;     /* 1: not for `validate`; 2: `sensitivity` only; 3: `run` only */
 } opt_t;
 
 static const opt_t opts[] = {
@@ -106,6 +112,8 @@ static const opt_t opts[] = {
     {"--samples", O_SAMPLES, 1, 2},  {"--levels", O_LEVELS, 1, 2},
     {"--bootstrap", O_BOOT, 1, 2},   {"--outputs", O_OUTPUTS, 1, 2},
     {"--fresh", O_FRESH, 0, 2},
+    {"--episodes", O_EPISODES, 1, 3},  {"--episodes-format", O_EP_FORMAT, 1, 3},
+    {"--episodes-returns", O_EP_RETURNS, 0, 3}, {"--episodes-dates", O_EP_DATES, 1, 3},
 };
 
 /* Applies one option. Returns 0, or an exit status after reporting a usage error. */
@@ -171,6 +179,25 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
         c->outputs = val;
         break;
     case O_FRESH: c->fresh = 1; break;
+    case O_EPISODES:
+        if (!*val)
+            return usage_error("--episodes needs a file name");
+        c->episodes = val;
+        break;
+    case O_EP_FORMAT:
+        if (!strcmp(val, "careflow")) c->ep_format = RUN_EP_CAREFLOW;
+        else if (!strcmp(val, "ssda903")) c->ep_format = RUN_EP_SSDA903;
+        else if (!strcmp(val, "cin")) c->ep_format = RUN_EP_CIN;
+        else
+            return usage_error("--episodes-format must be careflow, ssda903 or cin, not '%s'",
+                               val);
+        break;
+    case O_EP_RETURNS: c->ep_returns = 1; break;
+    case O_EP_DATES:
+        if (!strcmp(val, "iso")) c->ep_dates = RECW_ISO;
+        else if (!strcmp(val, "dmy")) c->ep_dates = RECW_DMY;
+        else return usage_error("--episodes-dates must be iso or dmy, not '%s'", val);
+        break;
     }
     return 0;
 }
@@ -205,7 +232,8 @@ static int parse_args(cli_t *c, int argc, char **argv)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
         if (!o || (o->run_only && c->cmd == CMD_VALIDATE) ||
-            (o->run_only == 2 && c->cmd != CMD_SENSITIVITY)) {
+            (o->run_only == 2 && c->cmd != CMD_SENSITIVITY) ||
+            (o->run_only == 3 && c->cmd != CMD_RUN)) {
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
             return usage_error("unknown option '%s' for '%s'", name, cmd);
@@ -391,7 +419,11 @@ static int cmd_main(cli_t *c, int argc, char **argv)
                        .out_dir = out,
                        .no_plots = c->no_plots,
                        .quiet = c->quiet,
-                       .cmdline = cmdline};
+                       .cmdline = cmdline,
+                       .episodes = c->episodes,
+                       .ep_format = c->ep_format < 0 ? RUN_EP_CAREFLOW : c->ep_format,
+                       .ep_returns = c->ep_returns,
+                       .ep_dates = c->ep_dates < 0 ? RECW_ISO : c->ep_dates};
     int rc = sim_exit_status(run_scenario(sc, &o, err, sizeof err));
     if (rc != 0)
         fprintf(stderr, "careflow: error: %s\n", err);
@@ -499,6 +531,7 @@ static int dispatch(int argc, char **argv)
 
     cli_t c;
     memset(&c, 0, sizeof c);
+    c.ep_format = c.ep_dates = -1;
     if (strcmp(cmd, "run") == 0)
         c.cmd = CMD_RUN;
     else if (strcmp(cmd, "validate") == 0)
@@ -532,6 +565,13 @@ static int dispatch(int argc, char **argv)
     } else if (rc == 0 && !c.path) {
         rc = usage_error("'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
                          cmd);
+    } else if (rc == 0 && !c.episodes &&
+               (c.ep_format >= 0 || c.ep_returns || c.ep_dates >= 0)) {
+        rc = usage_error("--episodes-format, --episodes-returns and --episodes-dates go with "
+                         "--episodes FILE");
+    } else if (rc == 0 && c.ep_returns && c.ep_format != RUN_EP_SSDA903) {
+        rc = usage_error("--episodes-returns goes with --episodes-format ssda903 (cin "
+                         "censuses are always one per collection year)");
     } else if (rc == 0 && c.cmd == CMD_SENSITIVITY) {
         rc = cmd_sensitivity(&c, argc, argv);
     } else if (rc == 0) {

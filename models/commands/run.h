@@ -25,11 +25,28 @@ typedef struct run_opts {
     int no_plots;         /* skip gnuplot */
     int quiet;            /* no progress bar, no closing report on stderr */
     const char *cmdline;  /* for the manifest */
+    /* run only: the simulated case records of replication 1 (--episodes ...) */
+    const char *episodes; /* FILE, or NULL: none */
+    int ep_format;        /* RUN_EP_CAREFLOW, RUN_EP_SSDA903 or RUN_EP_CIN */
+    int ep_returns;       /* 1: one set per collection year (SSDA903; CIN always) */
+    int ep_dates;         /* RECW_ISO or RECW_DMY (models/records/rec_write.h) */
 } run_opts_t;
 
-/* `careflow run`. The scenario's replications and seed are used as they are (the CLI
+enum { RUN_EP_CAREFLOW, RUN_EP_SSDA903, RUN_EP_CIN };
+
+/* `careflow run`. With o->episodes, replication 1 also logs its stays and they are
+ * written as case records, an extract on the horizon's last day (see rec_write.h):
+ *   careflow  FILE itself;
+ *   ssda903   BASE-header.csv, BASE-episodes.csv, BASE-uasc.csv (children flagged
+ *             uasc, if any), or with ep_returns BASE-YYYY-header.csv ... per collection
+ *             year YYYY (the year ending 31 March YYYY) wholly simulated;
+ *   cin       BASE-YYYY.xml per collection year;
+ * where BASE is FILE without its .csv or .xml. Files inside OUT are written in its
+ * transaction; others beside FILE under temporary names, renamed in only once OUT is
+ * committed (on failure none is left). The scenario's replications and seed are used as they are (the CLI replications and seed are used as they are (the CLI
  * applies --reps and --seed). Returns 0, or a SIM_E* code with one line in err:
- * SIM_EBUSY (another careflow writes OUT), SIM_EINTR, SIM_EIO, SIM_ENOMEM, SIM_EINVAL. */
+ * SIM_EBUSY (another careflow writes OUT), SIM_EINTR, SIM_EIO, SIM_ENOMEM, SIM_EINVAL
+ * (also: ssda903 records of a scenario without a stage named care, before simulating). */
 int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen);
 
 /* Simulates replications 0..sc->replications-1 of sc into res[] (initialised by the
