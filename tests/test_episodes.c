@@ -100,6 +100,7 @@ static const char *bin(void)
 }
 
 /* Runs careflow with `args` (a shell fragment); returns its exit status. */
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int run(const char *fmt, ...)
 {
     char args[2048], cmd[4096];
