@@ -1,10 +1,306 @@
-/* estimate_cmd.c: `careflow estimate` (placeholder until issue 10 lands). */
+/* estimate_cmd.c: `careflow estimate DATA... [--as-of DATE] [--window-months N]
+ * [--horizon-months N] [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient]
+ * [--quiet]`: reads the records (models/records), estimates a scenario
+ * (models/estimate) and writes FILE.yaml (default out/estimated/scenario.yaml) with
+ * open-cases.csv beside it, and data_quality.csv with --lenient.
+ *
+ * Writing: every file is written to a temporary name in the target folder
+ * (.NAME.tmp-XXXXXX), flushed and synced; only when all are complete are they renamed
+ * into place, the scenario last (it names the open cases), so an interrupted run leaves
+ * the old files or, at worst between two renames, new open cases beside the old
+ * scenario; a failure before the renames removes the temporaries and leaves the folder
+ * as it was. No folder is swapped: the target folder may hold the user's other files.
+ *
+ * Exit status: 0; 2 for a usage error, a defect in the records (FILE:LINE:COL: error:
+ * ...), records that support no estimate, or a bad template; 1 for a runtime failure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "models/commands/help.h"
 #include "models/commands/records_cmd.h"
+#include "models/estimate/estimate.h"
+#include "models/records/records.h"
+#include "sim/cal.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+
+#define DEFAULT_OUT "out/estimated/scenario.yaml"
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("careflow: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'careflow estimate --help'.\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+static int parse_months(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 1200 || !(*s >= '0' && *s <= '9'))
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* A staged file: written to tmp, renamed to final. */
+typedef struct staged {
+    char *tmp;    /* temporary path (NULL when not made) */
+    char *final;  /* where it goes */
+} staged_t;
+
+/* mkdir -p for the folder of path (its parents as needed). */
+static int make_parents(const char *path, char *err, size_t errlen)
+{
+    char *p = mem_strdup(path);
+    if (!p)
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            char eb[128];
+            int rc = sim_err_set(err, errlen, SIM_EIO, "cannot make folder %s: %s", p,
+                                 sim_errno_text(errno, eb, sizeof eb));
+            mem_free(p);
+            return rc;
+        }
+        *s = '/';
+    }
+    mem_free(p);
+    return 0;
+}
+
+/* Joins the folder of `beside` with name. */
+static char *sibling(const char *beside, const char *name)
+{
+    const char *slash = strrchr(beside, '/');
+    size_t dl = slash ? (size_t)(slash - beside + 1) : 0;
+    char *s = mem_alloc(dl + strlen(name) + 1);
+    if (s) {
+        memcpy(s, beside, dl);
+        strcpy(s + dl, name);
+    }
+    return s;
+}
+
+/* Writes buf to a new temporary beside st->final. */
+static int stage_write(staged_t *st, const char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *slash = strrchr(st->final, '/');
+    const char *base = slash ? slash + 1 : st->final;
+    size_t dl = (size_t)(base - st->final);
+    char eb[128];
+    st->tmp = mem_alloc(dl + strlen(base) + 16);
+    if (!st->tmp)
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    memcpy(st->tmp, st->final, dl);
+    sprintf(st->tmp + dl, ".%s.tmp-XXXXXX", base);
+    int fd = mkstemp(st->tmp);
+    if (fd < 0) {
+        int rc = sim_err_set(err, errlen, SIM_EIO, "cannot write beside %s: %s", st->final,
+                             sim_errno_text(errno, eb, sizeof eb));
+        mem_free(st->tmp);
+        st->tmp = NULL;
+        return rc;
+    }
+    fchmod(fd, 0644);
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", st->final,
+                               sim_errno_text(e, eb, sizeof eb));
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0)
+        return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", st->final,
+                           sim_errno_text(errno, eb, sizeof eb));
+    return 0;
+}
+
+static char *quality_text(const rec_set_t *rs, size_t *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f)
+        return NULL;
+    rec_write_quality(rs, f);
+    if (fclose(f) != 0) {
+        free(buf); /* open_memstream's buffer is the C library's */
+        return NULL;
+    }
+    char *copy = mem_alloc(n + 1);
+    if (copy) {
+        memcpy(copy, buf, n);
+        copy[n] = 0;
+        *len = n;
+    }
+    free(buf);
+    return copy;
+}
 
 int estimate_main(int argc, char **argv)
 {
-    fputs("careflow: error: 'estimate' is not built yet\n", stderr);
-    return 2;
+    const char **data = mem_calloc((size_t)argc, sizeof *data);
+    if (!data) {
+        fputs("careflow: error: out of memory\n", stderr);
+        return 1;
+    }
+    int n_data = 0, lenient = 0, quiet = 0, rc = 0, status = 0;
+    est_opts_t o;
+    est_opts_default(&o);
+    const char *out = DEFAULT_OUT, *as_of = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        int has = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(help_text("estimate"), stdout);
+            mem_free(data);
+            return 0;
+        } else if (strcmp(a, "--as-of") == 0 && has) {
+            as_of = argv[++i];
+            if (cal_parse(as_of, &o.as_of) != 0) {
+                mem_free(data);
+                return usage("--as-of must be a date YYYY-MM-DD, not '%s'", as_of);
+            }
+        } else if ((strcmp(a, "--window-months") == 0 || strcmp(a, "--horizon-months") == 0) &&
+                   has) {
+            int *dst = a[2] == 'w' ? &o.window_months : &o.horizon_months;
+            if (parse_months(argv[++i], dst) != 0) {
+                mem_free(data);
+                return usage("%s must be an integer from 1 to 1200, not '%s'", a, argv[i]);
+            }
+        } else if (strcmp(a, "--template") == 0 && has) {
+            o.template_path = argv[++i];
+        } else if (strcmp(a, "--out") == 0 && has) {
+            out = argv[++i];
+            size_t l = strlen(out);
+            if (l == 0 || out[l - 1] == '/') {
+                mem_free(data);
+                return usage("--out needs a file name (FILE.yaml), not '%s'", out);
+            }
+        } else if (strcmp(a, "--lenient") == 0) {
+            lenient = 1;
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            static const char *const valued[] = {"--as-of", "--window-months",
+                                                 "--horizon-months", "--template", "--out"};
+            int known = 0;
+            for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+                known |= strcmp(a, valued[k]) == 0;
+            mem_free(data);
+            return known ? usage("'%s' needs a value", a) : usage("unknown option '%s'", a);
+        } else {
+            data[n_data++] = a;
+        }
+    }
+    if (n_data == 0) {
+        mem_free(data);
+        return usage("%s", "estimate needs at least one DATA file or folder");
+    }
+
+    char err[SIM_ERR_MAX], label[1024] = "";
+    for (int i = 0; i < n_data; i++) {
+        size_t l = strlen(label);
+        snprintf(label + l, sizeof label - l, "%s%s", i ? " " : "", data[i]);
+    }
+    o.source_label = label;
+    rec_opts_t ro = {.lenient = lenient, .as_of = o.as_of};
+    rec_set_t *rs = NULL;
+    est_result_t res = {0};
+    staged_t files[3] = {{0}};
+    char *quality = NULL;
+    size_t quality_len = 0;
+    if ((rc = rec_read(data, n_data, &ro, &rs, err, sizeof err)) != 0)
+        goto fail;
+    if ((rc = est_estimate(rs, &o, &res, err, sizeof err)) != 0)
+        goto fail;
+    /* stage every file, then rename: quality, open cases, the scenario last */
+    int nf = 0;
+    if ((rc = make_parents(out, err, sizeof err)) != 0)
+        goto fail;
+    if (lenient) {
+        if (!(quality = quality_text(rs, &quality_len))) {
+            rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if (!(files[nf].final = sibling(out, "data_quality.csv")) ||
+            (rc = stage_write(&files[nf++], quality, quality_len, err, sizeof err)) != 0)
+            goto fail_nomem;
+    }
+    if (!(files[nf].final = sibling(out, o.open_cases_file)) ||
+        (rc = stage_write(&files[nf++], res.open_cases, res.open_cases_len, err,
+                          sizeof err)) != 0)
+        goto fail_nomem;
+    if (!(files[nf].final = mem_strdup(out)) ||
+        (rc = stage_write(&files[nf++], res.yaml, res.yaml_len, err, sizeof err)) != 0)
+        goto fail_nomem;
+    for (int i = 0; i < nf; i++) {
+        if (rename(files[i].tmp, files[i].final) != 0) {
+            char eb[128];
+            rc = sim_err_set(err, sizeof err, SIM_EIO, "cannot rename into %s: %s",
+                             files[i].final, sim_errno_text(errno, eb, sizeof eb));
+            goto fail;
+        }
+        mem_free(files[i].tmp);
+        files[i].tmp = NULL;
+    }
+    if (!quiet) {
+        char d[11];
+        cal_format(o.as_of ? o.as_of : rs->extract, d);
+        fprintf(stderr, "careflow estimate: %zu stays of %zu children in %d stages from %d "
+                        "file(s); as of %s, window %d months\n",
+                rs->n_stays, rs->n_children, rs->n_stages, rs->n_files, d, o.window_months);
+        if (lenient) {
+            long skipped = 0;
+            for (int k = 0; k < REC_D_N; k++)
+                skipped += rs->quality[k];
+            fprintf(stderr, "careflow estimate: %ld rows skipped or repaired (%s)\n", skipped,
+                    files[0].final);
+        }
+        fprintf(stderr, "careflow estimate: wrote %s and %s (%ld open cases)\n", out,
+                files[lenient ? 1 : 0].final, res.n_open);
+    }
+    goto done;
+fail_nomem:
+    if (rc == 0)
+        rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "out of memory");
+fail:
+    fprintf(stderr, "%s%s\n", strstr(err, ": error: ") ? "" : "careflow: error: ", err);
+    status = sim_exit_status(rc);
+done:
+    for (int i = 0; i < 3; i++) {
+        if (files[i].tmp)
+            unlink(files[i].tmp);
+        mem_free(files[i].tmp);
+        mem_free(files[i].final);
+    }
+    mem_free(quality);
+    est_result_free(&res);
+    if (rs)
+        rec_free(rs);
+    mem_free(data);
+    return status;
 }

@@ -30,6 +30,10 @@ typedef struct est_opts {
     const char *open_cases_file; /* the file name `initial: {file: ...}` gives
                               * ("open-cases.csv"), relative to the written YAML */
     const char *source_label;/* how the records are named in comments (the DATA paths) */
+    int no_additions;        /* 1: write neither `duration: {by_age: ...}` nor
+                              * `initial: {file: ...}` (one duration per stage, and
+                              * `initial: {STAGE: COUNT}`), for loaders that predate
+                              * them (0) */
 } est_opts_t;
 
 typedef struct est_result {

@@ -1,0 +1,109 @@
+/* est_internal.h: what estimate.c computes and est_write.c / est_template.c write
+ * (shared-internal to models/estimate). An est__t lives for one est_estimate call and
+ * owns every array it points to (freed by estimate.c). */
+#ifndef MODELS_EST_INTERNAL_H
+#define MODELS_EST_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/estimate/est_text.h"
+#include "models/estimate/estimate.h"
+#include "sim/km.h"
+
+#define EST_N_BANDS 4            /* age bands [0,5) [5,10) [10,16) [16,18) */
+#define EST_MAX_STAGES 64        /* a scenario's stages fit a uint64_t bit set */
+#define EST_ROUTE_MIN_EXITS 30   /* routing odds for an age band: at least this many
+                                  * exits of the band in the window */
+#define EST_DUR_MIN_STAYS 50     /* durations by age: each group of bands holds at least
+                                  * this many stays ... */
+#define EST_DUR_MIN_ENDED 30     /* ... of which this many ended */
+#define EST_CDF_POINTS 40        /* at most this many points in an empirical cdf */
+#define EST_AGE_MIN_EMPIRICAL 20 /* fewer ages than this: a uniform age distribution */
+#define EST_TREND_MIN_MONTHS 12  /* a trend needs this many whole months of record */
+#define EST_TREND_Z 2.0          /* a trend is written when |estimate / se| exceeds this */
+#define EST_Z95 1.959963984540054
+
+/* One stay as the extract on as_of shows it. */
+typedef struct est__stay {
+    size_t rec;       /* index into rs->stays */
+    uint32_t child;   /* index into rs->children */
+    int stage;        /* index into rs->stages */
+    int next;         /* stage, REC_EXIT, or REC_NONE while open at as_of */
+    long start;       /* first day */
+    long end;         /* day it ended, or as_of while open */
+    int ended;        /* 1: ended on or before as_of */
+    int outside;      /* 1: an entry from outside (no stay of the child ends on this
+                       * start with next = this stage) */
+    double age_in;    /* years at start (NaN when the date of birth is not known) */
+    double age_out;   /* years at end (or at as_of while open); NaN as age_in */
+    double days;      /* end - start: the duration, or the time so far when open */
+} est__stay_t;
+
+/* Arrivals to one stage: entries from outside in the window. */
+typedef struct est__arrivals {
+    long n;           /* entries in the window */
+    long *flag_n;     /* [rs->n_flags] of them with each flag */
+    double *ages;     /* [n_ages] ages at entry, sorted, clamped to [0, 18) */
+    long n_ages;      /* entries whose age is known */
+    int trend_months; /* whole months of record the trend is fitted on */
+    long trend_from, trend_to; /* the first and last day of those months */
+    int trend_fitted; /* 1: the fit is defined (trend_b, trend_se) */
+    double trend_b;   /* log-rate slope per year */
+    double trend_se;  /* its standard error (quasi-Poisson) */
+    double trend_z;   /* trend_b / trend_se */
+    int trend_used;   /* 1: |z| > EST_TREND_Z: trend_per_year is written */
+} est__arrivals_t;
+
+/* Routing from one stage. count[(band + 1) * (n_stages + 1) + target]: band -1 is every
+ * exit; target n_stages is exit. */
+typedef struct est__routing {
+    long *count;      /* exits by band and target */
+    long n;           /* exits counted (band -1) */
+    long from;        /* exits ending on or after this day (LONG_MIN: whole record) */
+    int whole_record; /* 1: no exit in the window; the whole record is used */
+} est__routing_t;
+
+/* Durations in one stage. */
+typedef struct est__durations {
+    km_t all;         /* every stay */
+    long all_open;    /* of which still open at as_of */
+    double t_max;     /* longest time seen in the stage (ended or open) */
+    int n_groups;     /* groups of age bands with their own fit (0: one for all) */
+    int group_lo[EST_N_BANDS], group_hi[EST_N_BANDS]; /* bands [lo, hi] of each group */
+    km_t group[EST_N_BANDS];     /* fit of each group */
+    long group_open[EST_N_BANDS]; /* open stays in each group */
+} est__durations_t;
+
+typedef struct est__ {
+    const rec_set_t *rs;   /* the records (not owned) */
+    const est_opts_t *o;   /* the options (not owned) */
+    long as_of;            /* the extract date and the scenario's start */
+    long win_from;         /* the window's first day: window = [win_from, as_of] */
+    double win_days;       /* days in the window */
+    est__stay_t *stays;    /* [n_stays] visible stays, in the records' order */
+    size_t n_stays;
+    est__arrivals_t *arr;  /* [n_stages] */
+    est__routing_t *rt;    /* [n_stages] */
+    est__durations_t *du;  /* [n_stages] */
+} est__t;
+
+int est__band_of(double age);
+double est__band_edge(int b);
+long est__months_before(long day, int months);
+
+/* est_write.c: the pieces of the YAML, and the open cases. Each appends to t (t->oom
+ * on failure). indent: spaces before each line. */
+void est__put_top(const est__t *E, est__text_t *t);
+void est__put_stage_estimates(const est__t *E, int st, int indent, est__text_t *t);
+void est__put_arrival(const est__t *E, int st, const char *name, int indent,
+                      est__text_t *t);
+void est__put_initial(const est__t *E, est__text_t *t);
+int est__write_yaml(const est__t *E, est__text_t *t);
+int est__write_open_cases(const est__t *E, est__text_t *t, long *n_open);
+
+/* est_template.c: the template's merged tree with the estimates in place. SIM_EINVAL
+ * (the template's loader error in err), SIM_EIO, SIM_ENOMEM. */
+int est__write_template(const est__t *E, est__text_t *t, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,421 @@
+/* test_estimate.c: the estimate from records built by hand in memory, checked against
+ * hand computation (arrival counts, routing shares, flag shares, Kaplan-Meier cdf
+ * points, open cases and their history); the written YAML loads with scenario_load;
+ * a trend appears for a growing record and not for a flat one; and a simulated truth
+ * (Poisson arrivals, exponential durations, known routing) is recovered within
+ * sampling error.
+ *
+ * The YAML is loaded with opts.no_additions = 1 (no `duration: {by_age}` and no
+ * `initial: {file}`) while the loader of this branch predates those additions; the
+ * full form is checked for its text. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "models/estimate/estimate.h"
+#include "models/scenario/scenario.h"
+#include "sim/cal.h"
+#include "sim/dist.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+#include "sim/rng.h"
+
+static long D(const char *s)
+{
+    long d = 0;
+    assert_int_equal(cal_parse(s, &d), 0);
+    return d;
+}
+
+/* A record set grown in memory (the test owns every array; freed by rs_done). */
+typedef struct {
+    rec_set_t rs;
+    size_t cap_c, cap_s;
+} build_t;
+
+static char *stage_names[] = {"referral", "assessment", "care"};
+static char *flag_names[] = {"uasc"};
+
+static void rs_init(build_t *b, int n_stages)
+{
+    memset(b, 0, sizeof *b);
+    b->rs.n_stages = n_stages;
+    b->rs.stages = stage_names;
+    b->rs.n_flags = 1;
+    b->rs.flags = flag_names;
+    b->rs.first = LONG_MAX;
+}
+
+static uint32_t add_child(build_t *b, const char *id, long dob, uint64_t flags)
+{
+    if (b->rs.n_children == b->cap_c) {
+        b->cap_c = b->cap_c ? 2 * b->cap_c : 16;
+        b->rs.children = realloc(b->rs.children, b->cap_c * sizeof *b->rs.children);
+        assert_non_null(b->rs.children);
+    }
+    rec_child_t *c = &b->rs.children[b->rs.n_children];
+    memset(c, 0, sizeof *c);
+    c->id = strdup(id);
+    c->dob = dob;
+    c->flags = flags;
+    return (uint32_t)b->rs.n_children++;
+}
+
+/* end REC_OPEN and next REC_NONE for an open stay. Stays must be added in the
+ * records' order (child, start, stage). */
+static void add_stay(build_t *b, uint32_t child, int stage, long start, long end, int next)
+{
+    if (b->rs.n_stays == b->cap_s) {
+        b->cap_s = b->cap_s ? 2 * b->cap_s : 64;
+        b->rs.stays = realloc(b->rs.stays, b->cap_s * sizeof *b->rs.stays);
+        assert_non_null(b->rs.stays);
+    }
+    rec_stay_t *s = &b->rs.stays[b->rs.n_stays++];
+    memset(s, 0, sizeof *s);
+    s->child = child;
+    s->stage = (int16_t)stage;
+    s->start = start;
+    s->end = end;
+    s->next = (int16_t)next;
+    if (start < b->rs.first)
+        b->rs.first = start;
+}
+
+static void rs_done(build_t *b)
+{
+    for (size_t i = 0; i < b->rs.n_children; i++)
+        free(b->rs.children[i].id);
+    free(b->rs.children);
+    free(b->rs.stays);
+}
+
+/* Writes the YAML into a fresh folder, loads it; the folder is removed. */
+static scenario_t *load_text(const est_result_t *r)
+{
+    char dir[] = "/tmp/careflow-estimate-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128], csv[128];
+    snprintf(path, sizeof path, "%s/scenario.yaml", dir);
+    snprintf(csv, sizeof csv, "%s/open-cases.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fwrite(r->yaml, 1, r->yaml_len, f);
+    fclose(f);
+    f = fopen(csv, "w");
+    assert_non_null(f);
+    fwrite(r->open_cases, 1, r->open_cases_len, f);
+    fclose(f);
+    scenario_t *sc = NULL;
+    char err[SIM_ERR_MAX];
+    int rc = scenario_load(path, NULL, 0, &sc, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n%s", err, r->yaml);
+    assert_int_equal(rc, 0);
+    unlink(path);
+    unlink(csv);
+    rmdir(dir);
+    return sc;
+}
+
+static int arrival_to(const scenario_t *sc, const char *stage)
+{
+    int s = scenario_stage_index(sc, stage);
+    for (int i = 0; i < sc->n_arrivals; i++)
+        if (sc->arrivals[i].to == s)
+            return i;
+    return -1;
+}
+
+static double next_p(const scenario_t *sc, const char *from, const char *to)
+{
+    const scn_stage_t *st = &sc->stages[scenario_stage_index(sc, from)];
+    int t = strcmp(to, "exit") == 0 ? SCN_EXIT : scenario_stage_index(sc, to);
+    for (int i = 0; i < st->n_next; i++)
+        if (st->next_stage[i] == t)
+            return st->next_p[i];
+    return 0;
+}
+
+/* The small record of the docs (five children):
+ * c0 (uasc): referral 05-01..05-11 -> assessment 05-11..06-10 -> exit
+ * c1: referral 07-01..07-01 (same day) -> exit; referral 09-01 open
+ * c2: referral 2022-01-10..01-20 -> assessment ..03-01 -> care 2022-03-01 open
+ * c3: referral 10-01..10-04 -> assessment 10-04 open
+ * c4: assessment 08-01..08-21 (from outside) -> exit
+ * (2023 unless said). As of 2024-03-31, window 2023-04-01..2024-03-31 (366 days). */
+static void small_record(build_t *b)
+{
+    rs_init(b, 3);
+    uint32_t c0 = add_child(b, "c0", D("2010-01-01"), 1);
+    uint32_t c1 = add_child(b, "c1", D("2015-06-01"), 0);
+    uint32_t c2 = add_child(b, "c2", D("2008-02-01"), 0);
+    uint32_t c3 = add_child(b, "c3", D("2012-03-03"), 0);
+    uint32_t c4 = add_child(b, "c,4", D("2011-01-01"), 0);
+    add_stay(b, c0, 0, D("2023-05-01"), D("2023-05-11"), 1);
+    add_stay(b, c0, 1, D("2023-05-11"), D("2023-06-10"), REC_EXIT);
+    add_stay(b, c1, 0, D("2023-07-01"), D("2023-07-01"), REC_EXIT);
+    add_stay(b, c1, 0, D("2023-09-01"), REC_OPEN, REC_NONE);
+    add_stay(b, c2, 0, D("2022-01-10"), D("2022-01-20"), 1);
+    add_stay(b, c2, 1, D("2022-01-20"), D("2022-03-01"), 2);
+    add_stay(b, c2, 2, D("2022-03-01"), REC_OPEN, REC_NONE);
+    add_stay(b, c3, 0, D("2023-10-01"), D("2023-10-04"), 1);
+    add_stay(b, c3, 1, D("2023-10-04"), REC_OPEN, REC_NONE);
+    add_stay(b, c4, 1, D("2023-08-01"), D("2023-08-21"), REC_EXIT);
+    b->rs.extract = D("2024-03-31");
+}
+
+static void small_record_by_hand(void **state)
+{
+    build_t b;
+    small_record(&b);
+    est_opts_t o;
+    est_opts_default(&o);
+    o.no_additions = 1;
+    o.source_label = "hand-made records";
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    int rc = est_estimate(&b.rs, &o, &r, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+    scenario_t *sc = load_text(&r);
+    assert_int_equal(sc->start, D("2024-03-31"));
+    assert_true(fabs(sc->horizon - (double)(D("2025-03-31") - D("2024-03-31"))) < 1e-9);
+    /* arrivals: 4 entries from outside to referral, 1 to assessment, none to care */
+    double years = 366.0 / 365.25;
+    int ar = arrival_to(sc, "referral"), aa = arrival_to(sc, "assessment");
+    assert_true(ar >= 0 && aa >= 0);
+    assert_int_equal(arrival_to(sc, "care"), -1);
+    assert_true(fabs(sc->arrivals[ar].rate * 365.25 - 4 / years) < 1e-4);
+    assert_true(fabs(sc->arrivals[aa].rate * 365.25 - 1 / years) < 1e-4);
+    /* flags: 1 of the 4 referral entrants is uasc */
+    assert_int_equal(sc->arrivals[ar].attrs.n_flag, 1);
+    assert_true(fabs(sc->arrivals[ar].attrs.flag_p[0] - 0.25) < 1e-9);
+    /* routing in the window: referral 2 -> assessment, 1 -> exit; assessment 2 exits;
+     * care has no exit at all */
+    assert_true(fabs(next_p(sc, "referral", "assessment") - 2.0 / 3) < 1e-9);
+    assert_true(fabs(next_p(sc, "referral", "exit") - 1.0 / 3) < 1e-9);
+    assert_true(fabs(next_p(sc, "assessment", "exit") - 1.0) < 1e-12);
+    assert_true(fabs(next_p(sc, "care", "exit") - 1.0) < 1e-12);
+    /* referral durations: 0, 3, 10, 10, 212+ (c1's open stay since 2023-09-01):
+     * S(0) = 4/5, S(3) = 3/5, S(10) = 1/5; cdf (0,0) (0.5,0.2) (3,0.4) (10,0.8), and
+     * the last 0.2 spread to twice the longest time, 424 days */
+    const dist_t *d = &sc->stages[scenario_stage_index(sc, "referral")].duration;
+    static const double wx[] = {0, 0.5, 3, 10, 424}, wp[] = {0, 0.2, 0.4, 0.8, 1};
+    assert_int_equal(d->kind, DIST_EMPIRICAL);
+    assert_int_equal(d->n, 5);
+    for (int i = 0; i < 5; i++)
+        assert_true(fabs(d->x[i] - wx[i]) < 1e-9 && fabs(d->p[i] - wp[i]) < 1e-8);
+    /* initial counts (no_additions): referral 1, assessment 1, care 1 */
+    assert_int_equal(sc->n_initial, 3);
+    scenario_free(sc);
+    /* open cases: c1 referral (history 1), c2 care (1), c3 assessment (1) */
+    const char *want = "child,stage,start,dob,flags,history\n"
+                       "c1,referral,2023-09-01,2015-06-01,,1\n"
+                       "c2,care,2022-03-01,2008-02-01,,1\n"
+                       "c3,assessment,2023-10-04,2012-03-03,,1\n";
+    assert_string_equal(r.open_cases, want);
+    assert_int_equal(r.n_open, 3);
+    /* every estimated number carries a comment */
+    assert_non_null(strstr(r.yaml, "per_year: 3.99"));
+    assert_non_null(strstr(r.yaml, "# 4 entries from outside in 2023-04-01..2024-03-31"));
+    assert_non_null(strstr(r.yaml, "# 2 of 3;"));
+    est_result_free(&r);
+    /* the full form names the open-cases file */
+    o.no_additions = 0;
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    assert_non_null(strstr(r.yaml, "\ninitial:\n  file: \"open-cases.csv\""));
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+/* An earlier as-of date reads the records as an extract then: c3's referral (starting
+ * 2023-10-01) is not there, c1's second referral neither; c0's assessment (ending
+ * 2023-06-10) is open on 2023-06-01. */
+static void earlier_as_of(void **state)
+{
+    build_t b;
+    small_record(&b);
+    est_opts_t o;
+    est_opts_default(&o);
+    o.no_additions = 1;
+    o.as_of = D("2023-08-31");
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    const char *want = "child,stage,start,dob,flags,history\n"
+                       "c2,care,2022-03-01,2008-02-01,,1\n";
+    assert_string_equal(r.open_cases, want);
+    est_result_free(&r);
+    o.as_of = D("2023-06-01");
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    assert_non_null(strstr(r.open_cases, "c0,assessment,2023-05-11,2010-01-01,uasc,1\n"));
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+static void refuses(void **state)
+{
+    build_t b;
+    small_record(&b);
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    o.as_of = D("2021-01-01"); /* before every stay */
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), SIM_EINVAL);
+    assert_null(r.yaml);
+    o.as_of = 0;
+    o.window_months = 0;
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), SIM_EINVAL);
+    o.window_months = 12;
+    o.name = "Bad Name";
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), SIM_EINVAL);
+    o.name = "estimated";
+    char *bad[] = {"referral", "assess ment", "care"};
+    b.rs.stages = bad;
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), SIM_EINVAL);
+    assert_non_null(strstr(err, "assess ment"));
+    rs_done(&b);
+}
+
+/* Children arriving as a Poisson process (rate per year `rate0` growing by `growth` a
+ * year, over `years` before as_of) into referral for Exp(mean 60 days) days, then to
+ * assessment with probability 0.3 for Exp(200 days), else exit. Ages uniform 0..17. */
+static void simulate(build_t *b, double rate0, double growth, double years, uint64_t seed)
+{
+    rs_init(b, 2);
+    rng_t r;
+    rng_derive(&r, seed, 1, 2, 3);
+    long as_of = D("2024-03-31");
+    b->rs.extract = as_of;
+    double t0 = (double)as_of - years * 365.25, t = t0;
+    double rmax = rate0 * (growth > 0 ? pow(1 + growth, years) : 1) / 365.25;
+    char id[32];
+    for (int k = 0;; k++) {
+        t += -log(1 - rng_uniform(&r)) / rmax; /* thinning of a rate-rmax process */
+        if (t >= (double)as_of + 1)
+            break;
+        double rate = rate0 * pow(1 + growth, (t - t0) / 365.25) / 365.25;
+        if (rng_uniform(&r) * rmax > rate)
+            continue;
+        long start = (long)floor(t);
+        double age = 17 * rng_uniform(&r);
+        snprintf(id, sizeof id, "k%d", k);
+        uint32_t c = add_child(b, id, start - (long)(age * 365.25), rng_uniform(&r) < 0.1);
+        long end = start + (long)floor(-60 * log(1 - rng_uniform(&r)));
+        int to_b = rng_uniform(&r) < 0.3;
+        if (end > as_of) {
+            add_stay(b, c, 0, start, REC_OPEN, REC_NONE);
+            continue;
+        }
+        add_stay(b, c, 0, start, end, to_b ? 1 : REC_EXIT);
+        if (!to_b)
+            continue;
+        long end2 = end + (long)floor(-200 * log(1 - rng_uniform(&r)));
+        if (end2 > as_of)
+            add_stay(b, c, 1, end, REC_OPEN, REC_NONE);
+        else
+            add_stay(b, c, 1, end, end2, REC_EXIT);
+    }
+}
+
+static void simulated_truth(void **state)
+{
+    build_t b;
+    simulate(&b, 1500, 0, 6, 11);
+    est_opts_t o;
+    est_opts_default(&o);
+    o.no_additions = 1;
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    scenario_t *sc = load_text(&r);
+    /* rate: the window count is Poisson(1500 x 366/365.25): within 4 sd */
+    double rate = sc->arrivals[arrival_to(sc, "referral")].rate * 365.25;
+    double mu = 1500 * 366 / 365.25;
+    assert_true(fabs(rate * 366 / 365.25 - mu) < 4 * sqrt(mu));
+    /* no trend in a flat record */
+    assert_null(strstr(r.yaml, "\n    trend_per_year:"));
+    assert_non_null(strstr(r.yaml, "# no trend_per_year: Poisson regression of 72"));
+    /* routing share 0.3 within 4 binomial sd of ~1500 exits */
+    double p = next_p(sc, "referral", "assessment");
+    assert_true(fabs(p - 0.3) < 4 * sqrt(0.3 * 0.7 / 1400));
+    /* flag share 0.1 */
+    assert_true(fabs(sc->arrivals[0].attrs.flag_p[0] - 0.1) < 4 * sqrt(0.09 / 1400));
+    /* durations: floor(Exp(60)) <= t  iff  Exp(60) < t + 1, so the estimated cdf at the
+     * day points is the exponential's at t + 1: checked at the quartiles within 4 sd
+     * of a binomial share of ~9000 stays */
+    const dist_t *d = &sc->stages[0].duration;
+    for (double q = 0.25; q < 0.8; q += 0.25) {
+        double t = floor(-60 * log(1 - q));
+        double want = 1 - exp(-(t + 1) / 60);
+        assert_true(fabs(dist_cdf(d, t) - want) < 4 * sqrt(q * (1 - q) / 9000));
+    }
+    /* assessment (mean 200): the median */
+    d = &sc->stages[1].duration;
+    double t = floor(200 * log(2));
+    assert_true(fabs(dist_cdf(d, t) - (1 - exp(-(t + 1) / 200))) < 4 * sqrt(0.25 / 2500));
+    /* ages uniform 0..17: the median near 8.5 */
+    const dist_t *age = &sc->arrivals[0].attrs.age;
+    assert_true(fabs(dist_cdf(age, 8.5) - 0.5) < 4 * sqrt(0.25 / 1500));
+    scenario_free(sc);
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+static void growing_trend(void **state)
+{
+    build_t b;
+    simulate(&b, 600, 0.3, 5, 7);
+    est_opts_t o;
+    est_opts_default(&o);
+    o.no_additions = 1;
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    scenario_t *sc = load_text(&r);
+    const scn_arrival_t *a = &sc->arrivals[arrival_to(sc, "referral")];
+    /* growth 0.3 a year: its log 0.262 has se about 1/sqrt(N var(x)) with N ~ 5000
+     * entries over 5 years (var(x) ~ 2): ~0.01; 5 se */
+    assert_true(fabs(log(1 + a->trend) - log(1.3)) < 0.05);
+    /* the rate at the start: 600 x 1.3^5 a year, within 5% */
+    assert_true(fabs(a->rate * 365.25 / (600 * pow(1.3, 5)) - 1) < 0.05);
+    scenario_free(sc);
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+/* Enough stays by age band: durations are written by_age; the bands cover [0, 18). */
+static void by_age_text(void **state)
+{
+    build_t b;
+    simulate(&b, 1500, 0, 6, 5);
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    assert_non_null(strstr(r.yaml, "by_age:\n        - age: [0, 5]"));
+    assert_non_null(strstr(r.yaml, "- age: [16, 18]"));
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(small_record_by_hand), cmocka_unit_test(earlier_as_of),
+        cmocka_unit_test(refuses),              cmocka_unit_test(simulated_truth),
+        cmocka_unit_test(growing_trend),        cmocka_unit_test(by_age_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
