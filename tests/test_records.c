@@ -163,11 +163,113 @@ static void ssda903_years(void **state)
     rec_free(rs);
 }
 
+
+/* cin/cin-2022.xml (ReferenceDate 2022-03-31) and cin-2023.xml (2023-03-31):
+ *   101: referral 2021-01-04, assessment 01-06..02-15 (factors 3B, 4B), CIN plan
+ *        02-15..05-03, closed 05-03: referral ends when the assessment starts (next
+ *        assessment), the assessment when the plan starts (next cin), the plan at
+ *        closure, nothing after it in the referral: exit;
+ *   201: NFA, closed the day it came: referral [09-10, 09-10], exit;
+ *   202: unborn (ExpectedPersonBirthDate), NFA, no closure: referral [R, R], exit;
+ *   203: in both censuses (the 2023 one wins): assessment 11-02..11-25 and S47
+ *        11-20..ICPC 12-08 overlap: one assessment stay 11-02..12-08, next cp (starts
+ *        12-08); cp 2021-12-08..2022-09-30, next cin (the plan starting 09-30), cin
+ *        open; factor 11A -> cse_risk, disability AUT -> disabled;
+ *   204: open referral, nothing started: referral open;
+ *   205: assessment 2023-03-03 not authorised: referral to 03-03, assessment open.
+ * Extract: the latest date, 2023-03-03. */
+static void cin_census(void **state)
+{
+    const char *paths[] = {D "cin"};
+    rec_set_t *rs = read_ok(paths, 1, 0, 0);
+    assert_int_equal(rs->n_stays, 12);
+    stay_is(rs, 0, "101", "referral", "2021-01-04", "2021-01-06", "assessment");
+    stay_is(rs, 1, "101", "assessment", "2021-01-06", "2021-02-15", "cin");
+    stay_is(rs, 2, "101", "cin", "2021-02-15", "2021-05-03", "exit");
+    stay_is(rs, 3, "201", "referral", "2021-09-10", "2021-09-10", "exit");
+    stay_is(rs, 4, "202", "referral", "2022-02-01", "2022-02-01", "exit");
+    stay_is(rs, 5, "203", "referral", "2021-11-01", "2021-11-02", "assessment");
+    stay_is(rs, 6, "203", "assessment", "2021-11-02", "2021-12-08", "cp");
+    stay_is(rs, 7, "203", "cp", "2021-12-08", "2022-09-30", "cin");
+    stay_is(rs, 8, "203", "cin", "2022-09-30", NULL, NULL);
+    stay_is(rs, 9, "204", "referral", "2022-03-20", NULL, NULL);
+    stay_is(rs, 10, "205", "referral", "2023-03-01", "2023-03-03", "assessment");
+    stay_is(rs, 11, "205", "assessment", "2023-03-03", NULL, NULL);
+    assert_int_equal(rs->extract, day("2023-03-03"));
+    assert_int_equal(child(rs, "202")->dob, day("2022-04-20"));
+    assert_int_equal(child(rs, "202")->sex, 0);
+    assert_int_equal(child(rs, "203")->sex, 'F');
+    assert_true(has_flag(rs, child(rs, "203"), "cse_risk"));
+    assert_true(has_flag(rs, child(rs, "203"), "disabled"));
+    assert_true(has_flag(rs, child(rs, "101"), "domestic_abuse"));
+    assert_true(has_flag(rs, child(rs, "101"), "mental_health"));
+    assert_false(has_flag(rs, child(rs, "101"), "disabled")); /* NONE */
+    assert_int_equal(rs->stays[6].line, 35); /* 2023's 203: its Assessments element */
+    rec_free(rs);
+    /* the 2022 census alone: 203's plan still open there */
+    const char *y22[] = {D "cin/cin-2022.xml"};
+    rs = read_ok(y22, 1, 0, 0);
+    assert_int_equal(rs->n_stays, 9);
+    stay_is(rs, 7, "203", "cp", "2021-12-08", NULL, NULL);
+    rec_free(rs);
+}
+
+/* 903 and CIN census together: child 101 is joined (CHILD == LAchildID): its three
+ * census stays and two periods of care, one child. */
+static void joined(void **state)
+{
+    const char *paths[] = {D "ssda903", D "cin"};
+    rec_set_t *rs = read_ok(paths, 2, 0, 0);
+    assert_int_equal(rs->n_stays, 18);
+    assert_int_equal(rs->n_children, 9); /* 101-104, 201-205 */
+    assert_string_equal(rs->children[0].id, "101");
+    stay_is(rs, 0, "101", "referral", "2021-01-04", "2021-01-06", "assessment");
+    stay_is(rs, 1, "101", "assessment", "2021-01-06", "2021-02-15", "cin");
+    stay_is(rs, 2, "101", "cin", "2021-02-15", "2021-05-03", "exit");
+    stay_is(rs, 3, "101", "care", "2021-05-03", "2022-02-10", "exit");
+    stay_is(rs, 4, "101", "care", "2022-10-01", NULL, NULL);
+    assert_int_equal(rs->extract, day("2023-03-03"));
+    rec_free(rs);
+}
+
+/* rec_cut of the 903 set at 2022-06-01: stays starting later dropped (101's re-entry,
+ * 103), ends later open again (102's period; 104's second period, begun 2022-05-20);
+ * 104's first ends 2022-05-20 and stays closed. */
+static void cut(void **state)
+{
+    const char *paths[] = {D "ssda903"};
+    rec_set_t *rs = read_ok(paths, 1, 0, 0), *c = NULL;
+    assert_int_equal(rec_cut(rs, day("2022-06-01"), &c), 0);
+    assert_int_equal(c->n_stays, 4);
+    stay_is(c, 0, "101", "care", "2021-05-03", "2022-02-10", "exit");
+    stay_is(c, 1, "102", "care", "2022-01-15", NULL, NULL);
+    stay_is(c, 2, "104", "care", "2022-04-05", "2022-05-20", "care");
+    stay_is(c, 3, "104", "care", "2022-05-20", NULL, NULL);
+    assert_int_equal(c->first, day("2021-05-03"));
+    assert_int_equal(c->extract, day("2022-06-01"));
+    assert_int_equal(c->n_children, rs->n_children); /* indices kept */
+    assert_int_equal(rec_stage_index(c, "care"), 0);
+    assert_int_equal(rec_stage_index(c, "cp"), -1);
+    assert_int_equal(rec_flag_index(c, "uasc"), rec_flag_index(rs, "uasc"));
+    rec_free(c);
+    rec_free(rs);
+    /* as_of: the same cut while reading (children without stays then dropped) */
+    rs = read_ok(paths, 1, 0, day("2022-06-01"));
+    assert_int_equal(rs->n_stays, 4);
+    stay_is(rs, 1, "102", "care", "2022-01-15", NULL, NULL);
+    stay_is(rs, 3, "104", "care", "2022-05-20", NULL, NULL);
+    assert_int_equal(rs->n_children, 3); /* 101, 102, 104 */
+    rec_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(careflow_episodes),
         cmocka_unit_test(ssda903_years),
+        cmocka_unit_test(cin_census),
+        cmocka_unit_test(joined),
+        cmocka_unit_test(cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
