@@ -262,6 +262,114 @@ static void cut(void **state)
     rec_free(rs);
 }
 
+
+/* Each defect refused at its FILE:LINE:COL (columns counted by hand in the fixture:
+ * e.g. "BD1,cin,2023-13-01": start begins at character 9; an empty field's column is
+ * the comma that ends it), and under --lenient counted with the row skipped or
+ * repaired. */
+static const struct {
+    const char *path;  /* fixture */
+    const char *at;    /* expected message start */
+    rec_defect_t kind; /* counted under --lenient */
+    size_t stays;      /* stays left under --lenient */
+} defects[] = {
+    {D "defects/bad-date.csv", D "defects/bad-date.csv:3:9: error: ", REC_D_BAD_DATE, 1},
+    {D "defects/mixed-dates.csv", D "defects/mixed-dates.csv:3:9: error: ", REC_D_BAD_DATE, 1},
+    {D "defects/end-before-start.csv", D "defects/end-before-start.csv:3:20: error: ",
+     REC_D_END_BEFORE_START, 1},
+    {D "defects/no-dob.csv", D "defects/no-dob.csv:3:22: error: ", REC_D_NO_DOB, 1},
+    {D "defects/overlap.csv", D "defects/overlap.csv:3:9: error: ", REC_D_OVERLAP, 2},
+    {D "defects/bad-field.csv", D "defects/bad-field.csv:3:5: error: ", REC_D_BAD_FIELD, 1},
+    {D "defects/903-no-header", D "defects/903-no-header/episodes.csv:3:1: error: ",
+     REC_D_UNKNOWN_CHILD, 1},
+    {D "defects/903-duplicate", D "defects/903-duplicate/episodes.csv:3:5: error: ",
+     REC_D_DUPLICATE, 1},
+    {D "defects/cin-bad-date.xml", D "defects/cin-bad-date.xml:21:1: error: ",
+     REC_D_BAD_DATE, 1},
+    {D "defects/cin-no-dob.xml", D "defects/cin-no-dob.xml:11:1: error: ", REC_D_NO_DOB, 1},
+};
+
+static void defects_refused_and_counted(void **state)
+{
+    for (size_t i = 0; i < sizeof defects / sizeof *defects; i++) {
+        rec_opts_t o = {0};
+        rec_set_t *rs = (rec_set_t *)1;
+        char err[1024];
+        const char *paths[] = {defects[i].path};
+        assert_int_equal(rec_read(paths, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+        assert_null(rs);
+        if (strncmp(err, defects[i].at, strlen(defects[i].at)))
+            fail_msg("%s: got '%s'", defects[i].at, err);
+        o.lenient = 1;
+        rs = read_ok(paths, 1, 1, 0);
+        assert_int_equal(rs->n_stays, defects[i].stays);
+        for (int k = 0; k < REC_D_N; k++)
+            assert_int_equal(rs->quality[k], k == (int)defects[i].kind);
+        rec_free(rs);
+    }
+    /* the overlap repaired: the later stay starts at the earlier's end */
+    const char *ov[] = {D "defects/overlap.csv"};
+    rec_set_t *rs = read_ok(ov, 1, 1, 0);
+    stay_is(rs, 1, "OV1", "cin", "2023-03-01", "2023-04-01", "exit");
+    rec_free(rs);
+    /* the duplicate: the row read last kept */
+    const char *dup[] = {D "defects/903-duplicate"};
+    rs = read_ok(dup, 1, 1, 0);
+    stay_is(rs, 0, "111", "care", "2022-01-01", "2022-02-01", "exit");
+    rec_free(rs);
+}
+
+/* All the defect fixtures at once under --lenient, and data_quality.csv. */
+static void quality_csv(void **state)
+{
+    const char *paths[] = {D "defects"};
+    rec_set_t *rs = read_ok(paths, 1, 1, 0);
+    FILE *f = tmpfile();
+    char buf[1024];
+    assert_non_null(f);
+    assert_int_equal(rec_write_quality(rs, f), 0);
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    assert_string_equal(buf, "kind,count,action\n"
+                             "bad_date,3,row skipped\n"
+                             "end_before_start,1,row skipped\n"
+                             "no_date_of_birth,2,child's rows skipped\n"
+                             "overlapping_stays,1,later stay starts at the earlier's end\n"
+                             "bad_field,1,row skipped\n"
+                             "episode_without_header,1,row skipped\n"
+                             "conflicting_duplicate,1,latest return kept\n"
+                             "after_extract_date,0,row skipped\n");
+    rec_free(rs);
+}
+
+/* Errors --lenient does not excuse: a file of no known kind, broken XML, a missing
+ * path, a FIFO-free empty folder; hidden files (episodes/.notes.csv) are skipped. */
+static void kinds_and_paths(void **state)
+{
+    char err[1024];
+    rec_set_t *rs = NULL;
+    rec_opts_t o = {.lenient = 1};
+    const char *unk[] = {D "fatal/unknown.csv"};
+    assert_int_equal(rec_read(unk, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    assert_null(rs);
+    assert_true(!strncmp(err, D "fatal/unknown.csv:1:1: error: not a kind of file", 50));
+    const char *xml[] = {D "fatal/broken.xml"};
+    assert_int_equal(rec_read(xml, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    /* libxml2 reports where the input ended with tags still open: after line 2 */
+    assert_true(!strncmp(err, D "fatal/broken.xml:3:", strlen(D "fatal/broken.xml:3:")));
+    assert_non_null(strstr(err, ": error: XML: "));
+    const char *none[] = {D "no-such-file.csv"};
+    assert_int_equal(rec_read(none, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    assert_true(!strncmp(err, D "no-such-file.csv:1:1: error: cannot read", 40));
+    /* hidden files skipped: episodes/ reads as in careflow_episodes */
+    const char *ep[] = {D "episodes"};
+    rs = read_ok(ep, 1, 0, 0);
+    assert_int_equal(rs->n_files, 2);
+    rec_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +378,9 @@ int main(void)
         cmocka_unit_test(cin_census),
         cmocka_unit_test(joined),
         cmocka_unit_test(cut),
+        cmocka_unit_test(defects_refused_and_counted),
+        cmocka_unit_test(quality_csv),
+        cmocka_unit_test(kinds_and_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -473,17 +473,25 @@ static void sweep(rec__b_t *b)
 static int check_dob(rec__b_t *b)
 {
     rec_set_t *rs = b->rs;
+    uint8_t *used = mem_calloc(rs->n_children + 1, 1);
+    if (!used)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < b->n_stays; i++)
+        used[b->stays[i].s.child] = 1;
     for (size_t i = 0; i < rs->n_children; i++) {
-        if (rs->children[i].dob != REC_NO_DOB || b->kids[i].dropped)
+        if (rs->children[i].dob != REC_NO_DOB || b->kids[i].dropped || !used[i])
             continue;
         char clip[SIM_ERR_CLIP + 1];
         int rc = rec__defect(b, REC_D_NO_DOB, b->kids[i].file, b->kids[i].line, 1,
                              "child '%s' has no date of birth in any file read",
                              sim_err_clip(clip, sizeof clip, rs->children[i].id));
-        if (rc < 0)
+        if (rc < 0) {
+            mem_free(used);
             return rc;
+        }
         b->kids[i].dropped = 1;
     }
+    mem_free(used);
     int any = 0;
     for (size_t i = 0; i < b->n_stays; i++)
         if (b->kids[b->stays[i].s.child].dropped) {
