@@ -304,7 +304,8 @@ int rec__finish_903(rec__b_t *b)
         p->ep[k++] = *e;
     }
     p->n_ep = k;
-    qsort(p->ep, p->n_ep, sizeof *p->ep, cmp_ep);
+    if (p->n_ep)
+        qsort(p->ep, p->n_ep, sizeof *p->ep, cmp_ep);
     k = 0;
     for (size_t i = 0; i < p->n_ep; i++) {
         ep_row_t *e = &p->ep[i];

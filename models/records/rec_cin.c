@@ -499,7 +499,8 @@ int rec__finish_cin(rec__b_t *b)
     int idx[S_N] = {-1, -1, -1, -1}, rc;
     if (!p)
         return 0;
-    qsort(p->g, p->n_g, sizeof *p->g, cmp_group);
+    if (p->n_g)
+        qsort(p->g, p->n_g, sizeof *p->g, cmp_group);
     for (size_t i = 0; i < p->n_g; i++) {
         const cin_group_t *g = &p->g[i];
         if (i + 1 < p->n_g && p->g[i + 1].child == g->child &&

@@ -408,7 +408,7 @@ static int read_dir(rec__b_t *b, const char *path, int depth)
         n++;
     }
     closedir(d);
-    if (rc == 0)
+    if (rc == 0 && n)
         qsort(names, n, sizeof *names, cmp_names);
     for (size_t i = 0; i < n && rc == 0; i++) {
         size_t len = strlen(path) + strlen(names[i]) + 2;
@@ -647,7 +647,8 @@ static int finish(rec__b_t *b, const char *first_path)
         return rc;
     if ((rc = check_dob(b)) < 0)
         return rc;
-    qsort(b->stays, b->n_stays, sizeof *b->stays, cmp_stay);
+    if (b->n_stays)
+        qsort(b->stays, b->n_stays, sizeof *b->stays, cmp_stay);
     if ((rc = check_overlap(b)) < 0)
         return rc;
     infer_next(b);
