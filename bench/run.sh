@@ -8,6 +8,8 @@
 #     replications) at 1 and 2 threads, and, where OpenMPI is installed, on 1 and 2
 #     MPI ranks: medians of 3 runs, speed-ups against 1 thread, and whether the
 #     results are byte-identical.
+#  5. The record readers: a million-row careflow episodes CSV and an SSDA903 set
+#     read by rec_read (bench_records.c: medians of 3 runs, peak memory).
 set -e
 : "${CAREFLOW:=build/careflow}" "${BUILD:=build}"
 echo "== 1. careflow against a hand-written C loop"
@@ -62,3 +64,6 @@ else
     echo "  MPI: skipped (no mpirun or $mpi_bin; make MPI=1 builds it, installing OpenMPI)"
 fi
 rm -rf "$out"
+echo
+echo "== 5. reading case records: a million careflow episodes rows and an SSDA903 set"
+"$BUILD/bench/bench_records"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/records/records.h"
 #include "models/scenario/scenario.h"
 #include "sim/mem.h"
 
@@ -101,7 +102,7 @@ static const char csv_yaml[] =
 
 /* Every file a harness may write, removed by harness_cleanup. */
 static const char *const file_names[] = {"top.yaml", "inc.yaml", "base.yaml",
-                                         "csv.yaml", "obs.csv", NULL};
+                                         "csv.yaml", "obs.csv", "records.dat", NULL};
 
 static int violation(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -136,7 +137,7 @@ static int write_file(const harness_t *h, const char *name, const void *data, si
 int harness_known(const char *mode)
 {
     return !strcmp(mode, "load") || !strcmp(mode, "include") || !strcmp(mode, "set") ||
-           !strcmp(mode, "csv");
+           !strcmp(mode, "csv") || !strcmp(mode, "records");
 }
 
 int harness_init(harness_t *h, const char *mode, char *why, size_t whylen)
@@ -285,6 +286,51 @@ static int run_set(harness_t *h, const uint8_t *data, size_t size, char *why,
     return rc;
 }
 
+/* "records": the bytes are one records file (its kind found from its content), read
+ * strictly and then leniently; rec_read keeps the same contract as the loader. */
+static int run_records(harness_t *h, const uint8_t *data, size_t size, char *why,
+                       size_t whylen)
+{
+    char path[128], err[HARNESS_ERRLEN], esc[4 * HARNESS_ERRLEN];
+    if (write_file(h, "records.dat", data, size, why, whylen) < 0)
+        return -1;
+    path_of(h, "records.dat", path, sizeof path);
+    for (int lenient = 0; lenient < 2; lenient++) {
+        rec_opts_t o = {.lenient = lenient};
+        rec_set_t *rs = NULL;
+        const char *paths[] = {path};
+        memset(err, 0x55, sizeof err);
+        int rc = rec_read(paths, 1, &o, &rs, err, sizeof err);
+        if (rc == 0) {
+            if (!rs)
+                return violation(why, whylen, "rec_read returned 0 without a set");
+            for (size_t i = 0; i < rs->n_stays; i++)
+                if (rs->stays[i].child >= rs->n_children ||
+                    rs->stays[i].stage < 0 || rs->stays[i].stage >= rs->n_stages ||
+                    (i && rs->stays[i].child < rs->stays[i - 1].child) ||
+                    rs->stays[i].start > rs->extract ||
+                    (rs->stays[i].end != REC_OPEN && rs->stays[i].end < rs->stays[i].start))
+                    return violation(why, whylen, "rec_read: stay %zu breaks the set's "
+                                                  "invariants", i);
+            rec_free(rs);
+            continue;
+        }
+        if (rs)
+            return violation(why, whylen, "rec_read returned %d but gave a set", rc);
+        if (!memchr(err, 0, HARNESS_ERRLEN) || !err[0])
+            return violation(why, whylen, "rec_read failed (%d) with no message", rc);
+        for (const char *q = err; *q; q++)
+            if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
+                return violation(why, whylen, "rec_read: the message is not one line: %s",
+                                 escaped(err, esc, sizeof esc));
+        if (strcmp(err, "out of memory") && !well_marked(err, 0))
+            return violation(why, whylen, "rec_read: the message does not start "
+                                          "FILE:LINE:COL: error: %s",
+                             escaped(err, esc, sizeof esc));
+    }
+    return 0;
+}
+
 int harness_run(harness_t *h, const uint8_t *data, size_t size, char *why, size_t whylen)
 {
     if (!strcmp(h->mode, "load")) {
@@ -303,6 +349,8 @@ int harness_run(harness_t *h, const uint8_t *data, size_t size, char *why, size_
     }
     if (!strcmp(h->mode, "set"))
         return run_set(h, data, size, why, whylen);
+    if (!strcmp(h->mode, "records"))
+        return run_records(h, data, size, why, whylen);
     if (write_file(h, "obs.csv", data, size, why, whylen) < 0)
         return -1;
     return load_and_check(h, "csv.yaml", NULL, 0, why, whylen);

@@ -21,7 +21,10 @@
  * - "set":     the bytes, split at NULs, are up to HARNESS_MAX_SETS --set arguments
  *              applied to a fixed valid scenario (HARNESS_BASE, written at init);
  * - "csv":     the bytes are obs.csv, read by a fixed scenario's
- *              `observed: [{file: obs.csv}]`.
+ *              `observed: [{file: obs.csv}]`;
+ * - "records": the bytes are one case-records file (models/records/records.h: its kind
+ *              found from its content), read by rec_read strictly, then leniently;
+ *              the same message contract, and a set read must keep its invariants.
  * NUL is the separator because neither a YAML file nor a command-line argument can
  * hold one. Failures of the harness itself (cannot write a file) are reported like
  * violations: they are not the loader's, but must not pass silently. */

@@ -1,0 +1,375 @@
+/* rec_903.c: the SSDA903 reader (the looked-after children return): Header
+ * (CHILD,SEX,DOB,...), Episodes (CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,...)
+ * and UASC (CHILD,...,DUC) files, each optionally with LA and YEAR columns, one set per
+ * year, in any number of files and folders.
+ *
+ * Rows are gathered while the files are read (struct rec__903) and merged once every
+ * file is read (rec__finish_903), since a later file may hold a later return of the
+ * same episode:
+ * - a row's return date (its rank) is YEAR-03-31 when the row has a YEAR, else the
+ *   latest date in its file;
+ * - the same episode (CHILD + DECOM) in several returns counts once: the row of the
+ *   latest return wins (ties: the row read last). Two rows of one return that differ
+ *   (DEC or REC) are a conflicting_duplicate;
+ * - a child's sex and date of birth come from its Header row of the latest return;
+ * - episodes of a child, by DECOM, form periods of care: an episode whose DEC is the
+ *   next one's DECOM and whose REC is X1 continues into it; any other DEC ends the
+ *   period; an episode without DEC leaves it open. Each period is one stay in stage
+ *   `care`, its next settled later (REC__INFER: the child's stay starting on the day
+ *   the period ends, else exit);
+ * - a child in a UASC file carries flag `uasc`.
+ * LA is read past (a set is one council's). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/records/rec_int.h"
+#include "sim/cal.h"
+#include "sim/csv.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+
+typedef struct hdr_row {
+    uint32_t child;  /* child index */
+    uint32_t file;   /* file index */
+    uint32_t line;   /* row's line */
+    long dob;        /* date of birth */
+    long year;       /* YEAR-03-31, or LONG_MIN when the row has no YEAR */
+    char sex;        /* 'M', 'F' or 0 */
+} hdr_row_t;
+
+typedef struct ep_row {
+    uint32_t child;  /* child index */
+    uint32_t file;   /* file index */
+    uint32_t line;   /* row's line */
+    uint32_t col;    /* DECOM's column */
+    uint32_t order;  /* rows in reading order, for ties */
+    long decom;      /* episode start */
+    long dec;        /* episode end, or REC_OPEN */
+    long rank;       /* return date: YEAR-03-31 or the file's latest date */
+    char rec[8];     /* REC code, NUL-terminated ("" when none) */
+} ep_row_t;
+
+struct rec__903 {
+    hdr_row_t *hdr;    /* Header rows read */
+    size_t n_hdr;      /* how many */
+    size_t cap_hdr;    /* allocated */
+    ep_row_t *ep;      /* Episodes rows read */
+    size_t n_ep;       /* how many */
+    size_t cap_ep;     /* allocated */
+    uint32_t *uasc;    /* children named in UASC files */
+    size_t n_uasc;     /* how many */
+    size_t cap_uasc;   /* allocated */
+    long *latest;      /* per file index: its latest date (LONG_MIN none) */
+    size_t cap_latest; /* allocated */
+};
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 256;
+    while (c <= n)
+        c *= 2;
+    void *t = mem_reallocarray(*p, c, size);
+    if (!t)
+        return SIM_ENOMEM;
+    *p = t;
+    *cap = c;
+    return 0;
+}
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
+        if (x != *b)
+            return 0;
+    }
+    return *a == *b;
+}
+
+enum { K_CHILD, K_SEX, K_DOB, K_DECOM, K_DEC, K_REC, K_YEAR, K_DUC, K_N };
+static const char *const key_names[K_N] = {"CHILD", "SEX", "DOB",  "DECOM",
+                                           "DEC",   "REC", "YEAR", "DUC"};
+
+static void note_date(struct rec__903 *p, uint32_t f, long day)
+{
+    if (day > p->latest[f])
+        p->latest[f] = day;
+}
+
+/* One row of any of the three kinds; 0 (kept or skipped) or a code. */
+static int row(rec__b_t *b, struct rec__903 *p, uint32_t f, int kind, const csv_field_t *fl,
+               int n, const int *col, int *styles)
+{
+    char clip[SIM_ERR_CLIP + 1];
+    const csv_field_t *v[K_N] = {0};
+    long line = fl[0].line;
+    int rc;
+    for (int k = 0; k < K_N; k++) {
+        if (col[k] < 0)
+            continue;
+        if (col[k] >= n) {
+            rc = rec__defect(b, REC_D_BAD_FIELD, f, fl[n - 1].line, fl[n - 1].col,
+                             "the row has %d field%s, but the header names %s in field %d",
+                             n, n == 1 ? "" : "s", key_names[k], col[k] + 1);
+            return rc < 0 ? rc : 0;
+        }
+        v[k] = &fl[col[k]];
+    }
+#define BAD(kd, fld, ...)                                                                \
+    do {                                                                                 \
+        rc = rec__defect(b, kd, f, (fld)->line, (fld)->col, __VA_ARGS__);                \
+        return rc < 0 ? rc : 0;                                                          \
+    } while (0)
+    if (!v[K_CHILD]->len)
+        BAD(REC_D_BAD_FIELD, v[K_CHILD], "CHILD is empty");
+    long year = LONG_MIN;
+    if (v[K_YEAR] && v[K_YEAR]->len) {
+        char *e;
+        long y = strtol(v[K_YEAR]->s, &e, 10);
+        if (*e || y < 1900 || y > 9999)
+            BAD(REC_D_BAD_FIELD, v[K_YEAR], "YEAR '%s' is not a year",
+                sim_err_clip(clip, sizeof clip, v[K_YEAR]->s));
+        year = cal_from_ymd((int)y, 3, 31);
+    }
+    uint32_t c;
+    if (kind == REC__903_UASC) {
+        if ((rc = rec__child(b, v[K_CHILD]->s, v[K_CHILD]->len, f, (uint32_t)line, &c)) < 0 ||
+            (rc = grow((void **)&p->uasc, &p->cap_uasc, p->n_uasc, sizeof *p->uasc)) < 0)
+            return rc;
+        p->uasc[p->n_uasc++] = c;
+        return 0;
+    }
+    if (kind == REC__903_HEADER) {
+        long dob;
+        char sex = 0;
+        const char *s = v[K_SEX]->s;
+        if (!strcmp(s, "1") || !strcmp(s, "M") || !strcmp(s, "m"))
+            sex = 'M';
+        else if (!strcmp(s, "2") || !strcmp(s, "F") || !strcmp(s, "f"))
+            sex = 'F';
+        else if (*s)
+            BAD(REC_D_BAD_FIELD, v[K_SEX], "SEX '%s' is not 1 (male) or 2 (female)",
+                sim_err_clip(clip, sizeof clip, s));
+        if ((rc = rec__child(b, v[K_CHILD]->s, v[K_CHILD]->len, f, (uint32_t)line, &c)) < 0)
+            return rc;
+        if (!v[K_DOB]->len) {
+            rc = rec__defect(b, REC_D_NO_DOB, f, line, v[K_DOB]->col,
+                             "child '%s' has no DOB", sim_err_clip(clip, sizeof clip,
+                                                                   v[K_CHILD]->s));
+            if (rc == 0)
+                b->kids[c].dropped = 1;
+            return rc;
+        }
+        rc = rec__date(b, &styles[K_DOB], v[K_DOB]->s, f, line, v[K_DOB]->col, "DOB", &dob);
+        if (rc != 1)
+            return rc < 0 ? rc : 0;
+        note_date(p, f, dob);
+        if ((rc = grow((void **)&p->hdr, &p->cap_hdr, p->n_hdr, sizeof *p->hdr)) < 0)
+            return rc;
+        p->hdr[p->n_hdr++] = (hdr_row_t){.child = c, .file = f, .line = (uint32_t)line,
+                                         .dob = dob, .year = year, .sex = sex};
+        return 0;
+    }
+    long decom, dec = REC_OPEN;
+    if (!v[K_DECOM]->len)
+        BAD(REC_D_BAD_DATE, v[K_DECOM], "DECOM is empty");
+    rc = rec__date(b, &styles[K_DECOM], v[K_DECOM]->s, f, line, v[K_DECOM]->col, "DECOM",
+                   &decom);
+    if (rc != 1)
+        return rc < 0 ? rc : 0;
+    rc = rec__date(b, &styles[K_DEC], v[K_DEC]->s, f, line, v[K_DEC]->col, "DEC", &dec);
+    if (rc < 0 || rc == 2)
+        return rc < 0 ? rc : 0;
+    if (dec != REC_OPEN && dec < decom)
+        BAD(REC_D_END_BEFORE_START, v[K_DEC], "DEC %s is before DECOM %s", v[K_DEC]->s,
+            v[K_DECOM]->s);
+    if (v[K_REC]->len >= sizeof((ep_row_t *)0)->rec)
+        BAD(REC_D_BAD_FIELD, v[K_REC], "REC '%s' is not a reason episode ceased code",
+            sim_err_clip(clip, sizeof clip, v[K_REC]->s));
+    if ((rc = rec__child(b, v[K_CHILD]->s, v[K_CHILD]->len, f, (uint32_t)line, &c)) < 0 ||
+        (rc = grow((void **)&p->ep, &p->cap_ep, p->n_ep, sizeof *p->ep)) < 0)
+        return rc;
+    note_date(p, f, decom);
+    if (dec != REC_OPEN)
+        note_date(p, f, dec);
+    ep_row_t *e = &p->ep[p->n_ep];
+    *e = (ep_row_t){.child = c, .file = f, .line = (uint32_t)line,
+                    .col = (uint32_t)v[K_DECOM]->col, .order = (uint32_t)p->n_ep,
+                    .decom = decom, .dec = dec, .rank = year};
+    for (size_t i = 0; i < v[K_REC]->len; i++) {
+        char ch = v[K_REC]->s[i];
+        e->rec[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+    }
+    p->n_ep++;
+    return 0;
+#undef BAD
+}
+
+int rec__read_903(rec__b_t *b, uint32_t f, const char *data, size_t len, int kind)
+{
+    struct rec__903 *p = b->p903;
+    if (!p && !(p = b->p903 = mem_calloc(1, sizeof *p)))
+        return SIM_ENOMEM;
+    if (grow((void **)&p->latest, &p->cap_latest, f, sizeof *p->latest) < 0)
+        return SIM_ENOMEM;
+    p->latest[f] = LONG_MIN;
+    csv_opts_t opts = {.flags = CSV_SKIP_BLANK | CSV_TRIM};
+    csv_t *r;
+    const csv_field_t *fl;
+    int col[K_N], styles[K_N] = {0}, rc = 0, n;
+    if (csv_open_mem(&r, data, len, &opts) < 0)
+        return SIM_ENOMEM;
+    for (int k = 0; k < K_N; k++)
+        col[k] = -1;
+    n = csv_next(r, &fl);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < K_N; k++)
+            if (col[k] < 0 && ieq(fl[i].s, key_names[k]))
+                col[k] = i;
+    static const int need[][4] = {[REC__903_HEADER] = {K_CHILD, K_SEX, K_DOB, -1},
+                                  [REC__903_EPISODES] = {K_CHILD, K_DECOM, K_DEC, K_REC},
+                                  [REC__903_UASC] = {K_CHILD, -1, -1, -1}};
+    static const char *const kinds[] = {"", "Header", "Episodes", "UASC"};
+    if (n < 0)
+        rc = n;
+    for (int k = 0; k < 4 && rc == 0; k++)
+        if (need[kind][k] >= 0 && col[need[kind][k]] < 0)
+            rc = rec__fail(b, f, 1, 1, "SSDA903 %s: the header row has no %s column",
+                           kinds[kind], key_names[need[kind][k]]);
+    while (rc == 0 && (n = csv_next(r, &fl)) > 0)
+        rc = row(b, p, f, kind, fl, n, col, styles);
+    if (rc == 0 && n < 0)
+        rc = n;
+    if (rc == SIM_EINVAL && n < 0) {
+        long line, c;
+        const char *why = csv_why(r, &line, &c);
+        rc = rec__fail(b, f, line, c, "%s", why);
+    }
+    csv_close(r);
+    return rc;
+}
+
+static int cmp_ep(const void *pa, const void *pb)
+{
+    const ep_row_t *a = pa, *b = pb;
+    if (a->child != b->child)
+        return a->child < b->child ? -1 : 1;
+    if (a->decom != b->decom)
+        return a->decom < b->decom ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+int rec__finish_903(rec__b_t *b)
+{
+    struct rec__903 *p = b->p903;
+    rec_set_t *rs = b->rs;
+    int rc = 0;
+    if (!p)
+        return 0;
+    /* sex and date of birth from each child's latest Header row */
+    uint8_t *has_hdr = mem_calloc(rs->n_children + 1, 1);
+    if (!has_hdr)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < p->n_hdr; i++) {
+        const hdr_row_t *h = &p->hdr[i];
+        long rank = h->year != LONG_MIN ? h->year : p->latest[h->file];
+        has_hdr[h->child] = 1;
+        if (rank >= b->kids[h->child].dob_rank) {
+            b->kids[h->child].dob_rank = rank;
+            rs->children[h->child].dob = h->dob;
+            rs->children[h->child].sex = h->sex;
+        }
+    }
+    /* episodes: the latest return of each, children without a header row refused */
+    size_t k = 0;
+    for (size_t i = 0; i < p->n_ep; i++) {
+        ep_row_t *e = &p->ep[i];
+        if (b->kids[e->child].dropped)
+            continue;
+        if (!has_hdr[e->child]) {
+            char clip[SIM_ERR_CLIP + 1];
+            rc = rec__defect(b, REC_D_UNKNOWN_CHILD, e->file, e->line, 1,
+                             "child '%s' has episodes but no row in any SSDA903 Header file",
+                             sim_err_clip(clip, sizeof clip, rs->children[e->child].id));
+            if (rc < 0)
+                goto out;
+            continue;
+        }
+        if (e->rank == LONG_MIN)
+            e->rank = p->latest[e->file];
+        p->ep[k++] = *e;
+    }
+    p->n_ep = k;
+    if (p->n_ep)
+        qsort(p->ep, p->n_ep, sizeof *p->ep, cmp_ep);
+    k = 0;
+    for (size_t i = 0; i < p->n_ep; i++) {
+        ep_row_t *e = &p->ep[i];
+        if (k > 0 && p->ep[k - 1].child == e->child && p->ep[k - 1].decom == e->decom) {
+            ep_row_t *old = &p->ep[k - 1];
+            if (old->rank == e->rank && (old->dec != e->dec || strcmp(old->rec, e->rec))) {
+                char d[11];
+                cal_format(e->decom, d);
+                rc = rec__defect(b, REC_D_DUPLICATE, e->file, e->line, e->col,
+                                 "the episode of child '%s' starting %s is also at %s:%lu, "
+                                 "in the same return, with another DEC or REC",
+                                 rs->children[e->child].id, d, rs->files[old->file],
+                                 (unsigned long)old->line);
+                if (rc < 0)
+                    goto out;
+            }
+            *old = *e; /* the later return (or the later row) wins */
+            continue;
+        }
+        p->ep[k++] = *e;
+    }
+    p->n_ep = k;
+    /* periods of care */
+    int care = -1;
+    if (p->n_ep && ((rc = rec__stage(b, "care", &care)) < 0 || care < 0)) {
+        if (rc == 0)
+            rc = rec__fail(b, p->ep[0].file, p->ep[0].line, 1, "more than %d stages",
+                           REC__MAX_STAGES);
+        goto out;
+    }
+    for (size_t i = 0; i < p->n_ep;) {
+        size_t j = i;
+        while (j + 1 < p->n_ep && p->ep[j + 1].child == p->ep[i].child &&
+               p->ep[j].dec != REC_OPEN && p->ep[j + 1].decom == p->ep[j].dec &&
+               !strcmp(p->ep[j].rec, "X1"))
+            j++;
+        const ep_row_t *e = &p->ep[i];
+        if ((rc = rec__add(b, e->child, care, REC__INFER, e->decom, p->ep[j].dec, e->file,
+                           e->line, e->col)) < 0)
+            goto out;
+        i = j + 1;
+    }
+    /* UASC children */
+    if (p->n_uasc) {
+        int bit;
+        if ((rc = rec__flag(b, "uasc", 0, 1, 1, &bit)) < 0)
+            goto out;
+        for (size_t i = 0; bit >= 0 && i < p->n_uasc; i++)
+            rs->children[p->uasc[i]].flags |= (uint64_t)1 << bit;
+    }
+out:
+    mem_free(has_hdr);
+    return rc;
+}
+
+void rec__free_903(rec__b_t *b)
+{
+    struct rec__903 *p = b->p903;
+    if (!p)
+        return;
+    mem_free(p->hdr);
+    mem_free(p->ep);
+    mem_free(p->uasc);
+    mem_free(p->latest);
+    mem_free(p);
+    b->p903 = NULL;
+}

@@ -1,0 +1,838 @@
+/* records.c: the record set (records.h): reading paths into it, finishing it, cutting
+ * it, and the builder the readers share (rec_int.h).
+ *
+ * Invariants of a finished set (rec_read, rec_cut): stays sorted by child, start,
+ * stage, end; a child's stays in one stage never overlap (one ends on or before the
+ * next starts); every start and end <= extract; an open stay has end REC_OPEN and next
+ * REC_NONE, a closed one next >= 0 or REC_EXIT; every child has a stay and a date of
+ * birth; children are in order of first appearance in the files read (files in the
+ * order given, folders in name order).
+ *
+ * Failure: rec_read returns a negative code with one line in err and frees all it
+ * took; nothing is half made. */
+#include "models/records/records.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/records/rec_int.h"
+#include "sim/cal.h"
+#include "sim/csv.h"
+#include "sim/err.h"
+#include "sim/fmt.h"
+#include "sim/input.h"
+#include "sim/mem.h"
+
+#define REC_ENUM_NAME(e, s, a) s,
+#define REC_ENUM_ACTION(e, s, a) a,
+const char *const rec_defect_names[REC_D_N] = {REC_DEFECT_MAP(REC_ENUM_NAME)};
+const char *const rec_defect_actions[REC_D_N] = {REC_DEFECT_MAP(REC_ENUM_ACTION)};
+
+#define MAX_DEPTH 32 /* folders within folders */
+
+/* ---- the builder ---------------------------------------------------------------- */
+
+static uint64_t hash_id(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+static int rehash(rec__b_t *b, size_t cap)
+{
+    uint32_t *t = mem_calloc(cap, sizeof *t);
+    if (!t)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < b->rs->n_children; i++) {
+        const char *id = b->rs->children[i].id;
+        size_t k = (size_t)hash_id(id, strlen(id)) & (cap - 1);
+        while (t[k])
+            k = (k + 1) & (cap - 1);
+        t[k] = (uint32_t)(i + 1);
+    }
+    mem_free(b->hash);
+    b->hash = t;
+    b->hash_cap = cap;
+    return 0;
+}
+
+int rec__child(rec__b_t *b, const char *id, size_t len, uint32_t file, uint32_t line,
+               uint32_t *idx)
+{
+    rec_set_t *rs = b->rs;
+    if (rs->n_children >= UINT32_MAX - 1)
+        return SIM_ENOMEM;
+    if ((rs->n_children + 1) * 2 > b->hash_cap) {
+        int rc = rehash(b, b->hash_cap ? b->hash_cap * 2 : 1024);
+        if (rc < 0)
+            return rc;
+    }
+    size_t k = (size_t)hash_id(id, len) & (b->hash_cap - 1);
+    for (; b->hash[k]; k = (k + 1) & (b->hash_cap - 1)) {
+        const char *c = rs->children[b->hash[k] - 1].id;
+        if (!strncmp(c, id, len) && c[len] == 0) {
+            *idx = b->hash[k] - 1;
+            return 0;
+        }
+    }
+    if (rs->n_children == b->cap_children) {
+        size_t cap = b->cap_children ? b->cap_children * 2 : 256;
+        rec_child_t *c = mem_reallocarray(rs->children, cap, sizeof *c);
+        if (!c)
+            return SIM_ENOMEM;
+        rs->children = c;
+        rec__kid_t *kd = mem_reallocarray(b->kids, cap, sizeof *kd);
+        if (!kd)
+            return SIM_ENOMEM;
+        b->kids = kd;
+        b->cap_children = cap;
+    }
+    char *copy = mem_strndup(id, len);
+    if (!copy)
+        return SIM_ENOMEM;
+    size_t i = rs->n_children++;
+    rs->children[i] = (rec_child_t){.id = copy, .dob = REC_NO_DOB};
+    b->kids[i] = (rec__kid_t){.dob_rank = LONG_MIN, .file = file, .line = line};
+    b->hash[k] = (uint32_t)(i + 1);
+    *idx = (uint32_t)i;
+    return 0;
+}
+
+/* Finds name in names[0..n), or appends a copy (at most max). -1 in *idx: too many. */
+static int intern(char ***names, int *n, int max, const char *name, int *idx)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp((*names)[i], name)) {
+            *idx = i;
+            return 0;
+        }
+    if (*n >= max) {
+        *idx = -1;
+        return 0;
+    }
+    char **t = mem_reallocarray(*names, (size_t)*n + 1, sizeof *t);
+    if (!t)
+        return SIM_ENOMEM;
+    *names = t;
+    if (!(t[*n] = mem_strdup(name)))
+        return SIM_ENOMEM;
+    *idx = (*n)++;
+    return 0;
+}
+
+int rec__stage(rec__b_t *b, const char *name, int *idx)
+{
+    rec_set_t *rs = b->rs;
+    return intern(&rs->stages, &rs->n_stages, REC__MAX_STAGES, name, idx);
+}
+
+int rec__flag(rec__b_t *b, const char *name, uint32_t file, long line, long col, int *bit)
+{
+    rec_set_t *rs = b->rs;
+    int rc = intern(&rs->flags, &rs->n_flags, REC_MAX_FLAGS, name, bit);
+    if (rc < 0 || *bit >= 0)
+        return rc;
+    return rec__defect(b, REC_D_BAD_FIELD, file, line, col,
+                       "more than %d different flags: careflow keeps at most %d",
+                       REC_MAX_FLAGS, REC_MAX_FLAGS);
+}
+
+int rec__add(rec__b_t *b, uint32_t child, int stage, int next, long start, long end,
+             uint32_t file, uint32_t line, uint32_t col)
+{
+    if (b->n_stays == b->cap_stays) {
+        size_t cap = b->cap_stays ? b->cap_stays * 2 : 1024;
+        rec__stay_t *t = mem_reallocarray(b->stays, cap, sizeof *t);
+        if (!t)
+            return SIM_ENOMEM;
+        b->stays = t;
+        b->cap_stays = cap;
+    }
+    b->stays[b->n_stays++] = (rec__stay_t){
+        .s = {.child = child, .stage = (int16_t)stage, .next = (int16_t)next,
+              .start = start, .end = end, .file = file, .line = line},
+        .col = col};
+    return 0;
+}
+
+int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
+                const char *fmt, ...)
+{
+    if (b->o && b->o->lenient) {
+        b->rs->quality[kind]++;
+        return 0;
+    }
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
+                      col < 1 ? 1 : col, "%s", msg);
+}
+
+int rec__fail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
+                      col < 1 ? 1 : col, "%s", msg);
+}
+
+/* ---- dates and names ------------------------------------------------------------ */
+
+/* Reads 1..max digits at *p; returns the number or -1. */
+static int digits(const char **p, int min, int max)
+{
+    int v = 0, n = 0;
+    while (n < max && **p >= '0' && **p <= '9') {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n >= min ? v : -1;
+}
+
+int rec__parse_date(const char *s, long *day)
+{
+    if (cal_parse(s, day) == 0)
+        return REC__DS_ISO;
+    const char *p = s;
+    int d = digits(&p, 1, 2);
+    if (d < 0 || *p++ != '/')
+        return REC__DS_NONE;
+    int m = digits(&p, 1, 2);
+    if (m < 0 || *p++ != '/')
+        return REC__DS_NONE;
+    int y = digits(&p, 4, 4);
+    if (y < 1000 || *p)
+        return REC__DS_NONE;
+    char iso[48];
+    snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
+    return cal_parse(iso, day) == 0 ? REC__DS_UK : REC__DS_NONE;
+}
+
+int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, long col,
+              const char *what, long *day)
+{
+    static const char *const names[] = {"", "YYYY-MM-DD", "DD/MM/YYYY"};
+    char clip[SIM_ERR_CLIP + 1];
+    int rc;
+    if (!*s)
+        return 0;
+    int st = rec__parse_date(s, day);
+    if (st == REC__DS_NONE)
+        rc = rec__defect(b, REC_D_BAD_DATE, file, line, col,
+                         "%s '%s' is not a date (YYYY-MM-DD or DD/MM/YYYY)", what,
+                         sim_err_clip(clip, sizeof clip, s));
+    else if (*style != REC__DS_NONE && st != *style)
+        rc = rec__defect(b, REC_D_BAD_DATE, file, line, col,
+                         "%s '%s' is written %s, but this column's earlier dates are %s",
+                         what, sim_err_clip(clip, sizeof clip, s), names[st], names[*style]);
+    else {
+        *style = st;
+        return 1;
+    }
+    return rc < 0 ? rc : 2;
+}
+
+int rec__is_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- reading files -------------------------------------------------------------- */
+
+static int add_file(rec__b_t *b, const char *path, uint32_t *f)
+{
+    rec_set_t *rs = b->rs;
+    if (rs->n_files == b->cap_files) {
+        int cap = b->cap_files ? b->cap_files * 2 : 16;
+        char **t = mem_reallocarray(rs->files, (size_t)cap, sizeof *t);
+        if (!t)
+            return SIM_ENOMEM;
+        rs->files = t;
+        b->cap_files = cap;
+    }
+    if (!(rs->files[rs->n_files] = mem_strdup(path)))
+        return SIM_ENOMEM;
+    *f = (uint32_t)rs->n_files++;
+    return 0;
+}
+
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+/* The kind of a CSV from its header row: 0 unknown, 1 careflow episodes, else
+ * 10 + REC__903_*. */
+static int csv_kind(const char *data, size_t len)
+{
+    csv_t *r;
+    const csv_field_t *fl;
+    int kind = 0;
+    if (csv_open_mem(&r, data, len, NULL) < 0)
+        return SIM_ENOMEM;
+    int n = csv_next(r, &fl);
+    if (n == SIM_ENOMEM)
+        kind = SIM_ENOMEM;
+    int has[6] = {0}; /* child stage start CHILD+DECOM DUC DOB */
+    for (int i = 0; i < n; i++) {
+        const char *s = fl[i].s;
+        has[0] |= ieq(s, "child");
+        has[1] |= ieq(s, "stage");
+        has[2] |= ieq(s, "start");
+        has[3] |= ieq(s, "decom");
+        has[4] |= ieq(s, "duc");
+        has[5] |= ieq(s, "dob");
+    }
+    if (kind == 0 && has[0]) {
+        if (has[1] && has[2])
+            kind = 1;
+        else if (has[3])
+            kind = 10 + REC__903_EPISODES;
+        else if (has[4])
+            kind = 10 + REC__903_UASC;
+        else if (has[5])
+            kind = 10 + REC__903_HEADER;
+    }
+    csv_close(r);
+    return kind;
+}
+
+static int read_file(rec__b_t *b, const char *path)
+{
+    uint32_t f;
+    input_t in;
+    char why[256];
+    int rc = add_file(b, path, &f);
+    if (rc < 0)
+        return rc;
+    rc = input_read(path, REC__MAX_BYTES - b->bytes_read, &in, why, sizeof why);
+    if (rc == SIM_ENOMEM)
+        return rc;
+    if (rc == SIM_ERANGE)
+        return rec__fail(b, f, 1, 1, "cannot read the file: the records read come to more "
+                                     "than %zu bytes", REC__MAX_BYTES);
+    if (rc < 0)
+        return sim_err_at(b->err, b->errlen, rc == SIM_EIO ? SIM_EIO : SIM_EINVAL, path, 1,
+                          1, "cannot read the file: %s", why);
+    b->bytes_read += in.len;
+    const char *d = in.data;
+    size_t len = in.len;
+    if (len >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3)) {
+        d += 3;
+        len -= 3;
+    }
+    size_t k = 0;
+    while (k < len && (d[k] == ' ' || d[k] == '\t' || d[k] == '\r' || d[k] == '\n'))
+        k++;
+    if (k < len && d[k] == '<')
+        rc = rec__read_cin(b, f, d, len);
+    else {
+        int kind = csv_kind(d, len);
+        if (kind < 0)
+            rc = kind;
+        else if (kind == 1)
+            rc = rec__read_episodes(b, f, d, len);
+        else if (kind > 10)
+            rc = rec__read_903(b, f, d, len, kind - 10);
+        else
+            rc = rec__fail(b, f, 1, 1,
+                           "not a kind of file careflow reads: the header row is none of "
+                           "careflow episodes (child,stage,start,...), SSDA903 Header "
+                           "(CHILD,SEX,DOB,...), Episodes (CHILD,DECOM,...) or UASC "
+                           "(CHILD,...,DUC), and it is not CIN census XML");
+    }
+    input_free(&in);
+    return rc;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_path(rec__b_t *b, const char *path, int depth);
+
+static int read_dir(rec__b_t *b, const char *path, int depth)
+{
+    DIR *d = opendir(path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    if (!d)
+        return sim_err_at(b->err, b->errlen, SIM_EINVAL, path, 1, 1,
+                          "cannot read the folder");
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue; /* hidden files, "." and ".." */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **t = mem_reallocarray(names, cap, sizeof *t);
+            if (!t) {
+                rc = SIM_ENOMEM;
+                break;
+            }
+            names = t;
+        }
+        if (!(names[n] = mem_strdup(e->d_name))) {
+            rc = SIM_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == 0 && n)
+        qsort(names, n, sizeof *names, cmp_names);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        size_t len = strlen(path) + strlen(names[i]) + 2;
+        char *p = mem_alloc(len);
+        if (!p) {
+            rc = SIM_ENOMEM;
+            break;
+        }
+        snprintf(p, len, "%s/%s", path, names[i]);
+        rc = read_path(b, p, depth + 1);
+        mem_free(p);
+    }
+    for (size_t i = 0; i < n; i++)
+        mem_free(names[i]);
+    mem_free(names);
+    if (rc == SIM_ENOMEM)
+        sim_err_set(b->err, b->errlen, rc, "out of memory");
+    return rc;
+}
+
+static int read_path(rec__b_t *b, const char *path, int depth)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (depth >= MAX_DEPTH)
+            return sim_err_at(b->err, b->errlen, SIM_EINVAL, path, 1, 1,
+                              "folders nested more than %d deep (a link loop?)", MAX_DEPTH);
+        return read_dir(b, path, depth);
+    }
+    return read_file(b, path);
+}
+
+/* ---- finishing the set ---------------------------------------------------------- */
+
+static int cmp_stay(const void *pa, const void *pb)
+{
+    const rec_stay_t *a = &((const rec__stay_t *)pa)->s, *b = &((const rec__stay_t *)pb)->s;
+    if (a->child != b->child)
+        return a->child < b->child ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->stage != b->stage)
+        return a->stage < b->stage ? -1 : 1;
+    if (a->end != b->end)
+        return a->end < b->end ? -1 : 1;
+    if (a->file != b->file)
+        return a->file < b->file ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Removes stays marked with child UINT32_MAX. */
+static void sweep(rec__b_t *b)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->n_stays; i++)
+        if (b->stays[i].s.child != UINT32_MAX)
+            b->stays[k++] = b->stays[i];
+    b->n_stays = k;
+}
+
+/* Children with no date of birth: a defect at their first record. */
+static int check_dob(rec__b_t *b)
+{
+    rec_set_t *rs = b->rs;
+    uint8_t *used = mem_calloc(rs->n_children + 1, 1);
+    if (!used)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < b->n_stays; i++)
+        used[b->stays[i].s.child] = 1;
+    for (size_t i = 0; i < rs->n_children; i++) {
+        if (rs->children[i].dob != REC_NO_DOB || b->kids[i].dropped || !used[i])
+            continue;
+        char clip[SIM_ERR_CLIP + 1];
+        int rc = rec__defect(b, REC_D_NO_DOB, b->kids[i].file, b->kids[i].line, 1,
+                             "child '%s' has no date of birth in any file read",
+                             sim_err_clip(clip, sizeof clip, rs->children[i].id));
+        if (rc < 0) {
+            mem_free(used);
+            return rc;
+        }
+        b->kids[i].dropped = 1;
+    }
+    mem_free(used);
+    int any = 0;
+    for (size_t i = 0; i < b->n_stays; i++)
+        if (b->kids[b->stays[i].s.child].dropped) {
+            b->stays[i].s.child = UINT32_MAX;
+            any = 1;
+        }
+    if (any)
+        sweep(b);
+    return 0;
+}
+
+/* Overlapping stays of one child in one stage (stays sorted). */
+static int check_overlap(rec__b_t *b)
+{
+    rec_set_t *rs = b->rs;
+    long *maxend = mem_calloc((size_t)rs->n_stages + 1, sizeof *maxend);
+    size_t *prev = mem_calloc((size_t)rs->n_stages + 1, sizeof *prev);
+    int rc = 0, moved = 0, gone = 0;
+    if (!maxend || !prev) {
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < b->n_stays;) {
+        size_t j = i;
+        uint32_t c = b->stays[i].s.child;
+        for (; j < b->n_stays && b->stays[j].s.child == c; j++)
+            maxend[b->stays[j].s.stage] = LONG_MIN;
+        for (size_t k = i; k < j; k++) {
+            rec__stay_t *s = &b->stays[k];
+            int g = s->s.stage;
+            if (maxend[g] != LONG_MIN && s->s.start < maxend[g]) {
+                const rec__stay_t *p = &b->stays[prev[g]];
+                char clip[SIM_ERR_CLIP + 1], d1[11], d2[11];
+                cal_format(p->s.start, d1);
+                cal_format(s->s.start, d2);
+                rc = rec__defect(b, REC_D_OVERLAP, s->s.file, s->s.line, s->col,
+                                 "child '%s' has a stay in '%s' starting %s while its stay "
+                                 "starting %s (%s:%lu) is not over",
+                                 sim_err_clip(clip, sizeof clip, rs->children[c].id),
+                                 rs->stages[g], d2, d1, rs->files[p->s.file],
+                                 (unsigned long)p->s.line);
+                if (rc < 0)
+                    goto out;
+                if (maxend[g] == REC_OPEN || (s->s.end != REC_OPEN && s->s.end < maxend[g])) {
+                    s->s.child = UINT32_MAX; /* nothing of it is left */
+                    gone = 1;
+                    continue;
+                }
+                s->s.start = maxend[g];
+                moved = 1;
+            }
+            if (maxend[g] == LONG_MIN || s->s.end > maxend[g]) {
+                maxend[g] = s->s.end;
+                prev[g] = k;
+            }
+        }
+        i = j;
+    }
+    if (gone)
+        sweep(b);
+    if (moved)
+        qsort(b->stays, b->n_stays, sizeof *b->stays, cmp_stay);
+out:
+    mem_free(maxend);
+    mem_free(prev);
+    return rc;
+}
+
+/* next of a closed stay with REC__INFER: the child's stay starting on its end. */
+static void infer_next(rec__b_t *b)
+{
+    for (size_t i = 0; i < b->n_stays;) {
+        size_t j = i;
+        uint32_t c = b->stays[i].s.child;
+        while (j < b->n_stays && b->stays[j].s.child == c)
+            j++;
+        for (size_t k = i; k < j; k++) {
+            rec_stay_t *s = &b->stays[k].s;
+            if (s->next != REC__INFER)
+                continue;
+            s->next = REC_EXIT;
+            if (s->end == REC_OPEN)
+                continue;
+            size_t lo = i, hi = j; /* first stay of the child starting on or after end */
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (b->stays[mid].s.start < s->end)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (; lo < j && b->stays[lo].s.start == s->end; lo++)
+                if (lo != k) {
+                    s->next = b->stays[lo].s.stage;
+                    break;
+                }
+        }
+        i = j;
+    }
+}
+
+/* Drops children without stays, keeping order, and renumbers the stays' children. */
+static int compact_children(rec__b_t *b)
+{
+    rec_set_t *rs = b->rs;
+    uint32_t *map = mem_alloc((rs->n_children + 1) * sizeof *map);
+    if (!map)
+        return SIM_ENOMEM;
+    for (size_t i = 0; i < rs->n_children; i++)
+        map[i] = UINT32_MAX;
+    for (size_t i = 0; i < b->n_stays; i++)
+        map[b->stays[i].s.child] = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < rs->n_children; i++) {
+        if (map[i] == UINT32_MAX) {
+            mem_free(rs->children[i].id);
+            continue;
+        }
+        map[i] = (uint32_t)k;
+        rs->children[k++] = rs->children[i];
+    }
+    rs->n_children = k;
+    for (size_t i = 0; i < b->n_stays; i++)
+        b->stays[i].s.child = map[b->stays[i].s.child];
+    mem_free(map);
+    return 0;
+}
+
+/* Applies the extract date: later starts dropped, later ends open. */
+static void cut_stays(rec_stay_t *st, size_t *n, long date)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        rec_stay_t s = st[i];
+        if (s.start > date)
+            continue;
+        if (s.end != REC_OPEN && s.end > date) {
+            s.end = REC_OPEN;
+            s.next = REC_NONE;
+        }
+        if (s.end == REC_OPEN)
+            s.next = REC_NONE;
+        st[k++] = s;
+    }
+    *n = k;
+}
+
+static int finish(rec__b_t *b, const char *first_path)
+{
+    rec_set_t *rs = b->rs;
+    int rc;
+    if ((rc = rec__finish_903(b)) < 0 || (rc = rec__finish_cin(b)) < 0)
+        return rc;
+    if ((rc = check_dob(b)) < 0)
+        return rc;
+    if (b->n_stays)
+        qsort(b->stays, b->n_stays, sizeof *b->stays, cmp_stay);
+    if ((rc = check_overlap(b)) < 0)
+        return rc;
+    infer_next(b);
+    long extract = LONG_MIN;
+    for (size_t i = 0; i < b->n_stays; i++) {
+        const rec_stay_t *s = &b->stays[i].s;
+        if (s->start > extract)
+            extract = s->start;
+        if (s->end != REC_OPEN && s->end > extract)
+            extract = s->end;
+    }
+    if (b->o && b->o->as_of)
+        extract = b->o->as_of;
+    if (b->n_stays == 0)
+        return rs->n_files
+                   ? rec__fail(b, 0, 1, 1, "no records in the %d file%s read", rs->n_files,
+                               rs->n_files == 1 ? "" : "s")
+                   : sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
+                                "no files with records here");
+    size_t k = 0; /* the cut, as cut_stays does */
+    for (size_t i = 0; i < b->n_stays; i++) {
+        rec_stay_t *s = &b->stays[i].s;
+        if (s->start > extract)
+            continue;
+        if (s->end != REC_OPEN && s->end > extract)
+            s->end = REC_OPEN;
+        if (s->end == REC_OPEN)
+            s->next = REC_NONE;
+        b->stays[k++] = b->stays[i];
+    }
+    b->n_stays = k;
+    rs->extract = extract;
+    if ((rc = compact_children(b)) < 0)
+        return rc;
+    rs->stays = mem_reallocarray(NULL, b->n_stays + 1, sizeof *rs->stays);
+    if (!rs->stays)
+        return SIM_ENOMEM;
+    rs->n_stays = b->n_stays;
+    rs->first = LONG_MAX;
+    for (size_t i = 0; i < rs->n_stays; i++) {
+        rs->stays[i] = b->stays[i].s;
+        if (rs->stays[i].start < rs->first)
+            rs->first = rs->stays[i].start;
+    }
+    if (rs->n_stays == 0)
+        return rec__fail(b, 0, 1, 1, "no records on or before the extract date");
+    return 0;
+}
+
+static void b_free(rec__b_t *b)
+{
+    rec__free_903(b);
+    rec__free_cin(b);
+    mem_free(b->kids);
+    mem_free(b->hash);
+    mem_free(b->stays);
+}
+
+int rec_read(const char *const *paths, int n_paths, const rec_opts_t *o, rec_set_t **out,
+             char *err, size_t errlen)
+{
+    rec__b_t b = {.o = o, .err = err, .errlen = errlen};
+    int rc = 0;
+    *out = NULL;
+    if (errlen)
+        err[0] = 0;
+    if (!(b.rs = mem_calloc(1, sizeof *b.rs)))
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    if (n_paths < 1)
+        rc = sim_err_set(err, errlen, SIM_EINVAL, "no records given");
+    for (int i = 0; i < n_paths && rc == 0; i++)
+        rc = read_path(&b, paths[i], 0);
+    if (rc == 0)
+        rc = finish(&b, n_paths > 0 ? paths[0] : "");
+    b_free(&b);
+    if (rc < 0) {
+        if (rc == SIM_ENOMEM)
+            sim_err_set(err, errlen, rc, "out of memory");
+        rec_free(b.rs);
+        return rc;
+    }
+    *out = b.rs;
+    return 0;
+}
+
+/* ---- the rest of the interface -------------------------------------------------- */
+
+static char **dup_names(char *const *names, int n, int *ok)
+{
+    char **t = mem_calloc((size_t)n + 1, sizeof *t);
+    if (!t) {
+        *ok = 0;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(t[i] = mem_strdup(names[i])))
+            *ok = 0;
+    return t;
+}
+
+int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
+{
+    rec_set_t *c = mem_calloc(1, sizeof *c);
+    int ok = 1;
+    *out = NULL;
+    if (!c)
+        return SIM_ENOMEM;
+    c->n_stages = rs->n_stages;
+    c->stages = dup_names(rs->stages, rs->n_stages, &ok);
+    c->n_flags = rs->n_flags;
+    c->flags = dup_names(rs->flags, rs->n_flags, &ok);
+    c->n_files = rs->n_files;
+    c->files = dup_names(rs->files, rs->n_files, &ok);
+    c->children = mem_calloc(rs->n_children + 1, sizeof *c->children);
+    c->stays = mem_reallocarray(NULL, rs->n_stays + 1, sizeof *c->stays);
+    if (!ok || !c->children || !c->stays) {
+        rec_free(c);
+        return SIM_ENOMEM;
+    }
+    c->n_children = rs->n_children;
+    for (size_t i = 0; i < rs->n_children; i++) {
+        c->children[i] = rs->children[i];
+        if (!(c->children[i].id = mem_strdup(rs->children[i].id))) {
+            rec_free(c);
+            return SIM_ENOMEM;
+        }
+    }
+    memcpy(c->stays, rs->stays, rs->n_stays * sizeof *c->stays);
+    c->n_stays = rs->n_stays;
+    cut_stays(c->stays, &c->n_stays, date);
+    c->extract = date;
+    c->first = c->n_stays ? LONG_MAX : rs->first;
+    for (size_t i = 0; i < c->n_stays; i++)
+        if (c->stays[i].start < c->first)
+            c->first = c->stays[i].start;
+    memcpy(c->quality, rs->quality, sizeof c->quality);
+    *out = c;
+    return 0;
+}
+
+int rec_stage_index(const rec_set_t *rs, const char *name)
+{
+    for (int i = 0; i < rs->n_stages; i++)
+        if (!strcmp(rs->stages[i], name))
+            return i;
+    return -1;
+}
+
+int rec_flag_index(const rec_set_t *rs, const char *name)
+{
+    for (int i = 0; i < rs->n_flags; i++)
+        if (!strcmp(rs->flags[i], name))
+            return i;
+    return -1;
+}
+
+int rec_write_quality(const rec_set_t *rs, FILE *f)
+{
+    fputs("kind,count,action\n", f);
+    for (int k = 0; k < REC_D_N; k++) {
+        fmt_field(f, rec_defect_names[k]);
+        fprintf(f, ",%ld,", rs->quality[k]);
+        fmt_field(f, rec_defect_actions[k]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? SIM_EIO : 0;
+}
+
+void rec_free(rec_set_t *rs)
+{
+    if (!rs)
+        return;
+    for (int i = 0; i < rs->n_stages; i++)
+        mem_free(rs->stages[i]);
+    mem_free(rs->stages);
+    for (int i = 0; i < rs->n_flags; i++)
+        mem_free(rs->flags[i]);
+    mem_free(rs->flags);
+    for (size_t i = 0; i < rs->n_children; i++)
+        mem_free(rs->children[i].id);
+    mem_free(rs->children);
+    mem_free(rs->stays);
+    for (int i = 0; i < rs->n_files; i++)
+        mem_free(rs->files[i]);
+    mem_free(rs->files);
+    mem_free(rs);
+}
