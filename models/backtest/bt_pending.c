@@ -13,6 +13,11 @@
 typedef int bt_pending_unused_t; /* keeps the file a valid translation unit when empty */
 
 #if !__has_include("models/records/records.c")
+#define BT_PENDING_NAME(e, s, a) s,
+#define BT_PENDING_ACTION(e, s, a) a,
+const char *const rec_defect_names[REC_D_N] = {REC_DEFECT_MAP(BT_PENDING_NAME)};
+const char *const rec_defect_actions[REC_D_N] = {REC_DEFECT_MAP(BT_PENDING_ACTION)};
+
 int rec_read(const char *const *paths, int n_paths, const rec_opts_t *o, rec_set_t **out,
              char *err, size_t errlen)
 {
