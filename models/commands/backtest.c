@@ -437,33 +437,43 @@ out:
 
 /* ---- the files ---------------------------------------------------------------------- */
 
+/* backtest.csv, one series after another (cutoff, stage, metric, then months ahead:
+ * the order a reader or a line chart wants), from rows laid out by month, stage and
+ * metric within each cutoff. */
 static int write_backtest_csv(FILE *f, void *v)
 {
     bt_run_t *b = v;
     char d1[11], d2[11];
+    int ns = b->rs->n_stages, H = b->c->horizon;
+    size_t per = (size_t)H * (size_t)ns * BT_N_METRICS;
     fputs(BACKTEST_HEADER "\n", f);
-    for (size_t i = 0; i < b->n_rows; i++) {
-        const bt_row_t *w = &b->rows[i];
-        cal_format(w->cutoff, d1);
-        cal_format(w->date, d2);
-        fprintf(f, "%s,%s,%d,", d1, d2, w->months_ahead);
-        fmt_field(f, b->rs->stages[w->stage]);
-        fprintf(f, ",%s,", bt_metric_names[w->metric]);
-        fmt_num(f, w->actual);
-        fputc(',', f);
-        fmt_num(f, w->mean);
-        for (int j = 0; j < BT_N_Q; j++) {
-            fputc(',', f);
-            fmt_num(f, w->q[j]);
-        }
-        fputc(',', f);
-        fmt_num(f, bt_pct_error(w->mean, w->actual));
-        fputc(',', f);
-        fmt_num(f, w->persistence);
-        fputc(',', f);
-        fmt_num(f, w->rates);
-        fputc('\n', f);
-    }
+    for (size_t i = 0; i * per < b->n_rows; i++)
+        for (int s = 0; s < ns; s++)
+            for (int m = 0; m < BT_N_METRICS; m++)
+                for (int k = 1; k <= H; k++) {
+                    const bt_row_t *w =
+                        &b->rows[i * per + ((size_t)(k - 1) * ns + (size_t)s) * BT_N_METRICS +
+                                 (size_t)m];
+                    cal_format(w->cutoff, d1);
+                    cal_format(w->date, d2);
+                    fprintf(f, "%s,%s,%d,", d1, d2, w->months_ahead);
+                    fmt_field(f, b->rs->stages[w->stage]);
+                    fprintf(f, ",%s,", bt_metric_names[w->metric]);
+                    fmt_num(f, w->actual);
+                    fputc(',', f);
+                    fmt_num(f, w->mean);
+                    for (int j = 0; j < BT_N_Q; j++) {
+                        fputc(',', f);
+                        fmt_num(f, w->q[j]);
+                    }
+                    fputc(',', f);
+                    fmt_num(f, bt_pct_error(w->mean, w->actual));
+                    fputc(',', f);
+                    fmt_num(f, w->persistence);
+                    fputc(',', f);
+                    fmt_num(f, w->rates);
+                    fputc('\n', f);
+                }
     return 0;
 }
 
@@ -494,7 +504,8 @@ static int write_scores_csv(FILE *f, void *v)
 }
 
 /* actual.csv: date,stage,metric,value: each stage's stock at every month end of the
- * records and its entries in every month (the days of the month up to its end). */
+ * records and its entries in every month (its days up to the month end), one series
+ * after another (stage, metric, then date). */
 static int write_actual_csv(FILE *f, void *v)
 {
     bt_run_t *b = v;
@@ -502,21 +513,21 @@ static int write_actual_csv(FILE *f, void *v)
     char d[11];
     fputs("date,stage,metric,value\n", f);
     long first = rs->first < rs->extract ? rs->first : rs->extract;
-    for (long me = cal_month_end(first); me <= rs->extract; me = cal_month_end(me + 1)) {
-        int y, m, dd;
-        cal_to_ymd(me, &y, &m, &dd);
-        long prev = me - dd; /* the last day of the month before */
-        cal_format(me, d);
-        for (int s = 0; s < rs->n_stages; s++)
-            for (int k = 0; k < BT_N_METRICS; k++) {
+    for (int s = 0; s < rs->n_stages; s++)
+        for (int k = 0; k < BT_N_METRICS; k++)
+            for (long me = cal_month_end(first); me <= rs->extract;
+                 me = cal_month_end(me + 1)) {
+                int y, m, dd;
+                cal_to_ymd(me, &y, &m, &dd);
+                cal_format(me, d);
                 fprintf(f, "%s,", d);
                 fmt_field(f, rs->stages[s]);
                 fprintf(f, ",%s,", bt_metric_names[k]);
+                /* me - dd: the last day of the month before */
                 fmt_num(f, k == BT_STOCK ? bt_stock(&b->series, s, me)
-                                         : bt_entries(&b->series, s, prev, me));
+                                         : bt_entries(&b->series, s, me - dd, me));
                 fputc('\n', f);
             }
-    }
     return 0;
 }
 
