@@ -620,8 +620,17 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (fill_rows(b, cutoff, rows) != 0)
             return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
         b->n_rows += per;
-        if ((rc = forecast_cutoff(b, cutoff, dir, rows, err, errlen)) != 0)
+        if ((rc = forecast_cutoff(b, cutoff, dir, rows, err, errlen)) != 0) {
+            /* say which cutoff, keeping a "FILE:LINE:COL: error: " message whole */
+            char inner[2048];
+            int room = errlen > 48 ? (int)(errlen - 48) : 0;
+            snprintf(inner, sizeof inner, "%s", err);
+            if (strstr(inner, "error: "))
+                snprintf(err, errlen, "%.*s (backtest at cutoff %s)", room, inner, date);
+            else
+                snprintf(err, errlen, "cutoff %s: %.*s", date, room, inner);
             return rc;
+        }
         if (signals_caught())
             return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                                signals_name(signals_caught()));
