@@ -1,10 +1,806 @@
-/* backtest.c: `careflow backtest` (placeholder until issue 10 lands). */
+/* backtest.c: `careflow backtest DATA... --cutoff DATE...`: how good careflow's
+ * forecasts would have been. For each cutoff the records are cut as an extract on that
+ * date would show them (rec_cut), a scenario is estimated from them (est_estimate) and
+ * written with its open cases into OUT/cutoff-YYYY-MM-DD/, loaded back, simulated
+ * month by month over the horizon, and its mean and percentiles over replications set
+ * beside what the full records show afterwards and beside two baselines
+ * (models/backtest/backtest.h). Writes backtest.csv, backtest_scores.csv, actual.csv,
+ * manifest.json (and data_quality.csv with --lenient) and the plots, all as one output
+ * transaction (sim/outtx.h): on any failure or signal OUT is as it was.
+ *
+ * Order: arguments (usage errors exit 2), the records (a defect exits 2), the cutoffs
+ * checked against them (outside: exit 2), the output folder probed, then the cutoffs
+ * in date order, then the files. Each cutoff's replications run on threads into their
+ * own slots and are summarised in replication order, so every CSV is byte-identical
+ * whatever --threads. The one step that needs the estimator and the scenario's
+ * `initial: {file: ...}` is forecast_cutoff(). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "models/backtest/backtest.h"
+#include "models/commands/help.h"
+#include "models/commands/plot.h"
 #include "models/commands/records_cmd.h"
+#include "models/commands/run.h"
+#include "models/commands/version.h"
+#include "models/estimate/estimate.h"
+#include "models/pathway/model.h"
+#include "models/records/records.h"
+#include "models/scenario/scenario.h"
+#include "sim/cal.h"
+#include "sim/err.h"
+#include "sim/fmt.h"
+#include "sim/mem.h"
+#include "sim/outtx.h"
+#include "sim/progress.h"
+#include "sim/signals.h"
+#include "sim/stats.h"
+
+#define EXIT_USAGE 2
+#define REPS_MAX 100000
+#define THREADS_MAX 1024
+#define MONTHS_MAX 600
+#define OPEN_CASES "open-cases.csv"
+
+#define BACKTEST_HEADER                                                                    \
+    "cutoff,date,months_ahead,stage,metric,actual,mean,p05,p25,p50,p75,p95,pct_error,"     \
+    "persistence,rates"
+#define SCORES_HEADER "stage,metric,months_ahead,model,mape,bias_pct,coverage50,coverage90,n"
+
+/* The command line. */
+typedef struct bt_cli {
+    const char **paths;  /* DATA..., [n_paths] */
+    int n_paths;
+    long *cutoffs;       /* [n_cutoffs], ascending and distinct after checking */
+    int n_cutoffs;
+    int horizon;         /* --horizon-months (12) */
+    int window;          /* --window-months (12) */
+    int reps;            /* --reps, 0: the estimator's default */
+    int have_seed;       /* --seed given */
+    uint64_t seed;       /* --seed */
+    int threads;         /* --threads, 0: online cores */
+    const char *out;     /* --out (out/backtest) */
+    int lenient;         /* --lenient */
+    int no_plots;        /* --no-plots */
+    int quiet;           /* --quiet */
+    int help;            /* --help */
+} bt_cli_t;
+
+/* What the whole command shares while it works through the cutoffs. */
+typedef struct bt_run {
+    const bt_cli_t *c;      /* the options */
+    const rec_set_t *rs;    /* the full records */
+    bt_series_t series;     /* their actual series */
+    outtx_t tx;             /* the output transaction */
+    char *source;           /* the DATA paths joined, for the estimator's comments */
+    bt_row_t *rows;         /* [n_cutoffs * horizon * n_stages * BT_N_METRICS] */
+    size_t n_rows;          /* rows filled */
+    int reps;               /* replications simulated per cutoff */
+    uint64_t seed;          /* the seed of every cutoff's scenario */
+    int threads;            /* threads that simulated */
+    long n_open;            /* open cases over all cutoffs (for the closing line) */
+    double sim_wall;        /* seconds spent simulating */
+} bt_run_t;
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("careflow: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\nTry 'careflow backtest --help'.\n", stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+/* A decimal integer made only of digits, in [lo, hi]. 0 or -1. */
+static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end || v < lo || v > hi)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Parses argv[2..] into c. 0, or an exit status after a usage error. */
+static int parse_args(bt_cli_t *c, int argc, char **argv)
+{
+    int only_pos = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+            c->paths[c->n_paths++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
+        int flag = !strcmp(name, "--lenient") || !strcmp(name, "--no-plots") ||
+                   !strcmp(name, "--quiet") || !strcmp(name, "--help") || !strcmp(name, "-h");
+        int valued = !strcmp(name, "--cutoff") || !strcmp(name, "--horizon-months") ||
+                     !strcmp(name, "--window-months") || !strcmp(name, "--reps") ||
+                     !strcmp(name, "--seed") || !strcmp(name, "--threads") ||
+                     !strcmp(name, "--out");
+        if (len >= 60 || (!flag && !valued))
+            return usage_error("unknown option '%s' for 'backtest'", name);
+        if (flag) {
+            if (eq)
+                return usage_error("option %s takes no value", name);
+            if (!strcmp(name, "--lenient"))
+                c->lenient = 1;
+            else if (!strcmp(name, "--no-plots"))
+                c->no_plots = 1;
+            else if (!strcmp(name, "--quiet"))
+                c->quiet = 1;
+            else
+                c->help = 1;
+            continue;
+        }
+        const char *val;
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
+        else
+            return usage_error("option %s needs a value", name);
+        uint64_t v;
+        if (!strcmp(name, "--cutoff")) {
+            long d;
+            if (cal_parse(val, &d) != 0)
+                return usage_error("--cutoff must be a date YYYY-MM-DD, not '%.60s'", val);
+            c->cutoffs[c->n_cutoffs++] = d;
+        } else if (!strcmp(name, "--horizon-months")) {
+            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+                return usage_error("--horizon-months must be an integer from 1 to %d, not "
+                                   "'%.60s'", MONTHS_MAX, val);
+            c->horizon = (int)v;
+        } else if (!strcmp(name, "--window-months")) {
+            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+                return usage_error("--window-months must be an integer from 1 to %d, not "
+                                   "'%.60s'", MONTHS_MAX, val);
+            c->window = (int)v;
+        } else if (!strcmp(name, "--reps")) {
+            if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+                return usage_error("--reps must be an integer from 1 to 100000, not '%.60s'",
+                                   val);
+            c->reps = (int)v;
+        } else if (!strcmp(name, "--seed")) {
+            if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+                return usage_error("--seed must be an integer from 0 to "
+                                   "18446744073709551615, not '%.60s'", val);
+            c->seed = v;
+            c->have_seed = 1;
+        } else if (!strcmp(name, "--threads")) {
+            if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+                return usage_error("--threads must be an integer from 1 to 1024, not '%.60s'",
+                                   val);
+            c->threads = (int)v;
+        } else {
+            if (!*val)
+                return usage_error("--out needs a folder name");
+            c->out = val;
+        }
+    }
+    return 0;
+}
+
+/* The command line (or the paths) as one string, shell-quoted where needed. NULL: no
+ * memory. */
+static char *join_args(int argc, char **argv)
+{
+    size_t cap = 1;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) * 4 + 3;
+    char *s = mem_alloc(cap), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i)
+            *p++ = ' ';
+        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_./=+,:@%") == strlen(a);
+        if (plain) {
+            p += strlen(strcpy(p, a));
+            continue;
+        }
+        *p++ = '\'';
+        for (; *a; a++) {
+            if (*a == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *a;
+            }
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+/* ---- one cutoff's careflow forecast ---------------------------------------------------- */
+
+typedef struct text_ctx {
+    const char *s; /* bytes to write */
+    size_t n;      /* their count */
+} text_ctx_t;
+
+static int write_text(FILE *f, void *v)
+{
+    text_ctx_t *t = v;
+    return t->n && fwrite(t->s, 1, t->n, f) != t->n ? SIM_EIO : 0;
+}
+
+/* Mean and quantiles of n values (sorted in place). */
+static void summarise(double *v, int n, double *mean, double q[BT_N_Q])
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += v[i];
+    *mean = n > 0 ? sum / n : NAN;
+    stats_sort(v, n);
+    for (int j = 0; j < BT_N_Q; j++)
+        q[j] = n > 0 ? stats_quantile_sorted(v, n, bt_q_levels[j]) : NAN;
+}
+
+/* Fills the careflow columns of rows[0 .. horizon * n_stages * BT_N_METRICS) (this
+ * cutoff's, laid out by month, stage, metric): cuts the records at the cutoff,
+ * estimates a scenario, writes it and its open cases into OUT/dir/, loads it back and
+ * simulates it month by month. A stage of the records that the scenario lacks keeps
+ * NaN. 0, or SIM_E* with one line in err. */
+static int forecast_cutoff(bt_run_t *b, long cutoff, const char *dir, bt_row_t *rows,
+                           char *err, size_t errlen)
+{
+    const bt_cli_t *c = b->c;
+    const rec_set_t *rs = b->rs;
+    rec_set_t *cut = NULL;
+    est_result_t er;
+    scenario_t *sc = NULL;
+    model_plan_t plan;
+    model_result_t *res = NULL;
+    double *vals = NULL;
+    char rel[128], path[PATH_MAX + 160], date[11], name[64];
+    int rc, n_init = 0, have_plan = 0, have_est = 0;
+    int ns = rs->n_stages, H = c->horizon;
+
+    cal_format(cutoff, date);
+    if ((rc = rec_cut(rs, cutoff, &cut)) != 0)
+        return sim_err_set(err, errlen, rc, "cutting the records at %s: %s", date,
+                           sim_strerror(rc));
+    est_opts_t eo;
+    est_opts_default(&eo);
+    eo.as_of = cutoff;
+    eo.window_months = c->window;
+    eo.horizon_months = H;
+    if (c->reps)
+        eo.replications = c->reps;
+    if (c->have_seed)
+        eo.seed = c->seed;
+    snprintf(name, sizeof name, "backtest-%s", date);
+    eo.name = name;
+    eo.open_cases_file = OPEN_CASES;
+    eo.source_label = b->source;
+    if ((rc = est_estimate(cut, &eo, &er, err, errlen)) != 0)
+        goto out;
+    have_est = 1;
+    snprintf(rel, sizeof rel, "%s/scenario.yaml", dir);
+    text_ctx_t ty = {er.yaml, er.yaml_len}, to = {er.open_cases, er.open_cases_len};
+    if ((rc = outtx_mkdir(&b->tx, dir, err, errlen)) != 0 ||
+        (rc = outtx_write(&b->tx, rel, write_text, &ty, err, errlen)) != 0)
+        goto out;
+    snprintf(rel, sizeof rel, "%s/%s", dir, OPEN_CASES);
+    if ((rc = outtx_write(&b->tx, rel, write_text, &to, err, errlen)) != 0)
+        goto out;
+    b->n_open += er.n_open;
+    snprintf(path, sizeof path, "%s/%s/scenario.yaml", outtx_dir(&b->tx), dir);
+    if ((rc = scenario_load(path, NULL, 0, &sc, err, errlen)) != 0)
+        goto out;
+    if (sc->start != cutoff) {
+        char got[11];
+        cal_format(sc->start, got);
+        rc = sim_err_set(err, errlen, SIM_EINVAL,
+                         "the scenario estimated at %s starts on %s, not on the cutoff", date,
+                         got);
+        goto out;
+    }
+    /* month-end reports from the cutoff to the horizon's last month end */
+    if (c->reps)
+        sc->replications = c->reps;
+    if (c->have_seed)
+        sc->seed = c->seed;
+    sc->report_monthly = 1;
+    sc->warmup = 0;
+    sc->horizon = (double)(bt_month_end_after(cutoff, H) - cutoff);
+    b->reps = sc->replications;
+    b->seed = sc->seed;
+    if (model_plan_init(&plan, sc) != 0) {
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        goto out;
+    }
+    have_plan = 1;
+    if (plan.n_reports != H + 1) {
+        rc = sim_err_set(err, errlen, SIM_EINVAL, "the scenario estimated at %s reports %d "
+                         "month ends, not %d", date, plan.n_reports - 1, H);
+        goto out;
+    }
+    int n = sc->replications;
+    if (!(res = mem_calloc((size_t)n, sizeof *res)) ||
+        !(vals = mem_calloc((size_t)n, sizeof *vals))) {
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (; n_init < n; n_init++)
+        if (model_result_init(&res[n_init], sc, &plan) != 0) {
+            rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory for %d replications", n);
+            goto out;
+        }
+    int threads = b->threads > n ? n : b->threads;
+    double t0 = progress_now();
+    if ((rc = run_replications(sc, &plan, res, threads, !c->quiet && isatty(2), err,
+                               errlen)) != 0)
+        goto out;
+    b->sim_wall += progress_now() - t0;
+    for (int s = 0; s < ns; s++) {
+        int j = scenario_stage_index(sc, rs->stages[s]);
+        if (j < 0)
+            continue;
+        for (int k = 1; k <= H; k++)
+            for (int m = 0; m < BT_N_METRICS; m++) {
+                int mt = m == BT_STOCK ? MT_STOCK : MT_ENTRIES;
+                for (int i = 0; i < n; i++)
+                    vals[i] = res[i].ts[((size_t)k * (size_t)plan.n_rows + (size_t)j) * MT_N +
+                                        (size_t)mt];
+                bt_row_t *w = &rows[(((size_t)(k - 1) * ns) + (size_t)s) * BT_N_METRICS + m];
+                summarise(vals, n, &w->mean, w->q);
+            }
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < n_init; i++)
+        model_result_free(&res[i]);
+    mem_free(res);
+    mem_free(vals);
+    if (have_plan)
+        model_plan_free(&plan);
+    scenario_free(sc);
+    if (have_est)
+        est_result_free(&er);
+    if (cut)
+        rec_free(cut);
+    return rc;
+}
+
+/* The actual series and the baselines of one cutoff into its rows (laid out as
+ * forecast_cutoff says), careflow columns NaN. 0 or SIM_ENOMEM. */
+static int fill_rows(bt_run_t *b, long cutoff, bt_row_t *rows)
+{
+    int ns = b->rs->n_stages, H = b->c->horizon;
+    size_t nh = (size_t)H * (size_t)ns;
+    bt_rates_t r;
+    double *ps = mem_calloc(nh, sizeof *ps), *pe = mem_calloc(nh, sizeof *pe);
+    double *rs_ = mem_calloc(nh, sizeof *rs_), *re = mem_calloc(nh, sizeof *re);
+    int rc = SIM_ENOMEM;
+    if (!ps || !pe || !rs_ || !re || bt_rates_init(&r, b->rs, cutoff, b->c->window) != 0)
+        goto out;
+    bt_persistence(&r, H, ps, pe);
+    rc = bt_project(&r, H, rs_, re);
+    bt_rates_free(&r);
+    if (rc != 0)
+        goto out;
+    for (int k = 1; k <= H; k++) {
+        long me = bt_month_end_after(cutoff, k);
+        long prev = k == 1 ? cutoff : bt_month_end_after(cutoff, k - 1);
+        for (int s = 0; s < ns; s++)
+            for (int m = 0; m < BT_N_METRICS; m++) {
+                size_t at = (size_t)(k - 1) * ns + (size_t)s;
+                bt_row_t *w = &rows[at * BT_N_METRICS + m];
+                w->cutoff = cutoff;
+                w->date = me;
+                w->months_ahead = k;
+                w->stage = s;
+                w->metric = (bt_metric_t)m;
+                w->actual = m == BT_STOCK ? bt_stock(&b->series, s, me)
+                                          : bt_entries(&b->series, s, prev, me);
+                w->mean = NAN;
+                for (int j = 0; j < BT_N_Q; j++)
+                    w->q[j] = NAN;
+                w->persistence = m == BT_STOCK ? ps[at] : pe[at];
+                w->rates = m == BT_STOCK ? rs_[at] : re[at];
+            }
+    }
+    rc = 0;
+out:
+    mem_free(ps);
+    mem_free(pe);
+    mem_free(rs_);
+    mem_free(re);
+    return rc;
+}
+
+/* ---- the files ---------------------------------------------------------------------- */
+
+/* backtest.csv, one series after another (cutoff, stage, metric, then months ahead:
+ * the order a reader or a line chart wants), from rows laid out by month, stage and
+ * metric within each cutoff. */
+static int write_backtest_csv(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    char d1[11], d2[11];
+    int ns = b->rs->n_stages, H = b->c->horizon;
+    size_t per = (size_t)H * (size_t)ns * BT_N_METRICS;
+    fputs(BACKTEST_HEADER "\n", f);
+    for (size_t i = 0; i * per < b->n_rows; i++)
+        for (int s = 0; s < ns; s++)
+            for (int m = 0; m < BT_N_METRICS; m++)
+                for (int k = 1; k <= H; k++) {
+                    const bt_row_t *w =
+                        &b->rows[i * per + ((size_t)(k - 1) * ns + (size_t)s) * BT_N_METRICS +
+                                 (size_t)m];
+                    cal_format(w->cutoff, d1);
+                    cal_format(w->date, d2);
+                    fprintf(f, "%s,%s,%d,", d1, d2, w->months_ahead);
+                    fmt_field(f, b->rs->stages[w->stage]);
+                    fprintf(f, ",%s,", bt_metric_names[w->metric]);
+                    fmt_num(f, w->actual);
+                    fputc(',', f);
+                    fmt_num(f, w->mean);
+                    for (int j = 0; j < BT_N_Q; j++) {
+                        fputc(',', f);
+                        fmt_num(f, w->q[j]);
+                    }
+                    fputc(',', f);
+                    fmt_num(f, bt_pct_error(w->mean, w->actual));
+                    fputc(',', f);
+                    fmt_num(f, w->persistence);
+                    fputc(',', f);
+                    fmt_num(f, w->rates);
+                    fputc('\n', f);
+                }
+    return 0;
+}
+
+static int write_scores_csv(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    bt_score_t *sc;
+    size_t n;
+    if (bt_scores(b->rows, b->n_rows, b->rs->n_stages, b->c->horizon, &sc, &n) != 0)
+        return SIM_ENOMEM;
+    fputs(SCORES_HEADER "\n", f);
+    for (size_t i = 0; i < n; i++) {
+        const bt_score_t *s = &sc[i];
+        fmt_field(f, b->rs->stages[s->stage]);
+        fprintf(f, ",%s,%d,%s,", bt_metric_names[s->metric], s->months_ahead,
+                bt_model_names[s->model]);
+        fmt_num(f, s->mape);
+        fputc(',', f);
+        fmt_num(f, s->bias_pct);
+        fputc(',', f);
+        fmt_num(f, s->coverage50);
+        fputc(',', f);
+        fmt_num(f, s->coverage90);
+        fprintf(f, ",%d\n", s->n);
+    }
+    mem_free(sc);
+    return 0;
+}
+
+/* actual.csv: date,stage,metric,value: each stage's stock at every month end of the
+ * records and its entries in every month (its days up to the month end), one series
+ * after another (stage, metric, then date). */
+static int write_actual_csv(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    const rec_set_t *rs = b->rs;
+    char d[11];
+    fputs("date,stage,metric,value\n", f);
+    long first = rs->first < rs->extract ? rs->first : rs->extract;
+    for (int s = 0; s < rs->n_stages; s++)
+        for (int k = 0; k < BT_N_METRICS; k++)
+            for (long me = cal_month_end(first); me <= rs->extract;
+                 me = cal_month_end(me + 1)) {
+                int y, m, dd;
+                cal_to_ymd(me, &y, &m, &dd);
+                cal_format(me, d);
+                fprintf(f, "%s,", d);
+                fmt_field(f, rs->stages[s]);
+                fprintf(f, ",%s,", bt_metric_names[k]);
+                /* me - dd: the last day of the month before */
+                fmt_num(f, k == BT_STOCK ? bt_stock(&b->series, s, me)
+                                         : bt_entries(&b->series, s, me - dd, me));
+                fputc('\n', f);
+            }
+    return 0;
+}
+
+static int write_quality(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    return rec_write_quality(b->rs, f);
+}
+
+typedef struct manifest_ctx {
+    bt_run_t *b;          /* the run */
+    const char *cmdline;  /* the command line */
+    double t_start;       /* progress_now() at the start */
+} manifest_ctx_t;
+
+static int write_manifest(FILE *f, void *v)
+{
+    manifest_ctx_t *m = v;
+    bt_run_t *b = m->b;
+    const rec_set_t *rs = b->rs;
+    char d[11];
+    fputs("{\n  \"careflow_version\": ", f);
+    fmt_json_str(f, CAREFLOW_VERSION);
+    fputs(",\n  \"command\": \"backtest\",\n  \"data\": [", f);
+    for (int i = 0; i < b->c->n_paths; i++) {
+        fputs(i ? ", " : "", f);
+        fmt_json_str(f, b->c->paths[i]);
+    }
+    fputs("],\n  \"records_files\": [", f);
+    for (int i = 0; i < rs->n_files; i++) {
+        fputs(i ? ", " : "", f);
+        fmt_json_str(f, rs->files[i]);
+    }
+    fprintf(f, "],\n  \"children\": %zu,\n  \"stays\": %zu", rs->n_children, rs->n_stays);
+    cal_format(rs->first, d);
+    fprintf(f, ",\n  \"first_date\": \"%s\"", d);
+    cal_format(rs->extract, d);
+    fprintf(f, ",\n  \"extract_date\": \"%s\",\n  \"cutoffs\": [", d);
+    for (int i = 0; i < b->c->n_cutoffs; i++) {
+        cal_format(b->c->cutoffs[i], d);
+        fprintf(f, "%s\"%s\"", i ? ", " : "", d);
+    }
+    fprintf(f, "],\n  \"horizon_months\": %d,\n  \"window_months\": %d", b->c->horizon,
+            b->c->window);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"replications\": %d,\n  \"threads\": %d",
+            (unsigned long long)b->seed, b->reps, b->threads);
+    fputs(",\n  \"command_line\": ", f);
+    fmt_json_str(f, m->cmdline);
+    fprintf(f, ",\n  \"wall_seconds\": %.3f,\n  \"simulation_seconds\": %.3f\n}\n",
+            progress_now() - m->t_start, b->sim_wall);
+    return 0;
+}
+
+/* ---- the command ---------------------------------------------------------------------- */
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Prints a records or loader message (already "FILE:LINE:COL: error: ...") as it is,
+ * any other with the command's prefix. */
+static void print_error(const char *err)
+{
+    if (strstr(err, "error: "))
+        fprintf(stderr, "%s\n", err);
+    else
+        fprintf(stderr, "careflow: error: %s\n", err);
+}
+
+/* The work after the records are read: everything into the transaction, committed at
+ * the end. 0 or SIM_E* with err set. */
+static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *err,
+                        size_t errlen)
+{
+    const bt_cli_t *c = b->c;
+    const rec_set_t *rs = b->rs;
+    int ns = rs->n_stages, H = c->horizon, rc;
+    size_t per = (size_t)H * (size_t)ns * BT_N_METRICS;
+    if (bt_series_init(&b->series, rs) != 0 ||
+        !(b->rows = mem_calloc((size_t)c->n_cutoffs * per + 1, sizeof *b->rows)))
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    for (int i = 0; i < c->n_cutoffs; i++) {
+        long cutoff = c->cutoffs[i];
+        char dir[32], date[11];
+        bt_row_t *rows = b->rows + (size_t)i * per;
+        cal_format(cutoff, date);
+        snprintf(dir, sizeof dir, "cutoff-%s", date);
+        if (fill_rows(b, cutoff, rows) != 0)
+            return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        b->n_rows += per;
+        if ((rc = forecast_cutoff(b, cutoff, dir, rows, err, errlen)) != 0) {
+            /* say which cutoff, keeping a "FILE:LINE:COL: error: " message whole */
+            char inner[2048];
+            int room = errlen > 48 ? (int)(errlen - 48) : 0;
+            snprintf(inner, sizeof inner, "%s", err);
+            if (strstr(inner, "error: "))
+                snprintf(err, errlen, "%.*s (backtest at cutoff %s)", room, inner, date);
+            else
+                snprintf(err, errlen, "cutoff %s: %.*s", date, room, inner);
+            return rc;
+        }
+        if (signals_caught())
+            return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                               signals_name(signals_caught()));
+        if (!c->quiet)
+            fprintf(stderr, "careflow: cutoff %s: forecast %d months ahead\n", date, H);
+    }
+    signals_writing();
+    manifest_ctx_t m = {b, cmdline, t_start};
+    if ((rc = outtx_write(&b->tx, "backtest.csv", write_backtest_csv, b, err, errlen)) != 0 ||
+        (rc = outtx_write(&b->tx, "backtest_scores.csv", write_scores_csv, b, err, errlen)) !=
+            0 ||
+        (rc = outtx_write(&b->tx, "actual.csv", write_actual_csv, b, err, errlen)) != 0 ||
+        (c->lenient &&
+         (rc = outtx_write(&b->tx, "data_quality.csv", write_quality, b, err, errlen)) != 0) ||
+        (rc = outtx_write(&b->tx, "manifest.json", write_manifest, &m, err, errlen)) != 0)
+        return rc;
+    int plotted = 0;
+    if (!c->no_plots) {
+        char scripts_buf[4096], perr[512];
+        const char *scripts = plot_scripts_dir(scripts_buf, sizeof scripts_buf);
+        perr[0] = '\0';
+        if (!scripts)
+            fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
+                            "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
+        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0)
+            fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
+                    perr[0] ? perr : "gnuplot failed");
+        else
+            plotted = 1;
+    }
+    if (signals_caught())
+        return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                           signals_name(signals_caught()));
+    if ((rc = outtx_commit(&b->tx, err, errlen)) != 0)
+        return rc;
+    if (!c->quiet) {
+        size_t dl = strlen(c->out);
+        fprintf(stderr,
+                "wrote %s%s (backtest.csv, backtest_scores.csv, actual.csv, %d cutoff "
+                "folder%s, manifest.json%s): %d replication%s per cutoff, %ld open cases "
+                "in all, %.2f s simulating\n",
+                c->out, dl && c->out[dl - 1] == '/' ? "" : "/", c->n_cutoffs,
+                c->n_cutoffs == 1 ? "" : "s", plotted ? ", plots/" : "", b->reps,
+                b->reps == 1 ? "" : "s", b->n_open, b->sim_wall);
+    }
+    return 0;
+}
 
 int backtest_main(int argc, char **argv)
 {
-    fputs("careflow: error: 'backtest' is not built yet\n", stderr);
-    return 2;
+    double t_start = progress_now();
+    bt_cli_t c = {.horizon = 12, .window = 12, .out = "out/backtest"};
+    rec_set_t *rs = NULL;
+    bt_run_t b;
+    char err[2048], *cmdline = NULL;
+    const char **owned = NULL;
+    char (*dirs)[32] = NULL;
+    int rc, status = 1;
+    signals_save_t sigs;
+    int caught = 0;
+
+    memset(&b, 0, sizeof b);
+    c.paths = mem_calloc((size_t)argc + 1, sizeof *c.paths);
+    c.cutoffs = mem_calloc((size_t)argc + 1, sizeof *c.cutoffs);
+    if (!c.paths || !c.cutoffs) {
+        fputs("careflow: error: out of memory\n", stderr);
+        goto out;
+    }
+    if ((status = parse_args(&c, argc, argv)) != 0)
+        goto out;
+    if (c.help) {
+        fputs(help_text("backtest"), stdout);
+        status = fflush(stdout) == 0 ? 0 : 1;
+        goto out;
+    }
+    status = EXIT_USAGE;
+    if (c.n_paths == 0) {
+        usage_error("'backtest' needs records, e.g. careflow backtest records/ --cutoff "
+                    "2023-03-31");
+        goto out;
+    }
+    if (c.n_cutoffs == 0) {
+        usage_error("'backtest' needs at least one --cutoff DATE");
+        goto out;
+    }
+    rec_opts_t ro = {.lenient = c.lenient, .as_of = 0};
+    if ((rc = rec_read(c.paths, c.n_paths, &ro, &rs, err, sizeof err)) != 0) {
+        print_error(err);
+        status = sim_exit_status(rc);
+        goto out;
+    }
+    if (c.lenient && !c.quiet) {
+        for (int k = 0; k < REC_D_N; k++)
+            if (rs->quality[k])
+                fprintf(stderr, "careflow: warning: %ld record%s %s: %s\n", rs->quality[k],
+                        rs->quality[k] == 1 ? "" : "s", rec_defect_names[k],
+                        rec_defect_actions[k]);
+    }
+    qsort(c.cutoffs, (size_t)c.n_cutoffs, sizeof *c.cutoffs, cmp_long);
+    int nd = 0;
+    for (int i = 0; i < c.n_cutoffs; i++) {
+        char d[11], f0[11], f1[11];
+        if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract) {
+            cal_format(c.cutoffs[i], d);
+            cal_format(rs->first, f0);
+            cal_format(rs->extract, f1);
+            fprintf(stderr, "careflow: error: --cutoff %s is outside the records, which run "
+                            "from %s to %s\n", d, f0, f1);
+            goto out;
+        }
+        if (nd == 0 || c.cutoffs[i] != c.cutoffs[nd - 1])
+            c.cutoffs[nd++] = c.cutoffs[i];
+    }
+    c.n_cutoffs = nd;
+
+    /* what the set may hold: the files, plots, and one folder per cutoff */
+    static const char *const fixed[] = {"backtest.csv", "backtest_scores.csv", "actual.csv",
+                                        "data_quality.csv", "manifest.json", "plots"};
+    size_t nf = sizeof fixed / sizeof fixed[0];
+    owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
+    dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);
+    b.source = join_args(c.n_paths, (char **)c.paths);
+    cmdline = join_args(argc, argv);
+    if (!owned || !dirs || !b.source || !cmdline) {
+        fputs("careflow: error: out of memory\n", stderr);
+        status = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < nf; i++)
+        owned[i] = fixed[i];
+    for (int i = 0; i < c.n_cutoffs; i++) {
+        char d[11];
+        cal_format(c.cutoffs[i], d);
+        snprintf(dirs[i], sizeof dirs[i], "cutoff-%s", d);
+        owned[nf + (size_t)i] = dirs[i];
+    }
+    b.c = &c;
+    b.rs = rs;
+    int threads = c.threads;
+    if (threads == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
+    }
+    b.threads = threads;
+    if ((rc = outtx_begin(&b.tx, c.out, "backtest", owned, err, sizeof err)) != 0) {
+        fprintf(stderr, "careflow: error: %s\n", err);
+        status = sim_exit_status(rc);
+        goto out;
+    }
+    signals_catch(&sigs);
+    caught = 1;
+    if ((rc = backtest_run(&b, cmdline, t_start, err, sizeof err)) != 0) {
+        print_error(err);
+        status = sim_exit_status(rc);
+    } else {
+        status = 0;
+    }
+    outtx_abort(&b.tx);
+out:
+    if (caught)
+        signals_restore(&sigs);
+    bt_series_free(&b.series);
+    mem_free(b.rows);
+    mem_free(b.source);
+    mem_free(cmdline);
+    mem_free(owned);
+    mem_free(dirs);
+    if (rs)
+        rec_free(rs);
+    mem_free(c.paths);
+    mem_free(c.cutoffs);
+    return status;
 }

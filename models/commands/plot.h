@@ -64,4 +64,14 @@ int plot_render_compare(const scenario_t *base, const char *out_dir, const char 
 int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const char *scripts_dir,
                             const char *method, char *err, size_t errlen);
 
+/* Draws a backtest's fan charts (`careflow backtest`) from out_dir/backtest.csv and
+ * out_dir/actual.csv: for each cutoff and each stage, plots/backtest-CUTOFF-STAGE (PNG
+ * and SVG; a character of a stage name other than A-Z a-z 0-9 _ - becomes _): the
+ * forecast stock's p05-p95 and p25-p75 bands and median from the cutoff on, the
+ * actual month-end stock over it from as many months before the cutoff as the
+ * forecast runs after it. As plot_render: 0, or a negative code with OUT/plots as it
+ * was (plot_backtest.c). */
+int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err,
+                         size_t errlen);
+
 #endif

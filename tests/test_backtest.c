@@ -1,0 +1,464 @@
+/* test_backtest.c: the arithmetic of `careflow backtest` (models/backtest/backtest.h)
+ * against hand computation on a ten-child record, exact closed forms of the daily
+ * stock-and-flow projection, hand-made forecast rows for the scores, and (once the
+ * record readers and the estimator are in the build) the statistical property the
+ * backtest exists to show: a process that does not change is forecast without bias and
+ * its 90% band covers what happened about 90% of the time. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "models/backtest/backtest.h"
+#include "models/commands/records_cmd.h"
+#include "models/estimate/estimate.h"
+#include "models/records/records.h"
+#include "sim/cal.h"
+#include "sim/rng.h"
+
+#define D(y, m, d) cal_from_ymd(y, m, d)
+#define NEAR(x, y) assert_true(fabs((double)(x) - (double)(y)) <= 1e-9 * (1 + fabs((double)(y))))
+
+/* ---- the ten-child record --------------------------------------------------------------
+ * Two stages, A (0) and B (1); the extract is 2023-03-31. Stays [start, end):
+ *   c0  A [2022-12-01, 2023-01-11) -> B;  B [2023-01-11, open)
+ *   c1  A [2022-12-15, 2023-01-21) -> exit
+ *   c2  A [2023-01-05, open)
+ *   c3  A [2023-01-10, 2023-02-10) -> B;  B [2023-02-10, 2023-03-15) -> exit
+ *   c4  B [2022-11-01, 2023-01-31) -> exit
+ *   c5  A [2023-01-31, 2023-02-05) -> exit
+ *   c6  A [2023-02-01, 2023-03-01) -> B;  B [2023-03-01, open)
+ *   c7  B [2023-01-20, 2023-02-20) -> exit
+ *   c8  A [2022-10-01, open)
+ *   c9  A [2023-03-10, open)                                                            */
+typedef struct hs {
+    int child, stage, next;
+    long start, end;
+} hs_t;
+
+static rec_set_t *ten_children(void)
+{
+    static char *stages[] = {"A", "B"};
+    const hs_t h[] = {
+        {0, 0, 1, D(2022, 12, 1), D(2023, 1, 11)},
+        {0, 1, REC_NONE, D(2023, 1, 11), REC_OPEN},
+        {1, 0, REC_EXIT, D(2022, 12, 15), D(2023, 1, 21)},
+        {2, 0, REC_NONE, D(2023, 1, 5), REC_OPEN},
+        {3, 0, 1, D(2023, 1, 10), D(2023, 2, 10)},
+        {3, 1, REC_EXIT, D(2023, 2, 10), D(2023, 3, 15)},
+        {4, 1, REC_EXIT, D(2022, 11, 1), D(2023, 1, 31)},
+        {5, 0, REC_EXIT, D(2023, 1, 31), D(2023, 2, 5)},
+        {6, 0, 1, D(2023, 2, 1), D(2023, 3, 1)},
+        {6, 1, REC_NONE, D(2023, 3, 1), REC_OPEN},
+        {7, 1, REC_EXIT, D(2023, 1, 20), D(2023, 2, 20)},
+        {8, 0, REC_NONE, D(2022, 10, 1), REC_OPEN},
+        {9, 0, REC_NONE, D(2023, 3, 10), REC_OPEN},
+    };
+    size_t n = sizeof h / sizeof h[0];
+    rec_set_t *rs = calloc(1, sizeof *rs);
+    assert_non_null(rs);
+    rs->n_stages = 2;
+    rs->stages = stages;
+    rs->n_children = 10;
+    rs->children = calloc(10, sizeof *rs->children);
+    rs->n_stays = n;
+    rs->stays = calloc(n, sizeof *rs->stays);
+    assert_true(rs->children && rs->stays);
+    for (size_t i = 0; i < n; i++) {
+        rs->stays[i].child = (uint32_t)h[i].child;
+        rs->stays[i].stage = (int16_t)h[i].stage;
+        rs->stays[i].next = (int16_t)h[i].next;
+        rs->stays[i].start = h[i].start;
+        rs->stays[i].end = h[i].end;
+    }
+    rs->first = D(2022, 10, 1);
+    rs->extract = D(2023, 3, 31);
+    return rs;
+}
+
+static void ten_free(rec_set_t *rs)
+{
+    free(rs->children);
+    free(rs->stays);
+    free(rs);
+}
+
+/* Stock at the end of a day counts start <= d < end; entries count starts.
+ *   end of 2023-01-10: A = c0 c1 c2 c3 c8 = 5; B = c4 = 1 (c0's B starts the 11th)
+ *   end of 2023-01-31: A = c2 c3 c5 c8 = 4; B = c0 c7 = 2 (c4 left that day)
+ *   end of 2023-02-28: A = c2 c6 c8 = 3 (c6 leaves on 1 March); B = c0 c3 = 2
+ *   end of 2023-03-31: A = c2 c8 c9 = 3; B = c0 c6 = 2
+ *   entries Jan: A = c2 c3 c5 = 3, B = c0 c7 = 2; Feb: A = c6, B = c3; Mar: A = c9, B = c6
+ *   April is after the extract: unknown. */
+static void actual_series_by_hand(void **state)
+{
+    rec_set_t *rs = ten_children();
+    bt_series_t s;
+    assert_int_equal(bt_series_init(&s, rs), 0);
+    NEAR(bt_stock(&s, 0, D(2023, 1, 10)), 5);
+    NEAR(bt_stock(&s, 1, D(2023, 1, 10)), 1);
+    NEAR(bt_stock(&s, 0, D(2023, 1, 31)), 4);
+    NEAR(bt_stock(&s, 1, D(2023, 1, 31)), 2);
+    NEAR(bt_stock(&s, 0, D(2023, 2, 28)), 3);
+    NEAR(bt_stock(&s, 1, D(2023, 2, 28)), 2);
+    NEAR(bt_stock(&s, 0, D(2023, 3, 31)), 3);
+    NEAR(bt_stock(&s, 1, D(2023, 3, 31)), 2);
+    NEAR(bt_stock(&s, 0, D(2022, 9, 30)), 0);
+    assert_true(isnan(bt_stock(&s, 0, D(2023, 4, 30))));
+    NEAR(bt_entries(&s, 0, D(2022, 12, 31), D(2023, 1, 31)), 3);
+    NEAR(bt_entries(&s, 1, D(2022, 12, 31), D(2023, 1, 31)), 2);
+    NEAR(bt_entries(&s, 0, D(2023, 1, 31), D(2023, 2, 28)), 1);
+    NEAR(bt_entries(&s, 1, D(2023, 1, 31), D(2023, 2, 28)), 1);
+    NEAR(bt_entries(&s, 0, D(2023, 2, 28), D(2023, 3, 31)), 1);
+    NEAR(bt_entries(&s, 1, D(2023, 2, 28), D(2023, 3, 31)), 1);
+    assert_true(isnan(bt_entries(&s, 0, D(2023, 3, 31), D(2023, 4, 30))));
+    bt_series_free(&s);
+    ten_free(rs);
+}
+
+static void month_arithmetic(void **state)
+{
+    /* a month end maps to the shifted month's end; another day keeps its day, clamped */
+    assert_int_equal(bt_months_before(D(2023, 3, 31), 1), D(2023, 2, 28));
+    assert_int_equal(bt_months_before(D(2023, 2, 28), 1), D(2023, 1, 31));
+    assert_int_equal(bt_months_before(D(2023, 3, 15), 1), D(2023, 2, 15));
+    assert_int_equal(bt_months_before(D(2024, 3, 30), 1), D(2024, 2, 29));
+    assert_int_equal(bt_months_before(D(2023, 1, 31), 12), D(2022, 1, 31));
+    assert_int_equal(bt_months_before(D(2023, 1, 15), 25), D(2020, 12, 15));
+    assert_int_equal(bt_month_end_after(D(2023, 1, 31), 1), D(2023, 2, 28));
+    assert_int_equal(bt_month_end_after(D(2023, 1, 15), 1), D(2023, 1, 31));
+    assert_int_equal(bt_month_end_after(D(2023, 1, 15), 2), D(2023, 2, 28));
+    assert_int_equal(bt_month_end_after(D(2023, 11, 30), 3), D(2024, 2, 29));
+}
+
+/* The window of one month before the cutoff 2023-01-31 is 1..31 January (31 days).
+ *   stock on the cutoff: A 4, B 2 (above)
+ *   entries in it: A c2 c3 c5 = 3, all from outside; B c0 (straight from its A stay,
+ *     which ended on 11 January with next B) and c7 = 2, 1 from outside
+ *   stock-days (days of January each stay covers): A: c0 1-10 = 10, c1 1-20 = 20,
+ *     c2 5-31 = 27, c3 10-31 = 22, c5 31 = 1, c8 31 -> 111; B: c0 11-31 = 21,
+ *     c4 1-30 = 30, c7 20-31 = 12 -> 63
+ *   stays ending in it: A -> B c0, A -> exit c1, B -> exit c4 (one each)
+ * So q(A->B) = q(A->exit) = 1/111, q(B->exit) = 1/63, a_A = 3/31, a_B = 1/31. */
+static void window_counts_by_hand(void **state)
+{
+    rec_set_t *rs = ten_children();
+    bt_rates_t r;
+    assert_int_equal(bt_rates_init(&r, rs, D(2023, 1, 31), 1), 0);
+    assert_int_equal(r.w0, D(2022, 12, 31));
+    NEAR(r.stock0[0], 4);
+    NEAR(r.stock0[1], 2);
+    NEAR(r.entries[0], 3);
+    NEAR(r.entries[1], 2);
+    NEAR(r.outside[0], 3);
+    NEAR(r.outside[1], 1);
+    NEAR(r.stock_days[0], 111);
+    NEAR(r.stock_days[1], 63);
+    /* moves[s * 3 + t], t = 2 is exit */
+    NEAR(r.moves[0 * 3 + 0], 0);
+    NEAR(r.moves[0 * 3 + 1], 1);
+    NEAR(r.moves[0 * 3 + 2], 1);
+    NEAR(r.moves[1 * 3 + 0], 0);
+    NEAR(r.moves[1 * 3 + 1], 0);
+    NEAR(r.moves[1 * 3 + 2], 1);
+    bt_rates_free(&r);
+    ten_free(rs);
+}
+
+/* Persistence from 2023-01-31 with a one-month window: stock stays A 4, B 2; entries a
+ * month = window entries / 1 month = A 3, B 2 (February and March are whole months).
+ * From 2023-01-15 (window 16 December .. 15 January: A entries c2 c3 = 2, c1 started
+ * on the 15th of December, before it), the first month is 16-31 January: 16/31 of it. */
+static void persistence_by_hand(void **state)
+{
+    rec_set_t *rs = ten_children();
+    bt_rates_t r;
+    double st[4], en[4];
+    assert_int_equal(bt_rates_init(&r, rs, D(2023, 1, 31), 1), 0);
+    bt_persistence(&r, 2, st, en);
+    NEAR(st[0], 4); NEAR(st[1], 2); NEAR(st[2], 4); NEAR(st[3], 2);
+    NEAR(en[0], 3); NEAR(en[1], 2); NEAR(en[2], 3); NEAR(en[3], 2);
+    bt_rates_free(&r);
+    assert_int_equal(bt_rates_init(&r, rs, D(2023, 1, 15), 1), 0);
+    NEAR(r.stock0[0], 4); /* c1 c2 c3 c8 */
+    NEAR(r.stock0[1], 2); /* c0 c4 */
+    bt_persistence(&r, 2, st, en);
+    NEAR(en[0], 2.0 * 16 / 31);
+    NEAR(en[2], 2);
+    bt_rates_free(&r);
+    ten_free(rs);
+}
+
+/* The daily projection x_A' = x_A + a_A - q_A x_A (q_A = 2/111) and
+ * x_B' = x_B + a_B + q_AB x_A - q_B x_B solved in closed form: with rho = 1 - q_A,
+ * sigma = 1 - q_B, A* = a_A / q_A, c = A_0 - A*:
+ *   A_n = A* + c rho^n
+ *   B_n = B* + e rho^n + d sigma^n, B* = (a_B + q_AB A*) / q_B,
+ *         e = q_AB c / (rho - sigma), d = B_0 - B* - e
+ * February is steps 0..27 (28 days), March steps 28..58. Entries to A are a_A a day;
+ * to B a_B + q_AB A_n. By an independent day-by-day loop (Python): A_28 = 4.54697047,
+ * B_28 = 2.89439465, A_59 = 4.90200875, B_59 = 3.61147915; entries Feb A 2.70967742,
+ * B 1.98457928; Mar A 3, B 2.32248086. */
+static void rates_projection_closed_form(void **state)
+{
+    rec_set_t *rs = ten_children();
+    bt_rates_t r;
+    double st[4], en[4];
+    assert_int_equal(bt_rates_init(&r, rs, D(2023, 1, 31), 1), 0);
+    assert_int_equal(bt_project(&r, 2, st, en), 0);
+    double qab = 1.0 / 111, qa = 2.0 / 111, qb = 1.0 / 63, aa = 3.0 / 31, ab = 1.0 / 31;
+    double rho = 1 - qa, sig = 1 - qb, as = aa / qa, c = 4 - as;
+    double bs = (ab + qab * as) / qb, e = qab * c / (rho - sig), d = 2 - bs - e;
+#define AN(n) (as + c * pow(rho, n))
+#define BN(n) (bs + e * pow(rho, n) + d * pow(sig, n))
+    /* sum of A_n for n in [n0, n1) */
+#define ASUM(n0, n1) ((n1 - n0) * as + c * (pow(rho, n0) - pow(rho, n1)) / (1 - rho))
+    NEAR(st[0], AN(28));
+    NEAR(st[1], BN(28));
+    NEAR(st[2], AN(59));
+    NEAR(st[3], BN(59));
+    NEAR(en[0], 28 * aa);
+    NEAR(en[1], 28 * ab + qab * ASUM(0, 28));
+    NEAR(en[2], 31 * aa);
+    NEAR(en[3], 31 * ab + qab * ASUM(28, 59));
+    /* and the independent loop's figures */
+    assert_true(fabs(st[0] - 4.54697047) < 1e-7 && fabs(st[1] - 2.89439465) < 1e-7);
+    assert_true(fabs(st[2] - 4.90200875) < 1e-7 && fabs(st[3] - 3.61147915) < 1e-7);
+    assert_true(fabs(en[1] - 1.98457928) < 1e-7 && fabs(en[3] - 2.32248086) < 1e-7);
+#undef AN
+#undef BN
+#undef ASUM
+    bt_rates_free(&r);
+    ten_free(rs);
+}
+
+/* Scores on hand-made rows of one stage, metric and month ahead:
+ *   actual  mean  p05 p25 p75 p95  persistence rates   careflow error, in 50%? in 90%?
+ *   10      12    5   9   13  20   10          8       +20%   yes yes
+ *   20      15    10  14  16  19   25          20      -25%   no  no
+ *   0       3     ...                                  not scored (actual 0)
+ *   NaN     7     ...                                  not scored (after the extract)
+ *   5       5     1   5   5   9    NaN         4         0%   yes yes (ends count)
+ * careflow: n 3, mape (20 + 25 + 0) / 3 = 15, bias (20 - 25 + 0) / 3 = -5/3,
+ *   coverage50 = coverage90 = 2/3;
+ * persistence: n 2 (no forecast on the last): errors 0, +25: mape 12.5, bias 12.5;
+ * rates: n 3: errors -20, 0, -20: mape 40/3, bias -40/3.
+ * A row two months ahead scores alone there; every other cell has n 0 and NaNs. */
+static void scores_by_hand(void **state)
+{
+    bt_row_t rows[6];
+    memset(rows, 0, sizeof rows);
+    const double v[6][9] = {
+        {10, 12, 5, 9, 11, 13, 20, 10, 8},   {20, 15, 10, 14, 15, 16, 19, 25, 20},
+        {0, 3, 1, 2, 3, 4, 5, 3, 3},         {NAN, 7, 1, 2, 3, 4, 5, 3, 3},
+        {5, 5, 1, 5, 5, 5, 9, NAN, 4},       {8, 4, 1, 2, 3, 4, 5, 8, 6},
+    };
+    for (int i = 0; i < 6; i++) {
+        rows[i].stage = 1;
+        rows[i].metric = BT_ENTRIES;
+        rows[i].months_ahead = i == 5 ? 2 : 1;
+        rows[i].actual = v[i][0];
+        rows[i].mean = v[i][1];
+        for (int j = 0; j < BT_N_Q; j++)
+            rows[i].q[j] = v[i][2 + j];
+        rows[i].persistence = v[i][7];
+        rows[i].rates = v[i][8];
+    }
+    bt_score_t *sc;
+    size_t n;
+    assert_int_equal(bt_scores(rows, 6, 2, 2, &sc, &n), 0);
+    assert_int_equal(n, 2 * 2 * 2 * 3);
+    /* index: ((stage * 2 + metric) * horizon + months_ahead - 1) * 3 + model */
+    const bt_score_t *cf = &sc[((1 * 2 + 1) * 2 + 0) * 3 + 0];
+    assert_int_equal(cf->stage, 1);
+    assert_int_equal(cf->metric, BT_ENTRIES);
+    assert_int_equal(cf->months_ahead, 1);
+    assert_int_equal(cf->model, BT_CAREFLOW);
+    assert_int_equal(cf->n, 3);
+    NEAR(cf->mape, 15);
+    NEAR(cf->bias_pct, -5.0 / 3);
+    NEAR(cf->coverage50, 2.0 / 3);
+    NEAR(cf->coverage90, 2.0 / 3);
+    const bt_score_t *pe = cf + 1, *ra = cf + 2;
+    assert_int_equal(pe->model, BT_PERSISTENCE);
+    assert_int_equal(pe->n, 2);
+    NEAR(pe->mape, 12.5);
+    NEAR(pe->bias_pct, 12.5);
+    assert_true(isnan(pe->coverage50) && isnan(pe->coverage90));
+    assert_int_equal(ra->n, 3);
+    NEAR(ra->mape, 40.0 / 3);
+    NEAR(ra->bias_pct, -40.0 / 3);
+    /* two months ahead: 4 against 8 = -50%, outside both bands; 8 against 8; 6: -25% */
+    const bt_score_t *m2 = &sc[((1 * 2 + 1) * 2 + 1) * 3];
+    assert_int_equal(m2->months_ahead, 2);
+    assert_int_equal(m2->n, 1);
+    NEAR(m2->mape, 50);
+    NEAR(m2->bias_pct, -50);
+    NEAR(m2->coverage50, 0);
+    NEAR(m2->coverage90, 0);
+    NEAR(m2[1].mape, 0);
+    NEAR(m2[2].bias_pct, -25);
+    /* stage 0 has no rows */
+    assert_int_equal(sc[0].n, 0);
+    assert_true(isnan(sc[0].mape) && isnan(sc[0].coverage90));
+    free(sc);
+    NEAR(bt_pct_error(12, 10), 20);
+    assert_true(isnan(bt_pct_error(3, 0)) && isnan(bt_pct_error(NAN, 2)));
+}
+
+/* ---- the statistical property (needs the record readers and the estimator) -----------
+ * Records of a process that never changes: children arrive as a Poisson stream of one
+ * a day into `cin`, stay an exponential time of mean 60 days, then 30% go on to `cp`
+ * (exponential, mean 120 days) and the rest leave; everyone leaves `cp`. Eight years
+ * of records (2013-2020), all children 5 at entry. Backtested from 16 quarterly
+ * cutoffs, 2015-12-31 .. 2019-09-30 (each with 12 known months after it): careflow's forecasts should be unbiased
+ * (mean bias over stages, metrics and months within 10%) and its 90% band should hold
+ * the actual about 90% of the time (mean coverage90 of the stocks in [0.7, 1]: the
+ * band is over replications only, with no allowance for the estimates' own sampling
+ * error, so a little under 90% is expected). */
+static int write_mm_records(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    rng_t r;
+    rng_seed(&r, 20240601, 7);
+    fputs("child,stage,start,end,next,dob,flags\n", f);
+    long t0 = D(2013, 1, 1), extract = D(2020, 12, 31);
+    double t = (double)t0;
+    char s1[11], s2[11], s3[11], dob[11];
+    for (long id = 0;; id++) {
+        t += -log(1 - rng_uniform(&r)); /* one a day */
+        long start = (long)floor(t);
+        if (start > extract)
+            break;
+        long end = start + (long)ceil(-60 * log(1 - rng_uniform(&r)));
+        int to_cp = rng_uniform(&r) < 0.3;
+        long end2 = end + (long)ceil(-120 * log(1 - rng_uniform(&r)));
+        cal_format(start, s1);
+        cal_format(start - 5 * 365 - 2, dob);
+        if (end > extract) {
+            fprintf(f, "c%ld,cin,%s,,,%s,\n", id, s1, dob);
+            continue;
+        }
+        cal_format(end, s2);
+        fprintf(f, "c%ld,cin,%s,%s,%s,%s,\n", id, s1, s2, to_cp ? "cp" : "exit", dob);
+        if (!to_cp)
+            continue;
+        if (end2 > extract) {
+            fprintf(f, "c%ld,cp,%s,,,%s,\n", id, s2, dob);
+        } else {
+            cal_format(end2, s3);
+            fprintf(f, "c%ld,cp,%s,%s,exit,%s,\n", id, s2, s3, dob);
+        }
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+static void unchanging_process_is_forecast_well(void **state)
+{
+    char dir[] = "/tmp/careflow-backtest-XXXXXX", data[256], out[256], scores[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(data, sizeof data, "%s/episodes.csv", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_int_equal(write_mm_records(data), 0);
+
+    /* until models/records and models/estimate are merged, their stand-ins say so */
+    const char *paths[] = {data};
+    rec_opts_t ro = {0};
+    rec_set_t *rs = NULL;
+    char err[512] = "";
+    int rc = rec_read(paths, 1, &ro, &rs, err, sizeof err);
+    est_result_t er;
+    est_opts_t eo;
+    int pending = rc != 0 && strstr(err, "not built yet");
+    if (rc == 0) {
+        est_opts_default(&eo);
+        rc = est_estimate(rs, &eo, &er, err, sizeof err);
+        pending = rc != 0 && strstr(err, "not built yet");
+        if (rc == 0)
+            est_result_free(&er);
+        rec_free(rs);
+    }
+    if (pending) {
+        fprintf(stderr, "test_backtest: PENDING (%s): the statistical backtest runs once "
+                        "the record readers and the estimator are merged\n", err);
+        unlink(data);
+        rmdir(dir);
+        skip();
+    }
+    assert_int_equal(rc, 0);
+
+    char *argv[64];
+    int argc = 0;
+    argv[argc++] = "careflow";
+    argv[argc++] = "backtest";
+    argv[argc++] = data;
+    char cut[20][11];
+    for (int i = 0; i < 16; i++) {
+        /* quarter ends 2015-12-31 .. 2019-09-30 */
+        long d = bt_month_end_after(D(2015, 11, 30), 1 + 3 * i);
+        cal_format(d, cut[i]);
+        argv[argc++] = "--cutoff";
+        argv[argc++] = cut[i];
+    }
+    char *rest[] = {"--reps", "20", "--threads", "2", "--quiet", "--no-plots", "--out", out};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        argv[argc++] = rest[i];
+    argv[argc] = NULL;
+    assert_int_equal(backtest_main(argc, argv), 0);
+
+    snprintf(scores, sizeof scores, "%s/backtest_scores.csv", out);
+    FILE *f = fopen(scores, "r");
+    assert_non_null(f);
+    char line[512];
+    double bias = 0, cov = 0;
+    int nb = 0, nc = 0;
+    assert_non_null(fgets(line, sizeof line, f)); /* header */
+    while (fgets(line, sizeof line, f)) {
+        char stage[64], metric[16], model[16];
+        int k, n;
+        double mape, b, c50, c90;
+        if (sscanf(line, "%63[^,],%15[^,],%d,%15[^,],%lf,%lf,%lf,%lf,%d", stage, metric, &k,
+                   model, &mape, &b, &c50, &c90, &n) != 9 || strcmp(model, "careflow"))
+            continue;
+        bias += b;
+        nb++;
+        if (!strcmp(metric, "stock")) {
+            cov += c90;
+            nc++;
+        }
+    }
+    fclose(f);
+    assert_true(nb >= 40 && nc >= 20);
+    bias /= nb;
+    cov /= nc;
+    fprintf(stderr, "test_backtest: unchanging process: mean bias %.2f%%, mean 90%% coverage "
+                    "of stocks %.3f\n", bias, cov);
+    assert_true(fabs(bias) < 10);
+    assert_true(cov >= 0.7 && cov <= 1.0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(actual_series_by_hand),
+        cmocka_unit_test(month_arithmetic),
+        cmocka_unit_test(window_counts_by_hand),
+        cmocka_unit_test(persistence_by_hand),
+        cmocka_unit_test(rates_projection_closed_form),
+        cmocka_unit_test(scores_by_hand),
+        cmocka_unit_test(unchanging_process_is_forecast_well),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
