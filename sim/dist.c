@@ -16,7 +16,14 @@
  * random instant is inside an interval whose total length T has the length-biased
  * density x f(x) / m, and the instant falls uniformly within it. Each family's
  * length-biased law is again a simple one (listed at dist_sample_residual), so the
- * sampler is exact, with no truncation or numerical integration. */
+ * sampler is exact, with no truncation or numerical integration.
+ *
+ * Conditional residual life (dist_sample_after): a stay that has lasted e days has T - e
+ * left, given T > e. S(T) given T > e is uniform on (0, S(e)), so the draw inverts the
+ * survival function at V S(e), V uniform on (0, 1]; on the log scale (ln S(e) + ln V)
+ * so that nothing underflows deep in the tail. Bounded loops only: the gamma inversion
+ * brackets its root by doubling (at most 2000 steps) then takes at most 200 safeguarded
+ * Newton steps. */
 #include "sim/dist.h"
 
 #include <math.h>
@@ -391,4 +398,242 @@ void dist_sample_residual(const dist_t *d, rng_t *r, double *elapsed, double *re
     double u = rng_uniform(r);
     *elapsed = u * t;
     *remaining = (1.0 - u) * t;
+}
+
+/* ---- survival and conditional residual life ---- */
+
+/* ln Q(a, x): the regularized upper incomplete gamma on the log scale, so that it does
+ * not underflow deep in the tail (the continued fraction gives ln Q directly). */
+static double gamma_log_q(double a, double x)
+{
+    if (!(x > 0.0)) return 0.0;
+    if (isinf(x)) return -INFINITY;
+    if (x < a + 1.0) return log1p(-gamma_p(a, x));
+    double lpre = a * log(x) - x - lgam(a);
+    const double tiny = 1e-300;
+    double b = x + 1.0 - a, c = 1.0 / tiny, dd = 1.0 / b, h = dd;
+    for (int i = 1; i < 100000; i++) {
+        double an = -i * (i - a);
+        b += 2.0;
+        dd = an * dd + b;
+        if (fabs(dd) < tiny) dd = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny) c = tiny;
+        dd = 1.0 / dd;
+        double del = dd * c;
+        h *= del;
+        if (fabs(del - 1.0) < 1e-16) break;
+    }
+    return lpre + log(h);
+}
+
+/* ln P(Z > z) for a standard normal Z: erfc while it is representable, then the
+ * asymptotic (Mills ratio) series. */
+static double norm_log_sf(double z)
+{
+    if (z < 37.0) return log(0.5 * erfc(z / sqrt(2.0)));
+    double z2 = z * z;
+    return -0.5 * z2 - log(z) - 0.5 * log(2.0 * M_PI) +
+           log1p(-1.0 / z2 + 3.0 / (z2 * z2) - 15.0 / (z2 * z2 * z2));
+}
+
+/* The standard normal quantile: Wichura (1988), algorithm AS 241 (PPND16), relative
+ * accuracy about 1e-16 over (0, 1), tiny p included. */
+static double norm_quantile(double p)
+{
+    double q = p - 0.5, r, v;
+    if (fabs(q) <= 0.425) {
+        r = 0.180625 - q * q;
+        return q * (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r +
+                         67265.770927008700853) * r + 45921.953931549871457) * r +
+                       13731.693765509461125) * r + 1971.5909503065514427) * r +
+                     133.14166789178437745) * r + 3.387132872796366608) /
+               (((((((r * 5226.495278852545925 + 28729.085735721942674) * r +
+                     39307.89580009271061) * r + 21213.794301586595867) * r +
+                   5394.1960214247511077) * r + 687.1870074920579083) * r +
+                 42.313330701600911252) * r + 1.0);
+    }
+    r = q < 0 ? p : 1.0 - p;
+    r = sqrt(-log(r));
+    if (r <= 5.0) {
+        r -= 1.6;
+        v = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r +
+                  0.24178072517745061177) * r + 1.27045825245236838258) * r +
+                3.64784832476320460504) * r + 5.7694972214606914055) * r +
+              4.6303378461565452959) * r + 1.42343711074968357734) /
+            (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r +
+                  0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+                0.68976733498510000455) * r + 1.6763848301838038494) * r +
+              2.05319162663775882187) * r + 1.0);
+    } else {
+        r -= 5.0;
+        v = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r +
+                  0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+                0.29656057182850489123) * r + 1.7848265399172913358) * r +
+              5.4637849111641143699) * r + 6.6579046435011037772) /
+            (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r +
+                  1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+                0.0148753612908506148525) * r + 0.13692988092273580531) * r +
+              0.59983220655588793769) * r + 1.0);
+    }
+    return q < 0 ? -v : v;
+}
+
+/* The z with ln P(Z > z) = ls (ls <= 0): the quantile while exp(ls) is a normal double,
+ * then Newton steps on the log scale (the function is smooth and concave there). */
+static double norm_isf_log(double ls)
+{
+    if (ls > -700.0) return -norm_quantile(exp(ls));
+    double z = sqrt(-2.0 * ls);
+    for (int i = 0; i < 50; i++) {
+        /* d/dz ln P(Z > z) = -phi(z) / P(Z > z) */
+        double f = norm_log_sf(z) - ls;
+        double lphi = -0.5 * z * z - 0.5 * log(2.0 * M_PI);
+        double step = f / -exp(lphi - norm_log_sf(z));
+        z -= step;
+        if (fabs(step) < 1e-14 * z) break;
+    }
+    return z;
+}
+
+/* ln S(x) for the families with unbounded support (gamma, lognormal, weibull,
+ * exponential); the others are handled where they are used. */
+static double log_sf(const dist_t *d, double x)
+{
+    if (!(x > 0.0)) return 0.0;
+    switch (d->kind) {
+    case DIST_EXPONENTIAL: return -x / d->a;
+    case DIST_GAMMA: return gamma_log_q(d->a, x / d->b);
+    case DIST_LOGNORMAL: return norm_log_sf((log(x) - d->a) / d->b);
+    case DIST_WEIBULL: return -pow(x / d->b, d->a);
+    default: return NAN;
+    }
+}
+
+double dist_survival(const dist_t *d, double x)
+{
+    if (isnan(x)) return NAN;
+    switch (d->kind) {
+    case DIST_EXPONENTIAL:
+    case DIST_GAMMA:
+    case DIST_LOGNORMAL:
+    case DIST_WEIBULL: return exp(log_sf(d, x));
+    case DIST_UNIFORM:
+        if (x < d->a) return 1.0;
+        if (x >= d->b) return 0.0;
+        return (d->b - x) / (d->b - d->a);
+    case DIST_FIXED: return x < d->a ? 1.0 : 0.0;
+    case DIST_EMPIRICAL: {
+        if (x <= d->x[0]) return 1.0;
+        if (x >= d->x[d->n - 1]) return 0.0;
+        int lo = 0, hi = d->n - 1;
+        while (hi - lo > 1) {
+            int mid = lo + (hi - lo) / 2;
+            if (d->x[mid] <= x) lo = mid;
+            else hi = mid;
+        }
+        double s0 = 1.0 - emp_p(d, lo), s1 = 1.0 - emp_p(d, hi);
+        return s0 + (s1 - s0) * (x - d->x[lo]) / (d->x[hi] - d->x[lo]);
+    }
+    default: return NAN;
+    }
+}
+
+/* The gamma x >= lo with ln Q(k, x / theta) = ls, given ln Q at lo >= ls: the bracket
+ * [lo, hi] is widened by doubling until ln Q(hi) < ls, then safeguarded Newton on the
+ * log scale (a step leaving the bracket is replaced by bisection). Every loop is
+ * bounded. */
+static double gamma_isf_log(const dist_t *d, double lo, double ls)
+{
+    double k = d->a, th = d->b;
+    double step = th * (k > 1.0 ? k : 1.0), hi = lo + step;
+    for (int i = 0; i < 2000 && gamma_log_q(k, hi / th) >= ls; i++) {
+        lo = hi;
+        step *= 2.0;
+        hi = lo + step;
+    }
+    double x = 0.5 * (lo + hi);
+    for (int i = 0; i < 200; i++) {
+        double g = gamma_log_q(k, x / th) - ls;
+        if (g > 0) lo = x;
+        else hi = x;
+        /* d/dx ln Q = -f(x) / Q(x), f the gamma density */
+        double lf = (k - 1.0) * log(x / th) - x / th - lgam(k) - log(th);
+        double dg = -exp(lf - (g + ls));
+        double nx = dg < 0 && isfinite(dg) ? x - g / dg : NAN;
+        if (!(nx > lo && nx < hi)) nx = 0.5 * (lo + hi);
+        if (fabs(nx - x) <= 1e-13 * x || hi - lo <= 1e-13 * hi) return nx;
+        x = nx;
+    }
+    return x;
+}
+
+/* The x with ln S(x) = ls (ls <= 0) for the unbounded families; lo is a point with
+ * ln S(lo) >= ls (the elapsed time, or 0). */
+static double isf_log(const dist_t *d, double lo, double ls)
+{
+    switch (d->kind) {
+    case DIST_EXPONENTIAL: return -d->a * ls;
+    case DIST_WEIBULL: return d->b * pow(-ls, 1.0 / d->a);
+    case DIST_LOGNORMAL: return exp(d->a + d->b * norm_isf_log(ls));
+    case DIST_GAMMA: return gamma_isf_log(d, lo, ls);
+    default: return NAN;
+    }
+}
+
+/* Inverse of the empirical cdf at u in [0, 1]: the largest x with F(x) = u on a flat
+ * stretch, as emp_sample. */
+static double emp_inverse(const dist_t *d, double u)
+{
+    if (u >= 1.0) return d->x[d->n - 1];
+    return emp_sample(d, u);
+}
+
+double dist_quantile(const dist_t *d, double p)
+{
+    if (!(p >= 0.0 && p <= 1.0)) return NAN;
+    switch (d->kind) {
+    case DIST_EXPONENTIAL:
+    case DIST_GAMMA:
+    case DIST_LOGNORMAL:
+    case DIST_WEIBULL:
+        if (p == 0.0) return 0.0;
+        return isf_log(d, 0.0, log1p(-p));
+    case DIST_UNIFORM: return d->a + p * (d->b - d->a);
+    case DIST_FIXED: return d->a;
+    case DIST_EMPIRICAL: return emp_inverse(d, p);
+    default: return NAN;
+    }
+}
+
+double dist_sample_after(const dist_t *d, rng_t *r, double elapsed)
+{
+    double e = elapsed;
+    if (isnan(e)) return NAN;
+    if (!(e > 0.0)) return dist_sample(d, r) - e; /* nothing conditioned away */
+    switch (d->kind) {
+    case DIST_EXPONENTIAL: return dist_sample(d, r); /* memoryless */
+    case DIST_GAMMA:
+    case DIST_LOGNORMAL:
+    case DIST_WEIBULL: {
+        if (isinf(e)) return 0.0;
+        /* S(T) given T > e is uniform on (0, S(e)): ln S(T) = ln S(e) + ln V */
+        double v = 1.0 - rng_uniform(r); /* (0, 1] */
+        double x = isf_log(d, e, log_sf(d, e) + log(v));
+        return x > e ? x - e : 0.0;
+    }
+    case DIST_UNIFORM:
+        if (e >= d->b) return 0.0; /* beyond the support */
+        if (e < d->a) return d->a - e + (d->b - d->a) * rng_uniform(r);
+        return (d->b - e) * rng_uniform(r);
+    case DIST_FIXED: return e < d->a ? d->a - e : 0.0;
+    case DIST_EMPIRICAL: {
+        if (e >= d->x[d->n - 1]) return 0.0; /* beyond the support */
+        double f = dist_cdf(d, e);
+        if (f >= 1.0) return 0.0;
+        double x = emp_inverse(d, f + (1.0 - f) * rng_uniform(r));
+        return x > e ? x - e : 0.0;
+    }
+    default: return NAN;
+    }
 }

@@ -1,5 +1,6 @@
-/* dist.h: duration (and other) distributions: sampling, moments, CDF, and the
- * stationary residual-life (equilibrium) sampler.
+/* dist.h: duration (and other) distributions: sampling, moments, CDF and survival,
+ * quantiles, the stationary residual-life (equilibrium) sampler and the conditional
+ * residual life of a stay already under way (dist_sample_after).
  *
  * A dist_t is filled by the caller (kind and its parameters) then dist_init() checks
  * it and derives the internal parameters. Parameters are as users write them:
@@ -91,6 +92,30 @@ double dist_cdf(const dist_t *d, double x);
  * density (1 - F(x)) / mean, and the pair is jointly right. Fixed durations give
  * remaining uniform on [0, value]; exponential gives remaining exponential. */
 void dist_sample_residual(const dist_t *d, rng_t *r, double *elapsed, double *remaining);
+
+/* S(x) = P(X > x) = 1 - F(x), computed on its own (not as 1 - dist_cdf) so that it
+ * keeps its relative accuracy deep in the tail (gamma and lognormal on the log scale). */
+double dist_survival(const dist_t *d, double x);
+
+/* The p-quantile: the smallest x with F(x) >= p for continuous families (the largest on
+ * a flat stretch of an empirical cdf); p outside [0, 1] gives NaN. */
+double dist_quantile(const dist_t *d, double p);
+
+/* The time left of a duration T that has already lasted `elapsed`: a draw of T - e
+ * given T > e (e = elapsed), for a stay that began before it is observed.
+ *   exponential  a fresh draw (memoryless);
+ *   uniform      exact: uniform on [max(e, min), max] minus e;
+ *   fixed        value - e;
+ *   gamma, lognormal, weibull: inversion of the survival function on (0, S(e)), done
+ *                on the log scale so it stays accurate and finite however deep in the
+ *                tail e is (weibull in closed form, lognormal through the normal
+ *                quantile, gamma by safeguarded Newton on ln Q; no rejection loop);
+ *   empirical    inversion of the piecewise-linear cdf on (F(e), 1).
+ * Beyond the support (S(e) == 0: e at or past a fixed value, a uniform's max, or an
+ * empirical cdf's last point) the stay ends at once: the result is 0. elapsed <= 0
+ * conditions nothing away: the result is an ordinary draw plus |elapsed|. Uses one or
+ * two uniforms of r (an ordinary draw's worth for exponential and elapsed <= 0). */
+double dist_sample_after(const dist_t *d, rng_t *r, double elapsed);
 
 /* Building blocks, exposed for other samplers: a standard normal; a gamma(shape, 1). */
 double dist_std_normal(rng_t *r);

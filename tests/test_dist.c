@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -485,6 +486,208 @@ static void codes_apart_from_sim(void **state)
     assert_int_equal(dist_copy(&d, &d), 0); /* no arrays: nothing to allocate */
 }
 
+/* ---- conditional residual life: T - e given T > e (dist_sample_after) ---- */
+
+/* The test's own survival functions, from the textbook formulas (not dist.c): the
+ * exponential, weibull and lognormal closed forms; gamma and empirical through
+ * 1 - dist_cdf (itself checked against closed forms above). */
+static double test_sf(const dist_t *d, const fam_t *f, double x)
+{
+    if (x <= 0) return 1.0;
+    switch (f->kind) {
+    case DIST_EXPONENTIAL: return exp(-x / f->p1);
+    case DIST_WEIBULL: return exp(-pow(x / f->p2, f->p1));
+    case DIST_LOGNORMAL: {
+        double s2 = log(1.0 + (f->p2 / f->p1) * (f->p2 / f->p1));
+        double mu = log(f->p1) - 0.5 * s2;
+        return 0.5 * erfc((log(x) - mu) / sqrt(2.0 * s2));
+    }
+    default: return 1.0 - dist_cdf(d, x);
+    }
+}
+
+/* E[T - e | T > e] = int_e^inf S(x) dx / S(e), by Simpson's rule after x = e + t/(1-t)
+ * (t in [0, 1)), so the infinite range becomes a finite one. */
+static double mean_after_quadrature(const dist_t *d, const fam_t *f, double e)
+{
+    enum { K = 200000 };
+    double h = 1.0 / K, sum = 0;
+    for (int i = 0; i <= K; i++) {
+        double t = i * h, g;
+        if (i == K) g = 0; /* S(x) (1 - t)^-2 -> 0: every family here has a finite mean
+                            * and a tail thinner than 1/x^2 */
+        else g = test_sf(d, f, e + t / (1 - t)) / ((1 - t) * (1 - t));
+        sum += g * (i == 0 || i == K ? 1 : (i % 2 ? 4 : 2));
+    }
+    return sum * h / 3 / test_sf(d, f, e);
+}
+
+/* Exponential: memoryless. After 100 days (more than two means) the time left has the
+ * unconditional mean and 90% quantile -m ln 0.1. */
+static void after_exponential_memoryless(void **state)
+{
+    enum { N = 200000 };
+    const double m = 45;
+    dist_t d = {.kind = DIST_EXPONENTIAL, .mean = m};
+    assert_int_equal(dist_init(&d, 1), 0);
+    double *x = malloc(N * sizeof *x), s = 0;
+    assert_non_null(x);
+    rng_t r;
+    rng_seed(&r, 5, 1);
+    for (int k = 0; k < N; k++) s += x[k] = dist_sample_after(&d, &r, 100.0);
+    near("exponential after 100", "mean", s / N, m, m / sqrt(N));
+    qsort(x, N, sizeof *x, cmp_double);
+    /* the sample quantile's sd: sqrt(p (1 - p) / n) / f(q), f(q) = (1 - p) / m */
+    double q = -m * log(0.1), se = sqrt(0.9 * 0.1 / N) / (0.1 / m);
+    near("exponential after 100", "90% quantile", x[(int)(0.9 * N)], q, se);
+    near("exponential", "dist_quantile(0.9)", dist_quantile(&d, 0.9), q, 1e-12 * q);
+    free(x);
+}
+
+/* Uniform and fixed, exactly: below the support the time left is T - e; inside, the
+ * rest of the interval; beyond it (S(e) = 0) the stay ends at once. */
+static void after_uniform_fixed_exact(void **state)
+{
+    enum { N = 100000 };
+    dist_t u = {.kind = DIST_UNIFORM, .min = 10, .max = 50};
+    dist_t f = {.kind = DIST_FIXED, .value = 30};
+    assert_int_equal(dist_init(&u, 1), 0);
+    assert_int_equal(dist_init(&f, 1), 0);
+    static const struct { double e, mean, lo, hi; } cu[] = {
+        {5, 25, 5, 45},   /* below min: U(10, 50) - 5 */
+        {30, 10, 0, 20},  /* inside: U(30, 50) - 30 */
+        {50, 0, 0, 0},    /* at max: S = 0 */
+        {80, 0, 0, 0},    /* beyond */
+    };
+    rng_t r;
+    rng_seed(&r, 6, 1);
+    for (size_t i = 0; i < sizeof cu / sizeof cu[0]; i++) {
+        double s = 0, lo = INFINITY, hi = -INFINITY;
+        for (int k = 0; k < N; k++) {
+            double y = dist_sample_after(&u, &r, cu[i].e);
+            s += y, lo = fmin(lo, y), hi = fmax(hi, y);
+        }
+        double sd = (cu[i].hi - cu[i].lo) / sqrt(12.0);
+        near("uniform after", "mean", s / N, cu[i].mean, sd / sqrt(N));
+        assert_true(lo >= cu[i].lo && hi <= cu[i].hi);
+        assert_true(hi - lo >= 0.99 * (cu[i].hi - cu[i].lo)); /* the whole range */
+    }
+    assert_true(dist_sample_after(&f, &r, 10) == 20);
+    assert_true(dist_sample_after(&f, &r, 30) == 0);
+    assert_true(dist_sample_after(&f, &r, 40) == 0);
+    assert_true(dist_survival(&f, 29.9) == 1 && dist_survival(&f, 30) == 0);
+    assert_true(dist_survival(&u, 30) == 0.5 && dist_survival(&u, 50) == 0);
+}
+
+/* Gamma, lognormal, weibull, empirical: the sample mean of T - e | T > e against the
+ * quadrature of S from e to infinity over S(e), at an e near each family's median and
+ * one far in its tail; plus dist_survival against the test's own S. */
+static void after_vs_quadrature(void **state)
+{
+    enum { N = 200000 };
+    static const int rows[] = {2, 3, 5, 6, 7, 8, 15, 16, 17};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const fam_t *f = &fams[rows[i]];
+        dist_t d;
+        make(f, &d);
+        const double ps[2] = {0.5, 0.95};
+        for (int j = 0; j < 2; j++) {
+            double e = dist_quantile(&d, ps[j]);
+            double se_sf = test_sf(&d, f, e);
+            if (!(se_sf > 0)) continue; /* an empirical cdf's end: no tail to sample */
+            near(f->probe, "quantile: 1 - S(q)", 1 - se_sf, ps[j], 1e-9);
+            near(f->probe, "dist_survival", dist_survival(&d, e), se_sf, 1e-12 + 1e-9 * se_sf);
+            rng_t r;
+            rng_seed(&r, 7, (uint64_t)(10 * i + j));
+            double s = 0, s2 = 0;
+            for (int k = 0; k < N; k++) {
+                double y = dist_sample_after(&d, &r, e);
+                assert_true(y >= 0 && isfinite(y));
+                s += y, s2 += y * y;
+            }
+            double mean = s / N, sd = sqrt(fmax(s2 / N - mean * mean, 0));
+            near(f->probe, "E[T - e | T > e]", mean, mean_after_quadrature(&d, f, e),
+                 sd / sqrt(N) + 1e-6 * mean);
+        }
+        dist_free(&d);
+    }
+}
+
+/* Deep in the tail (S(e) about 1e-6, and far beyond where S underflows a double): the
+ * draws stay finite, positive and fast, and match the quadrature; deep in a gamma's
+ * tail the hazard tends to 1 / theta, so the time left tends to an exponential with
+ * mean theta. */
+static void after_deep_tail(void **state)
+{
+    enum { N = 100000 };
+    static const int rows[] = {2, 3, 5, 6, 7, 9};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const fam_t *f = &fams[rows[i]];
+        dist_t d;
+        make(f, &d);
+        double e = dist_quantile(&d, 1 - 1e-6);
+        near(f->probe, "S(q(1 - 1e-6))", dist_survival(&d, e), 1e-6, 1e-12);
+        rng_t r;
+        rng_seed(&r, 8, i);
+        clock_t t0 = clock();
+        double s = 0, s2 = 0;
+        for (int k = 0; k < N; k++) {
+            double y = dist_sample_after(&d, &r, e);
+            assert_true(y >= 0 && isfinite(y));
+            s += y, s2 += y * y;
+        }
+        double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (secs > 5) fail_msg("%s: %d deep-tail draws took %.1f s", f->probe, N, secs);
+        double mean = s / N, sd = sqrt(fmax(s2 / N - mean * mean, 0));
+        near(f->probe, "deep E[T - e | T > e]", mean, mean_after_quadrature(&d, f, e),
+             sd / sqrt(N) + 1e-5 * mean);
+        dist_free(&d);
+    }
+    /* gamma(mean 35, sd 15): k = 49/9, theta = 45/7; open 20 years, S(e) ~ 1e-480 */
+    dist_t g = {.kind = DIST_GAMMA, .mean = 35, .sd = 15};
+    assert_int_equal(dist_init(&g, 1), 0);
+    double theta = 15.0 * 15.0 / 35.0, e = 7305, k = 35.0 * 35.0 / 225.0;
+    assert_true(dist_survival(&g, e) == 0); /* underflows: the log scale is needed */
+    rng_t r;
+    rng_seed(&r, 9, 1);
+    double s = 0;
+    for (int j = 0; j < N; j++) {
+        double y = dist_sample_after(&g, &r, e);
+        assert_true(y >= 0 && isfinite(y));
+        s += y;
+    }
+    /* E[T - e | T > e] = theta (1 + (k - 1) theta / e + ...) */
+    near("gamma open 20 years", "mean", s / N, theta * (1 + (k - 1) * theta / e),
+         theta / sqrt(N) + 1e-3 * theta);
+    /* lognormal with z = 40 standard deviations: finite, and still above e */
+    dist_t l = {.kind = DIST_LOGNORMAL, .mean = 100, .sd = 60};
+    assert_int_equal(dist_init(&l, 1), 0);
+    double el = exp(l.a + 40 * l.b);
+    for (int j = 0; j < 1000; j++) {
+        double y = dist_sample_after(&l, &r, el);
+        assert_true(y >= 0 && isfinite(y) && y < el);
+    }
+}
+
+/* Beyond an empirical cdf's last point the stay ends at once; below its first point the
+ * time left is T - e; on a flat stretch it is never negative. */
+static void after_empirical_edges(void **state)
+{
+    dist_t d;
+    make(&fams[17], &d); /* points 3, 5, 8, 9 with a flat stretch on [5, 8] */
+    rng_t r;
+    rng_seed(&r, 10, 1);
+    assert_true(dist_sample_after(&d, &r, 9) == 0);
+    assert_true(dist_sample_after(&d, &r, 100) == 0);
+    for (int k = 0; k < 10000; k++) {
+        double y = dist_sample_after(&d, &r, 6); /* on the flat stretch: T in [8, 9] */
+        assert_true(y >= 2 - 1e-12 && y <= 3 + 1e-12);
+        y = dist_sample_after(&d, &r, 1); /* below the support: T - 1 in [2, 8] */
+        assert_true(y >= 2 - 1e-12 && y <= 8 + 1e-12);
+    }
+    dist_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +702,11 @@ int main(void)
         cmocka_unit_test(codes_apart_from_sim),
         cmocka_unit_test(copy_is_deep),
         cmocka_unit_test(std_normal_moments),
+        cmocka_unit_test(after_exponential_memoryless),
+        cmocka_unit_test(after_uniform_fixed_exact),
+        cmocka_unit_test(after_vs_quadrature),
+        cmocka_unit_test(after_deep_tail),
+        cmocka_unit_test(after_empirical_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,7 +251,16 @@ static void start_service(model_t *m, uint32_t id, double remaining)
             m->row[m->all].wait_n += 1;
         }
     }
-    double d = dist_sample(&st->duration, &c->rng);
+    /* by_age: the child's age on entering the stage (its stay's start) picks the item */
+    const dist_t *dur = st->n_by_age ? scenario_stage_duration(st, (c->entered - c->born) / CAL_DAYS_PER_YEAR)
+                                     : &st->duration;
+    double d;
+    if (c->open0) { /* a file's open case: the time left after its elapsed days */
+        d = dist_sample_after(dur, &c->rng, -c->entered);
+        c->open0 = 0;
+    } else {
+        d = dist_sample(dur, &c->rng);
+    }
     if (remaining >= 0) d = remaining;
     if (c->smark) d *= hooks__duration_factor(m, c); /* strands */
     c->gen++;
@@ -664,10 +673,39 @@ static void model_free(model_t *m)
     mem_free(m->cost_cum);
 }
 
-/* The open cases at day 0, in scenario order; each child from its own stream. */
+/* The open cases of `initial: {file:}` at day 0, oldest start first (the loader sorted
+ * them), so that a pool's capacity goes to the longest-open cases. Each child has its
+ * own stream from source SRC_INITIAL_FILE, named by its row in the file; its stay
+ * began `elapsed` days before day 0 (c->entered = -elapsed, so its whole stay counts
+ * in mean_duration), and its time left is drawn, when it is allocated (at once, or
+ * after waiting for a worker), as T - elapsed given T > elapsed (c->open0). */
+static void place_open_cases(model_t *m)
+{
+    const scenario_t *sc = m->sc;
+    rng_family_t fam = rng_family(sc->seed, (uint64_t)m->rep, (uint64_t)SRC_INITIAL_FILE << 32);
+    for (int i = 0; i < sc->n_open && !m->sim.err; i++) {
+        const scn_open_t *o = &sc->open[i];
+        uint32_t id = child_new(m);
+        if (id == NONE) return;
+        child_t *c = &m->ch[id];
+        rng_derive_in(&c->rng, fam, (uint64_t)o->row);
+        m->res->children++;
+        c->born = o->born;
+        c->ageout = c->born + sc->max_age * CAL_DAYS_PER_YEAR;
+        c->flags = o->flags;
+        c->history = (uint16_t)o->history;
+        c->entered = c->entered_all = -o->elapsed;
+        c->open0 = 1;
+        enter_stage(m, id, o->stage, -1, 1, -1);
+    }
+}
+
+/* The open cases at day 0: the file's, then the counts in scenario order; each child
+ * from its own stream. */
 static void place_initial(model_t *m)
 {
     const scenario_t *sc = m->sc;
+    if (sc->n_open) place_open_cases(m);
     for (int i = 0; i < sc->n_initial; i++) {
         const scn_initial_t *in = &sc->initial[i];
         const scn_stage_t *st = &sc->stages[in->stage];
@@ -681,7 +719,9 @@ static void place_initial(model_t *m)
             m->res->children++;
             child_attrs(m, c, &in->attrs, 0);
             double elapsed = 0, remaining = -1;
-            if (!in->fresh) dist_sample_residual(&st->duration, &c->rng, &elapsed, &remaining);
+            if (!in->fresh)
+                dist_sample_residual(scenario_stage_duration(st, -c->born / CAL_DAYS_PER_YEAR),
+                                     &c->rng, &elapsed, &remaining);
             c->entered = c->entered_all = -elapsed;
             enter_stage(m, id, in->stage, -1, 1, remaining);
         }

@@ -39,7 +39,8 @@ enum { EV_ARRIVAL, EV_END, EV_AGEOUT, EV_REPORT, EV_OBSERVE, EV_WORKERS, EV_STRA
        EV_PLACE_END, EV_PERIOD };
 
 /* Stream sources: the third word of a stream's name. */
-enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3, SRC_STRAND = 4 };
+enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3, SRC_STRAND = 4,
+       SRC_INITIAL_FILE = 5 };
 
 #define RAMP_STEP_DAYS (CAL_DAYS_PER_YEAR / 12) /* places and pools follow a ramp monthly */
 
@@ -58,6 +59,8 @@ typedef struct child {
                          * list while the slot is free */
     int16_t stage;      /* current stage index; -1 when free */
     uint8_t waiting;    /* 1 while in a pool queue */
+    uint8_t open0;      /* 1: an `initial: {file:}` case not yet allocated: its time
+                         * left is drawn given the -entered days already spent */
     uint16_t history;   /* previous episodes (re-entries to an entry stage) */
     uint16_t visits;    /* stages entered so far: names its strand draws */
     uint16_t swait;     /* bit k: waiting for a place of strand k */

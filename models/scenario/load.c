@@ -265,7 +265,8 @@ done:
 
 /* Does a list item answer to `seg` in a --set path: its `name`, or, when it has no
  * name, its `type` (a strand's name defaults to its type; a `by_type` share has a
- * type and no name)? */
+ * type and no name)? When no item answers and seg is a number, ld__set_path takes it
+ * as the item's index from 0 (by_age items have no name). */
 static int item_named(const ytree_node_t *item, const char *seg)
 {
     const ytree_node_t *nm = ytree_get(item, "name", NULL);
@@ -316,6 +317,13 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
             for (i = 0; i < cur->n; i++)
                 if (item_named(cur->val[i], seg))
                     break;
+            if (i == cur->n && seg[strspn(seg, "0123456789")] == 0 && strlen(seg) < 9) {
+                i = atoi(seg); /* no item of that name: a number is the item's index */
+                if (i >= cur->n)
+                    return PATH_FAIL("no list item named '%s' at '%s' (the list has %d "
+                                     "items, numbered from 0)",
+                                     ld__quote(L, seg), ld__quote(L, path), cur->n);
+            }
             if (i == cur->n)
                 return PATH_FAIL("no list item named '%s' at '%s'", ld__quote(L, seg),
                              ld__quote(L, path));

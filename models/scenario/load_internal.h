@@ -8,7 +8,8 @@
  *   load_values.c     errors, the value readers (ld__get_*), shapes and keys, names of
  *                     stages and flags, distributions;
  *   load_top.c        the top-level scalars (name, dates, horizon, replications, ...);
- *   load_pathway.c    stages, routing, adjust, arrivals, initial;
+ *   load_pathway.c    stages, durations (by_age too), routing, adjust, arrivals;
+ *   load_initial.c    initial: counts, `steady` (traffic equations), `file:` rows;
  *   load_pools.c      pools;
  *   load_observed.c   observed, inline and from CSV files;
  *   load_costs.c      costs;
@@ -175,6 +176,21 @@ int ld__parse_dist(ld_t *L, const ytree_node_t *n, const char *what, int nonneg,
                    dist_t *d);
 /* uniform(0, max_age): the default age of arrivals. */
 int ld__default_age(ld_t *L, const ytree_node_t *at, dist_t *d);
+
+/* ---- attributes (load_pathway.c): arrivals' and initial entries' flags ---------- */
+/* `flags: {NAME: p}` or `profiles: [...]` of map m into a; *given when either is. */
+int ld__parse_attr_flags(ld_t *L, const ytree_node_t *m, scn_attrs_t *a, int *given);
+/* Deep copy of src's flags and profiles into dst (whose arrays are empty). */
+int ld__copy_attr_flags(ld_t *L, const ytree_node_t *at, scn_attrs_t *dst,
+                        const scn_attrs_t *src);
+
+/* ---- initial (load_initial.c) ---------------------------------------------------- */
+/* `initial`: counts, `steady` markers and the `file:` rows (flags the file names are
+ * added); called after arrivals and before the stages' details. */
+int ld__parse_initial(ld_t *L, const ytree_node_t *root);
+/* The counts of `steady` entries (traffic equations and Little's law), once every
+ * stage's routing and duration is known. */
+int ld__resolve_steady(ld_t *L, const ytree_node_t *root);
 
 /* ---- files and paths (load.c) -------------------------------------------------- */
 /* `rel` relative to the directory of `file`, in the arena (NULL: no memory). */

@@ -1,6 +1,7 @@
 /* load_pathway.c: the pathway: `stages` (names first, so anything may name any stage;
- * then titles, durations, routing `next` and `adjust`), `arrivals` (rates and their
- * limits, process, trend, profile, age, flags and profiles) and `initial`.
+ * then titles, durations (one distribution, or `by_age` items), routing `next` and
+ * `adjust`), `arrivals` (rates and their limits, process, trend, profile, age, flags
+ * and profiles); `initial` is in load_initial.c.
  *
  * Decisions where the format leaves room: `adjust` items may leave out `when` (then
  * they apply to every child); `initial` entries default age and flags each on its own
@@ -145,6 +146,94 @@ static int parse_adjust(ld_t *L, scn_stage_t *st, const ytree_node_t *n, scn_adj
     return 0;
 }
 
+/* ---- durations by age at entry ------------------------------------------------- */
+
+/* `duration: {by_age: [{age: [MIN, MAX], dist: ..., ...}, ...]}`. Each item is an age
+ * band [MIN, MAX) in years with a distribution; the first item holding a child's age
+ * at entry gives its duration. The items must cover [0, max_age) without a gap (a
+ * child can have any age there); overlaps are allowed (the first wins). A gap is
+ * reported at the first item starting after it, or, when the items stop short of
+ * max_age, at the item reaching furthest. */
+static int parse_by_age(ld_t *L, scn_stage_t *st, const ytree_node_t *dur)
+{
+    char ctx[96];
+    snprintf(ctx, sizeof ctx, "the duration of stage '%s'", st->name);
+    for (int i = 0; i < dur->n; i++)
+        if (strcmp(dur->key[i]->str, "by_age") != 0) {
+            const ytree_node_t *k = dur->key[i];
+            if (k->file && !strncmp(k->file, LD_SET_PREFIX, strlen(LD_SET_PREFIX)))
+                return ld__fail(L, k, "the duration of stage '%s' is by_age: set a parameter "
+                                      "of one item by its index, e.g. "
+                                      "stages.%s.duration.by_age.0.%s",
+                                st->name, st->name, ld__quote(L, k->str));
+            return ld__fail(L, k, "unknown key '%s' in %s: with by_age, each item gives its "
+                                  "own distribution",
+                            ld__quote(L, k->str), ctx);
+        }
+    const ytree_node_t *b = ytree_get(dur, "by_age", NULL);
+    if (ld__want_seq(L, b, "by_age") < 0)
+        return L->rc;
+    if (b->n == 0)
+        return ld__fail(L, b, "by_age must list at least one age band");
+    if (b->n > SCN_MAX_BY_AGE)
+        return ld__fail(L, b->val[SCN_MAX_BY_AGE], "too many by_age items (more than %d)",
+                        SCN_MAX_BY_AGE);
+    if (!(st->by_age = ld__calloc(L, (size_t)b->n, sizeof *st->by_age)))
+        return L->rc;
+    st->n_by_age = b->n;
+    st->duration.kind = DIST_KIND_N; /* unused: the items hold the durations */
+    for (int i = 0; i < b->n; i++) {
+        const ytree_node_t *it = b->val[i], *age;
+        scn_age_dur_t *a = &st->by_age[i];
+        if (ld__want_map(L, it, "each by_age item") < 0 ||
+            !(age = ld__need(L, it, "age", "a by_age item")))
+            return L->rc;
+        if (age->kind != YTREE_SEQ || age->n != 2)
+            return ld__fail(L, age, "age in by_age must be a list [min, max) of two numbers "
+                                    "(years)");
+        if (ld__get_num(L, age->val[0], "age", &a->age_min) < 0 ||
+            ld__get_num(L, age->val[1], "age", &a->age_max) < 0)
+            return L->rc;
+        if (!(a->age_min < a->age_max))
+            return ld__fail(L, age, "age band [%s, %s) in by_age is empty",
+                            ld__text(L, age->val[0]), ld__text(L, age->val[1]));
+        /* the item without `age` is a distribution like any other */
+        ytree_node_t *d = ytree_container(L->yt, YTREE_MAP, it->file, it->line, it->col, it->n);
+        if (!d)
+            return ld__oom(L);
+        for (int j = 0; j < it->n; j++)
+            if (strcmp(it->key[j]->str, "age") != 0)
+                ytree_append(d, it->key[j], it->val[j]);
+        if (ld__parse_dist(L, d, "a by_age duration", 1, &a->dist) < 0)
+            return L->rc;
+    }
+    /* coverage of [0, max_age) */
+    double x = 0, max_age = L->sc->max_age;
+    while (x < max_age) {
+        double reach = x;
+        for (int i = 0; i < b->n; i++)
+            if (st->by_age[i].age_min <= x && st->by_age[i].age_max > reach)
+                reach = st->by_age[i].age_max;
+        if (reach > x) {
+            x = reach;
+            continue;
+        }
+        int at = -1, far = 0;
+        double next = max_age;
+        for (int i = 0; i < b->n; i++) {
+            if (st->by_age[i].age_min > x && st->by_age[i].age_min < next)
+                next = st->by_age[i].age_min, at = i;
+            if (st->by_age[i].age_max > st->by_age[far].age_max)
+                far = i;
+        }
+        return ld__fail(L, b->val[at >= 0 ? at : far],
+                        "by_age of stage '%s' leaves ages [%g, %g) uncovered (the items must "
+                        "cover every age from 0 to max_age %g)",
+                        st->name, x, next, max_age);
+    }
+    return 0;
+}
+
 /* Pass 2: everything else about a stage (after flags are known). */
 static int parse_stage(ld_t *L, scn_stage_t *st, const ytree_node_t *n)
 {
@@ -162,8 +251,14 @@ static int parse_stage(ld_t *L, scn_stage_t *st, const ytree_node_t *n)
     st->open_case = 1;
     if ((v = ytree_get(n, "open_case", NULL)) && ld__get_bool(L, v, "open_case", &st->open_case) < 0)
         return L->rc;
-    if (!(v = ld__need(L, n, "duration", ctx)) || ld__parse_dist(L, v, "duration", 1, &st->duration) < 0)
+    if (!(v = ld__need(L, n, "duration", ctx)))
         return L->rc;
+    if (v->kind == YTREE_MAP && ytree_get(v, "by_age", NULL)) {
+        if (parse_by_age(L, st, v) < 0)
+            return L->rc;
+    } else if (ld__parse_dist(L, v, "duration", 1, &st->duration) < 0) {
+        return L->rc;
+    }
 
     /* next: default {exit: 1} */
     const ytree_node_t *nx = ytree_get(n, "next", NULL);
@@ -210,7 +305,7 @@ static int parse_stage(ld_t *L, scn_stage_t *st, const ytree_node_t *n)
 
 /* `flags: {NAME: p}` or `profiles: [{weight, flags: [NAMES]}]` of map m (the caller
  * has checked that not both are given). Sets *given when either is present. */
-static int parse_attr_flags(ld_t *L, const ytree_node_t *m, scn_attrs_t *a, int *given)
+int ld__parse_attr_flags(ld_t *L, const ytree_node_t *m, scn_attrs_t *a, int *given)
 {
     const ytree_node_t *f = ytree_get(m, "flags", NULL);
     const ytree_node_t *p = ytree_get(m, "profiles", NULL);
@@ -269,7 +364,7 @@ static int parse_attr_flags(ld_t *L, const ytree_node_t *m, scn_attrs_t *a, int 
 }
 
 /* Deep copy of src's flags and profiles into dst (whose arrays are empty). */
-static int copy_attr_flags(ld_t *L, const ytree_node_t *at, scn_attrs_t *dst,
+int ld__copy_attr_flags(ld_t *L, const ytree_node_t *at, scn_attrs_t *dst,
                            const scn_attrs_t *src)
 {
     if (src->n_flag) {
@@ -407,7 +502,7 @@ static int parse_arrival(ld_t *L, int idx, const ytree_node_t *n, double *peak)
     if ((v = ytree_get(n, "age", NULL)) ? ld__parse_dist(L, v, "age", 1, &ar->attrs.age) < 0
                                         : ld__default_age(L, n, &ar->attrs.age) < 0)
         return L->rc;
-    return parse_attr_flags(L, n, &ar->attrs, &given);
+    return ld__parse_attr_flags(L, n, &ar->attrs, &given);
 }
 
 static int parse_arrivals(ld_t *L, const ytree_node_t *root)
@@ -431,81 +526,16 @@ static int parse_arrivals(ld_t *L, const ytree_node_t *root)
     return 0;
 }
 
-/* ---- initial ------------------------------------------------------------------- */
-
-static int parse_initial(ld_t *L, const ytree_node_t *root)
-{
-    static const char *const keys[] = {"count", "age", "flags", "profiles", "elapsed", NULL};
-    scenario_t *sc = L->sc;
-    const ytree_node_t *m = ytree_get(root, "initial", NULL);
-    if (!m)
-        return 0;
-    if (ld__want_map(L, m, "initial") < 0)
-        return L->rc;
-    if (m->n && !(sc->initial = ld__calloc(L, (size_t)m->n, sizeof *sc->initial)))
-        return L->rc;
-    sc->n_initial = m->n;
-    long long total = 0;
-    for (int i = 0; i < m->n; i++) {
-        scn_initial_t *in = &sc->initial[i];
-        const ytree_node_t *n = m->val[i], *c = n, *v;
-        const scn_arrival_t *first = sc->n_arrivals ? &sc->arrivals[0] : NULL;
-        long long count = 0;
-        int given = 0;
-        char ctx[96];
-        if (ld__stage_ref(L, m->key[i], "initial", 0, &in->stage) < 0)
-            return L->rc;
-        snprintf(ctx, sizeof ctx, "initial '%s'", m->key[i]->str);
-        if (n->kind == YTREE_MAP) {
-            if (ld__check_keys(L, n, keys, ctx) < 0 || !(c = ld__need(L, n, "count", ctx)))
-                return L->rc;
-        } else if (n->kind != YTREE_SCALAR) {
-            return ld__fail(L, n, "initial '%s' must be a count or a map, not a list",
-                        m->key[i]->str);
-        }
-        if (ld__get_int(L, c, "count", 0, LD_MAX_INITIAL, &count) < 0)
-            return L->rc;
-        in->count = (long)count;
-        if ((total += count) > LD_MAX_INITIAL)
-            return ld__fail(L, c, "initial children number more than %lld in all stages",
-                            LD_MAX_INITIAL);
-        /* age and flags default, each on its own, to the first arrival stream's */
-        if ((v = ytree_get(n, "age", NULL))) {
-            if (ld__parse_dist(L, v, "age", 1, &in->attrs.age) < 0)
-                return L->rc;
-        } else if (first) {
-            if (dist_copy(&in->attrs.age, &first->attrs.age) < 0)
-                return ld__oom(L);
-        } else if (ld__default_age(L, n, &in->attrs.age) < 0) {
-            return L->rc;
-        }
-        if (n->kind == YTREE_MAP && parse_attr_flags(L, n, &in->attrs, &given) < 0)
-            return L->rc;
-        if (!given && first && copy_attr_flags(L, n, &in->attrs, &first->attrs) < 0)
-            return L->rc;
-        if ((v = ytree_get(n, "elapsed", NULL))) {
-            const char *s = NULL;
-            if (ld__get_str(L, v, "elapsed", &s) < 0)
-                return L->rc;
-            if (!strcmp(s, "fresh"))
-                in->fresh = 1;
-            else if (strcmp(s, "equilibrium") != 0)
-                return ld__fail(L, v, "unknown elapsed '%s' (expected equilibrium or fresh)", s);
-        }
-    }
-    return 0;
-}
-
 /* Stage names, arrivals (which name the flags), initial, then stage details (whose
  * `when:` may name flags). */
 int ld__parse_pathway(ld_t *L, const ytree_node_t *root)
 {
     if (parse_stage_names(L, root) < 0 || parse_arrivals(L, root) < 0 ||
-        parse_initial(L, root) < 0)
+        ld__parse_initial(L, root) < 0)
         return L->rc;
     const ytree_node_t *stages = ytree_get(root, "stages", NULL);
     for (int i = 0; i < L->sc->n_stages; i++)
         if (parse_stage(L, &L->sc->stages[i], stages->val[i]) < 0)
             return L->rc;
-    return 0;
+    return ld__resolve_steady(L, root); /* needs every stage's routing and duration */
 }

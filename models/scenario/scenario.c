@@ -38,6 +38,9 @@ void scenario_free(scenario_t *sc)
         mem_free(st->name);
         mem_free(st->title);
         dist_free(&st->duration);
+        for (int j = 0; j < st->n_by_age; j++)
+            dist_free(&st->by_age[j].dist);
+        mem_free(st->by_age);
         mem_free(st->next_stage);
         mem_free(st->next_p);
         for (int j = 0; j < st->n_adjust; j++) {
@@ -56,6 +59,7 @@ void scenario_free(scenario_t *sc)
     for (int i = 0; i < sc->n_initial; i++)
         attrs_free(&sc->initial[i].attrs);
     mem_free(sc->initial);
+    mem_free(sc->open);
     for (int i = 0; i < sc->n_pools; i++) {
         mem_free(sc->pools[i].name);
         steps_free(&sc->pools[i].workers);
@@ -199,4 +203,66 @@ int scenario_adopt_costs(scenario_t *dst, const scenario_t *src)
             return SIM_ENOMEM;
     }
     return 0;
+}
+
+const dist_t *scenario_stage_duration(const scn_stage_t *st, double age)
+{
+    if (st->n_by_age == 0)
+        return &st->duration;
+    int best = 0;
+    double best_gap = INFINITY;
+    for (int i = 0; i < st->n_by_age; i++) {
+        const scn_age_dur_t *b = &st->by_age[i];
+        if (age >= b->age_min && age < b->age_max)
+            return &b->dist;
+        double gap = age < b->age_min ? b->age_min - age : age - b->age_max;
+        if (gap < best_gap) { /* strictly: the first of equally near items */
+            best_gap = gap;
+            best = i;
+        }
+    }
+    return &st->by_age[best].dist;
+}
+
+double scenario_stage_mean_duration(const scn_stage_t *st, const dist_t *age)
+{
+    if (st->n_by_age == 0)
+        return dist_mean(&st->duration);
+    /* each band's share: the mass of `age` in it not claimed by an earlier item */
+    double sum = 0, wsum = 0;
+    for (int i = 0; i < st->n_by_age; i++) {
+        const scn_age_dur_t *b = &st->by_age[i];
+        double lo = b->age_min, hi = b->age_max, w = 0;
+        /* ages in [lo, hi) minus the earlier items' bands: walk the earlier bands as
+         * cuts (items are few: quadratic is fine) */
+        double cuts_lo[2 * SCN_MAX_BY_AGE + 2], cuts_hi[2 * SCN_MAX_BY_AGE + 2];
+        int nc = 0;
+        cuts_lo[nc] = lo, cuts_hi[nc] = hi, nc++;
+        for (int j = 0; j < i && nc > 0; j++) {
+            double a = st->by_age[j].age_min, z = st->by_age[j].age_max;
+            int kept = 0;
+            double nlo[2 * SCN_MAX_BY_AGE + 2], nhi[2 * SCN_MAX_BY_AGE + 2];
+            for (int k = 0; k < nc && kept < 2 * SCN_MAX_BY_AGE; k++) {
+                if (z <= cuts_lo[k] || a >= cuts_hi[k]) {
+                    nlo[kept] = cuts_lo[k], nhi[kept++] = cuts_hi[k];
+                    continue;
+                }
+                if (a > cuts_lo[k]) nlo[kept] = cuts_lo[k], nhi[kept++] = a;
+                if (z < cuts_hi[k]) nlo[kept] = z, nhi[kept++] = cuts_hi[k];
+            }
+            memcpy(cuts_lo, nlo, sizeof(double) * (size_t)kept);
+            memcpy(cuts_hi, nhi, sizeof(double) * (size_t)kept);
+            nc = kept;
+        }
+        /* P(lo <= A < hi) = F(hi-) - F(lo-): left limits, so that an age with a point
+         * mass on a band's lower bound counts in that band */
+        for (int k = 0; k < nc; k++)
+            w += dist_cdf(age, nextafter(cuts_hi[k], -INFINITY)) -
+                 dist_cdf(age, nextafter(cuts_lo[k], -INFINITY));
+        if (w > 0) {
+            sum += w * dist_mean(&b->dist);
+            wsum += w;
+        }
+    }
+    return wsum > 0 ? sum / wsum : NAN;
 }

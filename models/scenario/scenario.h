@@ -21,6 +21,7 @@
 
 #define SCN_MAX_STAGES 64 /* stages fit a uint64_t bit set (observed stage sets) */
 #define SCN_MAX_FLAGS 64  /* flags fit a uint64_t bit set */
+#define SCN_MAX_BY_AGE 16 /* items of one stage's `duration: {by_age: ...}` */
 #define SCN_EXIT (-1)     /* routing target: the reserved sink `exit` */
 
 /* Conditions on a child (`when:`); every given condition must hold. */
@@ -39,11 +40,22 @@ typedef struct scn_adjust {
     double *odds; /* multiplier, >= 0 */
 } scn_adjust_t;
 
+/* One item of a stage's `duration: {by_age: [...]}`. */
+typedef struct scn_age_dur {
+    double age_min;        /* years at entry: the item holds ages in [age_min, age_max) */
+    double age_max;
+    dist_t dist;           /* the duration of a child entering at such an age */
+} scn_age_dur_t;
+
 typedef struct scn_stage {
     char *name;            /* as in YAML, unique */
     char *title;           /* `title`, or the name */
     int open_case;         /* counts in `all` */
-    dist_t duration;       /* time from allocation to leaving */
+    dist_t duration;       /* time from allocation to leaving; unused (kind DIST_KIND_N)
+                            * when n_by_age > 0: use scenario_stage_duration() */
+    int n_by_age;          /* items of `duration: {by_age: ...}`, or 0 */
+    scn_age_dur_t *by_age; /* [n_by_age] in YAML order (the first holding the age wins);
+                            * together they cover ages [0, max_age) */
     int n_next;            /* routing targets */
     int *next_stage;       /* stage index or SCN_EXIT */
     double *next_p;        /* probabilities, sum to 1 */
@@ -95,7 +107,21 @@ typedef struct scn_initial {
     long count;            /* children open at day 0 */
     scn_attrs_t attrs;     /* ages (years at day 0) and flags; default: first arrival's */
     int fresh;             /* 1: `elapsed: fresh`; 0: equilibrium (default) */
+    int steady;            /* 1: `steady`: count was computed by the loader from the
+                            * traffic equations and Little's law at day 0 */
 } scn_initial_t;
+
+/* One open case of `initial: {file: PATH}` (a row of the file). */
+typedef struct scn_open {
+    int stage;             /* stage index */
+    double elapsed;        /* days in the stage by day 0: the scenario's start date minus
+                            * the row's start date (>= 0) */
+    double born;           /* day of birth, in days from day 0 (<= 0) */
+    uint64_t flags;        /* flag bits */
+    int history;           /* previous episodes (>= 0) */
+    long row;              /* the row's number among the file's data rows (0-based):
+                            * names the child's random stream */
+} scn_open_t;
 
 typedef struct scn_pool {
     char *name;
@@ -243,6 +269,9 @@ typedef struct scenario {
     scn_arrival_t *arrivals;
     int n_initial;
     scn_initial_t *initial;
+    int n_open;
+    scn_open_t *open;      /* `initial: {file:}` rows, by start date (oldest first, file
+                            * order within a date) */
     int n_pools;
     scn_pool_t *pools;
     int n_observed;
@@ -286,6 +315,17 @@ void scenario_free(scenario_t *sc);
 
 /* Index of a stage by name, or -1. */
 int scenario_stage_index(const scenario_t *sc, const char *name);
+
+/* The duration of a stay in stage st of a child aged `age` years on entering it: the
+ * stage's one distribution, or the first by_age item holding the age (an age outside
+ * every item, below 0 or from max_age on, takes the nearest item). */
+const dist_t *scenario_stage_duration(const scn_stage_t *st, double age);
+
+/* The mean stay in stage st of children whose ages at entry follow `age` (years): the
+ * stage's mean, or for by_age the items' means weighted by the share of `age` in each
+ * item's band (the bands' shares renormalised to sum 1; NaN when `age` puts no weight on
+ * any band). */
+double scenario_stage_mean_duration(const scn_stage_t *st, const dist_t *age);
 
 /* Does a child of this age (years), flags and history match `when`? */
 int scenario_when_matches(const scn_when_t *w, double age, uint64_t flags, int history);
