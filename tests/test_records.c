@@ -225,10 +225,16 @@ static void joined(void **state)
     assert_string_equal(rs->children[0].id, "101");
     stay_is(rs, 0, "101", "referral", "2021-01-04", "2021-01-06", "assessment");
     stay_is(rs, 1, "101", "assessment", "2021-01-06", "2021-02-15", "cin");
-    stay_is(rs, 2, "101", "cin", "2021-02-15", "2021-05-03", "exit");
+    /* the census closes the CIN plan the day the 903 period of care begins: the plan
+     * went on to care, as a careflow episode with an empty next would */
+    stay_is(rs, 2, "101", "cin", "2021-02-15", "2021-05-03", "care");
     stay_is(rs, 3, "101", "care", "2021-05-03", "2022-02-10", "exit");
     stay_is(rs, 4, "101", "care", "2022-10-01", NULL, NULL);
     assert_int_equal(rs->extract, day("2023-03-03"));
+    /* pathway order, whatever order the files were read in */
+    assert_int_equal(rec_stage_index(rs, "referral"), 0);
+    assert_true(rec_stage_index(rs, "assessment") < rec_stage_index(rs, "cin"));
+    assert_int_equal(rec_stage_index(rs, "care"), rs->n_stages - 1);
     rec_free(rs);
 }
 
@@ -247,6 +253,10 @@ static void cut(void **state)
     stay_is(c, 3, "104", "care", "2022-05-20", NULL, NULL);
     assert_int_equal(c->first, day("2021-05-03"));
     assert_int_equal(c->extract, day("2022-06-01"));
+    /* complete from the earliest end the cut still shows (101's, 2022-02-10); the whole
+     * set's earliest end is the same, 104's 2022-05-20 being later */
+    assert_int_equal(c->observed_from[0], day("2022-02-10"));
+    assert_int_equal(rs->observed_from[0], day("2022-02-10"));
     assert_int_equal(c->n_children, rs->n_children); /* indices kept */
     assert_int_equal(rec_stage_index(c, "care"), 0);
     assert_int_equal(rec_stage_index(c, "cp"), -1);

@@ -510,7 +510,9 @@ int rec__finish_cin(rec__b_t *b)
             continue;
         for (size_t k = 0; k < g->n; k++) {
             const cin_stay_t *s = &p->st[g->first + k];
-            int next = s->next == NEXT_EXIT ? REC_EXIT : s->next == NEXT_OPEN ? REC_NONE : -9;
+            /* a referral's work that leads nowhere in the census is settled like any closed
+             * stay: the child's stay in any file starting on its end (care), else exit */
+            int next = s->next == NEXT_EXIT ? REC__INFER : s->next == NEXT_OPEN ? REC_NONE : -9;
             for (int t = 0; t < 2; t++) {
                 int sg = t == 0 ? s->stage : s->next;
                 if (sg < 0 || idx[sg] >= 0)

@@ -639,13 +639,81 @@ static void cut_stays(rec_stay_t *st, size_t *n, long date)
     *n = k;
 }
 
+/* Puts the stages in pathway order (the names careflow's readers give, then any
+ * others as first read), so an estimated scenario lists them as a planner reads a
+ * pathway; every stay's stage and next follow. */
+static int order_stages(rec__b_t *b)
+{
+    static const char *const pathway[] = {"referral", "early_help", "assessment",
+                                          "cin",      "cp",         "care"};
+    rec_set_t *rs = b->rs;
+    int n = rs->n_stages, k = 0;
+    int *to = mem_alloc(((size_t)n + 1) * sizeof *to);
+    char **names = mem_alloc(((size_t)n + 1) * sizeof *names);
+    if (!to || !names) {
+        mem_free(to);
+        mem_free(names);
+        return SIM_ENOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        to[i] = -1;
+    for (size_t p = 0; p < sizeof pathway / sizeof *pathway; p++)
+        for (int i = 0; i < n; i++)
+            if (to[i] < 0 && !strcmp(rs->stages[i], pathway[p]))
+                to[i] = k++;
+    for (int i = 0; i < n; i++)
+        if (to[i] < 0)
+            to[i] = k++;
+    for (int i = 0; i < n; i++)
+        names[to[i]] = rs->stages[i];
+    memcpy(rs->stages, names, (size_t)n * sizeof *names);
+    for (size_t i = 0; i < b->n_stays; i++) {
+        rec_stay_t *st = &b->stays[i].s;
+        st->stage = (int16_t)to[st->stage];
+        if (st->next >= 0)
+            st->next = (int16_t)to[st->next];
+    }
+    mem_free(to);
+    mem_free(names);
+    return 0;
+}
+
+/* rs->observed_from (records.h): per stage, the earliest end of a closed stay, else the
+ * earliest start. 0 or SIM_ENOMEM. */
+static int set_observed_from(rec_set_t *rs)
+{
+    long *ends = mem_alloc(((size_t)rs->n_stages + 1) * sizeof *ends);
+    long *starts = mem_alloc(((size_t)rs->n_stages + 1) * sizeof *starts);
+    if (!ends || !starts) {
+        mem_free(ends);
+        mem_free(starts);
+        return SIM_ENOMEM;
+    }
+    for (int g = 0; g < rs->n_stages; g++)
+        ends[g] = starts[g] = LONG_MAX;
+    for (size_t i = 0; i < rs->n_stays; i++) {
+        const rec_stay_t *st = &rs->stays[i];
+        if (st->end != REC_OPEN && st->end < ends[st->stage])
+            ends[st->stage] = st->end;
+        if (st->start < starts[st->stage])
+            starts[st->stage] = st->start;
+    }
+    for (int g = 0; g < rs->n_stages; g++)
+        if (ends[g] == LONG_MAX)
+            ends[g] = starts[g] == LONG_MAX ? rs->first : starts[g];
+    mem_free(starts);
+    mem_free(rs->observed_from);
+    rs->observed_from = ends;
+    return 0;
+}
+
 static int finish(rec__b_t *b, const char *first_path)
 {
     rec_set_t *rs = b->rs;
     int rc;
     if ((rc = rec__finish_903(b)) < 0 || (rc = rec__finish_cin(b)) < 0)
         return rc;
-    if ((rc = check_dob(b)) < 0)
+    if ((rc = check_dob(b)) < 0 || (rc = order_stages(b)) < 0)
         return rc;
     if (b->n_stays)
         qsort(b->stays, b->n_stays, sizeof *b->stays, cmp_stay);
@@ -695,7 +763,7 @@ static int finish(rec__b_t *b, const char *first_path)
     }
     if (rs->n_stays == 0)
         return rec__fail(b, 0, 1, 1, "no records on or before the extract date");
-    return 0;
+    return set_observed_from(rs);
 }
 
 static void b_free(rec__b_t *b)
@@ -785,6 +853,10 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
         if (c->stays[i].start < c->first)
             c->first = c->stays[i].start;
     memcpy(c->quality, rs->quality, sizeof c->quality);
+    if (set_observed_from(c) < 0) {
+        rec_free(c);
+        return SIM_ENOMEM;
+    }
     *out = c;
     return 0;
 }
@@ -831,6 +903,7 @@ void rec_free(rec_set_t *rs)
         mem_free(rs->children[i].id);
     mem_free(rs->children);
     mem_free(rs->stays);
+    mem_free(rs->observed_from);
     for (int i = 0; i < rs->n_files; i++)
         mem_free(rs->files[i]);
     mem_free(rs->files);

@@ -4,8 +4,9 @@
  *
  * A record set is what an extract taken on its `extract` date shows: every stay has
  * start <= extract; a stay still open then has end == REC_OPEN and next == REC_NONE.
- * rec_cut() gives the set an earlier extract would have shown. Stays are sorted by
- * child, then start, then stage; a child's stays in one stage never overlap. Dates are
+ * rec_cut() gives the set an earlier extract would have shown. Stages are in pathway
+ * order (referral, early_help, assessment, cin, cp, care, then any others as first
+ * read). Stays are sorted by child, then start, then stage; a child's stays in one stage never overlap. Dates are
  * calendar day numbers (sim/cal.h). The set owns all its memory (rec_free).
  *
  * Reading: each path is a file or a folder (searched recursively, in name order);
@@ -72,6 +73,12 @@ typedef struct rec_set {
     size_t n_stays;
     rec_stay_t *stays;   /* sorted by child, start, stage */
     long first;          /* earliest start of any stay */
+    long *observed_from; /* [n_stages]: the day from which the records hold every stay of
+                          * the stage: the earliest end of a closed stay there (an extract
+                          * lists the stays open or ended since it began; earlier stays show
+                          * only if still open then), or its earliest start when none has
+                          * ended. Entries before it may be missing: rates, trends and
+                          * durations must not count them as complete */
     long extract;        /* the extract date: every start and end is <= it */
     int n_files;
     char **files;        /* paths read, for messages */
