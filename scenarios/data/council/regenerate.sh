@@ -20,5 +20,6 @@ cp "$tmp/episodes.csv" "$d/episodes.csv"
 # the returns of 2019-2021 as DD/MM/YYYY (as many councils' extracts), 2022-2024 ISO
 for y in 2019 2020 2021; do cp "$tmp"/dmy/council-$y-*.csv "$d/ssda903/"; done
 for y in 2022 2023 2024; do cp "$tmp"/iso/council-$y-*.csv "$d/ssda903/"; done
-# one census (the latest year) keeps the folder small
-cp "$tmp/cin/cin-2024.xml" "$d/cin/"
+# the last three censuses (a council keeps every year's; three keep the folder small
+# while a backtest from 2022 has a year of referrals, assessments and plans before it)
+for y in 2022 2023 2024; do cp "$tmp/cin/cin-$y.xml" "$d/cin/"; done
