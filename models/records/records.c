@@ -763,7 +763,9 @@ static int finish(rec__b_t *b, const char *first_path)
     }
     if (rs->n_stays == 0)
         return rec__fail(b, 0, 1, 1, "no records on or before the extract date");
-    return set_observed_from(rs);
+    if ((rc = set_observed_from(rs)) < 0)
+        return rc;
+    return rec__cin_observed_from(b);
 }
 
 static void b_free(rec__b_t *b)
@@ -857,6 +859,10 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
         rec_free(c);
         return SIM_ENOMEM;
     }
+    /* an earlier extract holds no more history than the records it is cut from */
+    for (int g = 0; g < c->n_stages && rs->observed_from; g++)
+        if (rs->observed_from[g] > c->observed_from[g])
+            c->observed_from[g] = rs->observed_from[g];
     *out = c;
     return 0;
 }
