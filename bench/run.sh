@@ -10,6 +10,9 @@
 #     results are byte-identical.
 #  5. The record readers: a million-row careflow episodes CSV and an SSDA903 set
 #     read by rec_read (bench_records.c: medians of 3 runs, peak memory).
+#  6. Estimating: a million-row careflow episodes CSV made by `run --episodes`, read
+#     and estimated (bench_estimate.c: time and peak memory of each), and the time of
+#     a backtest of the council's records with 2 cutoffs, without and with plots.
 set -e
 : "${CAREFLOW:=build/careflow}" "${BUILD:=build}"
 echo "== 1. careflow against a hand-written C loop"
@@ -67,3 +70,7 @@ rm -rf "$out"
 echo
 echo "== 5. reading case records: a million careflow episodes rows and an SSDA903 set"
 "$BUILD/bench/bench_records"
+echo
+echo "== 6. estimating and backtesting: a million-row careflow episodes CSV made by run"
+echo "     --episodes, read and estimated (time, peak memory); a council backtest"
+"$BUILD/bench/bench_estimate"

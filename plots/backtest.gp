@@ -67,6 +67,7 @@ do for [FMT in FORMATS] {
         set output OUTDIR . "/" . F . "." . FMT
         if (T1 <= T0) { T1 = T0 + 86400 }
         set xrange [T0 - 86400 * 5 : T1 + 86400 * 5]
+        set rmargin 7
         set yrange [0<*:*]
         set ylabel "children open at month end"
         set title S . ": forecast from the records as on " . CUT . " against what happened\n" . \

@@ -1,4 +1,5 @@
-/* km.c: Kaplan-Meier with Greenwood's variance, log-log bands and quantiles (km.h). */
+/* km.c: Kaplan-Meier with Greenwood's variance, delayed entry, log-log bands and
+ * quantiles (km.h). */
 #include "sim/km.h"
 
 #include <math.h>
@@ -35,24 +36,45 @@ void km_free(km_t *k)
     *k = (km_t){0};
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 int km_fit(const double *time, const unsigned char *event, size_t n, km_t *out)
+{
+    return km_fit_entry(time, NULL, event, n, out);
+}
+
+int km_fit_entry(const double *time, const double *entry, const unsigned char *event,
+                 size_t n, km_t *out)
 {
     *out = (km_t){0};
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(time[i]) || time[i] < 0.0)
+        if (!isfinite(time[i]) || time[i] < 0.0 ||
+            (entry && (!isfinite(entry[i]) || entry[i] < 0.0 || entry[i] > time[i])))
             return SIM_EINVAL;
     obs_t *o = mem_calloc(n ? n : 1, sizeof *o);
-    if (!o)
+    double *late = mem_calloc(n ? n : 1, sizeof *late); /* entries > 0, ascending */
+    if (!o || !late) {
+        mem_free(o);
+        mem_free(late);
         return SIM_ENOMEM;
+    }
     long n_ev = 0;
+    size_t n_late = 0;
     for (size_t i = 0; i < n; i++) {
         o[i].t = time[i];
         o[i].event = event[i] != 0;
         n_ev += o[i].event;
         if (time[i] > out->t_max)
             out->t_max = time[i];
+        if (entry && entry[i] > 0.0)
+            late[n_late++] = entry[i];
     }
     qsort(o, n, sizeof *o, obs_cmp);
+    qsort(late, n_late, sizeof *late, cmp_double);
     size_t cap = n ? n : 1; /* distinct event times are at most n */
     out->t = mem_calloc(cap, sizeof *out->t);
     out->s = mem_calloc(cap, sizeof *out->s);
@@ -61,13 +83,16 @@ int km_fit(const double *time, const unsigned char *event, size_t n, km_t *out)
     out->events = mem_calloc(cap, sizeof *out->events);
     if (!out->t || !out->s || !out->var || !out->at_risk || !out->events) {
         mem_free(o);
+        mem_free(late);
         km_free(out);
         return SIM_ENOMEM;
     }
     out->n = (long)n;
+    out->n_late = (long)n_late;
     out->n_events = n_ev;
     double s = 1.0, gw = 0.0; /* S and Greenwood's sum */
     int j = 0;
+    size_t entered = 0; /* late entries <= the current time */
     for (size_t i = 0; i < n;) {
         size_t k = i;
         long d = 0;
@@ -75,8 +100,11 @@ int km_fit(const double *time, const unsigned char *event, size_t n, km_t *out)
             d += o[k].event;
             k++;
         }
+        while (entered < n_late && late[entered] <= o[i].t)
+            entered++;
         if (d > 0) {
-            long at_risk = (long)(n - i);
+            /* time >= t, less those entering after t (their time is later still) */
+            long at_risk = (long)(n - i) - (long)(n_late - entered);
             s *= 1.0 - (double)d / (double)at_risk;
             if (at_risk > d)
                 gw += (double)d / ((double)at_risk * (double)(at_risk - d));
@@ -91,6 +119,7 @@ int km_fit(const double *time, const unsigned char *event, size_t n, km_t *out)
     }
     out->m = j;
     mem_free(o);
+    mem_free(late);
     return 0;
 }
 

@@ -3,11 +3,11 @@
  * points, open cases and their history); the written YAML loads with scenario_load;
  * a trend appears for a growing record and not for a flat one; and a simulated truth
  * (Poisson arrivals, exponential durations, known routing) is recovered within
- * sampling error.
+ * sampling error; where the records hold every stay (observed_from) cuts the counts and
+ * truncates the Kaplan-Meier fit, worked by hand.
  *
- * The YAML is loaded with opts.no_additions = 1 (no `duration: {by_age}` and no
- * `initial: {file}`) while the loader of this branch predates those additions; the
- * full form is checked for its text. */
+ * Every YAML is written with its open-cases.csv into a fresh folder and loaded with
+ * scenario_load, as `careflow run` loads it. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,7 +178,6 @@ static void small_record_by_hand(void **state)
     small_record(&b);
     est_opts_t o;
     est_opts_default(&o);
-    o.no_additions = 1;
     o.source_label = "hand-made records";
     est_result_t r;
     char err[SIM_ERR_MAX];
@@ -214,8 +213,16 @@ static void small_record_by_hand(void **state)
     assert_int_equal(d->n, 5);
     for (int i = 0; i < 5; i++)
         assert_true(fabs(d->x[i] - wx[i]) < 1e-9 && fabs(d->p[i] - wp[i]) < 1e-8);
-    /* initial counts (no_additions): referral 1, assessment 1, care 1 */
-    assert_int_equal(sc->n_initial, 3);
+    /* the open cases from the file: c1 in referral since 2023-09-01 (212 days), c2 in
+     * care since 2022-03-01 (761 days), c3 in assessment since 2023-10-04 (179 days) */
+    assert_int_equal(sc->n_initial, 0);
+    assert_int_equal(sc->n_open, 3);
+    double el[3] = {0};
+    for (int i = 0; i < sc->n_open; i++)
+        el[i] = sc->open[i].elapsed;
+    double want_el[] = {761, 212, 179}; /* oldest first */
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(el[i] - want_el[i]) < 1e-9);
     scenario_free(sc);
     /* open cases: c1 referral (history 1), c2 care (1), c3 assessment (1) */
     const char *want = "child,stage,start,dob,flags,history\n"
@@ -228,10 +235,6 @@ static void small_record_by_hand(void **state)
     assert_non_null(strstr(r.yaml, "per_year: 3.99"));
     assert_non_null(strstr(r.yaml, "# 4 entries from outside in 2023-04-01..2024-03-31"));
     assert_non_null(strstr(r.yaml, "# 2 of 3;"));
-    est_result_free(&r);
-    /* the full form names the open-cases file */
-    o.no_additions = 0;
-    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
     assert_non_null(strstr(r.yaml, "\ninitial:\n  file: \"open-cases.csv\""));
     est_result_free(&r);
     rs_done(&b);
@@ -246,7 +249,6 @@ static void earlier_as_of(void **state)
     small_record(&b);
     est_opts_t o;
     est_opts_default(&o);
-    o.no_additions = 1;
     o.as_of = D("2023-08-31");
     est_result_t r;
     char err[SIM_ERR_MAX];
@@ -334,7 +336,6 @@ static void simulated_truth(void **state)
     simulate(&b, 1500, 0, 6, 11);
     est_opts_t o;
     est_opts_default(&o);
-    o.no_additions = 1;
     est_result_t r;
     char err[SIM_ERR_MAX];
     assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
@@ -353,17 +354,24 @@ static void simulated_truth(void **state)
     assert_true(fabs(sc->arrivals[0].attrs.flag_p[0] - 0.1) < 4 * sqrt(0.09 / 1400));
     /* durations: floor(Exp(60)) <= t  iff  Exp(60) < t + 1, so the estimated cdf at the
      * day points is the exponential's at t + 1: checked at the quartiles within 4 sd
-     * of a binomial share of ~9000 stays */
-    const dist_t *d = &sc->stages[0].duration;
-    for (double q = 0.25; q < 0.8; q += 0.25) {
-        double t = floor(-60 * log(1 - q));
-        double want = 1 - exp(-(t + 1) / 60);
-        assert_true(fabs(dist_cdf(d, t) - want) < 4 * sqrt(q * (1 - q) / 9000));
+     * of a binomial share, in each age band at entry (by_age: ages uniform 0..17, so
+     * a band of width w holds about w/17 of ~9000 stays) */
+    static const double mid[] = {2.5, 7.5, 13, 16.5}, width[] = {5, 5, 6, 1};
+    for (int k = 0; k < 4; k++) {
+        const dist_t *d = scenario_stage_duration(&sc->stages[0], mid[k]);
+        double nb = 9000 * width[k] / 17;
+        for (double q = 0.25; q < 0.8; q += 0.25) {
+            double t = floor(-60 * log(1 - q));
+            double want = 1 - exp(-(t + 1) / 60);
+            assert_true(fabs(dist_cdf(d, t) - want) < 4 * sqrt(q * (1 - q) / nb));
+        }
     }
-    /* assessment (mean 200): the median */
-    d = &sc->stages[1].duration;
+    /* assessment (mean 200): the median, for a child entering at 8 (band [5, 10): 5/17
+     * of ~2500 stays) */
+    const dist_t *d = scenario_stage_duration(&sc->stages[1], 8);
     double t = floor(200 * log(2));
-    assert_true(fabs(dist_cdf(d, t) - (1 - exp(-(t + 1) / 200))) < 4 * sqrt(0.25 / 2500));
+    assert_true(fabs(dist_cdf(d, t) - (1 - exp(-(t + 1) / 200))) <
+                4 * sqrt(0.25 / (2500 * 5.0 / 17)));
     /* ages uniform 0..17: the median near 8.5 */
     const dist_t *age = &sc->arrivals[0].attrs.age;
     assert_true(fabs(dist_cdf(age, 8.5) - 0.5) < 4 * sqrt(0.25 / 1500));
@@ -378,7 +386,6 @@ static void growing_trend(void **state)
     simulate(&b, 600, 0.3, 5, 7);
     est_opts_t o;
     est_opts_default(&o);
-    o.no_additions = 1;
     est_result_t r;
     char err[SIM_ERR_MAX];
     assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
@@ -389,6 +396,77 @@ static void growing_trend(void **state)
     assert_true(fabs(log(1 + a->trend) - log(1.3)) < 0.05);
     /* the rate at the start: 600 x 1.3^5 a year, within 5% */
     assert_true(fabs(a->rate * 365.25 / (600 * pow(1.3, 5)) - 1) < 0.05);
+    scenario_free(sc);
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+/* The small record with where each stage's record is complete: referral from
+ * 2023-07-01, assessment from 2023-06-01, care from 2022-01-01.
+ * - entries from outside to referral are known from 2023-07-01 (275 days to
+ *   2024-03-31): c1 07-01, c1 09-01, c3 10-01 = 3 (c0's 05-01 is not counted);
+ *   to assessment also from 2023-07-01 (referral leads into it): c4 08-01 = 1;
+ * - referral routing from exits on or after 2023-07-01: c1 exit, c3 assessment:
+ *   1/2 each (the whole window would add c0's: 2/3 to assessment);
+ * - assessment durations: c2's (ended 2022-03-01) left out; c0's (2023-05-11..06-10,
+ *   30 days) begun 21 days before 06-01 enters at 21; c4 20 days; c3 open 179 days.
+ *   At 20: c4 and c3 at risk (c0 enters at 21): S = 1/2; at 30: c0 and c3: S = 1/4;
+ *   cdf (0, 0), (20, 0.5), (30, 0.75), the rest to twice 179 days: (358, 1).
+ *   Without the delayed entry S(20) would be 2/3. */
+static void observed_from_by_hand(void **state)
+{
+    build_t b;
+    small_record(&b);
+    long of[] = {D("2023-07-01"), D("2023-06-01"), D("2022-01-01")};
+    b.rs.observed_from = of;
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    scenario_t *sc = load_text(&r);
+    double years = 275.0 / 365.25;
+    int ar = arrival_to(sc, "referral"), aa = arrival_to(sc, "assessment");
+    assert_true(ar >= 0 && aa >= 0);
+    assert_true(fabs(sc->arrivals[ar].rate * 365.25 - 3 / years) < 1e-4);
+    assert_true(fabs(sc->arrivals[aa].rate * 365.25 - 1 / years) < 1e-4);
+    assert_true(fabs(next_p(sc, "referral", "assessment") - 0.5) < 1e-9);
+    assert_true(fabs(next_p(sc, "referral", "exit") - 0.5) < 1e-9);
+    const dist_t *d = &sc->stages[scenario_stage_index(sc, "assessment")].duration;
+    static const double wx[] = {0, 20, 30, 358}, wp[] = {0, 0.5, 0.75, 1};
+    assert_int_equal(d->kind, DIST_EMPIRICAL);
+    assert_int_equal(d->n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(fabs(d->x[i] - wx[i]) < 1e-9 && fabs(d->p[i] - wp[i]) < 1e-8);
+    assert_non_null(strstr(r.yaml, "2023-07-01..2024-03-31 (275 days: the window cut"));
+    assert_non_null(strstr(r.yaml, "1 begun before the records hold every stay"));
+    scenario_free(sc);
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+/* Open cases the model cannot start with: c5, aged 19 on the as-of date, in care
+ * since 2020 (the model ends a case at max_age 18: left out); c6, born after it
+ * (2024-05-01, referred before birth on 2024-03-01: written as born on 2024-03-31). */
+static void open_case_edges(void **state)
+{
+    build_t b;
+    small_record(&b);
+    uint32_t c5 = add_child(&b, "c5", D("2005-01-01"), 0);
+    uint32_t c6 = add_child(&b, "c6", D("2024-05-01"), 0);
+    add_stay(&b, c5, 2, D("2020-01-01"), REC_OPEN, REC_NONE);
+    add_stay(&b, c6, 0, D("2024-03-01"), REC_OPEN, REC_NONE);
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t r;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    assert_int_equal(r.n_open, 4);
+    assert_null(strstr(r.open_cases, "c5,"));
+    assert_non_null(strstr(r.open_cases, "\nc6,referral,2024-03-01,2024-03-31,,0\n"));
+    assert_non_null(strstr(r.yaml, "1 more of children aged 18 or more then left out"));
+    scenario_t *sc = load_text(&r);
+    assert_int_equal(sc->n_open, 4);
     scenario_free(sc);
     est_result_free(&r);
     rs_done(&b);
@@ -406,6 +484,16 @@ static void by_age_text(void **state)
     assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
     assert_non_null(strstr(r.yaml, "by_age:\n        - age: [0, 5]"));
     assert_non_null(strstr(r.yaml, "- age: [16, 18]"));
+    scenario_t *sc = load_text(&r);
+    const scn_stage_t *st = &sc->stages[0];
+    assert_true(st->n_by_age >= 2);
+    assert_true(st->by_age[0].age_min == 0 && st->by_age[st->n_by_age - 1].age_max == 18);
+    /* Exp(60) durations whatever the age: each band's median near floor(60 log 2) */
+    double t = floor(60 * log(2));
+    for (int i = 0; i < st->n_by_age; i++)
+        assert_true(fabs(dist_cdf(&st->by_age[i].dist, t) - (1 - exp(-(t + 1) / 60))) <
+                    0.06);
+    scenario_free(sc);
     est_result_free(&r);
     rs_done(&b);
 }
@@ -416,6 +504,7 @@ int main(void)
         cmocka_unit_test(small_record_by_hand), cmocka_unit_test(earlier_as_of),
         cmocka_unit_test(refuses),              cmocka_unit_test(simulated_truth),
         cmocka_unit_test(growing_trend),        cmocka_unit_test(by_age_text),
+        cmocka_unit_test(observed_from_by_hand), cmocka_unit_test(open_case_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

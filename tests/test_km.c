@@ -3,6 +3,8 @@
  * Collett, "Modelling Survival Data in Medical Research"; the same figures as R's
  * survfit on the gehan data), the uncensored placebo arm (where KM is the empirical
  * survival function), the log-log band worked by hand, quantiles with the midpoint rule,
+ * delayed entry (left truncation) worked by hand and against the identity that
+ * truncating every observation at e gives the full estimate divided by S just before e,
  * and bad input. */
 #include <math.h>
 #include <setjmp.h>
@@ -124,6 +126,81 @@ static void tie_and_midpoint(void **state)
     km_free(&k);
 }
 
+/* Delayed entry by hand. (entry, time, event):
+ *   A (0, 2, 1), B (0, 5, 0), C (3, 4, 1), D (1, 6, 1), E (4, 7, 0), F (2, 3, 1).
+ * At risk at t: entry <= t <= time.
+ *   t = 2: A, B, D, F (C enters at 3, E at 4): n 4, d 1, S = 3/4;
+ *   t = 3: B, C, D, F (A ended at 2):          n 4, d 1, S = 9/16;
+ *   t = 4: B, C, D, E (F ended at 3):          n 4, d 1, S = 27/64;
+ *   t = 6: D, E (B censored at 5, C ended):    n 2, d 1, S = 27/128.
+ * Greenwood at 3: (9/16)^2 (1/(4 3) + 1/(4 3)) = 27/512. Ignoring the entries instead
+ * puts all six at risk at 2 (S = 5/6): the test fails if entry is not used. */
+static void delayed_entry_by_hand(void **state)
+{
+    static const double t[] = {2, 5, 4, 6, 7, 3}, en[] = {0, 0, 3, 1, 4, 2};
+    static const unsigned char e[] = {1, 0, 1, 1, 0, 1};
+    static const double want_s[] = {3.0 / 4, 9.0 / 16, 27.0 / 64, 27.0 / 128};
+    static const double want_t[] = {2, 3, 4, 6};
+    static const long want_n[] = {4, 4, 4, 2};
+    km_t k;
+    assert_int_equal(km_fit_entry(t, en, e, 6, &k), 0);
+    assert_int_equal(k.m, 4);
+    assert_int_equal(k.n, 6);
+    assert_int_equal(k.n_late, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_true(k.t[i] == want_t[i]);
+        assert_int_equal(k.at_risk[i], want_n[i]);
+        assert_true(fabs(k.s[i] - want_s[i]) < 1e-15);
+    }
+    assert_true(fabs(k.var[1] - 27.0 / 512) < 1e-15);
+    km_free(&k);
+    /* entry NULL and all-zero entries are plain Kaplan-Meier */
+    static const double zero[6] = {0};
+    km_t a, b;
+    assert_int_equal(km_fit_entry(t, zero, e, 6, &a), 0);
+    assert_int_equal(km_fit(t, e, 6, &b), 0);
+    assert_int_equal(a.m, b.m);
+    for (int i = 0; i < a.m; i++)
+        assert_true(a.s[i] == b.s[i] && a.at_risk[i] == b.at_risk[i]);
+    assert_int_equal(a.n_late, 0);
+    km_free(&a);
+    km_free(&b);
+    /* an entry after its time, negative or not finite */
+    double bad[] = {0, 0, 5, 1, 4, 2};
+    assert_int_equal(km_fit_entry(t, bad, e, 6, &k), SIM_EINVAL);
+    bad[2] = -1;
+    assert_int_equal(km_fit_entry(t, bad, e, 6, &k), SIM_EINVAL);
+    bad[2] = NAN;
+    assert_int_equal(km_fit_entry(t, bad, e, 6, &k), SIM_EINVAL);
+}
+
+/* Truncating the 6-MP arm at 10 weeks (only those still in remission at 10 kept, each
+ * entering at 10): every risk set from 10 on is the full data's, so S_trunc(t) =
+ * S(t) / S(10-) with S(10-) = S(9) = 0.8067 (the published step at 7), for t >= 10. */
+static void six_mp_truncated_at_10(void **state)
+{
+    km_t full, tr;
+    assert_int_equal(km_fit(mp_t, mp_e, MP_N, &full), 0);
+    double t[MP_N], en[MP_N];
+    unsigned char e[MP_N];
+    size_t n = 0;
+    for (size_t i = 0; i < MP_N; i++)
+        if (mp_t[i] >= 10) {
+            t[n] = mp_t[i];
+            en[n] = 10;
+            e[n++] = mp_e[i];
+        }
+    assert_int_equal(km_fit_entry(t, en, e, n, &tr), 0);
+    double s10 = km_surv(&full, 9.999);
+    assert_true(fabs(s10 - 0.8067) < 5e-5);
+    assert_true(tr.t[0] == 10.0); /* the event at the entry time counts */
+    for (int i = 0; i < tr.m; i++)
+        assert_true(fabs(tr.s[i] - km_surv(&full, tr.t[i]) / s10) < 1e-12);
+    assert_int_equal(tr.m, 5); /* events at 10, 13, 16, 22, 23 */
+    km_free(&full);
+    km_free(&tr);
+}
+
 static void empty_and_bad(void **state)
 {
     km_t k;
@@ -153,6 +230,8 @@ int main(void)
         cmocka_unit_test(six_mp_band_by_hand),
         cmocka_unit_test(placebo_uncensored),
         cmocka_unit_test(tie_and_midpoint),
+        cmocka_unit_test(delayed_entry_by_hand),
+        cmocka_unit_test(six_mp_truncated_at_10),
         cmocka_unit_test(empty_and_bad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,6 +205,13 @@ static void cin_census(void **state)
     assert_true(has_flag(rs, child(rs, "101"), "mental_health"));
     assert_false(has_flag(rs, child(rs, "101"), "disabled")); /* NONE */
     assert_int_equal(rs->stays[6].line, 35); /* 2023's 203: its Assessments element */
+    /* complete from the earliest end of a closed chain: 101's referral stay ended
+     * 2021-01-06, but its chain (assessment, plan) closed 2021-05-03, inside the 2022
+     * census's year (from 2021-04-01); cp's only chain is still open: its earliest end */
+    assert_int_equal(rs->observed_from[rec_stage_index(rs, "referral")], day("2021-05-03"));
+    assert_int_equal(rs->observed_from[rec_stage_index(rs, "assessment")],
+                     day("2021-05-03"));
+    assert_int_equal(rs->observed_from[rec_stage_index(rs, "cp")], day("2022-09-30"));
     rec_free(rs);
     /* the 2022 census alone: 203's plan still open there */
     const char *y22[] = {D "cin/cin-2022.xml"};

@@ -4,6 +4,7 @@
  * count. Nothing here allocates more than the stays and the stages need. */
 #include "models/backtest/backtest.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ void bt_series_free(bt_series_t *s)
     mem_free(s->ends);
     mem_free(s->n_starts);
     mem_free(s->n_ends);
+    mem_free(s->from);
     memset(s, 0, sizeof *s);
 }
 
@@ -68,8 +70,11 @@ int bt_series_init(bt_series_t *s, const rec_set_t *rs)
     s->n_ends = mem_calloc((size_t)ns, sizeof *s->n_ends);
     s->starts = mem_calloc((size_t)ns, sizeof *s->starts);
     s->ends = mem_calloc((size_t)ns, sizeof *s->ends);
-    if (!s->n_starts || !s->n_ends || !s->starts || !s->ends)
+    s->from = mem_calloc((size_t)ns, sizeof *s->from);
+    if (!s->n_starts || !s->n_ends || !s->starts || !s->ends || !s->from)
         goto oom;
+    for (int k = 0; k < ns; k++)
+        s->from[k] = rs->observed_from ? rs->observed_from[k] : LONG_MIN;
     for (size_t i = 0; i < rs->n_stays; i++) {
         const rec_stay_t *y = &rs->stays[i];
         if (y->stage < 0 || y->stage >= ns)
@@ -105,7 +110,8 @@ oom:
 
 double bt_stock(const bt_series_t *s, int stage, long d)
 {
-    if (stage < 0 || stage >= s->n_stages || d > s->last)
+    if (stage < 0 || stage >= s->n_stages || d > s->last ||
+        (s->from[stage] != LONG_MIN && d < s->from[stage] - 1))
         return NAN;
     /* in the stock at the end of d: started on or before d, not ended on or before d */
     return (double)count_le(s->starts[stage], s->n_starts[stage], d) -
@@ -114,7 +120,8 @@ double bt_stock(const bt_series_t *s, int stage, long d)
 
 double bt_entries(const bt_series_t *s, int stage, long a, long b)
 {
-    if (stage < 0 || stage >= s->n_stages || b > s->last || b < a)
+    if (stage < 0 || stage >= s->n_stages || b > s->last || b < a ||
+        (s->from[stage] != LONG_MIN && a < s->from[stage] - 1))
         return NAN;
     return (double)count_le(s->starts[stage], s->n_starts[stage], b) -
            (double)count_le(s->starts[stage], s->n_starts[stage], a);
@@ -159,6 +166,7 @@ void bt_rates_free(bt_rates_t *r)
     mem_free(r->outside);
     mem_free(r->stock_days);
     mem_free(r->moves);
+    mem_free(r->w0s);
     memset(r, 0, sizeof *r);
 }
 
@@ -189,11 +197,17 @@ int bt_rates_init(bt_rates_t *r, const rec_set_t *rs, long cutoff, int window_mo
     r->outside = mem_calloc((size_t)ns, sizeof *r->outside);
     r->stock_days = mem_calloc((size_t)ns, sizeof *r->stock_days);
     r->moves = mem_calloc(nm, sizeof *r->moves);
-    if (!r->stock0 || !r->entries || !r->outside || !r->stock_days || !r->moves) {
+    r->w0s = mem_calloc((size_t)ns, sizeof *r->w0s);
+    if (!r->stock0 || !r->entries || !r->outside || !r->stock_days || !r->moves || !r->w0s) {
         bt_rates_free(r);
         return SIM_ENOMEM;
     }
-    long w0 = r->w0;
+    for (int s = 0; s < ns; s++) {
+        long f = rs->observed_from ? rs->observed_from[s] : LONG_MIN;
+        r->w0s[s] = f != LONG_MIN && f - 1 > r->w0 ? f - 1 : r->w0;
+        if (r->w0s[s] > cutoff)
+            r->w0s[s] = cutoff; /* not recorded by the cutoff: an empty window */
+    }
     /* stays are sorted by child: [lo, hi) is one child's */
     for (size_t lo = 0, hi; lo < rs->n_stays; lo = hi) {
         for (hi = lo + 1; hi < rs->n_stays && rs->stays[hi].child == rs->stays[lo].child;)
@@ -204,6 +218,7 @@ int bt_rates_init(bt_rates_t *r, const rec_set_t *rs, long cutoff, int window_mo
             if (s < 0 || s >= ns || y->start > cutoff)
                 continue; /* an extract on the cutoff does not show it */
             long end = y->end; /* REC_OPEN is later than any day */
+            long w0 = r->w0s[s];
             if (end > cutoff)
                 r->stock0[s] += 1;
             if (y->start > w0) {
@@ -242,8 +257,11 @@ void bt_persistence(const bt_rates_t *r, int horizon, double *out_stock, double 
         double share = month_share(r->cutoff, k);
         for (int s = 0; s < ns; s++) {
             out_stock[(size_t)(k - 1) * ns + s] = r->stock0[s];
+            /* a stage's shorter window counts as that share of the W months */
+            double days = (double)(r->cutoff - r->w0s[s]), full = (double)(r->cutoff - r->w0);
             out_entries[(size_t)(k - 1) * ns + s] =
-                r->entries[s] / (double)r->window_months * share;
+                days > 0 ? r->entries[s] / ((double)r->window_months * days / full) * share
+                         : 0;
         }
     }
 }
@@ -253,7 +271,6 @@ int bt_project(const bt_rates_t *r, int horizon, double *out_stock, double *out_
     int ns = r->n_stages, n1 = ns + 1;
     if (ns <= 0 || horizon <= 0)
         return 0;
-    double days = (double)(r->cutoff - r->w0);
     double *q = mem_calloc((size_t)ns * (size_t)n1, sizeof *q);
     double *qout = mem_calloc((size_t)ns, sizeof *qout);
     double *x = mem_calloc((size_t)ns, sizeof *x);
@@ -282,6 +299,7 @@ int bt_project(const bt_rates_t *r, int horizon, double *out_stock, double *out_
             acc[s] = 0;
         for (; day < me; day++) {
             for (int s = 0; s < ns; s++) {
+                double days = (double)(r->cutoff - r->w0s[s]);
                 in[s] = days > 0 ? r->outside[s] / days : 0;
                 for (int u = 0; u < ns; u++)
                     in[s] += x[u] * q[(size_t)u * n1 + s];
@@ -302,6 +320,68 @@ int bt_project(const bt_rates_t *r, int horizon, double *out_stock, double *out_
     mem_free(in);
     mem_free(acc);
     return 0;
+}
+
+/* The index stage s has among the kept stages, or -1. */
+static int kept_index(const unsigned char *keep, int s)
+{
+    if (!keep[s])
+        return -1;
+    int k = 0;
+    for (int i = 0; i < s; i++)
+        k += keep[i] != 0;
+    return k;
+}
+
+int bt_keep_stages(rec_set_t *rs, const unsigned char *keep)
+{
+    int ns = rs->n_stages, kept = 0;
+    /* the stays, renumbered, in their order */
+    size_t n = 0;
+    for (size_t i = 0; i < rs->n_stays; i++) {
+        rec_stay_t y = rs->stays[i];
+        if (y.stage < 0 || y.stage >= ns || !keep[y.stage])
+            continue;
+        y.stage = (int16_t)kept_index(keep, y.stage);
+        if (y.next >= 0 && y.next < ns)
+            y.next = keep[y.next] ? (int16_t)kept_index(keep, y.next) : (int16_t)REC_EXIT;
+        rs->stays[n++] = y;
+    }
+    rs->n_stays = n;
+    /* the stages and their observed_from */
+    for (int s = 0; s < ns; s++) {
+        if (!keep[s]) {
+            mem_free(rs->stages[s]);
+            continue;
+        }
+        rs->stages[kept] = rs->stages[s];
+        if (rs->observed_from)
+            rs->observed_from[kept] = rs->observed_from[s];
+        kept++;
+    }
+    rs->n_stages = kept;
+    /* the children with a stay left: stays are sorted by child, so the new index of a
+     * child is the count of kept children before it */
+    size_t nc = 0, i = 0;
+    for (size_t c = 0; c < rs->n_children; c++) {
+        int has = i < n && rs->stays[i].child == c;
+        if (!has) {
+            mem_free(rs->children[c].id);
+            continue;
+        }
+        rs->children[nc] = rs->children[c];
+        for (; i < n && rs->stays[i].child == c; i++)
+            rs->stays[i].child = (uint32_t)nc;
+        nc++;
+    }
+    rs->n_children = nc;
+    rs->first = LONG_MAX;
+    for (size_t j = 0; j < n; j++)
+        if (rs->stays[j].start < rs->first)
+            rs->first = rs->stays[j].start;
+    if (n == 0)
+        rs->first = rs->extract;
+    return kept;
 }
 
 /* ---- rows and scores ------------------------------------------------------------------ */

@@ -7,12 +7,18 @@
  * Days are calendar day numbers (sim/cal.h). A stay [start, end) counts in its stage's
  * stock at the end of day d when start <= d < end (an open stay until the extract date
  * and beyond it: it is unknown there, see below); it is an entry on its start day.
- * Figures after the records' extract date are unknown: NaN.
+ * Figures after the records' extract date are unknown: NaN. So are figures before a
+ * stage's record is complete (rs->observed_from, F): the stock at the end of day d is
+ * known from d = F - 1 (every stay still open then ended on or after F, so is listed),
+ * entries on days a + 1 .. b from a = F - 1.
  *
  * The window before a cutoff C of W months is the days (C shifted back W calendar
  * months, C]: every count "in the window" is over those days, and every figure uses
  * only what an extract taken on C shows (starts and ends <= C), so the full records
- * give the same baselines as records cut at C.
+ * give the same baselines as records cut at C. A stage whose record begins inside the
+ * window (F - 1 > the window's first day - 1) has its own, shorter window: its days
+ * F .. C; its counts and rates are over those days, and its persistence entries are
+ * scaled to a whole month.
  *
  * Baselines (docs/backtest.md explains them to planners):
  *   persistence  each stage's stock stays as it was on the cutoff; its entries in a
@@ -79,15 +85,19 @@ typedef struct bt_series {
     long **starts;     /* [n_stages][n_starts[s]] their start days, ascending */
     size_t *n_ends;    /* [n_stages] closed stays of each stage */
     long **ends;       /* [n_stages][n_ends[s]] their end days, ascending */
+    long *from;        /* [n_stages] the stage's observed_from (LONG_MIN when the set
+                        * has none): earlier figures are unknown */
 } bt_series_t;
 
 /* 0, or SIM_ENOMEM (nothing to free). */
 int bt_series_init(bt_series_t *s, const rec_set_t *rs);
 void bt_series_free(bt_series_t *s);
 
-/* Stage's stock at the end of day d: 0 before the first day, NaN after the extract. */
+/* Stage's stock at the end of day d: 0 before the first day, NaN after the extract or
+ * before d = from - 1. */
 double bt_stock(const bt_series_t *s, int stage, long d);
-/* Entries to stage on days a + 1 .. b (a < b): NaN if b is after the extract. */
+/* Entries to stage on days a + 1 .. b (a < b): NaN if b is after the extract or a is
+ * before from - 1. */
 double bt_entries(const bt_series_t *s, int stage, long a, long b);
 
 /* The k-th month end after day c (k >= 1): the first is c's own month end unless c is
@@ -102,6 +112,8 @@ typedef struct bt_rates {
     int n_stages;       /* the records' stages */
     long cutoff;        /* the window's last day */
     long w0;            /* the window's days are w0 + 1 .. cutoff */
+    long *w0s;          /* [n_stages] each stage's window: days w0s[s] + 1 .. cutoff, with
+                         * w0s[s] = max(w0, observed_from[s] - 1) */
     int window_months;  /* W */
     double *stock0;     /* [n_stages] stock at the end of the cutoff */
     double *entries;    /* [n_stages] all entries in the window */
@@ -110,6 +122,14 @@ typedef struct bt_rates {
     double *moves;      /* [n_stages * (n_stages + 1)] stays of s ending in the window
                          * with next t at [s * (n_stages + 1) + t]; t = n_stages: exit */
 } bt_rates_t;
+
+/* Cuts a record set down to the stages keep[s] != 0 (in place): stays of the other
+ * stages are removed, a `next` naming one becomes REC_EXIT (leaving what the set
+ * holds), the kept stages are renumbered in order (their names, observed_from and the
+ * stays' stage and next follow), and children left with no stay are removed (the stays'
+ * child indices follow). Entries from a removed stage become entries from outside.
+ * Returns the number of stages kept; nothing is allocated. */
+int bt_keep_stages(rec_set_t *rs, const unsigned char *keep);
 
 /* The day `months` calendar months before c (the same day of the month, or the month's
  * last day when it has fewer). */

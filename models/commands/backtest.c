@@ -86,6 +86,7 @@ typedef struct bt_run {
     int threads;            /* threads that simulated */
     long n_open;            /* open cases over all cutoffs (for the closing line) */
     double sim_wall;        /* seconds spent simulating */
+    unsigned char *keep;    /* [n_stages] the stages recorded by the cutoff at hand */
 } bt_run_t;
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -262,16 +263,16 @@ static void summarise(double *v, int n, double *mean, double q[BT_N_Q])
 }
 
 /* Fills the careflow columns of rows[0 .. horizon * n_stages * BT_N_METRICS) (this
- * cutoff's, laid out by month, stage, metric): cuts the records at the cutoff,
- * estimates a scenario, writes it and its open cases into OUT/dir/, loads it back and
- * simulates it month by month. A stage of the records that the scenario lacks keeps
- * NaN. 0, or SIM_E* with one line in err. */
-static int forecast_cutoff(bt_run_t *b, long cutoff, const char *dir, bt_row_t *rows,
-                           char *err, size_t errlen)
+ * cutoff's, laid out by month, stage, metric): estimates a scenario from `cut` (the
+ * records as an extract on the cutoff shows them, cut down to the stages recorded by
+ * then), writes it and its open cases into OUT/dir/, loads it back and simulates it
+ * month by month. A stage of the records that the scenario lacks keeps NaN. 0, or
+ * SIM_E* with one line in err. */
+static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const char *dir,
+                           bt_row_t *rows, char *err, size_t errlen)
 {
     const bt_cli_t *c = b->c;
     const rec_set_t *rs = b->rs;
-    rec_set_t *cut = NULL;
     est_result_t er;
     scenario_t *sc = NULL;
     model_plan_t plan;
@@ -282,9 +283,6 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const char *dir, bt_row_t *
     int ns = rs->n_stages, H = c->horizon;
 
     cal_format(cutoff, date);
-    if ((rc = rec_cut(rs, cutoff, &cut)) != 0)
-        return sim_err_set(err, errlen, rc, "cutting the records at %s: %s", date,
-                           sim_strerror(rc));
     est_opts_t eo;
     est_opts_default(&eo);
     eo.as_of = cutoff;
@@ -383,22 +381,25 @@ out:
     scenario_free(sc);
     if (have_est)
         est_result_free(&er);
-    if (cut)
-        rec_free(cut);
     return rc;
 }
 
-/* The actual series and the baselines of one cutoff into its rows (laid out as
- * forecast_cutoff says), careflow columns NaN. 0 or SIM_ENOMEM. */
-static int fill_rows(bt_run_t *b, long cutoff, bt_row_t *rows)
+/* The actual series (from the full records) and the baselines (from `cut`, the records
+ * at the cutoff cut down to the stages recorded by then; keep[s] says which of the full
+ * records' stages it holds, in order) of one cutoff into its rows (laid out as
+ * forecast_cutoff says), careflow columns NaN; a stage left out has no baselines
+ * either. 0 or SIM_ENOMEM. */
+static int fill_rows(bt_run_t *b, long cutoff, const rec_set_t *cut,
+                     const unsigned char *keep, bt_row_t *rows)
 {
-    int ns = b->rs->n_stages, H = b->c->horizon;
-    size_t nh = (size_t)H * (size_t)ns;
+    int ns = b->rs->n_stages, H = b->c->horizon, nk = cut ? cut->n_stages : 0;
+    size_t nh = (size_t)H * (size_t)(nk > 0 ? nk : 1);
     bt_rates_t r;
+    memset(&r, 0, sizeof r);
     double *ps = mem_calloc(nh, sizeof *ps), *pe = mem_calloc(nh, sizeof *pe);
     double *rs_ = mem_calloc(nh, sizeof *rs_), *re = mem_calloc(nh, sizeof *re);
     int rc = SIM_ENOMEM;
-    if (!ps || !pe || !rs_ || !re || bt_rates_init(&r, b->rs, cutoff, b->c->window) != 0)
+    if (!ps || !pe || !rs_ || !re || (cut && bt_rates_init(&r, cut, cutoff, b->c->window) != 0))
         goto out;
     bt_persistence(&r, H, ps, pe);
     rc = bt_project(&r, H, rs_, re);
@@ -408,9 +409,10 @@ static int fill_rows(bt_run_t *b, long cutoff, bt_row_t *rows)
     for (int k = 1; k <= H; k++) {
         long me = bt_month_end_after(cutoff, k);
         long prev = k == 1 ? cutoff : bt_month_end_after(cutoff, k - 1);
-        for (int s = 0; s < ns; s++)
+        for (int s = 0, sk = 0; s < ns; sk += keep[s] != 0, s++)
             for (int m = 0; m < BT_N_METRICS; m++) {
                 size_t at = (size_t)(k - 1) * ns + (size_t)s;
+                size_t atk = (size_t)(k - 1) * nk + (size_t)sk; /* in the cut's stages */
                 bt_row_t *w = &rows[at * BT_N_METRICS + m];
                 w->cutoff = cutoff;
                 w->date = me;
@@ -422,8 +424,8 @@ static int fill_rows(bt_run_t *b, long cutoff, bt_row_t *rows)
                 w->mean = NAN;
                 for (int j = 0; j < BT_N_Q; j++)
                     w->q[j] = NAN;
-                w->persistence = m == BT_STOCK ? ps[at] : pe[at];
-                w->rates = m == BT_STOCK ? rs_[at] : re[at];
+                w->persistence = !keep[s] ? NAN : m == BT_STOCK ? ps[atk] : pe[atk];
+                w->rates = !keep[s] ? NAN : m == BT_STOCK ? rs_[atk] : re[atk];
             }
     }
     rc = 0;
@@ -609,18 +611,45 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
     int ns = rs->n_stages, H = c->horizon, rc;
     size_t per = (size_t)H * (size_t)ns * BT_N_METRICS;
     if (bt_series_init(&b->series, rs) != 0 ||
-        !(b->rows = mem_calloc((size_t)c->n_cutoffs * per + 1, sizeof *b->rows)))
+        !(b->rows = mem_calloc((size_t)c->n_cutoffs * per + 1, sizeof *b->rows)) ||
+        !(b->keep = mem_calloc((size_t)ns + 1, 1)))
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    unsigned char *keep = b->keep;
     for (int i = 0; i < c->n_cutoffs; i++) {
         long cutoff = c->cutoffs[i];
         char dir[32], date[11];
         bt_row_t *rows = b->rows + (size_t)i * per;
         cal_format(cutoff, date);
         snprintf(dir, sizeof dir, "cutoff-%s", date);
-        if (fill_rows(b, cutoff, rows) != 0)
-            return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        /* the records as an extract on the cutoff shows them, without the stages whose
+         * record begins after it (a census of a later year): left out, with a note */
+        rec_set_t *cut = NULL;
+        if ((rc = rec_cut(rs, cutoff, &cut)) != 0)
+            return sim_err_set(err, errlen, rc, "cutting the records at %s: %s", date,
+                               sim_strerror(rc));
+        int nk = 0;
+        for (int s = 0; s < ns; s++) {
+            keep[s] = rs->observed_from[s] <= cutoff;
+            nk += keep[s];
+            if (!keep[s] && !c->quiet) {
+                char f[11];
+                cal_format(rs->observed_from[s], f);
+                fprintf(stderr, "careflow: note: cutoff %s: stage %s left out: its records "
+                                "begin on %s, after the cutoff\n", date, rs->stages[s], f);
+            }
+        }
+        bt_keep_stages(cut, keep);
+        rc = fill_rows(b, cutoff, nk ? cut : NULL, keep, rows);
         b->n_rows += per;
-        if ((rc = forecast_cutoff(b, cutoff, dir, rows, err, errlen)) != 0) {
+        if (rc == 0 && nk)
+            rc = forecast_cutoff(b, cutoff, cut, dir, rows, err, errlen);
+        else if (rc != 0)
+            sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        else if (!c->quiet)
+            fprintf(stderr, "careflow: note: cutoff %s: no stage is recorded by then: "
+                            "nothing forecast\n", date);
+        rec_free(cut);
+        if (rc != 0) {
             /* say which cutoff, keeping a "FILE:LINE:COL: error: " message whole */
             char inner[2048];
             int room = errlen > 48 ? (int)(errlen - 48) : 0;
@@ -794,6 +823,7 @@ out:
         signals_restore(&sigs);
     bt_series_free(&b.series);
     mem_free(b.rows);
+    mem_free(b.keep);
     mem_free(b.source);
     mem_free(cmdline);
     mem_free(owned);

@@ -20,7 +20,9 @@
 #define EST_DUR_MIN_ENDED 30     /* ... of which this many ended */
 #define EST_CDF_POINTS 40        /* at most this many points in an empirical cdf */
 #define EST_AGE_MIN_EMPIRICAL 20 /* fewer ages than this: a uniform age distribution */
-#define EST_TREND_MIN_MONTHS 12  /* a trend needs this many whole months of record */
+#define EST_TREND_MIN_MONTHS 24  /* a trend needs this many whole months of complete
+                                  * record (two years: over one, a trend cannot be told
+                                  * from the season) */
 #define EST_TREND_Z 2.0          /* a trend is written when |estimate / se| exceeds this */
 #define EST_Z95 1.959963984540054
 
@@ -40,13 +42,17 @@ typedef struct est__stay {
     double days;      /* end - start: the duration, or the time so far when open */
 } est__stay_t;
 
-/* Arrivals to one stage: entries from outside in the window. */
+/* Arrivals to one stage: entries from outside in the window, counted only from the day
+ * the records hold every entry (est__t.arr_from). */
 typedef struct est__arrivals {
-    long n;           /* entries in the window */
+    long from;        /* the first day counted: max(window start, arr_from) */
+    double days;      /* days counted: as_of - from + 1 (0 when from > as_of) */
+    long n;           /* entries in [from, as_of] */
     long *flag_n;     /* [rs->n_flags] of them with each flag */
     double *ages;     /* [n_ages] ages at entry, sorted, clamped to [0, 18) */
     long n_ages;      /* entries whose age is known */
-    int trend_months; /* whole months of record the trend is fitted on */
+    int trend_months; /* whole months of complete record (from arr_from) the trend is
+                       * fitted on */
     long trend_from, trend_to; /* the first and last day of those months */
     int trend_fitted; /* 1: the fit is defined (trend_b, trend_se) */
     double trend_b;   /* log-rate slope per year */
@@ -60,13 +66,19 @@ typedef struct est__arrivals {
 typedef struct est__routing {
     long *count;      /* exits by band and target */
     long n;           /* exits counted (band -1) */
-    long from;        /* exits ending on or after this day (LONG_MIN: whole record) */
-    int whole_record; /* 1: no exit in the window; the whole record is used */
+    long from;        /* exits ending on or after this day: the window's start, or
+                       * observed_from when later */
+    int whole_record; /* 1: no exit in the window; every exit from observed_from on */
 } est__routing_t;
 
-/* Durations in one stage. */
+/* Durations in one stage: the stays ending (or open) on or after observed_from; one
+ * begun before it enters the Kaplan-Meier risk set at observed_from - start (left
+ * truncation: the records hold it because it lasted that long). */
 typedef struct est__durations {
-    km_t all;         /* every stay */
+    long from;        /* observed_from of the stage */
+    long n_late;      /* stays begun before `from` (delayed entry) */
+    long n_dropped;   /* stays ended before `from`: left out (the records hold only some) */
+    km_t all;         /* every stay kept */
     long all_open;    /* of which still open at as_of */
     double t_max;     /* longest time seen in the stage (ended or open) */
     int n_groups;     /* groups of age bands with their own fit (0: one for all) */
@@ -79,8 +91,16 @@ typedef struct est__ {
     const rec_set_t *rs;   /* the records (not owned) */
     const est_opts_t *o;   /* the options (not owned) */
     long as_of;            /* the extract date and the scenario's start */
+    double max_age;        /* the scenario's max_age (18; the template's with one): open
+                            * cases of children this old are left out */
     long win_from;         /* the window's first day: window = [win_from, as_of] */
     double win_days;       /* days in the window */
+    long *obs_from;        /* [n_stages] rs->observed_from (LONG_MIN, the whole record,
+                            * when the set has none) */
+    long *arr_from;        /* [n_stages] the day from which entries from outside are
+                            * known: obs_from of the stage and of every stage with a stay
+                            * leading into it (an entry is from outside when no stay
+                            * leads into it, which shows only where those are complete) */
     est__stay_t *stays;    /* [n_stays] visible stays, in the records' order */
     size_t n_stays;
     est__arrivals_t *arr;  /* [n_stages] */

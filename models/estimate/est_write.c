@@ -150,6 +150,9 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
     ind(t, indent);
     est__text_printf(t, "# Kaplan-Meier over %ld stays (%ld ended, %ld open on %s, "
                      "censored there)", k->n, k->n_events, n_open, d);
+    if (k->n_late > 0)
+        est__text_printf(t, "; %ld begun before the records hold every stay, counted from "
+                         "then (left truncation)", k->n_late);
     double med = km_quantile(k, 0.5, 0.95, &lo, &hi);
     if (isfinite(med)) {
         est__text_printf(t, "; median %.10g days, 95%% CI %.10g-", med, lo);
@@ -188,6 +191,17 @@ static void put_duration(const est__t *E, int st, int indent, est__text_t *t)
                          "stage starts on or before %s: a placeholder\n", d);
         return;
     }
+    if (D->n_dropped > 0 || D->n_late > 0) {
+        char f[11];
+        date_str(D->from, f);
+        est__text_printf(t, "# the records hold every stay of this stage from %s (ending "
+                         "then or later); %ld begun before it count from it", f, D->n_late);
+        if (D->n_dropped > 0)
+            est__text_printf(t, "; %ld that ended before it are left out (the records "
+                             "hold only some of those)", D->n_dropped);
+        est__text_put(t, "\n");
+        ind(t, indent);
+    }
     if (D->n_groups == 0) {
         est__text_put(t, "duration:\n");
         put_km_dist(E, &D->all, D->t_max, D->all_open, indent + 2, t);
@@ -217,10 +231,21 @@ static void put_next(const est__t *E, int st, int indent, est__text_t *t)
         return;
     }
     est__text_printf(t, "next:   # %ld stays ended in ", R->n);
-    if (R->whole_record)
+    char f[11];
+    date_str(R->from, f);
+    if (R->whole_record && R->from == LONG_MIN)
         est__text_put(t, "the whole record (none in the window)");
-    else
+    else if (R->whole_record)
+        est__text_printf(t, "the whole record from %s, where it holds every stay (none in "
+                         "the window)", f);
+    else if (R->from > E->win_from) {
+        char l[11];
+        date_str(E->as_of, l);
+        est__text_printf(t, "%s..%s (the window cut to where the records hold every stay)",
+                         f, l);
+    } else {
         window_label(E, t);
+    }
     est__text_put(t, "; shares with 95% Wilson intervals\n");
     for (int j = 0; j < nt; j++) {
         long c = R->count[j];
@@ -305,7 +330,7 @@ void est__put_stage_estimates(const est__t *E, int st, int indent, est__text_t *
 void est__put_arrival(const est__t *E, int st, const char *name, int indent, est__text_t *t)
 {
     const est__arrivals_t *A = &E->arr[st];
-    double years = E->win_days / CAL_DAYS_PER_YEAR, lo, hi;
+    double years = A->days / CAL_DAYS_PER_YEAR, lo, hi;
     double rate = (double)A->n / years;
     poisson_ci(A->n, &lo, &hi);
     ind(t, indent);
@@ -318,16 +343,25 @@ void est__put_arrival(const est__t *E, int st, const char *name, int indent, est
     est__text_put(t, "\n");
     double carried = rate;
     if (A->trend_used) /* the window mean is the rate at the window's middle */
-        carried = rate * exp(A->trend_b * (E->win_days / 2) / CAL_DAYS_PER_YEAR);
+        carried = rate * exp(A->trend_b * (A->days / 2) / CAL_DAYS_PER_YEAR);
     ind(t, indent + 2);
     est__text_printf(t, "per_year: %.6g   # %ld entries from outside in ", carried, A->n);
-    window_label(E, t);
+    char a[11], b[11];
+    if (A->from > E->win_from) {
+        date_str(A->from, a);
+        date_str(E->as_of, b);
+        est__text_printf(t, "%s..%s (%.0f days: the window cut to where the records hold "
+                         "every entry, and every stay leading into this stage)", a, b,
+                         A->days);
+    } else {
+        window_label(E, t);
+    }
     est__text_printf(t, "; %.6g a year, 95%% CI %.6g-%.6g (Poisson)", rate, lo / years,
                      hi / years);
     if (A->trend_used)
-        est__text_put(t, "; carried by the trend from the window's middle to the start");
+        est__text_put(t, "; carried by the trend from the middle of those days to the "
+                         "start");
     est__text_put(t, "\n");
-    char a[11], b[11];
     if (A->trend_fitted) {
         date_str(A->trend_from, a);
         date_str(A->trend_to, b);
@@ -342,8 +376,8 @@ void est__put_arrival(const est__t *E, int st, const char *name, int indent, est
                          A->trend_used ? "" : ", not distinguishable from zero (|z| <= 2)");
     } else {
         ind(t, indent + 2);
-        est__text_printf(t, "# no trend_per_year: %d whole months of record (at least %d "
-                         "needed)\n", A->trend_months, EST_TREND_MIN_MONTHS);
+        est__text_printf(t, "# no trend_per_year: %d whole months of complete record (at "
+                         "least %d needed)\n", A->trend_months, EST_TREND_MIN_MONTHS);
     }
     ind(t, indent + 2);
     if (A->n_ages >= EST_AGE_MIN_EMPIRICAL) {
@@ -399,38 +433,48 @@ void est__put_top(const est__t *E, est__text_t *t)
     est__text_printf(t, "\nstart: %s   # the as-of date: the records as an extract then "
                      "would show them\n", d0);
     est__text_printf(t, "end: %s   # %d months on\n", d1, o->horizon_months);
-    est__text_printf(t, "replications: %d\nseed: %llu\nmax_age: 18\n", o->replications,
-                     (unsigned long long)o->seed);
+    est__text_printf(t, "replications: %d\nseed: %llu\nmax_age: %g\n", o->replications,
+                     (unsigned long long)o->seed, E->max_age);
+}
+
+/* What becomes of an open stay in open-cases.csv. */
+enum { OPEN_ROW, OPEN_TOO_OLD, OPEN_NO_DOB, OPEN_UNBORN };
+
+static int open_kind(const est__t *E, const est__stay_t *s)
+{
+    long dob = E->rs->children[s->child].dob;
+    if (dob == REC_NO_DOB)
+        return OPEN_NO_DOB;
+    if (dob > E->as_of)
+        return OPEN_UNBORN;
+    if (!((double)(E->as_of - dob) < E->max_age * CAL_DAYS_PER_YEAR))
+        return OPEN_TOO_OLD;
+    return OPEN_ROW;
 }
 
 void est__put_initial(const est__t *E, est__text_t *t)
 {
     char d[11];
     date_str(E->as_of, d);
-    long n_open = 0;
+    long n[4] = {0};
     for (size_t i = 0; i < E->n_stays; i++)
-        n_open += !E->stays[i].ended;
-    if (!E->o->no_additions) {
-        est__text_put(t, "initial:\n  file: ");
-        est__text_yq(t, E->o->open_cases_file);
-        est__text_printf(t, "   # %ld stays open on %s, each with its start date: the "
-                         "time still to run is drawn given the time already spent\n",
-                         n_open, d);
-        return;
-    }
-    if (n_open == 0)
-        return;
-    est__text_put(t, "initial:\n");
-    for (int st = 0; st < E->rs->n_stages; st++) {
-        long c = 0;
-        for (size_t i = 0; i < E->n_stays; i++)
-            c += E->stays[i].stage == st && !E->stays[i].ended;
-        if (c == 0)
-            continue;
-        est__text_put(t, "  ");
-        put_name(t, E->rs->stages[st]);
-        est__text_printf(t, ": %ld   # stays open on %s\n", c, d);
-    }
+        if (!E->stays[i].ended)
+            n[open_kind(E, &E->stays[i])]++;
+    est__text_put(t, "initial:\n  file: ");
+    est__text_yq(t, E->o->open_cases_file);
+    est__text_printf(t, "   # %ld stays open on %s, each with its start date: the time "
+                     "still to run is drawn given the time already spent",
+                     n[OPEN_ROW] + n[OPEN_UNBORN], d);
+    if (n[OPEN_UNBORN])
+        est__text_printf(t, "; %ld of a child not yet born then, written as born on %s",
+                         n[OPEN_UNBORN], d);
+    if (n[OPEN_TOO_OLD])
+        est__text_printf(t, "; %ld more of children aged %g or more then left out (the model "
+                         "ends a case at max_age)", n[OPEN_TOO_OLD], E->max_age);
+    if (n[OPEN_NO_DOB])
+        est__text_printf(t, "; %ld more of children with no date of birth left out",
+                         n[OPEN_NO_DOB]);
+    est__text_put(t, "\n");
 }
 
 int est__write_yaml(const est__t *E, est__text_t *t)
@@ -475,7 +519,8 @@ int est__write_open_cases(const est__t *E, est__text_t *t, long *n_open)
             b++;
         for (size_t i = a; i < b; i++) {
             const est__stay_t *s = &E->stays[i];
-            if (s->ended)
+            int kind = s->ended ? -1 : open_kind(E, s);
+            if (kind != OPEN_ROW && kind != OPEN_UNBORN)
                 continue;
             const rec_child_t *c = &rs->children[s->child];
             long hist = 0;
@@ -487,10 +532,8 @@ int est__write_open_cases(const est__t *E, est__text_t *t, long *n_open)
             est__text_put(t, rs->stages[s->stage]);
             date_str(s->start, d);
             est__text_printf(t, ",%s,", d);
-            if (c->dob != REC_NO_DOB) {
-                date_str(c->dob, d);
-                est__text_put(t, d);
-            }
+            date_str(kind == OPEN_UNBORN ? E->as_of : c->dob, d);
+            est__text_put(t, d);
             est__text_put(t, ",");
             int first = 1;
             for (int f = 0; f < rs->n_flags; f++)

@@ -7,9 +7,12 @@
  * 1. one row per visible stay (stay_t): entry from outside or not, ages at entry and
  *    exit, duration and whether it ended;
  * 2. per stage: arrivals (entries from outside in the window, their ages and flags, a
- *    Poisson trend over the whole record), routing (next stages of stays ending in the
- *    window, with odds by age band at exit), durations (Kaplan-Meier by age band at
- *    entry), written as YAML text with a comment on every estimated number;
+ *    Poisson trend over the months of complete record), routing (next stages of stays
+ *    ending in the window, with odds by age band at exit), durations (Kaplan-Meier by
+ *    age band at entry, left-truncated at observed_from), written as YAML text with a
+ *    comment on every estimated number;
+ * Where a stage's record is complete (rs->observed_from) bounds each step: entries and
+ * exits are counted only from that day, a stay begun before it counts from it.
  * 3. the open stays as open-cases.csv.
  * With a template, its merged tree is written back (models/scenario/ytree.h's
  * emitter) with only what the records inform replaced (est_template.c).
@@ -197,11 +200,16 @@ static int poisson_trend(const double *y, const double *x, const double *days, i
 
 static int stage_trend(est__t *E, int st, est__arrivals_t *A)
 {
-    /* whole calendar months inside [first start, as_of] */
-    long first = LONG_MAX;
-    for (size_t i = 0; i < E->n_stays; i++)
-        if (E->stays[i].start < first)
-            first = E->stays[i].start;
+    /* whole calendar months inside [first day entries are known, as_of] */
+    long first = E->arr_from[st];
+    if (first == LONG_MIN) { /* no observed_from: the whole record */
+        first = LONG_MAX;
+        for (size_t i = 0; i < E->n_stays; i++)
+            if (E->stays[i].start < first)
+                first = E->stays[i].start;
+    }
+    if (first > E->as_of)
+        return 0;
     int y, mo, d;
     cal_to_ymd(first, &y, &mo, &d);
     long m0 = d == 1 ? first : cal_month_end(first) + 1;
@@ -245,6 +253,26 @@ static int stage_trend(est__t *E, int st, est__arrivals_t *A)
     return 0;
 }
 
+/* obs_from and arr_from (est__t): where each stage's record is complete, and from when
+ * its entries from outside are known. */
+static int set_from(est__t *E)
+{
+    int ns = E->rs->n_stages;
+    E->obs_from = mem_calloc((size_t)ns, sizeof *E->obs_from);
+    E->arr_from = mem_calloc((size_t)ns, sizeof *E->arr_from);
+    if (!E->obs_from || !E->arr_from)
+        return SIM_ENOMEM;
+    for (int st = 0; st < ns; st++)
+        E->obs_from[st] = E->arr_from[st] = E->rs->observed_from
+                                                ? E->rs->observed_from[st] : LONG_MIN;
+    for (size_t i = 0; i < E->n_stays; i++) {
+        const est__stay_t *s = &E->stays[i];
+        if (s->next >= 0 && s->next < ns && E->obs_from[s->stage] > E->arr_from[s->next])
+            E->arr_from[s->next] = E->obs_from[s->stage];
+    }
+    return 0;
+}
+
 /* ---- step 2: the estimates of each stage ----------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -256,10 +284,12 @@ static int cmp_double(const void *a, const void *b)
 static int estimate_arrivals(est__t *E, int st)
 {
     est__arrivals_t *A = &E->arr[st];
+    A->from = E->arr_from[st] > E->win_from ? E->arr_from[st] : E->win_from;
+    A->days = A->from > E->as_of ? 0 : (double)(E->as_of - A->from + 1);
     size_t n = 0;
     for (size_t i = 0; i < E->n_stays; i++) {
         const est__stay_t *s = &E->stays[i];
-        if (s->stage == st && s->outside && s->start >= E->win_from)
+        if (s->stage == st && s->outside && s->start >= A->from)
             n++;
     }
     A->n = (long)n;
@@ -269,7 +299,7 @@ static int estimate_arrivals(est__t *E, int st)
         return SIM_ENOMEM;
     for (size_t i = 0; i < E->n_stays; i++) {
         const est__stay_t *s = &E->stays[i];
-        if (s->stage != st || !s->outside || s->start < E->win_from)
+        if (s->stage != st || !s->outside || s->start < A->from)
             continue;
         uint64_t fl = E->rs->children[s->child].flags;
         for (int f = 0; f < E->rs->n_flags; f++)
@@ -294,11 +324,12 @@ static int estimate_routing(est__t *E, int st)
     R->count = mem_calloc((size_t)nt * (EST_N_BANDS + 1), sizeof *R->count);
     if (!R->count)
         return SIM_ENOMEM;
-    R->from = E->win_from;
+    long of = E->obs_from[st];
+    R->from = of > E->win_from ? of : E->win_from;
     for (int pass = 0; pass < 2 && R->n == 0; pass++) {
-        if (pass == 1) { /* no exit in the window: the whole record */
+        if (pass == 1) { /* no exit in the window: every exit the records hold whole */
             R->whole_record = 1;
-            R->from = LONG_MIN;
+            R->from = of;
         }
         for (size_t i = 0; i < E->n_stays; i++) {
             const est__stay_t *s = &E->stays[i];
@@ -316,17 +347,27 @@ static int estimate_routing(est__t *E, int st)
     return 0;
 }
 
-/* Kaplan-Meier of the stays of stage st whose band (at entry) is in [b0, b1]; b0 < 0:
- * every stay, the unknown ages included. */
+/* 1: stay s of stage st counts in its durations: it ends (or is open) on or after the
+ * day the stage's record is complete. */
+static int dur_kept(const est__t *E, const est__stay_t *s)
+{
+    return s->end >= E->obs_from[s->stage];
+}
+
+/* Kaplan-Meier of the kept stays of stage st whose band (at entry) is in [b0, b1];
+ * b0 < 0: every stay, the unknown ages included. A stay begun before observed_from
+ * enters the risk set at observed_from - start. */
 static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_open)
 {
     size_t n = 0;
     for (size_t i = 0; i < E->n_stays; i++)
         n += E->stays[i].stage == st;
     double *t = mem_calloc(n ? n : 1, sizeof *t);
+    double *en = mem_calloc(n ? n : 1, sizeof *en);
     unsigned char *e = mem_calloc(n ? n : 1, 1);
-    if (!t || !e) {
+    if (!t || !e || !en) {
         mem_free(t);
+        mem_free(en);
         mem_free(e);
         return SIM_ENOMEM;
     }
@@ -334,7 +375,7 @@ static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_ope
     *n_open = 0;
     for (size_t i = 0; i < E->n_stays; i++) {
         const est__stay_t *s = &E->stays[i];
-        if (s->stage != st)
+        if (s->stage != st || !dur_kept(E, s))
             continue;
         if (b0 >= 0) {
             if (isnan(s->age_in))
@@ -344,12 +385,14 @@ static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_ope
                 continue;
         }
         t[m] = s->days;
+        en[m] = s->start < E->obs_from[st] ? (double)(E->obs_from[st] - s->start) : 0;
         e[m] = (unsigned char)s->ended;
         *n_open += !s->ended;
         m++;
     }
-    int rc = km_fit(t, e, m, k);
+    int rc = km_fit_entry(t, en, e, m, k);
     mem_free(t);
+    mem_free(en);
     mem_free(e);
     return rc;
 }
@@ -357,6 +400,16 @@ static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_ope
 static int estimate_durations(est__t *E, int st)
 {
     est__durations_t *D = &E->du[st];
+    D->from = E->obs_from[st];
+    for (size_t i = 0; i < E->n_stays; i++) {
+        const est__stay_t *s = &E->stays[i];
+        if (s->stage != st)
+            continue;
+        if (!dur_kept(E, s))
+            D->n_dropped++;
+        else if (s->start < D->from)
+            D->n_late++;
+    }
     int rc = fit_durations(E, st, -1, -1, &D->all, &D->all_open);
     if (rc)
         return rc;
@@ -365,7 +418,7 @@ static int estimate_durations(est__t *E, int st)
     long cnt[EST_N_BANDS] = {0}, ev[EST_N_BANDS] = {0};
     for (size_t i = 0; i < E->n_stays; i++) {
         const est__stay_t *s = &E->stays[i];
-        if (s->stage != st || isnan(s->age_in))
+        if (s->stage != st || isnan(s->age_in) || !dur_kept(E, s))
             continue;
         int b = est__band_of(s->age_in < 0 ? 0 : s->age_in);
         cnt[b]++;
@@ -388,7 +441,7 @@ static int estimate_durations(est__t *E, int st)
         D->group_hi[g - 1] = EST_N_BANDS - 1;
     if (g > 0)
         D->group_lo[0] = 0;
-    D->n_groups = g >= 2 && !E->o->no_additions ? g : 0;
+    D->n_groups = g >= 2 ? g : 0;
     for (int i = 0; i < D->n_groups; i++)
         if ((rc = fit_durations(E, st, D->group_lo[i], D->group_hi[i], &D->group[i],
                                 &D->group_open[i])))
@@ -415,6 +468,8 @@ static void est_free(est__t *E)
             for (int g = 0; g < EST_N_BANDS; g++)
                 km_free(&E->du[i].group[g]);
         }
+    mem_free(E->obs_from);
+    mem_free(E->arr_from);
     mem_free(E->arr);
     mem_free(E->rt);
     mem_free(E->du);
@@ -461,12 +516,12 @@ int est_estimate(const rec_set_t *rs, const est_opts_t *o, est_result_t *out, ch
     int rc = check_inputs(rs, o, err, errlen);
     if (rc)
         return rc;
-    est__t E = {.rs = rs, .o = o};
+    est__t E = {.rs = rs, .o = o, .max_age = band_edge[EST_N_BANDS]};
     E.as_of = o->as_of ? o->as_of : rs->extract;
     E.win_from = est__months_before(E.as_of, o->window_months) + 1;
     E.win_days = (double)(E.as_of - E.win_from + 1);
     int ns = rs->n_stages;
-    if ((rc = build_stays(&E)))
+    if ((rc = build_stays(&E)) || (rc = set_from(&E)))
         goto fail;
     E.arr = mem_calloc((size_t)ns, sizeof *E.arr);
     E.rt = mem_calloc((size_t)ns, sizeof *E.rt);

@@ -30,16 +30,15 @@ typedef struct est_opts {
     const char *open_cases_file; /* the file name `initial: {file: ...}` gives
                               * ("open-cases.csv"), relative to the written YAML */
     const char *source_label;/* how the records are named in comments (the DATA paths) */
-    int no_additions;        /* 1: write neither `duration: {by_age: ...}` nor
-                              * `initial: {file: ...}` (one duration per stage, and
-                              * `initial: {STAGE: COUNT}`), for loaders that predate
-                              * them (0) */
 } est_opts_t;
 
 typedef struct est_result {
     char *yaml;              /* the scenario, NUL-terminated */
     size_t yaml_len;
-    char *open_cases;        /* open-cases.csv: child,stage,start,dob,flags,history */
+    char *open_cases;        /* open-cases.csv: child,stage,start,dob,flags,history; the
+                              * stays open on as_of, but those of children aged max_age or
+                              * more then or of unknown date of birth (the comment on
+                              * `initial` counts them); an unborn child's dob is as_of */
     size_t open_cases_len;
     long n_open;             /* rows of open_cases */
 } est_result_t;

@@ -533,6 +533,50 @@ int rec__finish_cin(rec__b_t *b)
     return 0;
 }
 
+int rec__cin_observed_from(rec__b_t *b)
+{
+    struct rec__cin *p = b->pcin;
+    rec_set_t *rs = b->rs;
+    if (!p || p->n_g == 0 || !rs->observed_from)
+        return 0;
+    /* the earliest census year's first day: the day after its date a year before */
+    long year0 = LONG_MAX;
+    for (size_t i = 0; i < p->n_g; i++) {
+        if (p->g[i].rank == LONG_MIN)
+            continue;
+        int y, m, d;
+        cal_to_ymd(p->g[i].rank, &y, &m, &d);
+        if (m == 2 && d == 29)
+            d = 28;
+        long y0 = cal_from_ymd(y - 1, m, d) + 1;
+        if (y0 < year0)
+            year0 = y0;
+    }
+    if (year0 == LONG_MAX)
+        return 0;
+    unsigned char *cin_file = mem_calloc((size_t)rs->n_files + 1, 1);
+    unsigned char *other = mem_calloc((size_t)rs->n_stages + 1, 1);
+    if (!cin_file || !other) {
+        mem_free(cin_file);
+        mem_free(other);
+        return SIM_ENOMEM;
+    }
+    for (size_t i = 0; i < p->n_g; i++)
+        if (p->g[i].file < (uint32_t)rs->n_files)
+            cin_file[p->g[i].file] = 1;
+    for (size_t i = 0; i < rs->n_stays; i++)
+        if (rs->stays[i].file >= (uint32_t)rs->n_files || !cin_file[rs->stays[i].file])
+            other[rs->stays[i].stage] = 1;
+    for (int k = 0; k < S_N; k++) {
+        int s = rec_stage_index(rs, stage_names[k]);
+        if (s >= 0 && !other[s] && rs->observed_from[s] < year0)
+            rs->observed_from[s] = year0;
+    }
+    mem_free(cin_file);
+    mem_free(other);
+    return 0;
+}
+
 void rec__free_cin(rec__b_t *b)
 {
     struct rec__cin *p = b->pcin;

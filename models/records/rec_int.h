@@ -95,6 +95,11 @@ int rec__read_cin(rec__b_t *b, uint32_t f, const char *data, size_t len);
 /* Merges what rec__read_903 / rec__read_cin gathered into stays (after all files). */
 int rec__finish_903(rec__b_t *b);
 int rec__finish_cin(rec__b_t *b);
+/* After rs->observed_from is set: a stage read only from CIN censuses is complete from
+ * the first day of the earliest census year (the day after its reference date a year
+ * before), not from its earliest end: a census lists every referral open in its year,
+ * with the stays of long-open referrals that ended years before. 0 or SIM_ENOMEM. */
+int rec__cin_observed_from(rec__b_t *b);
 /* Frees what the 903 and CIN readers hold between files. */
 void rec__free_903(rec__b_t *b);
 void rec__free_cin(rec__b_t *b);

@@ -678,30 +678,75 @@ static int order_stages(rec__b_t *b)
     return 0;
 }
 
-/* rs->observed_from (records.h): per stage, the earliest end of a closed stay, else the
- * earliest start. 0 or SIM_ENOMEM. */
+/* The day the chain of stays from stays[i] ends: its next stays followed (within the
+ * child's stays [a, b), read from the same file) to a stay leaving to exit; LONG_MAX
+ * when the chain is still open or leads into another file or to a stay not in the
+ * records (what keeps it listed there is not known). At most b - a links. */
+static long chain_end(const rec_set_t *rs, size_t a, size_t b, size_t i)
+{
+    for (size_t step = a; step < b; step++) {
+        const rec_stay_t *st = &rs->stays[i];
+        if (st->end == REC_OPEN)
+            return LONG_MAX;
+        if (st->next < 0)
+            return st->end;
+        size_t j = b;
+        for (size_t k = a; k < b; k++)
+            if (k != i && rs->stays[k].start == st->end && rs->stays[k].stage == st->next &&
+                rs->stays[k].file == st->file) {
+                j = k;
+                break;
+            }
+        if (j == b)
+            return LONG_MAX;
+        i = j;
+    }
+    return rs->stays[i].end == REC_OPEN ? LONG_MAX : rs->stays[i].end;
+}
+
+/* rs->observed_from (records.h): per stage, the earliest day a closed chain through one
+ * of its stays ends (the chain: the stay and the next stays it led to, up to exit). An
+ * extract lists what was open or ended since it began, so a chain that ended is listed
+ * only if it ended since then; a stay itself may have ended long before (a census's
+ * referral stay in a referral still open on a plan). With no closed chain, the earliest
+ * end of a closed stay, else the earliest start. 0 or SIM_ENOMEM. */
 static int set_observed_from(rec_set_t *rs)
 {
-    long *ends = mem_alloc(((size_t)rs->n_stages + 1) * sizeof *ends);
-    long *starts = mem_alloc(((size_t)rs->n_stages + 1) * sizeof *starts);
-    if (!ends || !starts) {
+    size_t ns = (size_t)rs->n_stages + 1;
+    long *ends = mem_alloc(ns * sizeof *ends);
+    long *starts = mem_alloc(ns * sizeof *starts);
+    long *chains = mem_alloc(ns * sizeof *chains);
+    if (!ends || !starts || !chains) {
         mem_free(ends);
         mem_free(starts);
+        mem_free(chains);
         return SIM_ENOMEM;
     }
     for (int g = 0; g < rs->n_stages; g++)
-        ends[g] = starts[g] = LONG_MAX;
-    for (size_t i = 0; i < rs->n_stays; i++) {
-        const rec_stay_t *st = &rs->stays[i];
-        if (st->end != REC_OPEN && st->end < ends[st->stage])
-            ends[st->stage] = st->end;
-        if (st->start < starts[st->stage])
-            starts[st->stage] = st->start;
+        ends[g] = starts[g] = chains[g] = LONG_MAX;
+    for (size_t a = 0; a < rs->n_stays;) {
+        size_t b = a;
+        while (b < rs->n_stays && rs->stays[b].child == rs->stays[a].child)
+            b++;
+        for (size_t i = a; i < b; i++) {
+            const rec_stay_t *st = &rs->stays[i];
+            if (st->end != REC_OPEN && st->end < ends[st->stage])
+                ends[st->stage] = st->end;
+            if (st->start < starts[st->stage])
+                starts[st->stage] = st->start;
+            long c = chain_end(rs, a, b, i);
+            if (c < chains[st->stage])
+                chains[st->stage] = c;
+        }
+        a = b;
     }
     for (int g = 0; g < rs->n_stages; g++)
-        if (ends[g] == LONG_MAX)
+        if (chains[g] != LONG_MAX)
+            ends[g] = chains[g];
+        else if (ends[g] == LONG_MAX)
             ends[g] = starts[g] == LONG_MAX ? rs->first : starts[g];
     mem_free(starts);
+    mem_free(chains);
     mem_free(rs->observed_from);
     rs->observed_from = ends;
     return 0;
@@ -763,7 +808,9 @@ static int finish(rec__b_t *b, const char *first_path)
     }
     if (rs->n_stays == 0)
         return rec__fail(b, 0, 1, 1, "no records on or before the extract date");
-    return set_observed_from(rs);
+    if ((rc = set_observed_from(rs)) < 0)
+        return rc;
+    return rec__cin_observed_from(b);
 }
 
 static void b_free(rec__b_t *b)
@@ -857,6 +904,10 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
         rec_free(c);
         return SIM_ENOMEM;
     }
+    /* an earlier extract holds no more history than the records it is cut from */
+    for (int g = 0; g < c->n_stages && rs->observed_from; g++)
+        if (rs->observed_from[g] > c->observed_from[g])
+            c->observed_from[g] = rs->observed_from[g];
     *out = c;
     return 0;
 }

@@ -74,11 +74,13 @@ typedef struct rec_set {
     rec_stay_t *stays;   /* sorted by child, start, stage */
     long first;          /* earliest start of any stay */
     long *observed_from; /* [n_stages]: the day from which the records hold every stay of
-                          * the stage: the earliest end of a closed stay there (an extract
-                          * lists the stays open or ended since it began; earlier stays show
-                          * only if still open then), or its earliest start when none has
-                          * ended. Entries before it may be missing: rates, trends and
-                          * durations must not count them as complete */
+                          * the stage: the earliest end of a closed chain through a stay
+                          * there (the stay and the next stays of one file it led to, up to
+                          * exit: an extract lists what was open or ended since it began;
+                          * earlier stays show only if their chain was still open then),
+                          * else the earliest end of a stay there, else its earliest start.
+                          * Entries before it may be missing: rates, trends and durations
+                          * must not count them as complete */
     long extract;        /* the extract date: every start and end is <= it */
     int n_files;
     char **files;        /* paths read, for messages */
