@@ -4,7 +4,11 @@
  * a trend appears for a growing record and not for a flat one; and a simulated truth
  * (Poisson arrivals, exponential durations, known routing) is recovered within
  * sampling error; where the records hold every stay (observed_from) cuts the counts and
- * truncates the Kaplan-Meier fit, worked by hand.
+ * truncates the Kaplan-Meier fit, worked by hand; --template keeps the template's
+ * pools, costs, titles and other stages and streams, replaces what the records inform
+ * (with the very estimates written without a template) and drops stale `next` keys; a
+ * template the loader refuses is reported with its loader error; ytree's emitter
+ * writes every shipped scenario's merged tree back so it parses to the same tree.
  *
  * Every YAML is written with its open-cases.csv into a fresh folder and loaded with
  * scenario_load, as `careflow run` loads it. */
@@ -22,6 +26,7 @@
 
 #include "models/estimate/estimate.h"
 #include "models/scenario/scenario.h"
+#include "models/scenario/ytree.h"
 #include "sim/cal.h"
 #include "sim/dist.h"
 #include "sim/err.h"
@@ -498,6 +503,156 @@ static void by_age_text(void **state)
     rs_done(&b);
 }
 
+/* The shipped council records, with and without the template
+ * tests/data/estimate/template.yaml (council.yaml included, plus a pool, its cost, a
+ * stage `triage` the records lack with a stream into it, and referral -> triage). */
+static void template_council(void **state)
+{
+    const char *paths[] = {"scenarios/data/council/ssda903", "scenarios/data/council/cin"};
+    rec_opts_t ro = {0};
+    rec_set_t *rs = NULL;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(rec_read(paths, 2, &ro, &rs, err, sizeof err), 0);
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t plain, tpl;
+    assert_int_equal(est_estimate(rs, &o, &plain, err, sizeof err), 0);
+    o.template_path = "tests/data/estimate/template.yaml";
+    int rc = est_estimate(rs, &o, &tpl, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_null(strstr(tpl.yaml, "include"));
+    scenario_t *a = load_text(&plain), *b = load_text(&tpl);
+    /* kept: name, seed, pools, costs, titles, the stage and stream the records lack */
+    assert_string_equal(b->name, "council");
+    assert_int_equal(b->n_pools, 1);
+    assert_string_equal(b->pools[0].name, "cin_teams");
+    assert_true(b->n_costs >= 1);
+    int ref = scenario_stage_index(b, "referral"), tri = scenario_stage_index(b, "triage");
+    assert_true(ref >= 0 && tri >= 0);
+    assert_string_equal(b->stages[ref].title, "Referral");
+    assert_int_equal(b->stages[ref].open_case, 0);
+    assert_true(fabs(dist_mean(&b->stages[tri].duration) - 2) < 1e-12);
+    assert_true(arrival_to(b, "triage") >= 0);
+    /* replaced: start, routing (no stale triage key), durations, the referral stream
+     * (named as the template's) and the open cases, all as without the template */
+    assert_int_equal(b->start, a->start);
+    assert_true(next_p(b, "referral", "triage") == 0);
+    assert_true(next_p(b, "referral", "assessment") == next_p(a, "referral", "assessment"));
+    const scn_arrival_t *ra = &a->arrivals[arrival_to(a, "referral")];
+    const scn_arrival_t *rb = &b->arrivals[arrival_to(b, "referral")];
+    assert_string_equal(rb->name, "referrals");
+    assert_true(ra->rate == rb->rate);
+    for (int s = 0; s < a->n_stages; s++) {
+        const scn_stage_t *sa = &a->stages[s];
+        const scn_stage_t *sb = &b->stages[scenario_stage_index(b, sa->name)];
+        assert_int_equal(sa->n_by_age, sb->n_by_age);
+        for (double age = 0.5; age < 18; age += 3)
+            for (double t = 0; t < 2000; t += 37)
+                assert_true(dist_cdf(scenario_stage_duration(sa, age), t) ==
+                            dist_cdf(scenario_stage_duration(sb, age), t));
+    }
+    assert_int_equal(b->n_open, a->n_open);
+    assert_int_equal(b->n_initial, 0); /* council.yaml's counts: stages the file fills */
+    scenario_free(a);
+    scenario_free(b);
+    est_result_free(&plain);
+    est_result_free(&tpl);
+    /* a template the loader refuses: its error, file:line:col */
+    o.template_path = "tests/data/estimate/bad-template.yaml";
+    assert_int_equal(est_estimate(rs, &o, &tpl, err, sizeof err), SIM_EINVAL);
+    assert_non_null(strstr(err, "tests/data/estimate/bad-template.yaml:8:22: error: unknown "
+                                "distribution 'nope'"));
+    assert_null(tpl.yaml);
+    o.template_path = "tests/data/estimate/no-such.yaml";
+    assert_int_not_equal(est_estimate(rs, &o, &tpl, err, sizeof err), 0);
+    assert_non_null(strstr(err, "no-such.yaml"));
+    rec_free(rs);
+}
+
+static void put_text(void *ctx, const char *s, size_t n)
+{
+    char **p = ctx;
+    size_t l = strlen(*p);
+    *p = realloc(*p, l + n + 1);
+    assert_non_null(*p);
+    memcpy(*p + l, s, n);
+    (*p)[l + n] = 0;
+}
+
+static void same_tree(const ytree_node_t *x, const ytree_node_t *y)
+{
+    assert_int_equal(x->kind, y->kind);
+    if (x->kind == YTREE_SCALAR) {
+        assert_string_equal(x->str, y->str);
+        assert_int_equal(x->plain, y->plain);
+        return;
+    }
+    assert_int_equal(x->n, y->n);
+    for (int i = 0; i < x->n; i++) {
+        if (x->kind == YTREE_MAP)
+            assert_string_equal(x->key[i]->str, y->key[i]->str);
+        same_tree(x->val[i], y->val[i]);
+    }
+}
+
+/* ytree_emit: every shipped scenario's merged tree, written and parsed again, is the
+ * same tree (strings and plainness), and a hand-made tree of awkward scalars too. */
+static void emit_round_trip(void **state)
+{
+    static const char *files[] = {"scenarios/council.yaml", "scenarios/england.yaml",
+                                  "scenarios/hampshire-innovation-uncertain.yaml",
+                                  "scenarios/isle-of-wight-innovation.yaml",
+                                  "scenarios/examples/mmc.yaml",
+                                  "tests/data/estimate/template.yaml"};
+    char err[SIM_ERR_MAX];
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        scenario_t *sc = NULL;
+        assert_int_equal(scenario_load(files[f], NULL, 0, &sc, err, sizeof err), 0);
+        const ytree_node_t *root = scenario_tree(sc);
+        assert_non_null(root);
+        char *text = calloc(1, 1);
+        ytree_emit(root, 0, put_text, &text);
+        ytree_t *yt = ytree_new();
+        ytree_node_t *back = NULL;
+        int rc = ytree_parse(yt, "emitted", text, strlen(text), &back, err, sizeof err);
+        if (rc)
+            fprintf(stderr, "%s\n", err);
+        assert_int_equal(rc, 0);
+        same_tree(root, back);
+        ytree_free(yt);
+        free(text);
+        scenario_free(sc);
+    }
+    /* awkward scalars: quotes, backslash, newline, tab, '# ', ': ', leading '-', a
+     * quoted number, empty, UTF-8, and plain ones that must stay plain */
+    static const char src[] =
+        "a: \"say \\\"hi\\\" \\\\ x\"\n"
+        "b: \"line\\nnext\\tend\"\n"
+        "c: \"x # y\"\n"
+        "d: \"k: v\"\n"
+        "e: \"- x\"\n"
+        "f: \"35\"\n"
+        "g: \"\"\n"
+        "h: \"caf\xc3\xa9\"\n"
+        "i: [2018-04-01, -3, 1.5e-3, true, a b, {}, []]\n"
+        "\"odd key\": {x: 1}\n"
+        "j: \" padded \"\n";
+    ytree_t *yt = ytree_new();
+    ytree_node_t *t1 = NULL, *t2 = NULL;
+    assert_int_equal(ytree_parse(yt, "src", src, strlen(src), &t1, err, sizeof err), 0);
+    char *text = calloc(1, 1);
+    ytree_emit(t1, 0, put_text, &text);
+    int rc = ytree_parse(yt, "emitted", text, strlen(text), &t2, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n%s", err, text);
+    assert_int_equal(rc, 0);
+    same_tree(t1, t2);
+    free(text);
+    ytree_free(yt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +660,7 @@ int main(void)
         cmocka_unit_test(refuses),              cmocka_unit_test(simulated_truth),
         cmocka_unit_test(growing_trend),        cmocka_unit_test(by_age_text),
         cmocka_unit_test(observed_from_by_hand), cmocka_unit_test(open_case_edges),
+        cmocka_unit_test(template_council),     cmocka_unit_test(emit_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

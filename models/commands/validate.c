@@ -63,14 +63,33 @@ int validate_describe(FILE *f, const scenario_t *sc)
             fprintf(m, " growing %+.3g%% a year", 100 * a->trend);
         fputs(i + 1 < sc->n_arrivals ? ";" : ".", m);
     }
-    if (sc->n_initial > 0) {
-        long total = 0;
+    if (sc->n_initial > 0 || sc->n_open > 0) {
+        /* count and steady entries, then the rows of `initial: {file:}` by stage */
+        long total = sc->n_open;
+        int parts = sc->n_initial, done = 0;
         for (int i = 0; i < sc->n_initial; i++)
             total += sc->initial[i].count;
-        fprintf(m, " %ld open case%s at the start:", total, total == 1 ? "" : "s");
-        for (int i = 0; i < sc->n_initial; i++)
+        for (int s = 0; s < sc->n_stages; s++)
+            for (int k = 0; k < sc->n_open; k++)
+                if (sc->open[k].stage == s) {
+                    parts++;
+                    break;
+                }
+        fprintf(m, " %ld open case%s at the start", total, total == 1 ? "" : "s");
+        if (sc->n_open > 0)
+            fprintf(m, " (%d from the initial file)", sc->n_open);
+        fputs(":", m);
+        for (int i = 0; i < sc->n_initial; i++, done++)
             fprintf(m, " %ld in %s%s", sc->initial[i].count, sc->stages[sc->initial[i].stage].name,
-                    i + 1 < sc->n_initial ? "," : ".");
+                    done + 1 < parts ? "," : ".");
+        for (int s = 0; s < sc->n_stages; s++) {
+            long c = 0;
+            for (int k = 0; k < sc->n_open; k++)
+                c += sc->open[k].stage == s;
+            if (c > 0) {
+                fprintf(m, " %ld in %s%s", c, sc->stages[s].name, ++done < parts ? "," : ".");
+            }
+        }
     }
     if (sc->n_pools > 0) {
         fprintf(m, " %d workforce pool%s:", sc->n_pools, sc->n_pools == 1 ? "" : "s");

@@ -122,8 +122,9 @@ void est__put_initial(const est__t *E, est__text_t *t);
 int est__write_yaml(const est__t *E, est__text_t *t);
 int est__write_open_cases(const est__t *E, est__text_t *t, long *n_open);
 
-/* est_template.c: the template's merged tree with the estimates in place. SIM_EINVAL
- * (the template's loader error in err), SIM_EIO, SIM_ENOMEM. */
-int est__write_template(const est__t *E, est__text_t *t, char *err, size_t errlen);
+/* est_template.c: the template's merged tree with the estimates in place (sets
+ * E->max_age to the template's). SIM_EINVAL (the template's loader error in err),
+ * SIM_EIO, SIM_ENOMEM. */
+int est__write_template(est__t *E, est__text_t *t, char *err, size_t errlen);
 
 #endif

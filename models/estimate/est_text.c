@@ -39,6 +39,15 @@ static void putc_(est__text_t *t, char c)
     t->buf[t->len] = 0;
 }
 
+void est__text_putn(est__text_t *t, const char *s, size_t n)
+{
+    if (reserve(t, n) < 0)
+        return;
+    memcpy(t->buf + t->len, s, n);
+    t->len += n;
+    t->buf[t->len] = 0;
+}
+
 void est__text_printf(est__text_t *t, const char *fmt, ...)
 {
     va_list ap;

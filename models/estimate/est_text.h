@@ -17,6 +17,8 @@ typedef struct est__text {
 void est__text_printf(est__text_t *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void est__text_put(est__text_t *t, const char *s);
+/* n bytes of s (which need not be NUL-terminated). */
+void est__text_putn(est__text_t *t, const char *s, size_t n);
 /* s as a CSV field (quoted when it holds , " CR or LF, as sim/fmt.c's fmt_field). */
 void est__text_csv(est__text_t *t, const char *s);
 /* s as a YAML double-quoted string; control bytes and bytes >= 0x80 become '?', so

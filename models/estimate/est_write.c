@@ -214,6 +214,8 @@ static void put_duration(const est__t *E, int st, int indent, est__text_t *t)
     est__text_put(t, "by_age:\n");
     for (int g = 0; g < D->n_groups; g++) {
         double lo = est__band_edge(D->group_lo[g]), hi = est__band_edge(D->group_hi[g] + 1);
+        if (g == D->n_groups - 1 && E->max_age > hi) /* the items cover [0, max_age) */
+            hi = E->max_age;
         ind(t, indent + 4);
         est__text_printf(t, "- age: [%.10g, %.10g]\n", lo, hi);
         put_km_dist(E, &D->group[g], D->t_max, D->group_open[g], indent + 6, t);

@@ -385,7 +385,8 @@ static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_ope
                 continue;
         }
         t[m] = s->days;
-        en[m] = s->start < E->obs_from[st] ? (double)(E->obs_from[st] - s->start) : 0;
+        long of = E->obs_from[st]; /* may be LONG_MIN: no integer difference */
+        en[m] = s->start < of ? (double)of - (double)s->start : 0;
         e[m] = (unsigned char)s->ended;
         *n_open += !s->ended;
         m++;

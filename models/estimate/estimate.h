@@ -1,10 +1,11 @@
 /* estimate.h: a scenario estimated from a council's records (models/records/records.h):
  * arrival rates with their age and flag mix (and a trend when the record supports
  * one), routing shares with `adjust` odds by age band, Kaplan-Meier durations
- * (right-censored at the as-of date) as `empirical` CDFs by age band at entry, and
+ * (right-censored at the as-of date, left-truncated where the records begin to hold
+ * every stay: rs->observed_from) as `empirical` CDFs by age band at entry, and
  * the cases open on the as-of date. The result is YAML text that scenario_load()
  * accepts as it is, every estimated number commented with what it came from, and the
- * open-cases.csv text its `initial: {file: ...}` names (docs/planning.md explains each
+ * open-cases.csv text its `initial: {file: ...}` names (docs/estimate.md explains each
  * estimate to planners).
  *
  * Pure: reads the record set and the template, writes nothing; the caller writes the

@@ -493,6 +493,11 @@ err:
     return L.rc ? L.rc : SIM_EINVAL;
 }
 
+const struct ytree_node *scenario_tree(const scenario_t *sc)
+{
+    return sc && sc->source && sc->source->core ? sc->source->core->root : NULL;
+}
+
 int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
                   scenario_t **out, char *err, size_t errlen)
 {

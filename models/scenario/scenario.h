@@ -310,6 +310,12 @@ int scenario_load(const char *path, const char *const *sets, int n_sets, scenari
 int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
                   scenario_t **out, char *err, size_t errlen);
 
+/* The merged tree the scenario was built from (its includes merged, before any --set;
+ * models/scenario/ytree.h), or NULL when it was not loaded from a file. Lives as long
+ * as sc; read only. */
+struct ytree_node;
+const struct ytree_node *scenario_tree(const scenario_t *sc);
+
 /* Frees the scenario and its share of what the loader kept. NULL is fine. */
 void scenario_free(scenario_t *sc);
 

@@ -680,3 +680,134 @@ err:
     yaml_parser_delete(&yp);
     return p.rc;
 }
+
+/* ---- writing a tree back as YAML text ------------------------------------------ */
+
+static void put_s(ytree_put_fn *put, void *ctx, const char *s)
+{
+    put(ctx, s, strlen(s));
+}
+
+static void put_ind(ytree_put_fn *put, void *ctx, int n)
+{
+    static const char sp[] = "                                ";
+    while (n > 0) {
+        int k = n < 32 ? n : 32;
+        put(ctx, sp, (size_t)k);
+        n -= k;
+    }
+}
+
+/* Can s be written plain (unquoted) and read back as the same plain scalar, in a block
+ * map value or sequence item? It came from a plain scalar (or is a key), so its first
+ * character is already fine, except for what only flow or multi-line context allowed. */
+static int plain_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || strchr("!&*|>'\"%@`#,[]{}?:", s[0]))
+        return 0;
+    if (s[0] == '-' && (n == 1 || s[1] == ' '))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        if (c == ':' && (i + 1 == n || s[i + 1] == ' '))
+            return 0;
+        if (c == '#' && i > 0 && s[i - 1] == ' ')
+            return 0;
+    }
+    return 1;
+}
+
+static void put_quoted(ytree_put_fn *put, void *ctx, const char *s)
+{
+    put(ctx, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        char buf[8];
+        if (c == '"' || c == '\\') {
+            buf[0] = '\\';
+            buf[1] = (char)c;
+            put(ctx, buf, 2);
+        } else if (c == '\n') {
+            put(ctx, "\\n", 2);
+        } else if (c == '\t') {
+            put(ctx, "\\t", 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(buf, sizeof buf, "\\x%02x", c);
+            put(ctx, buf, 4);
+        } else {
+            put(ctx, p, 1);
+        }
+    }
+    put(ctx, "\"", 1);
+}
+
+static void put_scalar(ytree_put_fn *put, void *ctx, const ytree_node_t *n)
+{
+    if (n->plain && plain_ok(n->str))
+        put_s(put, ctx, n->str);
+    else
+        put_quoted(put, ctx, n->str);
+}
+
+static void put_key(ytree_put_fn *put, void *ctx, const char *k)
+{
+    size_t n = strlen(k), ok = n > 0;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
+             (k[i] >= '0' && k[i] <= '9') || k[i] == '_' || (k[i] == '-' && i > 0) ||
+             (k[i] == '.' && i > 0);
+    if (ok)
+        put_s(put, ctx, k);
+    else
+        put_quoted(put, ctx, k);
+}
+
+/* After "key:" or "-": the value on the same line (scalar, empty container) or on the
+ * next lines at indent. */
+static void put_value(const ytree_node_t *v, int indent, ytree_put_fn *put, void *ctx)
+{
+    if (v->kind == YTREE_SCALAR) {
+        put(ctx, " ", 1);
+        put_scalar(put, ctx, v);
+        put(ctx, "\n", 1);
+    } else if (v->n == 0) {
+        put_s(put, ctx, v->kind == YTREE_MAP ? " {}\n" : " []\n");
+    } else {
+        put(ctx, "\n", 1);
+        ytree_emit(v, indent, put, ctx);
+    }
+}
+
+void ytree_emit_key(const char *key, int indent, ytree_put_fn *put, void *ctx)
+{
+    put_ind(put, ctx, indent);
+    put_key(put, ctx, key);
+    put(ctx, ":", 1);
+}
+
+void ytree_emit_pair(const char *key, const ytree_node_t *val, int indent, ytree_put_fn *put,
+                     void *ctx)
+{
+    ytree_emit_key(key, indent, put, ctx);
+    put_value(val, indent + 2, put, ctx);
+}
+
+void ytree_emit(const ytree_node_t *n, int indent, ytree_put_fn *put, void *ctx)
+{
+    if (n->kind == YTREE_SCALAR) {
+        put_scalar(put, ctx, n);
+        return;
+    }
+    for (int i = 0; i < n->n; i++) {
+        if (n->kind == YTREE_MAP) {
+            ytree_emit_pair(n->key[i]->str, n->val[i], indent, put, ctx);
+        } else {
+            put_ind(put, ctx, indent);
+            put(ctx, "-", 1);
+            put_value(n->val[i], indent + 2, put, ctx);
+        }
+    }
+}

@@ -98,4 +98,28 @@ ytree_node_t *ytree_get(const ytree_node_t *m, const char *key, int *at);
  * when out of memory. */
 ytree_node_t *ytree_merge(ytree_t *t, ytree_node_t *base, ytree_node_t *over, const char *tag);
 
+/* ---- writing a tree back as YAML text ---- */
+
+/* Receives n bytes of emitted text (not NUL-terminated). */
+typedef void ytree_put_fn(void *ctx, const char *s, size_t n);
+
+/* Writes a map or sequence node in block style, each line starting with `indent`
+ * spaces (a scalar: its text alone, no newline). Parsing the text gives the same tree
+ * (marks and sharing aside): every scalar keeps its string and its plainness (plain
+ * scalars are written plain when that reads back the same, else the whole tree could
+ * not be read as before: such a scalar -- with a newline, a leading or trailing space,
+ * or `: ` / ` #` inside -- is written double-quoted and so loses its plainness, which
+ * only numbers and booleans need, and those never hold such text); other scalars are
+ * double-quoted with escapes (\" \\ \n \t \xNN), UTF-8 kept. Empty maps and
+ * sequences are {} and []. Nodes shared through aliases are written in full. */
+void ytree_emit(const ytree_node_t *n, int indent, ytree_put_fn *put, void *ctx);
+
+/* Writes `indent` spaces and `key:` (quoted when it is not a plain name), no newline. */
+void ytree_emit_key(const char *key, int indent, ytree_put_fn *put, void *ctx);
+
+/* Writes `key: value` (value a node as ytree_emit writes it) at `indent`, ending with
+ * a newline. */
+void ytree_emit_pair(const char *key, const ytree_node_t *val, int indent, ytree_put_fn *put,
+                     void *ctx);
+
 #endif
