@@ -15,6 +15,11 @@
 #define EST_MAX_STAGES 64        /* a scenario's stages fit a uint64_t bit set */
 #define EST_ROUTE_MIN_EXITS 30   /* routing odds for an age band: at least this many
                                   * exits of the band in the window */
+#define EST_ADJ_LEVEL 0.01        /* routing odds for an age band: its G test against the
+                                  * rest of the stage's exits has p below this over the
+                                  * number of bands tested (Bonferroni) */
+#define EST_ADJ_MIN_EXPECTED 5.0 /* targets with fewer expected exits in a band are
+                                  * pooled into one column for its test */
 #define EST_DUR_MIN_STAYS 50     /* durations by age: each group of bands holds at least
                                   * this many stays ... */
 #define EST_DUR_MIN_ENDED 30     /* ... of which this many ended */
