@@ -13,7 +13,12 @@
  * none get no `adjust` in at most 8 of 200 seeds (the test's family-wise level is 0.01,
  * so about 2 are expected; P(more than 8) is below 1e-4), and records whose children
  * aged 14-18 go to care with odds x 3 get the band [16, 18) back with its care share
- * within 3.29 binomial standard errors of the truth's 0.25.
+ * within 3.29 binomial standard errors of the truth's 0.25; stays that end as the
+ * child reaches max_age (18) are censored, not events, and are left out of the routing
+ * (the model ends those cases itself): children entering at 16-18 for an exponential
+ * stay of mean 300 days, cut at 18, give back the median 300 ln 2 = 207.9 days within
+ * 10% (counting the cuts as events gives about 145) and the share 0.3 of the others
+ * within 3.29 binomial standard errors.
  *
  * Every YAML is written with its open-cases.csv into a fresh folder and loaded with
  * scenario_load, as `careflow run` loads it. */
@@ -736,6 +741,61 @@ static void adjust_only_beyond_chance(void **state)
     rs_done(&b);
 }
 
+static void ageing_out_is_censored(void **state)
+{
+    build_t b;
+    rs_init(&b, 3);
+    rng_t r;
+    rng_derive(&r, 18, 18, 18, 18);
+    long as_of = D("2024-03-31");
+    b.rs.extract = as_of;
+    char id[32];
+    for (int k = 0; k < 4000; k++) {
+        long start = as_of - 3 * 365 + (long)(rng_uniform(&r) * 3 * 365);
+        double age = 16 + 2 * rng_uniform(&r);
+        long dob = start - (long)floor(age * CAL_DAYS_PER_YEAR);
+        long adult = dob + (long)ceil(18 * CAL_DAYS_PER_YEAR); /* the day it turns 18 */
+        long end = start + (long)floor(-300 * log(1 - rng_uniform(&r)));
+        int to = rng_uniform(&r) < 0.3 ? 1 : REC_EXIT;
+        if (end >= adult) {
+            end = adult;
+            to = REC_EXIT;
+        }
+        snprintf(id, sizeof id, "a%d", k);
+        uint32_t c = add_child(&b, id, dob, 0);
+        if (end > as_of) {
+            add_stay(&b, c, 0, start, REC_OPEN, REC_NONE);
+            continue;
+        }
+        add_stay(&b, c, 0, start, end, to);
+        if (to >= 0)
+            add_stay(&b, c, 1, end, REC_OPEN, REC_NONE);
+    }
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t res;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &res, err, sizeof err), 0);
+    scenario_t *sc = load_text(&res);
+    const scn_stage_t *st = &sc->stages[scenario_stage_index(sc, "referral")];
+    assert_int_equal(st->n_by_age, 0);
+    double med = dist_quantile(&st->duration, 0.5), truth = 300 * log(2);
+    fprintf(stderr, "test_estimate: median with ageing out censored %.1f, truth %.1f\n", med,
+            truth);
+    assert_true(fabs(med - truth) < 0.1 * truth);
+    /* the share going on, among the exits not at 18: "k of n" of its comment */
+    const char *c = strstr(res.yaml, "assessment: ");
+    long k = 0, n = 0;
+    assert_non_null(c);
+    c = strstr(c, "# ");
+    assert_int_equal(sscanf(c, "# %ld of %ld", &k, &n), 2);
+    assert_true(fabs(next_p(sc, "referral", "assessment") - 0.3) <
+                3.29 * sqrt(0.3 * 0.7 / (double)n));
+    scenario_free(sc);
+    est_result_free(&res);
+    rs_done(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,7 +804,7 @@ int main(void)
         cmocka_unit_test(growing_trend),        cmocka_unit_test(by_age_text),
         cmocka_unit_test(observed_from_by_hand), cmocka_unit_test(open_case_edges),
         cmocka_unit_test(template_council),     cmocka_unit_test(emit_round_trip),
-        cmocka_unit_test(adjust_only_beyond_chance),
+        cmocka_unit_test(adjust_only_beyond_chance), cmocka_unit_test(ageing_out_is_censored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,12 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
     int n = km_points(k, t_max, x, p, &tail);
     ind(t, indent);
     est__text_printf(t, "# Kaplan-Meier over %ld stays (%ld ended, %ld open on %s, "
-                     "censored there)", k->n, k->n_events, n_open, d);
+                     "censored there", k->n, k->n_events, n_open, d);
+    long aged = (long)k->n - (long)k->n_events - n_open;
+    if (aged > 0)
+        est__text_printf(t, "; %ld left at max_age %g, censored then: the model ends those "
+                         "cases itself", aged, E->max_age);
+    est__text_put(t, ")");
     if (k->n_late > 0)
         est__text_printf(t, "; %ld begun before the records hold every stay, counted from "
                          "then (left truncation)", k->n_late);
@@ -249,6 +254,9 @@ static void put_next(const est__t *E, int st, int indent, est__text_t *t)
     } else {
         window_label(E, t);
     }
+    if (R->n_aged > 0)
+        est__text_printf(t, " (and %ld more that ended as the child reached max_age %g, left "
+                         "out: the model ends those cases itself)", R->n_aged, E->max_age);
     est__text_put(t, "; shares with 95% Wilson intervals\n");
     for (int j = 0; j < nt; j++) {
         long c = R->count[j];
