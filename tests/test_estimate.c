@@ -8,7 +8,17 @@
  * pools, costs, titles and other stages and streams, replaces what the records inform
  * (with the very estimates written without a template) and drops stale `next` keys; a
  * template the loader refuses is reported with its loader error; ytree's emitter
- * writes every shipped scenario's merged tree back so it parses to the same tree.
+ * writes every shipped scenario's merged tree back so it parses to the same tree;
+ * `adjust` odds by age are written only for an age effect beyond chance: records with
+ * none get no `adjust` in at most 8 of 200 seeds (the test's family-wise level is 0.01,
+ * so about 2 are expected; P(more than 8) is below 1e-4), and records whose children
+ * aged 14-18 go to care with odds x 3 get the band [16, 18) back with its care share
+ * within 3.29 binomial standard errors of the truth's 0.25; stays that end as the
+ * child reaches max_age (18) are censored, not events, and are left out of the routing
+ * (the model ends those cases itself): children entering at 16-18 for an exponential
+ * stay of mean 300 days, cut at 18, give back the median 300 ln 2 = 207.9 days within
+ * 10% (counting the cuts as events gives about 145) and the share 0.3 of the others
+ * within 3.29 binomial standard errors.
  *
  * Every YAML is written with its open-cases.csv into a fresh folder and loaded with
  * scenario_load, as `careflow run` loads it. */
@@ -653,6 +663,139 @@ static void emit_round_trip(void **state)
     ytree_free(yt);
 }
 
+/* Exits of one stage (referral) in the year to 2024-03-31: n children aged uniformly
+ * 0-18 at exit go on to assessment, care or exit with shares 0.6, 0.1, 0.3, the odds
+ * of care multiplied by care_odds for children aged 14 or more (renormalised, as the
+ * model applies `adjust`: care 0.3 / 1.2 = 0.25 for them when care_odds is 3). */
+static void route_record(build_t *b, int n, double care_odds, uint64_t seed)
+{
+    rs_init(b, 3);
+    rng_t r;
+    rng_derive(&r, seed, 7, 7, 7);
+    long as_of = D("2024-03-31"), from = D("2023-04-01");
+    b->rs.extract = as_of;
+    char id[32];
+    for (int k = 0; k < n; k++) {
+        long start = from + (long)(rng_uniform(&r) * 300);
+        long end = start + 1 + (long)(rng_uniform(&r) * 60);
+        double age = 18 * rng_uniform(&r);
+        snprintf(id, sizeof id, "r%d", k);
+        uint32_t c = add_child(b, id, end - (long)ceil(age * 365.25), 0);
+        double w[3] = {0.6, 0.1 * (age >= 14 ? care_odds : 1), 0.3};
+        double u = rng_uniform(&r) * (w[0] + w[1] + w[2]);
+        int to = u < w[0] ? 1 : u < w[0] + w[1] ? 2 : REC_EXIT;
+        add_stay(b, c, 0, start, end, to);
+        if (to >= 0)
+            add_stay(b, c, to, end, REC_OPEN, REC_NONE);
+    }
+}
+
+static void adjust_only_beyond_chance(void **state)
+{
+    est_opts_t o;
+    est_opts_default(&o);
+    char err[SIM_ERR_MAX];
+    int false_pos = 0;
+    for (int seed = 1; seed <= 200; seed++) {
+        build_t b;
+        route_record(&b, 1000, 1, (uint64_t)seed);
+        est_result_t r;
+        assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+        false_pos += strstr(r.yaml, "\n    adjust:") != NULL;
+        est_result_free(&r);
+        rs_done(&b);
+    }
+    fprintf(stderr, "test_estimate: adjust written for %d of 200 records without an age "
+            "effect\n", false_pos);
+    assert_true(false_pos <= 8);
+    /* a real effect comes back */
+    build_t b;
+    route_record(&b, 4000, 3, 99);
+    est_result_t r;
+    assert_int_equal(est_estimate(&b.rs, &o, &r, err, sizeof err), 0);
+    scenario_t *sc = load_text(&r);
+    const scn_stage_t *st = &sc->stages[scenario_stage_index(sc, "referral")];
+    int care = scenario_stage_index(sc, "care"), found = 0;
+    for (int a = 0; a < st->n_adjust; a++) {
+        const scn_adjust_t *ad = &st->adjust[a];
+        if (ad->when.age_min != 16)
+            continue;
+        found = 1;
+        /* the band's share of care: odds x share, renormalised over the targets */
+        double num = 0, den = 0;
+        for (int i = 0; i < st->n_next; i++) {
+            double odds = 1;
+            for (int j = 0; j < ad->n; j++)
+                if (ad->target[j] == i)
+                    odds = ad->odds[j];
+            den += odds * st->next_p[i];
+            if (st->next_stage[i] == care)
+                num = odds * st->next_p[i];
+        }
+        double nb = 4000 * 2.0 / 18; /* exits in [16, 18) */
+        assert_true(fabs(num / den - 0.25) < 3.29 * sqrt(0.25 * 0.75 / nb));
+    }
+    assert_true(found);
+    scenario_free(sc);
+    est_result_free(&r);
+    rs_done(&b);
+}
+
+static void ageing_out_is_censored(void **state)
+{
+    build_t b;
+    rs_init(&b, 3);
+    rng_t r;
+    rng_derive(&r, 18, 18, 18, 18);
+    long as_of = D("2024-03-31");
+    b.rs.extract = as_of;
+    char id[32];
+    for (int k = 0; k < 4000; k++) {
+        long start = as_of - 3 * 365 + (long)(rng_uniform(&r) * 3 * 365);
+        double age = 16 + 2 * rng_uniform(&r);
+        long dob = start - (long)floor(age * CAL_DAYS_PER_YEAR);
+        long adult = dob + (long)ceil(18 * CAL_DAYS_PER_YEAR); /* the day it turns 18 */
+        long end = start + (long)floor(-300 * log(1 - rng_uniform(&r)));
+        int to = rng_uniform(&r) < 0.3 ? 1 : REC_EXIT;
+        if (end >= adult) {
+            end = adult;
+            to = REC_EXIT;
+        }
+        snprintf(id, sizeof id, "a%d", k);
+        uint32_t c = add_child(&b, id, dob, 0);
+        if (end > as_of) {
+            add_stay(&b, c, 0, start, REC_OPEN, REC_NONE);
+            continue;
+        }
+        add_stay(&b, c, 0, start, end, to);
+        if (to >= 0)
+            add_stay(&b, c, 1, end, REC_OPEN, REC_NONE);
+    }
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t res;
+    char err[SIM_ERR_MAX];
+    assert_int_equal(est_estimate(&b.rs, &o, &res, err, sizeof err), 0);
+    scenario_t *sc = load_text(&res);
+    const scn_stage_t *st = &sc->stages[scenario_stage_index(sc, "referral")];
+    assert_int_equal(st->n_by_age, 0);
+    double med = dist_quantile(&st->duration, 0.5), truth = 300 * log(2);
+    fprintf(stderr, "test_estimate: median with ageing out censored %.1f, truth %.1f\n", med,
+            truth);
+    assert_true(fabs(med - truth) < 0.1 * truth);
+    /* the share going on, among the exits not at 18: "k of n" of its comment */
+    const char *c = strstr(res.yaml, "assessment: ");
+    long k = 0, n = 0;
+    assert_non_null(c);
+    c = strstr(c, "# ");
+    assert_int_equal(sscanf(c, "# %ld of %ld", &k, &n), 2);
+    assert_true(fabs(next_p(sc, "referral", "assessment") - 0.3) <
+                3.29 * sqrt(0.3 * 0.7 / (double)n));
+    scenario_free(sc);
+    est_result_free(&res);
+    rs_done(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +804,7 @@ int main(void)
         cmocka_unit_test(growing_trend),        cmocka_unit_test(by_age_text),
         cmocka_unit_test(observed_from_by_hand), cmocka_unit_test(open_case_edges),
         cmocka_unit_test(template_council),     cmocka_unit_test(emit_round_trip),
+        cmocka_unit_test(adjust_only_beyond_chance), cmocka_unit_test(ageing_out_is_censored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,13 @@
  *   estimated forecast by a fraction of its spread (a 5% rate error on a stock of 110
  *   with sd 10.5 is half an sd); a wrong share or duration by more than that fails.
  *
- * And an identity: the same run's records as SSDA903 returns (one per collection
+ * And two identities. A census truth (referral -> assessment -> cin / cp, with
+ * re-referrals cin -> referral, cin -> cp and cp -> cin, short CP plans so some stays
+ * last no days, no open cases at the start) run for six years: every year's CIN census
+ * read back gives exactly the stays (child, stage, start, end, next) and dates of birth
+ * of its careflow episodes file: a re-referral is a referral, a section 47 enquiry on a
+ * CIN plan adds no assessment, same-day stays keep their order. And
+ * the same run's records as SSDA903 returns (one per collection
  * year, episodes repeated while open), ISO and DD/MM/YYYY, read back, give exactly the
  * care stays (child, start, end) and dates of birth of its careflow episodes file. */
 #include <math.h>
@@ -402,11 +408,107 @@ static void ssda903_returns_are_the_care_stays(void **state)
     rec_free(e);
 }
 
+/* A truth whose every stage the CIN census holds. */
+static const char census_truth[] =
+    "version: 1\n"
+    "name: census\n"
+    "title: \"Census round trip\"\n"
+    "start: 2017-04-01\n"
+    "end: 2023-03-31\n"
+    "replications: 1\n"
+    "seed: 29\n"
+    "max_age: 18\n"
+    "stages:\n"
+    "  referral:\n"
+    "    duration: {dist: gamma, mean: 2, sd: 1.5}\n"
+    "    next: {assessment: 0.85, exit: 0.15}\n"
+    "  assessment:\n"
+    "    duration: {dist: gamma, mean: 30, sd: 12}\n"
+    "    next: {cin: 0.35, cp: 0.15, exit: 0.5}\n"
+    "  cin:\n"
+    "    duration: {dist: exponential, mean: 150}\n"
+    "    next: {cp: 0.15, referral: 0.1, exit: 0.75}\n"
+    "  cp:\n"
+    "    duration: {dist: exponential, mean: 60}\n"
+    "    next: {cin: 0.6, exit: 0.4}\n"
+    "arrivals:\n"
+    "  - name: referrals\n"
+    "    to: referral\n"
+    "    per_year: 1500\n"
+    "    age: {dist: uniform, min: 0, max: 17}\n";
+
+/* "child dob stage start end next" of every stay of a set, sorted. */
+static char **stay_rows(const rec_set_t *rs)
+{
+    char **v = calloc(rs->n_stays + 1, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < rs->n_stays; i++) {
+        const rec_stay_t *y = &rs->stays[i];
+        char a[11], b[11] = "open", c[11];
+        cal_format(y->start, a);
+        if (y->end != REC_OPEN)
+            cal_format(y->end, b);
+        cal_format(rs->children[y->child].dob, c);
+        const char *nx = y->next >= 0 ? rs->stages[y->next] : y->next == REC_EXIT ? "exit" : "";
+        char row[160];
+        snprintf(row, sizeof row, "%s %s %s %s %s %s", rs->children[y->child].id, c,
+                 rs->stages[y->stage], a, b, nx);
+        v[i] = strdup(row);
+    }
+    qsort(v, rs->n_stays, sizeof *v, cmp_str);
+    return v;
+}
+
+static void cin_census_gives_the_episodes_stays(void **state)
+{
+    dir_t *d = *state;
+    char p[256];
+    snprintf(p, sizeof p, "%s/census.yaml", d->path);
+    write_file(p, census_truth, sizeof census_truth - 1);
+    assert_int_equal(run("run %s --no-plots --quiet --out %s/o --episodes %s/e.csv", p,
+                         d->path, d->path), 0);
+    assert_int_equal(run("run %s --no-plots --quiet --out %s/o --episodes %s/c/cin.xml "
+                         "--episodes-format cin", p, d->path, d->path), 0);
+    snprintf(p, sizeof p, "%s/e.csv", d->path);
+    rec_set_t *e = read_records(p);
+    snprintf(p, sizeof p, "%s/c", d->path);
+    rec_set_t *c = read_records(p);
+    assert_int_equal(c->extract, e->extract);
+    /* the moves the census once lost are there */
+    int from[3][2] = {{rec_stage_index(e, "cin"), rec_stage_index(e, "referral")},
+                      {rec_stage_index(e, "cin"), rec_stage_index(e, "cp")},
+                      {rec_stage_index(e, "cp"), rec_stage_index(e, "cin")}};
+    int zero_days = 0;
+    for (int k = 0; k < 3; k++) {
+        int n = 0;
+        for (size_t i = 0; i < e->n_stays; i++)
+            n += e->stays[i].stage == from[k][0] && e->stays[i].next == from[k][1];
+        assert_true(n > 50);
+    }
+    for (size_t i = 0; i < e->n_stays; i++)
+        zero_days += e->stays[i].end == e->stays[i].start && e->stays[i].stage != 0;
+    assert_true(zero_days > 5);
+    char **we = stay_rows(e), **wc = stay_rows(c);
+    for (size_t i = 0; i < e->n_stays && i < c->n_stays; i++)
+        if (strcmp(we[i], wc[i]))
+            fail_msg("stay %zu: episodes '%s', census '%s'", i, we[i], wc[i]);
+    assert_int_equal(c->n_stays, e->n_stays);
+    for (size_t i = 0; i < e->n_stays; i++) {
+        free(we[i]);
+        free(wc[i]);
+    }
+    free(we);
+    free(wc);
+    rec_free(c);
+    rec_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(estimate_gives_back_the_truth, setup, teardown),
         cmocka_unit_test_setup_teardown(ssda903_returns_are_the_care_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(cin_census_gives_the_episodes_stays, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,11 @@
 #define EST_MAX_STAGES 64        /* a scenario's stages fit a uint64_t bit set */
 #define EST_ROUTE_MIN_EXITS 30   /* routing odds for an age band: at least this many
                                   * exits of the band in the window */
+#define EST_ADJ_LEVEL 0.01        /* routing odds for an age band: its G test against the
+                                  * rest of the stage's exits has p below this over the
+                                  * number of bands tested (Bonferroni) */
+#define EST_ADJ_MIN_EXPECTED 5.0 /* targets with fewer expected exits in a band are
+                                  * pooled into one column for its test */
 #define EST_DUR_MIN_STAYS 50     /* durations by age: each group of bands holds at least
                                   * this many stays ... */
 #define EST_DUR_MIN_ENDED 30     /* ... of which this many ended */
@@ -40,6 +45,9 @@ typedef struct est__stay {
     double age_in;    /* years at start (NaN when the date of birth is not known) */
     double age_out;   /* years at end (or at as_of while open); NaN as age_in */
     double days;      /* end - start: the duration, or the time so far when open */
+    int aged_out;     /* 1: it ended with the child leaving (exit) within a day of
+                       * max_age: the model ends such a stay itself, so it is censored
+                       * in the durations and left out of the routing */
 } est__stay_t;
 
 /* Arrivals to one stage: entries from outside in the window, counted only from the day
@@ -66,6 +74,7 @@ typedef struct est__arrivals {
 typedef struct est__routing {
     long *count;      /* exits by band and target */
     long n;           /* exits counted (band -1) */
+    long n_aged;      /* exits at max_age left out (the model ends those cases itself) */
     long from;        /* exits ending on or after this day: the window's start, or
                        * observed_from when later */
     int whole_record; /* 1: no exit in the window; every exit from observed_from on */

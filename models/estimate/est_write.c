@@ -7,6 +7,7 @@
 
 #include "models/estimate/est_internal.h"
 #include "sim/cal.h"
+#include "sim/dist.h"
 #include "sim/stats.h"
 
 #define MAXPTS (EST_CDF_POINTS + 4)
@@ -149,7 +150,12 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
     int n = km_points(k, t_max, x, p, &tail);
     ind(t, indent);
     est__text_printf(t, "# Kaplan-Meier over %ld stays (%ld ended, %ld open on %s, "
-                     "censored there)", k->n, k->n_events, n_open, d);
+                     "censored there", k->n, k->n_events, n_open, d);
+    long aged = (long)k->n - (long)k->n_events - n_open;
+    if (aged > 0)
+        est__text_printf(t, "; %ld left at max_age %g, censored then: the model ends those "
+                         "cases itself", aged, E->max_age);
+    est__text_put(t, ")");
     if (k->n_late > 0)
         est__text_printf(t, "; %ld begun before the records hold every stay, counted from "
                          "then (left truncation)", k->n_late);
@@ -248,6 +254,9 @@ static void put_next(const est__t *E, int st, int indent, est__text_t *t)
     } else {
         window_label(E, t);
     }
+    if (R->n_aged > 0)
+        est__text_printf(t, " (and %ld more that ended as the child reached max_age %g, left "
+                         "out: the model ends those cases itself)", R->n_aged, E->max_age);
     est__text_put(t, "; shares with 95% Wilson intervals\n");
     for (int j = 0; j < nt; j++) {
         long c = R->count[j];
@@ -265,32 +274,96 @@ static void put_next(const est__t *E, int st, int indent, est__text_t *t)
     }
 }
 
+/* The likelihood-ratio (G) test of a band's exits against the rest of the stage's:
+ * the 2 x K table of targets, targets whose expected count in the band is below
+ * EST_ADJ_MIN_EXPECTED pooled into one column (chi-square tails are poor for small
+ * expected counts). *g the statistic, *df its degrees of freedom (0: nothing to test);
+ * returns the p-value from the chi-square distribution with df degrees of freedom. */
+static double band_test(const est__routing_t *R, const long *cb, long nb, int nt, double *g,
+                        int *df)
+{
+    double ob[64 + 2], orr[64 + 2], col[64 + 2]; /* band, rest, column totals */
+    int k = 0, pool = -1;
+    for (int j = 0; j < nt && k < 64; j++) {
+        if (R->count[j] == 0)
+            continue;
+        int c = k;
+        if ((double)nb * (double)R->count[j] / (double)R->n < EST_ADJ_MIN_EXPECTED) {
+            if (pool < 0) {
+                pool = k++;
+                ob[pool] = orr[pool] = col[pool] = 0;
+            }
+            c = pool;
+        } else {
+            c = k++;
+            ob[c] = orr[c] = col[c] = 0;
+        }
+        ob[c] += (double)cb[j];
+        orr[c] += (double)(R->count[j] - cb[j]);
+        col[c] += (double)R->count[j];
+    }
+    *g = 0;
+    *df = k - 1;
+    if (k < 2)
+        return 1;
+    double n = (double)R->n, fb = (double)nb / n;
+    for (int c = 0; c < k; c++) {
+        double eb = col[c] * fb, er = col[c] * (1 - fb);
+        if (ob[c] > 0)
+            *g += 2 * ob[c] * log(ob[c] / eb);
+        if (orr[c] > 0)
+            *g += 2 * orr[c] * log(orr[c] / er);
+    }
+    if (*g < 0)
+        *g = 0;
+    /* chi-square with df degrees of freedom: gamma with mean df and sd sqrt(2 df) */
+    dist_t chi = {.kind = DIST_GAMMA, .mean = *df, .sd = sqrt(2.0 * *df)};
+    if (dist_init(&chi, 1) != 0)
+        return 1;
+    return dist_survival(&chi, *g);
+}
+
 static void put_adjust(const est__t *E, int st, int indent, est__text_t *t)
 {
     const est__routing_t *R = &E->rt[st];
-    int ns = E->rs->n_stages, nt = ns + 1, head = 0;
+    int ns = E->rs->n_stages, nt = ns + 1, head = 0, tested = 0, k = 0;
     if (R->n == 0)
         return;
+    for (int j = 0; j < nt; j++)
+        k += R->count[j] > 0;
+    if (k < 2)
+        return; /* every exit went one way: no odds to give */
+    double g[EST_N_BANDS], pv[EST_N_BANDS];
+    int df[EST_N_BANDS];
+    long nbs[EST_N_BANDS];
     for (int b = 0; b < EST_N_BANDS; b++) {
         const long *cb = R->count + (size_t)(b + 1) * (size_t)nt;
-        long nb = 0;
+        nbs[b] = 0;
         for (int j = 0; j < nt; j++)
-            nb += cb[j];
-        if (nb < EST_ROUTE_MIN_EXITS)
+            nbs[b] += cb[j];
+        pv[b] = 2; /* not tested */
+        if (nbs[b] < EST_ROUTE_MIN_EXITS || R->n - nbs[b] < EST_ROUTE_MIN_EXITS)
             continue;
-        int differs = 0;
-        for (int j = 0; j < nt; j++)
-            if (R->count[j] > 0 &&
-                fabs(((double)cb[j] / nb) / ((double)R->count[j] / R->n) - 1) > 1e-9)
-                differs = 1;
-        if (!differs)
+        pv[b] = band_test(R, cb, nbs[b], nt, &g[b], &df[b]);
+        tested++;
+    }
+    if (tested == 0)
+        return;
+    double level = EST_ADJ_LEVEL / tested;
+    for (int b = 0; b < EST_N_BANDS; b++) {
+        const long *cb = R->count + (size_t)(b + 1) * (size_t)nt;
+        long nb = nbs[b];
+        if (pv[b] > 1 || pv[b] >= level)
             continue;
         if (!head) {
             ind(t, indent);
-            est__text_printf(t, "adjust:   # odds by age at exit, for bands with at least "
-                             "%d exits in the same period; each band's row gives its own "
-                             "observed shares (odds = band share / share of all)\n",
-                             EST_ROUTE_MIN_EXITS);
+            est__text_printf(t, "adjust:   # odds by age at exit, for each band of at least "
+                             "%d exits whose targets differ from the rest of the stage's "
+                             "exits beyond chance (likelihood-ratio G test, p < %g / %d "
+                             "bands tested); band shares shrunk towards the stage's by one "
+                             "exit per target: (band count + %d x share) / (band exits + "
+                             "%d), odds = that / share\n",
+                             EST_ROUTE_MIN_EXITS, EST_ADJ_LEVEL, tested, k, k);
             head = 1;
         }
         ind(t, indent + 2);
@@ -302,22 +375,41 @@ static void put_adjust(const est__t *E, int st, int indent, est__text_t *t)
         for (int j = 0; j < nt; j++) {
             if (R->count[j] == 0)
                 continue;
+            double share = (double)R->count[j] / (double)R->n;
+            double q = ((double)cb[j] + k * share) / (double)(nb + k);
             est__text_put(t, first ? "" : ", ");
             first = 0;
             if (j == ns)
                 est__text_put(t, "exit");
             else
                 put_name(t, E->rs->stages[j]);
-            est__text_printf(t, ": %.6g",
-                             ((double)cb[j] / nb) / ((double)R->count[j] / R->n));
+            est__text_printf(t, ": %.6g", q / share);
         }
         est__text_printf(t, "}   # %ld exits aged %.10g-%.10g:", nb, est__band_edge(b),
                          est__band_edge(b + 1));
         for (int j = 0; j < nt; j++)
             if (R->count[j] > 0)
                 est__text_printf(t, " %s %ld", j == ns ? "exit" : E->rs->stages[j], cb[j]);
-        est__text_put(t, "\n");
+        est__text_printf(t, "; G %.3g on %d df, p %.2g\n", g[b], df[b], pv[b]);
     }
+    /* the bands tested and not written, so the reader sees the test was made */
+    int quiet = 0;
+    for (int b = 0; b < EST_N_BANDS; b++)
+        quiet += pv[b] <= 1 && pv[b] >= level;
+    if (quiet == 0)
+        return;
+    ind(t, indent);
+    est__text_printf(t, "# no adjust for ages");
+    for (int b = 0, c = 0; b < EST_N_BANDS; b++) {
+        if (pv[b] > 1 || pv[b] < level)
+            continue;
+        est__text_printf(t, "%s %.10g-%.10g (%ld exits, G %.3g on %d df, p %.2g)",
+                         c++ ? "," : "", est__band_edge(b), est__band_edge(b + 1), nbs[b], g[b],
+                         df[b], pv[b]);
+    }
+    est__text_printf(t, ": their exits differ from the rest's no more than chance would "
+                     "make them (likelihood-ratio G test, p >= %g / %d bands tested)\n",
+                     EST_ADJ_LEVEL, tested);
 }
 
 void est__put_stage_estimates(const est__t *E, int st, int indent, est__text_t *t)

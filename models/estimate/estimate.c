@@ -125,6 +125,8 @@ static int build_stays(est__t *E)
         s->age_in = dob == REC_NO_DOB ? NAN : (double)(s->start - dob) / CAL_DAYS_PER_YEAR;
         s->age_out = dob == REC_NO_DOB ? NAN : (double)(s->end - dob) / CAL_DAYS_PER_YEAR;
         s->days = (double)(s->end - s->start);
+        s->aged_out = s->ended && s->next == REC_EXIT && dob != REC_NO_DOB &&
+                      (double)(s->end - dob) >= E->max_age * CAL_DAYS_PER_YEAR - 1;
     }
     E->n_stays = n;
     /* from outside: no stay of the child ends on this start with next = this stage
@@ -329,12 +331,17 @@ static int estimate_routing(est__t *E, int st)
     for (int pass = 0; pass < 2 && R->n == 0; pass++) {
         if (pass == 1) { /* no exit in the window: every exit the records hold whole */
             R->whole_record = 1;
+            R->n_aged = 0;
             R->from = of;
         }
         for (size_t i = 0; i < E->n_stays; i++) {
             const est__stay_t *s = &E->stays[i];
             if (s->stage != st || !s->ended || s->end < R->from)
                 continue;
+            if (s->aged_out) {
+                R->n_aged++;
+                continue;
+            }
             int t = s->next == REC_EXIT ? nt - 1 : s->next;
             R->count[t]++;
             R->n++;
@@ -387,7 +394,7 @@ static int fit_durations(est__t *E, int st, int b0, int b1, km_t *k, long *n_ope
         t[m] = s->days;
         long of = E->obs_from[st]; /* may be LONG_MIN: no integer difference */
         en[m] = s->start < of ? (double)of - (double)s->start : 0;
-        e[m] = (unsigned char)s->ended;
+        e[m] = (unsigned char)(s->ended && !s->aged_out); /* ageing out: censored */
         *n_open += !s->ended;
         m++;
     }
@@ -423,7 +430,7 @@ static int estimate_durations(est__t *E, int st)
             continue;
         int b = est__band_of(s->age_in < 0 ? 0 : s->age_in);
         cnt[b]++;
-        ev[b] += s->ended;
+        ev[b] += s->ended && !s->aged_out;
     }
     int g = 0, lo = 0;
     long c = 0, v = 0;

@@ -286,11 +286,19 @@ static int details(ctx_t *x, struct rec__cin *p, uint32_t c, xmlNode *d)
             (rc == 1 && (rc = push(p, S_CP, s, e, line_of(a))) < 0))
             return rc;
     size_t plans_end = p->n_st;
+    long first_plan = REC_OPEN; /* the start of the referral's first plan */
+    for (size_t i = first; i < plans_end; i++)
+        if ((p->st[i].stage == S_CIN || p->st[i].stage == S_CP) && p->st[i].start < first_plan)
+            first_plan = p->st[i].start;
     for (xmlNode *a = kid(d, "Section47"); a; a = next_kid(a, "Section47")) {
         /* ends at its initial conference, else the next plan's start, else closure */
         if ((rc = work(x, a, "S47ActualStartDate", "DateOfInitialCPC", REC_OPEN, &s, &e)) < 0)
             return rc;
         if (rc == 0)
+            continue;
+        /* an enquiry begun once a plan is under way is work of the plans (a child on
+         * a CIN plan enquired into and put on a CP plan moves cin -> cp), not a stay */
+        if (first_plan != REC_OPEN && s >= first_plan)
             continue;
         if (e == REC_OPEN) {
             for (size_t i = first; i < plans_end; i++)

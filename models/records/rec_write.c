@@ -564,15 +564,16 @@ static void xend(xw_t *x)
     if (xmlTextWriterEndElement(x->w) < 0) x->bad = 1;
 }
 
-/* The CIN episode of child stays [a, b) (consecutive stays, each the last's next). */
+/* The CIN episode of the child's stays l->stays[run[0..n)] (a chain: each starts the day
+ * the last ends, in the stage it named as its next). */
 static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, const int *kind,
-                        size_t a, size_t b, long ref)
+                        const size_t *run, size_t n, long ref)
 {
-    const recw_stay_t *s0 = &l->stays[a], *sl = &l->stays[b - 1];
+    const recw_stay_t *s0 = &l->stays[run[0]], *sl = &l->stays[run[n - 1]];
     rng_t r;
     rng_derive(&r, m->seed, SALT_CIN, s0->child, (uint64_t)s0->start);
     int closed = sl->end != REC_OPEN && sl->end <= ref;
-    int nfa = kind[s0->stage] == CIN_REFERRAL && b - a == 1 && closed;
+    int nfa = kind[s0->stage] == CIN_REFERRAL && n == 1 && closed;
     xstart(x, "CINdetails");
     xdate(x, "CINreferralDate", s0->start);
     xel(x, "ReferralSource", DRAW(&r, REF_SOURCE));
@@ -580,13 +581,13 @@ static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, cons
     if (closed) {
         xdate(x, "CINclosureDate", sl->end);
         int had_plan = 0;
-        for (size_t i = a; i < b; i++) had_plan |= kind[l->stays[i].stage] >= CIN_PLAN;
+        for (size_t i = 0; i < n; i++) had_plan |= kind[l->stays[run[i]].stage] >= CIN_PLAN;
         xel(x, "ReasonForClosure", nfa || !had_plan ? "RC8" : sl->aged_out ? "RC6" : "RC7");
     }
     /* the schema's order: every assessment, then CIN plans, then section 47s */
     for (int pass = CIN_ASSESSMENT; pass <= CIN_CP; pass++)
-    for (size_t i = a; i < b; i++) {
-        const recw_stay_t *s = &l->stays[i];
+    for (size_t i = 0; i < n; i++) {
+        const recw_stay_t *s = &l->stays[run[i]];
         long end = s->end != REC_OPEN && s->end <= ref ? s->end : REC_OPEN;
         if (kind[s->stage] != pass) continue;
         switch (kind[s->stage]) {
@@ -604,8 +605,12 @@ static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, cons
             break;
         case CIN_CP:
             xstart(x, "Section47");
-            /* the enquiry ran in the days before the conference that made the plan */
-            xdate(x, "S47ActualStartDate", s->start - 1 - (long)(rng_u32(&r) % 14));
+            /* the enquiry ran in the days before the conference that made the plan,
+             * within the stay the plan followed (an enquiry begun before the
+             * assessment it belongs to would stretch that assessment back) */
+            long s47 = s->start - 1 - (long)(rng_u32(&r) % 14);
+            long from = i > 0 ? l->stays[run[i - 1]].start : s->start;
+            xdate(x, "S47ActualStartDate", s47 > from ? s47 : from);
             xdate(x, "DateOfInitialCPC", s->start);
             xel(x, "ICPCnotRequired", "false");
             xend(x);
@@ -614,8 +619,8 @@ static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, cons
         }
     }
     xel(x, "ReferralNFA", nfa ? "true" : "false");
-    for (size_t i = a; i < b; i++) {
-        const recw_stay_t *s = &l->stays[i];
+    for (size_t i = 0; i < n; i++) {
+        const recw_stay_t *s = &l->stays[run[i]];
         if (kind[s->stage] != CIN_CP) continue;
         xstart(x, "ChildProtectionPlans");
         xdate(x, "CPPstartDate", s->start);
@@ -634,11 +639,19 @@ int recw_cin(FILE *f, const recw_log_t *l, const recw_meta_t *m, int year)
             if (!strcmp(m->stages[s], cin_stage_names[k])) kind[s] = k;
     }
     long y0 = year_first(year), ref = year_last(year);
-    xmlOutputBufferPtr ob = xmlOutputBufferCreateFile(f, NULL);
-    if (!ob) return SIM_ENOMEM;
+    size_t *run = mem_calloc(l->n ? l->n : 1, sizeof *run); /* one chain's stays */
+    unsigned char *used = mem_calloc(l->n ? l->n : 1, 1);    /* stays already in a chain */
+    xmlOutputBufferPtr ob = run && used ? xmlOutputBufferCreateFile(f, NULL) : NULL;
+    if (!ob) {
+        mem_free(run);
+        mem_free(used);
+        return SIM_ENOMEM;
+    }
     xw_t x = {xmlNewTextWriter(ob), 0};
     if (!x.w) {
         xmlOutputBufferClose(ob);
+        mem_free(run);
+        mem_free(used);
         return SIM_ENOMEM;
     }
     xmlTextWriterSetIndent(x.w, 1);
@@ -664,25 +677,34 @@ int recw_cin(FILE *f, const recw_log_t *l, const recw_meta_t *m, int year)
         uint32_t c = l->stays[i].child;
         size_t j = i;
         while (j < l->n && l->stays[j].child == c) j++;
-        /* the child's CIN episodes: runs of stays in the CIN stages, each continuing
-         * the last (same day, named as its next), cut at the reference date */
+        /* the child's CIN episodes: chains of stays in the CIN stages, each starting
+         * the day the last ended, in the stage it named as its next (found by those,
+         * not by the log's order: stays of one day sort by stage, so cin, cp, cin on
+         * one day would sort cin, cin, cp), up to a re-referral, cut at the reference
+         * date */
         int opened = 0;
-        size_t a = i;
-        while (a < j) {
+        for (size_t a = i; a < j; a++) {
             const recw_stay_t *s = &l->stays[a];
-            if (s->stage >= 64 || kind[s->stage] < 0 || s->start > ref) {
-                a++;
-                continue;
+            if (used[a] || s->stage >= 64 || kind[s->stage] < 0 || s->start > ref) continue;
+            size_t n = 0;
+            run[n++] = a;
+            used[a] = 1;
+            for (;;) {
+                const recw_stay_t *p = &l->stays[run[n - 1]];
+                size_t b = j;
+                if (p->end != REC_OPEN && p->next >= 0 && p->next < 64 &&
+                    kind[p->next] > CIN_REFERRAL) /* a move into `referral`: a re-referral */
+                    for (size_t k = a + 1; k < j && b == j; k++) {
+                        const recw_stay_t *q = &l->stays[k];
+                        if (!used[k] && q->stage == p->next && q->start == p->end &&
+                            q->start <= ref)
+                            b = k;
+                    }
+                if (b == j) break;
+                run[n++] = b;
+                used[b] = 1;
             }
-            size_t b = a + 1;
-            while (b < j) {
-                const recw_stay_t *p = &l->stays[b - 1], *q = &l->stays[b];
-                if (q->stage >= 64 || kind[q->stage] < 0 || p->next != q->stage ||
-                    p->end != q->start || q->start > ref)
-                    break;
-                b++;
-            }
-            const recw_stay_t *last = &l->stays[b - 1];
+            const recw_stay_t *last = &l->stays[run[n - 1]];
             int in_year = last->end == REC_OPEN || last->end >= y0;
             if (in_year) {
                 if (!opened) {
@@ -704,14 +726,15 @@ int recw_cin(FILE *f, const recw_log_t *l, const recw_meta_t *m, int year)
                     xend(&x);
                     opened = 1;
                 }
-                cin_episode(&x, l, m, kind, a, b, ref);
+                cin_episode(&x, l, m, kind, run, n, ref);
             }
-            a = b;
         }
         if (opened) xend(&x);
         i = j;
     }
     if (xmlTextWriterEndDocument(x.w) < 0) x.bad = 1;
     xmlFreeTextWriter(x.w); /* flushes and closes ob (not f) */
+    mem_free(run);
+    mem_free(used);
     return x.bad || ferror(f) ? SIM_EIO : 0;
 }
