@@ -518,7 +518,10 @@ void est__put_top(const est__t *E, est__text_t *t)
     date_str(E->as_of, d0);
     date_str(est__months_before(E->as_of, -o->horizon_months), d1);
     est__text_put(t, "version: 1\nname: ");
-    est__text_put(t, o->name);
+    if (o->name)
+        est__text_put(t, o->name);
+    else
+        est__text_printf(t, "forecast-%s", d0);
     est__text_put(t, "\ntitle: ");
     char buf[512];
     snprintf(buf, sizeof buf, "Estimated from %s as of %s",

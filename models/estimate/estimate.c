@@ -41,7 +41,7 @@ void est_opts_default(est_opts_t *o)
     o->horizon_months = 12;
     o->replications = 20;
     o->seed = 1;
-    o->name = "estimated";
+    o->name = NULL; /* forecast-YYYY-MM-DD of the as-of date */
     o->open_cases_file = "open-cases.csv";
 }
 
@@ -492,7 +492,7 @@ static int check_inputs(const rec_set_t *rs, const est_opts_t *o, char *err, siz
         return sim_err_set(err, errlen, SIM_EINVAL, "--horizon-months must be 1..1200");
     if (o->replications < 1)
         return sim_err_set(err, errlen, SIM_EINVAL, "replications must be at least 1");
-    if (!o->name || !is_slug(o->name))
+    if (o->name && !is_slug(o->name))
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "the scenario name must be lower-case letters, digits, '_' "
                            "and '-'");

@@ -25,7 +25,10 @@ typedef struct est_opts {
     int horizon_months;      /* the scenario's horizon (12) */
     int replications;        /* the scenario's replications (20) */
     uint64_t seed;           /* the scenario's seed (1) */
-    const char *name;        /* the scenario's name slug ("estimated") */
+    const char *name;        /* the scenario's name slug; NULL (the default):
+                              * "forecast-YYYY-MM-DD" of the as-of date, so that
+                              * `careflow run` writes to out/forecast-DATE/, not to the
+                              * estimate's own default folder out/estimated/ */
     const char *template_path; /* NULL, or a scenario whose stages, pools, costs and
                               * strands are kept; only what the records inform changes */
     const char *open_cases_file; /* the file name `initial: {file: ...}` gives
