@@ -270,9 +270,10 @@ int estimate_main(int argc, char **argv)
     if (!quiet) {
         char d[11];
         cal_format(o.as_of ? o.as_of : rs->extract, d);
-        fprintf(stderr, "careflow estimate: %zu stays of %zu children in %d stages from %d "
+        fprintf(stderr, "careflow estimate: %zu stays of %zu children in %d stage%s from %d "
                         "file(s); as of %s, window %d months\n",
-                rs->n_stays, rs->n_children, rs->n_stages, rs->n_files, d, o.window_months);
+                rs->n_stays, rs->n_children, rs->n_stages, rs->n_stages == 1 ? "" : "s",
+                rs->n_files, d, o.window_months);
         if (lenient) {
             long skipped = 0;
             for (int k = 0; k < REC_D_N; k++)

@@ -117,7 +117,8 @@ static const char text_run[] =
     "                    cin: the stages referral, assessment, cin and cp as the\n"
     "                    children in need census, BASE-YYYY.xml per collection year\n"
     "                    Codes, sex, ethnicity and placement changes are synthetic,\n"
-    "                    drawn from streams of the seed and the child\n"
+    "                    drawn from streams of the seed and the child; each form is\n"
+    "                    described in docs/records.md\n"
     "  --episodes-returns  (ssda903) one return per collection year YYYY (1 April\n"
     "                    YYYY-1 to 31 March YYYY) wholly simulated, BASE-YYYY-header.csv\n"
     "                    ...: the episodes open at any time in that year as on its 31\n"
@@ -186,7 +187,8 @@ static const char text_run[] =
     "      --set arrivals.referrals.per_year=10500 --out out/more-referrals\n"
     "\n"
     "Docs: docs/outputs.md (every output file and column), docs/scenario-reference.md\n"
-    "(scenario keys), docs/strands.md (strands and costs) and README.md.\n";
+    "(scenario keys), docs/strands.md (strands and costs), docs/records.md (the forms\n"
+    "--episodes writes) and README.md.\n";
 
 static const char text_compare[] =
     "Usage: careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
@@ -356,7 +358,9 @@ static const char text_estimate[] =
     "                        adjust of the stages they hold, the streams into them,\n"
     "                        start, end, initial); written whole, without include\n"
     "  --out FILE.yaml       where to write (default out/estimated/scenario.yaml);\n"
-    "                        open-cases.csv is written beside it\n"
+    "                        open-cases.csv is written beside it. The scenario's name\n"
+    "                        is forecast-DATE (the as-of date), so 'careflow run'\n"
+    "                        writes its forecast to out/forecast-DATE/\n"
     "  --lenient             skip or repair defective rows, counted in data_quality.csv\n"
     "  --quiet               no summary on stderr\n"
     "\n"
@@ -371,7 +375,10 @@ static const char text_estimate[] =
     "             then, with at least 24 months, written only when |estimate / se| > 2\n"
     "  routing    next: shares of the next stage (or exit) of stays ending in the\n"
     "             window; adjust: odds by age at exit, for bands [0,5) [5,10) [10,16)\n"
-    "             [16,18) with at least 30 exits\n"
+    "             [16,18) with at least 30 exits, written only for a band whose exits\n"
+    "             differ from the rest beyond chance (G test, p < 0.01 / bands tested)\n"
+    "  ageing out a stay that ends in exit as the child turns 18 is left out of the\n"
+    "             routing and censored in the durations (the model ends it itself)\n"
     "  durations  Kaplan-Meier over the stays ending (or open) since the stage's record\n"
     "             is complete, open stays censored at the as-of date, stays begun before\n"
     "             counted from then (left truncation); an empirical cdf of at most 40\n"
@@ -388,10 +395,11 @@ static const char text_estimate[] =
     "(FILE:LINE:COL: error: ...), records that support no estimate, or a bad template.\n"
     "\n"
     "Example:\n"
-    "  careflow estimate data/ --as-of 2024-03-31 --out out/estimated/scenario.yaml\n"
-    "  careflow run out/estimated/scenario.yaml\n"
+    "  careflow estimate data/ --as-of 2024-03-31     # writes out/estimated/\n"
+    "  careflow run out/estimated/scenario.yaml       # writes out/forecast-2024-03-31/\n"
     "\n"
-    "Docs: docs/estimate.md (what each estimate means and where it comes from).\n";
+    "Docs: docs/planning.md (the planner's guide, worked on an example council);\n"
+    "docs/estimate.md (what each estimate means and where it comes from).\n";
 
 /* `careflow backtest --help` (owned by the backtest work, models/commands/backtest.c) */
 static const char text_backtest[] =
@@ -462,7 +470,8 @@ static const char text_backtest[] =
     "  careflow backtest records/ --cutoff 2022-03-31 --cutoff 2022-09-30 \\\n"
     "      --cutoff 2023-03-31 --horizon-months 12 --out out/backtest\n"
     "\n"
-    "Docs: docs/backtest.md.\n";
+    "Docs: docs/planning.md (the planner's guide: reading the scores on an example\n"
+    "council); docs/backtest.md (every column, the baselines).\n";
 
 const char *help_text(const char *topic)
 {
