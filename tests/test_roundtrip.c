@@ -34,7 +34,11 @@
  * last no days, no open cases at the start) run for six years: every year's CIN census
  * read back gives exactly the stays (child, stage, start, end, next) and dates of birth
  * of its careflow episodes file: a re-referral is a referral, a section 47 enquiry on a
- * CIN plan adds no assessment, same-day stays keep their order. And
+ * CIN plan adds no assessment, same-day stays keep their order; and each child's flags
+ * come back as docs/records.md's table says the census holds them: `disabled` (a
+ * disability) for every child, the factors identified at assessment (substance_misuse,
+ * domestic_abuse, mental_health, uasc, cse_risk, cce_risk) for the children with an
+ * assessment, and a flag the census has no place for (young_carer) never. And
  * the same run's records as SSDA903 returns (one per collection
  * year, episodes repeated while open), ISO and DD/MM/YYYY, read back, give exactly the
  * care stays (child, start, end) and dates of birth of its careflow episodes file. */
@@ -435,7 +439,52 @@ static const char census_truth[] =
     "  - name: referrals\n"
     "    to: referral\n"
     "    per_year: 1500\n"
-    "    age: {dist: uniform, min: 0, max: 17}\n";
+    "    age: {dist: uniform, min: 0, max: 17}\n"
+    "    flags: {domestic_abuse: 0.4, substance_misuse: 0.2, mental_health: 0.25,\n"
+    "            cse_risk: 0.05, cce_risk: 0.05, uasc: 0.02, disabled: 0.1,\n"
+    "            young_carer: 0.1}\n";
+
+/* The census's flags of child `id` of set e, by name, as docs/records.md's table says
+ * the census holds them: `disabled` for every child, the assessment factors' flags for
+ * a child with an assessment, no other flag. */
+static void census_flags_match(const rec_set_t *e, const rec_set_t *c)
+{
+    static const char *const factor[] = {"substance_misuse", "domestic_abuse", "mental_health",
+                                         "uasc", "cse_risk", "cce_risk"};
+    int ass = rec_stage_index(e, "assessment");
+    unsigned char *assessed = calloc(e->n_children + 1, 1);
+    assert_non_null(assessed);
+    for (size_t i = 0; i < e->n_stays; i++)
+        if (e->stays[i].stage == ass)
+            assessed[e->stays[i].child] = 1;
+    long with[8] = {0}; /* children of e holding each factor flag, and disabled */
+    for (size_t i = 0; i < e->n_children; i++) {
+        const rec_child_t *ce = &e->children[i];
+        const rec_child_t *cc = NULL;
+        for (size_t j = 0; j < c->n_children && !cc; j++) /* ids are unique per set */
+            if (!strcmp(c->children[j].id, ce->id))
+                cc = &c->children[j];
+        assert_non_null(cc);
+        for (int f = 0; f < e->n_flags; f++) {
+            const char *name = e->flags[f];
+            int has = (int)(ce->flags >> f & 1), want = 0;
+            if (!strcmp(name, "disabled"))
+                want = has, with[6] += has;
+            for (int k = 0; k < 6; k++)
+                if (!strcmp(name, factor[k]))
+                    want = has && assessed[i], with[k] += has && assessed[i];
+            int cf = rec_flag_index(c, name);
+            int got = cf >= 0 && (cc->flags >> cf & 1);
+            if (got != want)
+                fail_msg("child %s flag %s: episodes %d (assessed %d), census %d", ce->id,
+                         name, has, assessed[i], got);
+        }
+    }
+    for (int k = 0; k < 7; k++) /* every mapped flag was tried, on a few children at least */
+        assert_true(with[k] >= 20);
+    assert_true(rec_flag_index(e, "young_carer") >= 0);
+    free(assessed);
+}
 
 /* "child dob stage start end next" of every stay of a set, sorted. */
 static char **stay_rows(const rec_set_t *rs)
@@ -493,6 +542,7 @@ static void cin_census_gives_the_episodes_stays(void **state)
         if (strcmp(we[i], wc[i]))
             fail_msg("stay %zu: episodes '%s', census '%s'", i, we[i], wc[i]);
     assert_int_equal(c->n_stays, e->n_stays);
+    census_flags_match(e, c);
     for (size_t i = 0; i < e->n_stays; i++) {
         free(we[i]);
         free(wc[i]);

@@ -564,6 +564,36 @@ static void xend(xw_t *x)
     if (xmlTextWriterEndElement(x->w) < 0) x->bad = 1;
 }
 
+/* The factor identified at assessment written for each flag the census reader maps
+ * back (one DfE code of the flag's group: docs/records.md's table). `disabled` goes in
+ * ChildCharacteristics instead; other flags have no place in the census. */
+static const struct {
+    const char *flag, *code;
+} CIN_FACTORS[] = {{"substance_misuse", "2A"}, {"domestic_abuse", "3A"},
+                   {"mental_health", "4A"},    {"uasc", "9A"},
+                   {"cse_risk", "11A"},        {"cce_risk", "24A"}};
+
+/* 1 if the flags fl (bits into m->flags) hold flag `name`. */
+static int has_flag(const recw_meta_t *m, uint64_t fl, const char *name)
+{
+    for (int i = 0; i < m->n_flags && i < 64; i++)
+        if (!strcmp(m->flags[i], name)) return (int)(fl >> i & 1);
+    return 0;
+}
+
+/* FactorsIdentifiedAtAssessment with the codes of the child's flags (none: nothing). */
+static void cin_factors(xw_t *x, const recw_meta_t *m, uint64_t fl)
+{
+    int open = 0;
+    for (size_t k = 0; k < sizeof CIN_FACTORS / sizeof *CIN_FACTORS; k++) {
+        if (!has_flag(m, fl, CIN_FACTORS[k].flag)) continue;
+        if (!open) xstart(x, "FactorsIdentifiedAtAssessment");
+        open = 1;
+        xel(x, "AssessmentFactors", CIN_FACTORS[k].code);
+    }
+    if (open) xend(x);
+}
+
 /* The CIN episode of the child's stays l->stays[run[0..n)] (a chain: each starts the day
  * the last ends, in the stage it named as its next). */
 static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, const int *kind,
@@ -595,6 +625,7 @@ static void cin_episode(xw_t *x, const recw_log_t *l, const recw_meta_t *m, cons
             xstart(x, "Assessments");
             xdate(x, "AssessmentActualStartDate", s->start);
             if (end != REC_OPEN) xdate(x, "AssessmentAuthorisationDate", end);
+            cin_factors(x, m, s->flags);
             xend(x);
             break;
         case CIN_PLAN:
@@ -723,6 +754,11 @@ int recw_cin(FILE *f, const recw_log_t *l, const recw_meta_t *m, int year)
                     xend(&x);
                     xstart(&x, "ChildCharacteristics");
                     xel(&x, "Ethnicity", ci.ethnic);
+                    if (has_flag(m, s->flags, "disabled")) {
+                        xstart(&x, "Disabilities");
+                        xel(&x, "Disability", "LD"); /* one code; any but NONE reads back */
+                        xend(&x);
+                    }
                     xend(&x);
                     opened = 1;
                 }
