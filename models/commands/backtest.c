@@ -41,6 +41,7 @@
 #include "sim/progress.h"
 #include "sim/signals.h"
 #include "sim/stats.h"
+#include "sim/text.h"
 
 #define EXIT_USAGE 2
 #define REPS_MAX 100000
@@ -200,41 +201,6 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
         }
     }
     return 0;
-}
-
-/* The command line (or the paths) as one string, shell-quoted where needed. NULL: no
- * memory. */
-static char *join_args(int argc, char **argv)
-{
-    size_t cap = 1;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
-    char *s = mem_alloc(cap), *p = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (i)
-            *p++ = ' ';
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789-_./=+,:@%") == strlen(a);
-        if (plain) {
-            p += strlen(strcpy(p, a));
-            continue;
-        }
-        *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
 }
 
 /* ---- one cutoff's careflow forecast ---------------------------------------------------- */
@@ -781,8 +747,8 @@ int backtest_main(int argc, char **argv)
     size_t nf = sizeof fixed / sizeof fixed[0];
     owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
     dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);
-    b.source = join_args(c.n_paths, (char **)c.paths);
-    cmdline = join_args(argc, argv);
+    b.source = text_shell_join(c.n_paths, (char *const *)c.paths);
+    cmdline = text_shell_join(argc, argv);
     if (!owned || !dirs || !b.source || !cmdline) {
         fputs("careflow: error: out of memory\n", stderr);
         status = 1;

@@ -29,6 +29,7 @@
 #include "models/commands/version.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 #define EXIT_USAGE 2
 #define REPS_MAX 100000
@@ -256,41 +257,6 @@ static int parse_args(cli_t *c, int argc, char **argv)
     return 0;
 }
 
-/* The command line as one string, shell-quoted where needed (for the manifest).
- * Returns a new string, or NULL (no memory). */
-static char *join_cmdline(int argc, char **argv)
-{
-    size_t cap = 1;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
-    char *s = mem_alloc(cap), *p = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (i)
-            *p++ = ' ';
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789-_./=+,:@%") == strlen(a);
-        if (plain) {
-            p += strlen(strcpy(p, a));
-            continue;
-        }
-        *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
-}
-
 static int default_threads(int threads, int reps)
 {
     if (threads == 0) {
@@ -346,7 +312,7 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
         snprintf(out, sizeof out, "%s", c->out);
     else
         snprintf(out, sizeof out, "out/compare-%s-%s", scs[0]->name, scs[1]->name);
-    if (!(cmdline = join_cmdline(argc, argv))) {
+    if (!(cmdline = text_shell_join(argc, argv))) {
         fputs("careflow: error: out of memory\n", stderr);
         rc = 1;
         goto out;
@@ -409,7 +375,7 @@ static int cmd_main(cli_t *c, int argc, char **argv)
         snprintf(out, sizeof out, "%s", c->out);
     else
         snprintf(out, sizeof out, "out/%s", sc->name);
-    char *cmdline = join_cmdline(argc, argv);
+    char *cmdline = text_shell_join(argc, argv);
     if (!cmdline) {
         scenario_free(sc);
         fputs("careflow: error: out of memory\n", stderr);
@@ -449,7 +415,7 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
             sc->seed = c->seed;
         rc = sens_check(sc, err, sizeof err);
     }
-    if (rc == 0 && !(cmdline = join_cmdline(argc, argv)))
+    if (rc == 0 && !(cmdline = text_shell_join(argc, argv)))
         rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "careflow: error: out of memory");
     if (rc != 0 && (rank == 0 || rc != SIM_EINVAL)) /* EINVAL: every rank says the same */
         fprintf(stderr, "%s\n", err);

@@ -25,6 +25,7 @@
 #include "sim/fmt.h"
 #include "sim/input.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 #define REC_ENUM_NAME(e, s, a) s,
 #define REC_ENUM_ACTION(e, s, a) a,
@@ -248,15 +249,58 @@ int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, 
 
 int rec__is_slug(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+    return strlen(s) <= 64 && text_is_slug(s);
+}
+
+/* ---- CSV columns ---------------------------------------------------------------- */
+
+/* Equal but for the case of ASCII letters? */
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
             return 0;
     }
+    return *a == *b;
+}
+
+void rec__columns(const csv_field_t *fl, int nf, const char *const *names, int n, int *col)
+{
+    for (int k = 0; k < n; k++)
+        col[k] = -1;
+    for (int i = 0; i < nf; i++)
+        for (int k = 0; k < n; k++)
+            if (col[k] < 0 && ieq(fl[i].s, names[k]))
+                col[k] = i;
+}
+
+int rec__fields(rec__b_t *b, uint32_t f, const csv_field_t *fl, int nf, const int *col,
+                const char *const *names, int n, const csv_field_t **v)
+{
+    for (int k = 0; k < n; k++) {
+        v[k] = NULL;
+        if (col[k] < 0)
+            continue;
+        if (col[k] >= nf) {
+            int rc = rec__defect(b, REC_D_BAD_FIELD, f, fl[nf - 1].line, fl[nf - 1].col,
+                                 "the row has %d field%s, but the header names %s in field "
+                                 "%d", nf, nf == 1 ? "" : "s", names[k], col[k] + 1);
+            return rc < 0 ? rc : 0;
+        }
+        v[k] = &fl[col[k]];
+    }
     return 1;
+}
+
+int rec__csv_error(rec__b_t *b, uint32_t f, csv_t *r, int n)
+{
+    if (n != SIM_EINVAL)
+        return n;
+    long line, col;
+    const char *why = csv_why(r, &line, &col);
+    return rec__fail(b, f, line, col, "%s", why);
 }
 
 /* ---- reading files -------------------------------------------------------------- */
@@ -276,17 +320,6 @@ static int add_file(rec__b_t *b, const char *path, uint32_t *f)
         return SIM_ENOMEM;
     *f = (uint32_t)rs->n_files++;
     return 0;
-}
-
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-        if (x != y)
-            return 0;
-    }
-    return *a == *b;
 }
 
 /* The kind of a CSV from its header row: 0 unknown, 1 careflow episodes, else
