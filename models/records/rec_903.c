@@ -283,12 +283,13 @@ int rec__finish_903(rec__b_t *b)
         if (k > 0 && p->ep[k - 1].child == e->child && p->ep[k - 1].decom == e->decom) {
             ep_row_t *old = &p->ep[k - 1];
             if (old->rank == e->rank && (old->dec != e->dec || strcmp(old->rec, e->rec))) {
-                char d[11];
+                char d[11], clip[SIM_ERR_CLIP + 1];
                 cal_format(e->decom, d);
                 rc = rec__defect(b, REC_D_DUPLICATE, e->file, e->line, e->col,
                                  "the episode of child '%s' starting %s is also at %s:%lu, "
                                  "in the same return, with another DEC or REC",
-                                 rs->children[e->child].id, d, rs->files[old->file],
+                                 sim_err_clip(clip, sizeof clip, rs->children[e->child].id),
+                                 d, rs->files[old->file],
                                  (unsigned long)old->line);
                 if (rc < 0)
                     goto out;

@@ -62,15 +62,9 @@ static int row(rec__b_t *b, uint32_t f, const csv_field_t *fl, int n, const int 
         next = REC_NONE;
     } else if (!strcmp(nx, "exit"))
         next = REC_EXIT;
-    else if (*nx) {
-        if (!rec__is_slug(nx))
-            BAD(REC_D_BAD_FIELD, v[C_NEXT], "next '%s' is not a stage name or 'exit'",
-                sim_err_clip(clip, sizeof clip, nx));
-        if ((rc = rec__stage(b, nx, &next)) < 0)
-            return rc;
-        if (next < 0)
-            BAD(REC_D_BAD_FIELD, v[C_NEXT], "more than %d stages", REC__MAX_STAGES);
-    }
+    else if (*nx && !rec__is_slug(nx))
+        BAD(REC_D_BAD_FIELD, v[C_NEXT], "next '%s' is not a stage name or 'exit'",
+            sim_err_clip(clip, sizeof clip, nx));
     if (v[C_DOB] && v[C_DOB]->len) {
         rc = rec__date(b, &styles[C_DOB], v[C_DOB]->s, f, line, v[C_DOB]->col, "dob", &dob);
         if (rc != 1)
@@ -116,13 +110,22 @@ static int row(rec__b_t *b, uint32_t f, const csv_field_t *fl, int n, const int 
         flags |= (uint64_t)1 << bit;
         p += len + (q != NULL);
     }
+    /* the row is kept: only now are its stage names added (a skipped row's `next`
+     * must not leave a stage with no stays in the set) */
     int st;
     uint32_t c;
-    if ((rc = rec__stage(b, stage, &st)) < 0 ||
-        (rc = rec__child(b, v[C_CHILD]->s, v[C_CHILD]->len, f, (uint32_t)line, &c)) < 0)
+    if (next == REC__INFER && *nx) { /* named (not exit, which set REC_EXIT) */
+        if ((rc = rec__stage(b, nx, &next)) < 0)
+            return rc;
+        if (next < 0)
+            BAD(REC_D_BAD_FIELD, v[C_NEXT], "more than %d stages", REC__MAX_STAGES);
+    }
+    if ((rc = rec__stage(b, stage, &st)) < 0)
         return rc;
     if (st < 0)
         BAD(REC_D_BAD_FIELD, v[C_STAGE], "more than %d stages", REC__MAX_STAGES);
+    if ((rc = rec__child(b, v[C_CHILD]->s, v[C_CHILD]->len, f, (uint32_t)line, &c)) < 0)
+        return rc;
     rec_child_t *ch = &b->rs->children[c];
     if (ch->dob == REC_NO_DOB)
         ch->dob = dob;

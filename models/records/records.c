@@ -4,9 +4,10 @@
  * Invariants of a finished set (rec_read, rec_cut): stays sorted by child, start,
  * stage, end; a child's stays in one stage never overlap (one ends on or before the
  * next starts); every start and end <= extract; an open stay has end REC_OPEN and next
- * REC_NONE, a closed one next >= 0 or REC_EXIT; every child has a stay and a date of
- * birth; children are in order of first appearance in the files read (files in the
- * order given, folders in name order).
+ * REC_NONE, a closed one next >= 0 or REC_EXIT; every child has a date of birth, and
+ * (rec_read) a stay: rec_cut keeps every child so indices hold, some then with none;
+ * children are in order of first appearance in the files read (files in the order
+ * given, folders in name order).
  *
  * Failure: rec_read returns a negative code with one line in err and frees all it
  * took; nothing is half made. */
@@ -681,6 +682,8 @@ static int order_stages(rec__b_t *b)
                                           "cin",      "cp",         "care"};
     rec_set_t *rs = b->rs;
     int n = rs->n_stages, k = 0;
+    if (n == 0)
+        return 0; /* no stays (a lone Header file): nothing to order, and rs->stages NULL */
     int *to = mem_alloc(((size_t)n + 1) * sizeof *to);
     char **names = mem_alloc(((size_t)n + 1) * sizeof *names);
     if (!to || !names) {
