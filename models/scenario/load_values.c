@@ -16,6 +16,7 @@
 
 #include "models/scenario/load_internal.h"
 #include "sim/cal.h"
+#include "sim/csv.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 #include "sim/text.h"
@@ -99,6 +100,15 @@ int ld__fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
     int rc = vfailcode(L, SIM_EINVAL, n->file, n->line, n->col, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int ld__csv_fail(ld_t *L, struct csv *r, const char *path, int n)
+{
+    if (n == SIM_ENOMEM)
+        return ld__oom(L);
+    long line, col;
+    const char *why = csv_why(r, &line, &col);
+    return ld__failat(L, path, (int)line, (int)col, "%s", why);
 }
 
 int ld__oom(ld_t *L)
