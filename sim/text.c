@@ -1,6 +1,8 @@
 /* text.c: identifier classes and shell quoting (text.h). */
 #include "sim/text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/mem.h"
@@ -28,6 +30,19 @@ int text_is_slug(const char *s)
         if (!(lower_or_digit(*s) || *s == '_' || *s == '-'))
             return 0;
     return 1;
+}
+
+int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno == ERANGE || *end || v < lo || v > hi)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
 }
 
 char *text_shell_join(int argc, char *const *argv)

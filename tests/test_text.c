@@ -1,10 +1,12 @@
 /* test_text.c: the identifier classes and the shell-quoted command line (sim/text.h).
- * The classes are checked on a table read off the scenario format's definitions; the
+ * The number reader is checked on a table at the edges of uint64_t (2^64 - 1 =
+ * 18446744073709551615). The classes are checked on a table read off the scenario format's definitions; the
  * quoting is checked by the judge nobody here wrote: /bin/sh reads each joined line back
  * and must give the very words it was made from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,12 +93,48 @@ static void plain_words_are_left_unquoted(void **state)
     mem_free(line);
 }
 
+/* Decimal integers as a command line gives them: digits only; 2^64 - 1 the largest. */
+static void parse_u64_takes_digits_only(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;   /* the text */
+        uint64_t lo, hi; /* the range */
+        int ok;          /* read? */
+        uint64_t v;      /* the value when read */
+    } cases[] = {
+        {"0", 0, 10, 1, 0},
+        {"007", 0, 10, 1, 7},
+        {"10", 0, 10, 1, 10},
+        {"11", 0, 10, 0, 0},
+        {"0", 1, 10, 0, 0},
+        {"18446744073709551615", 0, UINT64_MAX, 1, UINT64_MAX},
+        {"18446744073709551616", 0, UINT64_MAX, 0, 0},
+        {"99999999999999999999999", 0, UINT64_MAX, 0, 0},
+        {"", 0, 10, 0, 0},
+        {"-1", 0, UINT64_MAX, 0, 0},
+        {"+1", 0, 10, 0, 0},
+        {" 1", 0, 10, 0, 0},
+        {"1 ", 0, 10, 0, 0},
+        {"1.0", 0, 10, 0, 0},
+        {"0x1", 0, 10, 0, 0},
+        {"1e3", 0, 10000, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t v = 12345;
+        int rc = text_parse_u64(cases[i].s, cases[i].lo, cases[i].hi, &v);
+        if ((rc == 0) != cases[i].ok || (rc == 0 && v != cases[i].v) || (rc != 0 && v != 12345))
+            fail_msg("'%s': rc %d value %llu", cases[i].s, rc, (unsigned long long)v);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_slugs_by_table),
         cmocka_unit_test(shell_reads_the_joined_line_back),
         cmocka_unit_test(plain_words_are_left_unquoted),
+        cmocka_unit_test(parse_u64_takes_digits_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

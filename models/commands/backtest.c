@@ -102,20 +102,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* A decimal integer made only of digits, in [lo, hi]. 0 or -1. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    if (!*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 /* Parses argv[2..] into c. 0, or an exit status after a usage error. */
 static int parse_args(bt_cli_t *c, int argc, char **argv)
 {
@@ -169,28 +155,28 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
                 return usage_error("--cutoff must be a date YYYY-MM-DD, not '%.60s'", val);
             c->cutoffs[c->n_cutoffs++] = d;
         } else if (!strcmp(name, "--horizon-months")) {
-            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, MONTHS_MAX, &v) != 0)
                 return usage_error("--horizon-months must be an integer from 1 to %d, not "
                                    "'%.60s'", MONTHS_MAX, val);
             c->horizon = (int)v;
         } else if (!strcmp(name, "--window-months")) {
-            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, MONTHS_MAX, &v) != 0)
                 return usage_error("--window-months must be an integer from 1 to %d, not "
                                    "'%.60s'", MONTHS_MAX, val);
             c->window = (int)v;
         } else if (!strcmp(name, "--reps")) {
-            if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, REPS_MAX, &v) != 0)
                 return usage_error("--reps must be an integer from 1 to 100000, not '%.60s'",
                                    val);
             c->reps = (int)v;
         } else if (!strcmp(name, "--seed")) {
-            if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+            if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
                 return usage_error("--seed must be an integer from 0 to "
                                    "18446744073709551615, not '%.60s'", val);
             c->seed = v;
             c->have_seed = 1;
         } else if (!strcmp(name, "--threads")) {
-            if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, THREADS_MAX, &v) != 0)
                 return usage_error("--threads must be an integer from 1 to 1024, not '%.60s'",
                                    val);
             c->threads = (int)v;

@@ -77,20 +77,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* A decimal integer made only of digits, in [lo, hi]. Returns 0 or -1. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    if (!*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 typedef enum {
     O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
     O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH,
@@ -123,19 +109,19 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
     uint64_t v;
     switch (o->id) {
     case O_REPS:
-        if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+        if (text_parse_u64(val, 1, REPS_MAX, &v) != 0)
             return usage_error("--reps must be an integer from 1 to 100000, not '%s'", val);
         c->reps = (int)v;
         break;
     case O_SEED:
-        if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+        if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
             return usage_error("--seed must be an integer from 0 to 18446744073709551615, "
                                "not '%s'", val);
         c->seed = v;
         c->have_seed = 1;
         break;
     case O_THREADS:
-        if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+        if (text_parse_u64(val, 1, THREADS_MAX, &v) != 0)
             return usage_error("--threads must be an integer from 1 to 1024, not '%s'", val);
         c->threads = (int)v;
         break;
@@ -160,17 +146,17 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
             return usage_error("--method must be oat, morris, sobol or lhs, not '%s'", val);
         break;
     case O_SAMPLES:
-        if (parse_u64(val, 2, 1000000, &v) != 0)
+        if (text_parse_u64(val, 2, 1000000, &v) != 0)
             return usage_error("--samples must be an integer from 2 to 1000000, not '%s'", val);
         c->samples = (int)v;
         break;
     case O_LEVELS:
-        if (parse_u64(val, 2, 100, &v) != 0 || v % 2)
+        if (text_parse_u64(val, 2, 100, &v) != 0 || v % 2)
             return usage_error("--levels must be an even integer from 2 to 100, not '%s'", val);
         c->levels = (int)v;
         break;
     case O_BOOT:
-        if (parse_u64(val, 10, 100000, &v) != 0)
+        if (text_parse_u64(val, 10, 100000, &v) != 0)
             return usage_error("--bootstrap must be an integer from 10 to 100000, not '%s'", val);
         c->n_boot = (int)v;
         break;

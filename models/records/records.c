@@ -164,6 +164,17 @@ int rec__add(rec__b_t *b, uint32_t child, int stage, int next, long start, long 
     return 0;
 }
 
+/* The message of a defect or failure at file:line:col (each at least 1): SIM_EINVAL. */
+static int vfail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
+                      col < 1 ? 1 : col, "%s", msg);
+}
+
 int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
                 const char *fmt, ...)
 {
@@ -171,24 +182,20 @@ int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long c
         b->rs->quality[kind]++;
         return 0;
     }
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(b, file, line, col, fmt, ap);
     va_end(ap);
-    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
-                      col < 1 ? 1 : col, "%s", msg);
+    return rc;
 }
 
 int rec__fail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(b, file, line, col, fmt, ap);
     va_end(ap);
-    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
-                      col < 1 ? 1 : col, "%s", msg);
+    return rc;
 }
 
 /* ---- dates and names ------------------------------------------------------------ */
