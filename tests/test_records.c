@@ -381,11 +381,21 @@ static void kinds_and_paths(void **state)
     const char *none[] = {D "no-such-file.csv"};
     assert_int_equal(rec_read(none, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
     assert_true(!strncmp(err, D "no-such-file.csv:1:1: error: cannot read", 40));
-    /* hidden files skipped: episodes/ reads as in careflow_episodes */
+    /* hidden files skipped, and a README.txt beside the extract is not records (named
+     * on the command line it would be refused, as unknown.csv is): episodes/ reads as
+     * in careflow_episodes */
     const char *ep[] = {D "episodes"};
     rs = read_ok(ep, 1, 0, 0);
     assert_int_equal(rs->n_files, 2);
+    assert_int_equal(rs->n_other_files, 1);
     rec_free(rs);
+    const char *txt[] = {D "episodes/README.txt"};
+    assert_int_equal(rec_read(txt, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    assert_true(!strncmp(err, D "episodes/README.txt:1:1: error: not a kind of file", 50));
+    assert_true(rec_is_record_name("council-2024-episodes.CSV"));
+    assert_true(rec_is_record_name("cin-2024.xml"));
+    assert_false(rec_is_record_name("README.md"));
+    assert_false(rec_is_record_name(".csv"));
 }
 
 /* ---- review of issue 10: edge cases and the defects found ------------------------ */

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "models/records/rec_int.h"
@@ -421,6 +422,22 @@ static int cmp_names(const void *a, const void *b)
 
 static int read_path(rec__b_t *b, const char *path, int depth);
 
+int rec_is_record_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && (!strcasecmp(name + n - 4, ".csv") || !strcasecmp(name + n - 4, ".xml"));
+}
+
+/* Is DIR/NAME a folder (followed through links)? */
+static int is_dir_at(const char *dir, const char *name)
+{
+    char p[4096];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p)
+        return 1; /* let read_path report what it finds */
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int read_dir(rec__b_t *b, const char *path, int depth)
 {
     DIR *d = opendir(path);
@@ -433,6 +450,10 @@ static int read_dir(rec__b_t *b, const char *path, int depth)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue; /* hidden files, "." and ".." */
+        if (!rec_is_record_name(e->d_name) && !is_dir_at(path, e->d_name)) {
+            b->rs->n_other_files++; /* a README, a PDF, a script: not records */
+            continue;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             char **t = mem_reallocarray(names, cap, sizeof *t);
@@ -822,6 +843,11 @@ static int finish(rec__b_t *b, const char *first_path)
         return rs->n_files
                    ? rec__fail(b, 0, 1, 1, "no records in the %d file%s read", rs->n_files,
                                rs->n_files == 1 ? "" : "s")
+                   : rs->n_other_files
+                   ? sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
+                                "no files with records here (%d other file%s, not named "
+                                "*.csv or *.xml)", rs->n_other_files,
+                                rs->n_other_files == 1 ? "" : "s")
                    : sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
                                 "no files with records here");
     size_t k = 0; /* the cut, as cut_stays does */
@@ -919,6 +945,7 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
     c->n_flags = rs->n_flags;
     c->flags = dup_names(rs->flags, rs->n_flags, &ok);
     c->n_files = rs->n_files;
+    c->n_other_files = rs->n_other_files;
     c->files = dup_names(rs->files, rs->n_files, &ok);
     c->children = mem_calloc(rs->n_children + 1, sizeof *c->children);
     c->stays = mem_reallocarray(NULL, rs->n_stays + 1, sizeof *c->stays);
