@@ -142,7 +142,7 @@ bench: $(BIN) $(BENCHES)
 FUZZ_SECONDS ?= 60
 FUZZ_CC    = clang
 FUZZ_DIR   = build/fuzz
-FUZZ_NAMES = load include set csv records
+FUZZ_NAMES = load include set csv records initial
 FUZZ_CFLAGS = $(CSTD) $(CWARNS) -O1 -g -pthread -fno-omit-frame-pointer \
               -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ   = $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) $(FUZZ_DIR)/obj/tests/fuzz/harness.o

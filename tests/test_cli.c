@@ -1207,9 +1207,30 @@ static void another_commands_folder_is_refused(void **state)
     free(before);
 }
 
+/* `estimate --out DIR/open-cases.csv` (or data_quality.csv) names the very file written
+ * beside the scenario: before the fix the scenario was renamed over the open cases and
+ * named itself as its own `initial: {file: ...}`. Now a usage error, nothing written. */
+static void estimate_out_is_not_a_file_written_beside_it(void **state)
+{
+    char data[PATH_MAX], path[PATH_MAX];
+    assert_non_null(getcwd(data, sizeof data - 64));
+    strcat(data, "/tests/data/records/episodes/episodes.csv");
+    static const char *const names[] = {"est/open-cases.csv", "est/data_quality.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        proc_t p;
+        RUN(*state, &p, "estimate", data, "--lenient", "--quiet", "--out", names[i]);
+        if (p.status != 2 || !strstr(p.err, "careflow: error: --out "))
+            fail_msg("%s: exit %d, stderr: %s", names[i], p.status, p.err);
+        pathf(path, *state, "est");
+        assert_false(exists(path));
+        proc_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(estimate_out_is_not_a_file_written_beside_it),
         cmocka_unit_test(version_prints_version),
         cmocka_unit_test(help_mentions_every_option),
         cmocka_unit_test(usage_errors_exit_2),

@@ -2,7 +2,7 @@
  * replayed through the same harness code (tests/fuzz/harness.c) in the normal build.
  *
  * tests/fuzz/regressions/HARNESS/NAME is one input of harness HARNESS ("load",
- * "include", "set", "csv"; harness.h says what its bytes mean). Each is run in a child
+ * "include", "set", "csv", "records", "initial"; harness.h says what its bytes mean). Each is run in a child
  * process, so a reproducer that crashes is reported by name and the rest still run.
  * One case per harness, named after it: it fails if any of its inputs crashes the
  * loader or breaks its contract (an error that is not one "FILE:LINE:COL: error:"
@@ -178,6 +178,18 @@ static void regressions_csv(void **state)
     replay_all("csv");
 }
 
+static void regressions_records(void **state)
+{
+    (void)state;
+    replay_all("records");
+}
+
+static void regressions_initial(void **state)
+{
+    (void)state;
+    replay_all("initial");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +197,8 @@ int main(void)
         cmocka_unit_test(regressions_include),
         cmocka_unit_test(regressions_set),
         cmocka_unit_test(regressions_csv),
+        cmocka_unit_test(regressions_records),
+        cmocka_unit_test(regressions_initial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,13 @@
  * pool of workers and a waiting list, initial cases, a strand with limited places,
  * costs for the pool, the placements and the strand, and observed items for fit.csv;
  * the comparison sets it against a copy with more places. Two replications of 120
- * days on one thread, so the Nth allocation is the same every time. */
+ * days on one thread, so the Nth allocation is the same every time.
+ *
+ * The record readers and the estimator (issue 10) are failed the same way: rec_read of
+ * the small fixtures of every kind (careflow episodes, SSDA903 returns of two years,
+ * CIN censuses of two years; libxml2's own allocations are not hooked), strictly and
+ * with --lenient over files with defects, and est_estimate of the set read: each
+ * failure SIM_ENOMEM, "out of memory", nothing returned, every block freed. */
 #include <dirent.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -26,6 +32,8 @@
 
 #include "models/commands/compare.h"
 #include "models/commands/run.h"
+#include "models/estimate/estimate.h"
+#include "models/records/records.h"
 #include "models/scenario/scenario.h"
 #include "sim/err.h"
 #include "tests/failalloc.h"
@@ -209,11 +217,120 @@ static void compare_fails_cleanly_at_every_allocation(void **state)
     rm_rf(dir);
 }
 
+/* Fails each allocation of rec_read(paths) in turn; returns how many it makes. */
+static long rec_read_fail_each(const char *const *paths, int n_paths, int lenient)
+{
+    rec_opts_t ro = {.lenient = lenient};
+    rec_set_t *rs = NULL;
+    char err[1024];
+    if (rec_read(paths, n_paths, &ro, &rs, err, sizeof err) != 0)
+        fail_msg("the good read failed: %s", err);
+    size_t n_stays = rs->n_stays;
+    rec_free(rs);
+    failalloc_t a;
+    long n;
+    for (n = 1; n < 1000000; n++) {
+        err[0] = 0;
+        rs = (rec_set_t *)&n; /* must come back NULL */
+        failalloc_begin(&a, n);
+        int rc = rec_read(paths, n_paths, &ro, &rs, err, sizeof err);
+        if (rc == 0 && rs) {
+            if (rs->n_stays != n_stays)
+                fail_msg("allocation %ld failed and the read gave %zu stays, not %zu", n,
+                         rs->n_stays, n_stays);
+            rec_free(rs);
+            rs = NULL;
+        }
+        failalloc_end();
+        long calls = atomic_load(&a.calls), live = atomic_load(&a.live);
+        if (live != 0)
+            fail_msg("rec_read: allocation %ld failed: %ld blocks left allocated (%s)", n,
+                     live, err);
+        if (rc == 0) {
+            if (calls >= n)
+                fail_msg("rec_read: allocation %ld failed and the read succeeded", n);
+            break;
+        }
+        if (rc != SIM_ENOMEM || strcmp(err, "out of memory") != 0 || rs != NULL)
+            fail_msg("rec_read: allocation %ld: got %d (%s)%s, wanted SIM_ENOMEM saying "
+                     "'out of memory' and no set", n, rc, err, rs ? " and a set" : "");
+    }
+    return n - 1;
+}
+
+static void rec_read_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    static const char *const all[] = {"tests/data/records/episodes",
+                                      "tests/data/records/ssda903",
+                                      "tests/data/records/cin"};
+    long n = rec_read_fail_each(all, 3, 0);
+    print_message("  rec_read: %ld allocations, each failed once\n", n);
+    assert_true(n > 20); /* every reader and the finishing steps were reached */
+    static const char *const defects[] = {"tests/data/records/defects/overlap.csv",
+                                          "tests/data/records/defects/bad-date.csv",
+                                          "tests/data/records/defects/no-dob.csv",
+                                          "tests/data/records/defects/903-duplicate",
+                                          "tests/data/records/episodes/episodes.csv"};
+    n = rec_read_fail_each(defects, 5, 1);
+    print_message("  rec_read --lenient: %ld allocations, each failed once\n", n);
+    assert_true(n > 10);
+}
+
+static void est_estimate_fails_cleanly_at_every_allocation(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {"tests/data/records/episodes/episodes.csv",
+                                        "tests/data/records/ssda903"};
+    rec_opts_t ro = {0};
+    rec_set_t *rs = NULL;
+    char err[1024];
+    if (rec_read(paths, 2, &ro, &rs, err, sizeof err) != 0)
+        fail_msg("the records: %s", err);
+    est_opts_t o;
+    est_opts_default(&o);
+    est_result_t good = {0};
+    if (est_estimate(rs, &o, &good, err, sizeof err) != 0)
+        fail_msg("the good estimate failed: %s", err);
+    failalloc_t a;
+    long n;
+    for (n = 1; n < 1000000; n++) {
+        est_result_t r = {0};
+        err[0] = 0;
+        failalloc_begin(&a, n);
+        int rc = est_estimate(rs, &o, &r, err, sizeof err);
+        int same = rc == 0 && r.yaml_len == good.yaml_len &&
+                   !memcmp(r.yaml, good.yaml, good.yaml_len);
+        int empty = r.yaml == NULL && r.open_cases == NULL;
+        est_result_free(&r);
+        failalloc_end();
+        long calls = atomic_load(&a.calls), live = atomic_load(&a.live);
+        if (live != 0)
+            fail_msg("est_estimate: allocation %ld failed: %ld blocks left allocated (%s)", n,
+                     live, err);
+        if (rc == 0) {
+            if (calls >= n)
+                fail_msg("est_estimate: allocation %ld failed and it succeeded", n);
+            assert_true(same);
+            break;
+        }
+        if (rc != SIM_ENOMEM || !strstr(err, "out of memory") || !empty)
+            fail_msg("est_estimate: allocation %ld: got %d (%s)%s, wanted SIM_ENOMEM saying "
+                     "'out of memory' and no result", n, rc, err, empty ? "" : " and text");
+    }
+    print_message("  est_estimate: %ld allocations, each failed once\n", n - 1);
+    assert_true(n > 20);
+    est_result_free(&good);
+    rec_free(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_fails_cleanly_at_every_allocation),
         cmocka_unit_test(compare_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(rec_read_fails_cleanly_at_every_allocation),
+        cmocka_unit_test(est_estimate_fails_cleanly_at_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

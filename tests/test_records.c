@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/records/records.h"
 #include "sim/cal.h"
@@ -380,16 +381,168 @@ static void kinds_and_paths(void **state)
     const char *none[] = {D "no-such-file.csv"};
     assert_int_equal(rec_read(none, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
     assert_true(!strncmp(err, D "no-such-file.csv:1:1: error: cannot read", 40));
-    /* hidden files skipped: episodes/ reads as in careflow_episodes */
+    /* hidden files skipped, and a README.txt beside the extract is not records (named
+     * on the command line it would be refused, as unknown.csv is): episodes/ reads as
+     * in careflow_episodes */
     const char *ep[] = {D "episodes"};
     rs = read_ok(ep, 1, 0, 0);
     assert_int_equal(rs->n_files, 2);
+    assert_int_equal(rs->n_other_files, 1);
     rec_free(rs);
+    const char *txt[] = {D "episodes/README.txt"};
+    assert_int_equal(rec_read(txt, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    assert_true(!strncmp(err, D "episodes/README.txt:1:1: error: not a kind of file", 50));
+    assert_true(rec_is_record_name("council-2024-episodes.CSV"));
+    assert_true(rec_is_record_name("cin-2024.xml"));
+    assert_false(rec_is_record_name("README.md"));
+    assert_false(rec_is_record_name(".csv"));
+}
+
+/* ---- review of issue 10: edge cases and the defects found ------------------------ */
+
+/* Writes text to a new temporary file; its path in path (PATH_MAX-free: 64 bytes). */
+static void temp_file(char path[64], const char *suffix, const char *text)
+{
+    snprintf(path, 64, "/tmp/careflow-test-rec-XXXXXX%s", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The calendar's rules (Gregorian: a leap year is divisible by 4, not by 100 unless by
+ * 400), not the reader's: each date is read as a start in a one-row file. */
+static void dates_follow_the_calendar(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *date; /* as written in the file */
+        const char *iso;  /* the day it must be, or NULL: a bad_date */
+    } cases[] = {
+        {"29/02/2024", "2024-02-29"}, {"29/02/2023", NULL},         {"29/02/2000", "2000-02-29"},
+        {"29/02/1900", NULL},         {"31/04/2024", NULL},         {"30/04/2024", "2024-04-30"},
+        {"31/12/2023", "2023-12-31"}, {"1/2/2024", "2024-02-01"},   {"00/01/2024", NULL},
+        {"01/00/2024", NULL},         {"01/13/2024", NULL},         {"32/01/2024", NULL},
+        {"1/1/999", NULL},            {"01/01/0999", NULL},         {"1/1/20245", NULL},
+        {"001/01/2024", NULL},        {"1/1/2024 ", NULL},          {"2024-02-30", NULL},
+        {"2023-02-29", NULL},         {"2024-2-01", NULL},          {"1/1/2024x", NULL},
+        {"9999-12-31", "9999-12-31"}, {"1000-01-01", "1000-01-01"}, {"0999-12-31", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[64], text[256], err[1024];
+        /* the age column in place of dob: no second date column to agree with */
+        snprintf(text, sizeof text, "child,stage,start,end,next,age,flags\n"
+                                    "c,cin,\"%s\",,,5,\n", cases[i].date);
+        temp_file(path, ".csv", text);
+        const char *paths[] = {path};
+        rec_opts_t o = {0};
+        rec_set_t *rs = NULL;
+        int rc = rec_read(paths, 1, &o, &rs, err, sizeof err);
+        if (cases[i].iso) {
+            if (rc != 0)
+                fail_msg("'%s': %s", cases[i].date, err);
+            assert_int_equal(rs->stays[0].start, day(cases[i].iso));
+            rec_free(rs);
+        } else {
+            if (rc != SIM_EINVAL || !strstr(err, ":2:7: error: start '"))
+                fail_msg("'%s' was read (%d: %s)", cases[i].date, rc, err);
+            assert_null(rs);
+        }
+        unlink(path);
+    }
+}
+
+/* A row skipped under --lenient adds nothing to the set: before the fix its `next`
+ * stage ("phantom") stayed in rs->stages with no stay, and `estimate` wrote it into
+ * the scenario as a stage of its own. */
+static void skipped_row_adds_no_stage(void **state)
+{
+    (void)state;
+    char path[64];
+    temp_file(path, ".csv",
+              "child,stage,start,end,next,dob,flags\n"
+              "a,cin,2023-01-01,2023-06-01,exit,2015-01-01,\n"
+              "b,cin,2023-02-01,2023-05-01,phantom,,\n"         /* no dob: skipped */
+              "c,cin,2023-02-01,2023-01-01,ghost,2015-01-01,\n" /* end before start */
+              "d,cin,2023-02-01,2023-03-01,spirit,2015-01-01,Bad Flag\n");
+    const char *paths[] = {path};
+    rec_set_t *rs = read_ok(paths, 1, 1, 0);
+    assert_int_equal(rs->n_stages, 1);
+    assert_string_equal(rs->stages[0], "cin");
+    assert_int_equal(rec_stage_index(rs, "phantom"), -1);
+    assert_int_equal(rs->n_stays, 1);
+    assert_int_equal(rs->quality[REC_D_NO_DOB], 1);
+    assert_int_equal(rs->quality[REC_D_END_BEFORE_START], 1);
+    assert_int_equal(rs->quality[REC_D_BAD_FIELD], 1);
+    rec_free(rs);
+    unlink(path);
+}
+
+/* A lone SSDA903 Header file holds children but no stay: "no records", not undefined
+ * behaviour (before the fix, order_stages passed memcpy a NULL stage list; UBSan's
+ * `make asan` and the fuzzer's tests/fuzz/regressions/records/ reproducer show it). */
+static void lone_header_file_is_no_records(void **state)
+{
+    (void)state;
+    char path[64], err[1024];
+    temp_file(path, ".csv", "CHILD,SEX,DOB\n101,1,12/07/2010\n102,2,03/03/2008\n");
+    const char *paths[] = {path};
+    rec_opts_t o = {0};
+    rec_set_t *rs = NULL;
+    assert_int_equal(rec_read(paths, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    assert_null(rs);
+    assert_non_null(strstr(err, ":1:1: error: no records in the 1 file read"));
+    unlink(path);
+}
+
+/* Every message of a defect names FILE:LINE:COL and shows a child id's control bytes
+ * escaped, however long the id (the 903 duplicate message printed it whole). */
+static void duplicate_message_clips_and_escapes_the_id(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec-dup-XXXXXX", hdr[128], eps[128], err[1024];
+    assert_non_null(mkdtemp(dir));
+    char id[600];
+    memset(id, 'x', sizeof id - 1);
+    id[sizeof id - 1] = 0;
+    id[3] = '\x1b';
+    snprintf(hdr, sizeof hdr, "%s/header.csv", dir);
+    snprintf(eps, sizeof eps, "%s/episodes.csv", dir);
+    FILE *f = fopen(hdr, "w");
+    assert_non_null(f);
+    fprintf(f, "CHILD,SEX,DOB,YEAR\n%s,1,2010-01-01,2023\n", id);
+    fclose(f);
+    f = fopen(eps, "w");
+    assert_non_null(f);
+    fprintf(f, "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,YEAR\n"
+               "%s,2022-05-01,P,C2,N1,U1,PR1,2022-09-01,E11,2023\n"
+               "%s,2022-05-01,P,C2,N1,U1,PR1,2022-10-01,E11,2023\n", id, id);
+    fclose(f);
+    const char *paths[] = {dir};
+    rec_opts_t o = {0};
+    rec_set_t *rs = NULL;
+    assert_int_equal(rec_read(paths, 1, &o, &rs, err, sizeof err), SIM_EINVAL);
+    char want[256];
+    snprintf(want, sizeof want, "%s:3:", eps);
+    if (strncmp(err, want, strlen(want)) || !strstr(err, ": error: the episode of child"))
+        fail_msg("%s", err);
+    for (const char *p = err; *p; p++)
+        assert_true((unsigned char)*p >= 0x20);
+    assert_true(strlen(err) < 560); /* the 600-byte id clipped to 200, not printed whole */
+    unlink(hdr);
+    unlink(eps);
+    rmdir(dir);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(dates_follow_the_calendar),
+        cmocka_unit_test(skipped_row_adds_no_stage),
+        cmocka_unit_test(lone_header_file_is_no_records),
+        cmocka_unit_test(duplicate_message_clips_and_escapes_the_id),
         cmocka_unit_test(careflow_episodes),
         cmocka_unit_test(ssda903_years),
         cmocka_unit_test(cin_census),

@@ -41,6 +41,7 @@
 #include "sim/progress.h"
 #include "sim/signals.h"
 #include "sim/stats.h"
+#include "sim/text.h"
 
 #define EXIT_USAGE 2
 #define REPS_MAX 100000
@@ -101,20 +102,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* A decimal integer made only of digits, in [lo, hi]. 0 or -1. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    if (!*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 /* Parses argv[2..] into c. 0, or an exit status after a usage error. */
 static int parse_args(bt_cli_t *c, int argc, char **argv)
 {
@@ -168,28 +155,28 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
                 return usage_error("--cutoff must be a date YYYY-MM-DD, not '%.60s'", val);
             c->cutoffs[c->n_cutoffs++] = d;
         } else if (!strcmp(name, "--horizon-months")) {
-            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, MONTHS_MAX, &v) != 0)
                 return usage_error("--horizon-months must be an integer from 1 to %d, not "
                                    "'%.60s'", MONTHS_MAX, val);
             c->horizon = (int)v;
         } else if (!strcmp(name, "--window-months")) {
-            if (parse_u64(val, 1, MONTHS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, MONTHS_MAX, &v) != 0)
                 return usage_error("--window-months must be an integer from 1 to %d, not "
                                    "'%.60s'", MONTHS_MAX, val);
             c->window = (int)v;
         } else if (!strcmp(name, "--reps")) {
-            if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, REPS_MAX, &v) != 0)
                 return usage_error("--reps must be an integer from 1 to 100000, not '%.60s'",
                                    val);
             c->reps = (int)v;
         } else if (!strcmp(name, "--seed")) {
-            if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+            if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
                 return usage_error("--seed must be an integer from 0 to "
                                    "18446744073709551615, not '%.60s'", val);
             c->seed = v;
             c->have_seed = 1;
         } else if (!strcmp(name, "--threads")) {
-            if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+            if (text_parse_u64(val, 1, THREADS_MAX, &v) != 0)
                 return usage_error("--threads must be an integer from 1 to 1024, not '%.60s'",
                                    val);
             c->threads = (int)v;
@@ -200,41 +187,6 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
         }
     }
     return 0;
-}
-
-/* The command line (or the paths) as one string, shell-quoted where needed. NULL: no
- * memory. */
-static char *join_args(int argc, char **argv)
-{
-    size_t cap = 1;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
-    char *s = mem_alloc(cap), *p = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (i)
-            *p++ = ' ';
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789-_./=+,:@%") == strlen(a);
-        if (plain) {
-            p += strlen(strcpy(p, a));
-            continue;
-        }
-        *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
 }
 
 /* ---- one cutoff's careflow forecast ---------------------------------------------------- */
@@ -781,8 +733,8 @@ int backtest_main(int argc, char **argv)
     size_t nf = sizeof fixed / sizeof fixed[0];
     owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
     dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);
-    b.source = join_args(c.n_paths, (char **)c.paths);
-    cmdline = join_args(argc, argv);
+    b.source = text_shell_join(c.n_paths, (char *const *)c.paths);
+    cmdline = text_shell_join(argc, argv);
     if (!owned || !dirs || !b.source || !cmdline) {
         fputs("careflow: error: out of memory\n", stderr);
         status = 1;

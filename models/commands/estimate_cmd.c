@@ -132,9 +132,14 @@ static int stage_write(staged_t *st, const char *buf, size_t len, char *err, siz
         }
         off += (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0)
+    int bad = fsync(fd) != 0, e = errno; /* close even when fsync fails: no fd leaks */
+    if (close(fd) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad)
         return sim_err_set(err, errlen, SIM_EIO, "cannot write %s: %s", st->final,
-                           sim_errno_text(errno, eb, sizeof eb));
+                           sim_errno_text(e, eb, sizeof eb));
     return 0;
 }
 
@@ -219,6 +224,13 @@ int estimate_main(int argc, char **argv)
     if (n_data == 0) {
         mem_free(data);
         return usage("%s", "estimate needs at least one DATA file or folder");
+    }
+    /* the files written beside the scenario must not be the scenario itself */
+    const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
+    if (!strcmp(base, o.open_cases_file) || !strcmp(base, "data_quality.csv")) {
+        mem_free(data);
+        return usage("--out %s: the scenario would be overwritten by the %s written beside "
+                     "it; give it another name", out, base);
     }
 
     char err[SIM_ERR_MAX], label[1024] = "";

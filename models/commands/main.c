@@ -29,6 +29,7 @@
 #include "models/commands/version.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 #define EXIT_USAGE 2
 #define REPS_MAX 100000
@@ -76,20 +77,6 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* A decimal integer made only of digits, in [lo, hi]. Returns 0 or -1. */
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    if (!*s || strspn(s, "0123456789") != strlen(s))
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno == ERANGE || *end || v < lo || v > hi)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
-}
-
 typedef enum {
     O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
     O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH,
@@ -122,19 +109,19 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
     uint64_t v;
     switch (o->id) {
     case O_REPS:
-        if (parse_u64(val, 1, REPS_MAX, &v) != 0)
+        if (text_parse_u64(val, 1, REPS_MAX, &v) != 0)
             return usage_error("--reps must be an integer from 1 to 100000, not '%s'", val);
         c->reps = (int)v;
         break;
     case O_SEED:
-        if (parse_u64(val, 0, UINT64_MAX, &v) != 0)
+        if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
             return usage_error("--seed must be an integer from 0 to 18446744073709551615, "
                                "not '%s'", val);
         c->seed = v;
         c->have_seed = 1;
         break;
     case O_THREADS:
-        if (parse_u64(val, 1, THREADS_MAX, &v) != 0)
+        if (text_parse_u64(val, 1, THREADS_MAX, &v) != 0)
             return usage_error("--threads must be an integer from 1 to 1024, not '%s'", val);
         c->threads = (int)v;
         break;
@@ -159,17 +146,17 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
             return usage_error("--method must be oat, morris, sobol or lhs, not '%s'", val);
         break;
     case O_SAMPLES:
-        if (parse_u64(val, 2, 1000000, &v) != 0)
+        if (text_parse_u64(val, 2, 1000000, &v) != 0)
             return usage_error("--samples must be an integer from 2 to 1000000, not '%s'", val);
         c->samples = (int)v;
         break;
     case O_LEVELS:
-        if (parse_u64(val, 2, 100, &v) != 0 || v % 2)
+        if (text_parse_u64(val, 2, 100, &v) != 0 || v % 2)
             return usage_error("--levels must be an even integer from 2 to 100, not '%s'", val);
         c->levels = (int)v;
         break;
     case O_BOOT:
-        if (parse_u64(val, 10, 100000, &v) != 0)
+        if (text_parse_u64(val, 10, 100000, &v) != 0)
             return usage_error("--bootstrap must be an integer from 10 to 100000, not '%s'", val);
         c->n_boot = (int)v;
         break;
@@ -256,41 +243,6 @@ static int parse_args(cli_t *c, int argc, char **argv)
     return 0;
 }
 
-/* The command line as one string, shell-quoted where needed (for the manifest).
- * Returns a new string, or NULL (no memory). */
-static char *join_cmdline(int argc, char **argv)
-{
-    size_t cap = 1;
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) * 4 + 3;
-    char *s = mem_alloc(cap), *p = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (i)
-            *p++ = ' ';
-        int plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789-_./=+,:@%") == strlen(a);
-        if (plain) {
-            p += strlen(strcpy(p, a));
-            continue;
-        }
-        *p++ = '\'';
-        for (; *a; a++) {
-            if (*a == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *a;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    return s;
-}
-
 static int default_threads(int threads, int reps)
 {
     if (threads == 0) {
@@ -346,7 +298,7 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
         snprintf(out, sizeof out, "%s", c->out);
     else
         snprintf(out, sizeof out, "out/compare-%s-%s", scs[0]->name, scs[1]->name);
-    if (!(cmdline = join_cmdline(argc, argv))) {
+    if (!(cmdline = text_shell_join(argc, argv))) {
         fputs("careflow: error: out of memory\n", stderr);
         rc = 1;
         goto out;
@@ -409,7 +361,7 @@ static int cmd_main(cli_t *c, int argc, char **argv)
         snprintf(out, sizeof out, "%s", c->out);
     else
         snprintf(out, sizeof out, "out/%s", sc->name);
-    char *cmdline = join_cmdline(argc, argv);
+    char *cmdline = text_shell_join(argc, argv);
     if (!cmdline) {
         scenario_free(sc);
         fputs("careflow: error: out of memory\n", stderr);
@@ -449,7 +401,7 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
             sc->seed = c->seed;
         rc = sens_check(sc, err, sizeof err);
     }
-    if (rc == 0 && !(cmdline = join_cmdline(argc, argv)))
+    if (rc == 0 && !(cmdline = text_shell_join(argc, argv)))
         rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "careflow: error: out of memory");
     if (rc != 0 && (rank == 0 || rc != SIM_EINVAL)) /* EINVAL: every rank says the same */
         fprintf(stderr, "%s\n", err);

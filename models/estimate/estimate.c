@@ -30,6 +30,7 @@
 #include "sim/km.h"
 #include "sim/mem.h"
 #include "sim/sa.h"
+#include "sim/text.h"
 
 /* Age bands (years): routing odds by age at exit, durations by age at entry. */
 static const double band_edge[EST_N_BANDS + 1] = {0, 5, 10, 16, 18};
@@ -76,28 +77,6 @@ long est__months_before(long day, int months)
     long last = cal_month_end(first);
     long want = first + d - 1;
     return want > last ? last : want;
-}
-
-static int is_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-static int is_slug(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-              *s == '-'))
-            return 0;
-    return 1;
 }
 
 /* ---- step 1: the stays as an extract on as_of shows them ------------------------- */
@@ -492,7 +471,7 @@ static int check_inputs(const rec_set_t *rs, const est_opts_t *o, char *err, siz
         return sim_err_set(err, errlen, SIM_EINVAL, "--horizon-months must be 1..1200");
     if (o->replications < 1)
         return sim_err_set(err, errlen, SIM_EINVAL, "replications must be at least 1");
-    if (o->name && !is_slug(o->name))
+    if (o->name && !text_is_slug(o->name))
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "the scenario name must be lower-case letters, digits, '_' "
                            "and '-'");
@@ -503,13 +482,13 @@ static int check_inputs(const rec_set_t *rs, const est_opts_t *o, char *err, siz
                            "can be estimated)", rs->n_stages, EST_MAX_STAGES);
     char buf[SIM_ERR_CLIP + 1];
     for (int i = 0; i < rs->n_stages; i++)
-        if (!is_name(rs->stages[i]) || strcmp(rs->stages[i], "exit") == 0)
+        if (!text_is_name(rs->stages[i]) || strcmp(rs->stages[i], "exit") == 0)
             return sim_err_set(err, errlen, SIM_EINVAL,
                                "stage '%s' cannot name a scenario stage: use letters, "
                                "digits, '_' and '-' (and not 'exit')",
                                sim_err_clip(buf, sizeof buf, rs->stages[i]));
     for (int i = 0; i < rs->n_flags; i++)
-        if (!is_name(rs->flags[i]))
+        if (!text_is_name(rs->flags[i]))
             return sim_err_set(err, errlen, SIM_EINVAL,
                                "flag '%s' cannot name a scenario flag: use letters, "
                                "digits, '_' and '-'",

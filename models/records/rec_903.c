@@ -78,16 +78,6 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'a' && *a <= 'z' ? (char)(*a - 32) : *a;
-        if (x != *b)
-            return 0;
-    }
-    return *a == *b;
-}
-
 enum { K_CHILD, K_SEX, K_DOB, K_DECOM, K_DEC, K_REC, K_YEAR, K_DUC, K_N };
 static const char *const key_names[K_N] = {"CHILD", "SEX", "DOB",  "DECOM",
                                            "DEC",   "REC", "YEAR", "DUC"};
@@ -103,20 +93,11 @@ static int row(rec__b_t *b, struct rec__903 *p, uint32_t f, int kind, const csv_
                int n, const int *col, int *styles)
 {
     char clip[SIM_ERR_CLIP + 1];
-    const csv_field_t *v[K_N] = {0};
+    const csv_field_t *v[K_N];
     long line = fl[0].line;
-    int rc;
-    for (int k = 0; k < K_N; k++) {
-        if (col[k] < 0)
-            continue;
-        if (col[k] >= n) {
-            rc = rec__defect(b, REC_D_BAD_FIELD, f, fl[n - 1].line, fl[n - 1].col,
-                             "the row has %d field%s, but the header names %s in field %d",
-                             n, n == 1 ? "" : "s", key_names[k], col[k] + 1);
-            return rc < 0 ? rc : 0;
-        }
-        v[k] = &fl[col[k]];
-    }
+    int rc = rec__fields(b, f, fl, n, col, key_names, K_N, v);
+    if (rc <= 0)
+        return rc;
 #define BAD(kd, fld, ...)                                                                \
     do {                                                                                 \
         rc = rec__defect(b, kd, f, (fld)->line, (fld)->col, __VA_ARGS__);                \
@@ -221,19 +202,14 @@ int rec__read_903(rec__b_t *b, uint32_t f, const char *data, size_t len, int kin
     int col[K_N], styles[K_N] = {0}, rc = 0, n;
     if (csv_open_mem(&r, data, len, &opts) < 0)
         return SIM_ENOMEM;
-    for (int k = 0; k < K_N; k++)
-        col[k] = -1;
     n = csv_next(r, &fl);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < K_N; k++)
-            if (col[k] < 0 && ieq(fl[i].s, key_names[k]))
-                col[k] = i;
+    rec__columns(fl, n, key_names, K_N, col);
     static const int need[][4] = {[REC__903_HEADER] = {K_CHILD, K_SEX, K_DOB, -1},
                                   [REC__903_EPISODES] = {K_CHILD, K_DECOM, K_DEC, K_REC},
                                   [REC__903_UASC] = {K_CHILD, -1, -1, -1}};
     static const char *const kinds[] = {"", "Header", "Episodes", "UASC"};
     if (n < 0)
-        rc = n;
+        rc = rec__csv_error(b, f, r, n);
     for (int k = 0; k < 4 && rc == 0; k++)
         if (need[kind][k] >= 0 && col[need[kind][k]] < 0)
             rc = rec__fail(b, f, 1, 1, "SSDA903 %s: the header row has no %s column",
@@ -241,12 +217,7 @@ int rec__read_903(rec__b_t *b, uint32_t f, const char *data, size_t len, int kin
     while (rc == 0 && (n = csv_next(r, &fl)) > 0)
         rc = row(b, p, f, kind, fl, n, col, styles);
     if (rc == 0 && n < 0)
-        rc = n;
-    if (rc == SIM_EINVAL && n < 0) {
-        long line, c;
-        const char *why = csv_why(r, &line, &c);
-        rc = rec__fail(b, f, line, c, "%s", why);
-    }
+        rc = rec__csv_error(b, f, r, n);
     csv_close(r);
     return rc;
 }
@@ -312,12 +283,13 @@ int rec__finish_903(rec__b_t *b)
         if (k > 0 && p->ep[k - 1].child == e->child && p->ep[k - 1].decom == e->decom) {
             ep_row_t *old = &p->ep[k - 1];
             if (old->rank == e->rank && (old->dec != e->dec || strcmp(old->rec, e->rec))) {
-                char d[11];
+                char d[11], clip[SIM_ERR_CLIP + 1];
                 cal_format(e->decom, d);
                 rc = rec__defect(b, REC_D_DUPLICATE, e->file, e->line, e->col,
                                  "the episode of child '%s' starting %s is also at %s:%lu, "
                                  "in the same return, with another DEC or REC",
-                                 rs->children[e->child].id, d, rs->files[old->file],
+                                 sim_err_clip(clip, sizeof clip, rs->children[e->child].id),
+                                 d, rs->files[old->file],
                                  (unsigned long)old->line);
                 if (rc < 0)
                     goto out;

@@ -17,35 +17,16 @@ enum { C_CHILD, C_STAGE, C_START, C_END, C_NEXT, C_DOB, C_AGE, C_FLAGS, C_SEX, C
 static const char *const col_names[C_N] = {"child", "stage", "start", "end", "next",
                                            "dob",   "age",   "flags", "sex"};
 
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-        if (x != *b)
-            return 0;
-    }
-    return *a == *b;
-}
-
 /* One row (fields fl[0..n)) into a stay; 0 (added or skipped) or a code. */
 static int row(rec__b_t *b, uint32_t f, const csv_field_t *fl, int n, const int *col,
                int *styles)
 {
     char clip[SIM_ERR_CLIP + 1];
-    const csv_field_t *v[C_N] = {0};
+    const csv_field_t *v[C_N];
     long line = fl[0].line;
-    int rc;
-    for (int k = 0; k < C_N; k++) {
-        if (col[k] < 0)
-            continue;
-        if (col[k] >= n) {
-            rc = rec__defect(b, REC_D_BAD_FIELD, f, fl[n - 1].line, fl[n - 1].col,
-                             "the row has %d field%s, but the header names %s in field %d",
-                             n, n == 1 ? "" : "s", col_names[k], col[k] + 1);
-            return rc < 0 ? rc : 0;
-        }
-        v[k] = &fl[col[k]];
-    }
+    int rc = rec__fields(b, f, fl, n, col, col_names, C_N, v);
+    if (rc <= 0)
+        return rc;
 #define BAD(kind, fld, ...)                                                              \
     do {                                                                                 \
         rc = rec__defect(b, kind, f, (fld)->line, (fld)->col, __VA_ARGS__);              \
@@ -81,15 +62,9 @@ static int row(rec__b_t *b, uint32_t f, const csv_field_t *fl, int n, const int 
         next = REC_NONE;
     } else if (!strcmp(nx, "exit"))
         next = REC_EXIT;
-    else if (*nx) {
-        if (!rec__is_slug(nx))
-            BAD(REC_D_BAD_FIELD, v[C_NEXT], "next '%s' is not a stage name or 'exit'",
-                sim_err_clip(clip, sizeof clip, nx));
-        if ((rc = rec__stage(b, nx, &next)) < 0)
-            return rc;
-        if (next < 0)
-            BAD(REC_D_BAD_FIELD, v[C_NEXT], "more than %d stages", REC__MAX_STAGES);
-    }
+    else if (*nx && !rec__is_slug(nx))
+        BAD(REC_D_BAD_FIELD, v[C_NEXT], "next '%s' is not a stage name or 'exit'",
+            sim_err_clip(clip, sizeof clip, nx));
     if (v[C_DOB] && v[C_DOB]->len) {
         rc = rec__date(b, &styles[C_DOB], v[C_DOB]->s, f, line, v[C_DOB]->col, "dob", &dob);
         if (rc != 1)
@@ -135,13 +110,22 @@ static int row(rec__b_t *b, uint32_t f, const csv_field_t *fl, int n, const int 
         flags |= (uint64_t)1 << bit;
         p += len + (q != NULL);
     }
+    /* the row is kept: only now are its stage names added (a skipped row's `next`
+     * must not leave a stage with no stays in the set) */
     int st;
     uint32_t c;
-    if ((rc = rec__stage(b, stage, &st)) < 0 ||
-        (rc = rec__child(b, v[C_CHILD]->s, v[C_CHILD]->len, f, (uint32_t)line, &c)) < 0)
+    if (next == REC__INFER && *nx) { /* named (not exit, which set REC_EXIT) */
+        if ((rc = rec__stage(b, nx, &next)) < 0)
+            return rc;
+        if (next < 0)
+            BAD(REC_D_BAD_FIELD, v[C_NEXT], "more than %d stages", REC__MAX_STAGES);
+    }
+    if ((rc = rec__stage(b, stage, &st)) < 0)
         return rc;
     if (st < 0)
         BAD(REC_D_BAD_FIELD, v[C_STAGE], "more than %d stages", REC__MAX_STAGES);
+    if ((rc = rec__child(b, v[C_CHILD]->s, v[C_CHILD]->len, f, (uint32_t)line, &c)) < 0)
+        return rc;
     rec_child_t *ch = &b->rs->children[c];
     if (ch->dob == REC_NO_DOB)
         ch->dob = dob;
@@ -160,14 +144,9 @@ int rec__read_episodes(rec__b_t *b, uint32_t f, const char *data, size_t len)
     int col[C_N], styles[C_N] = {0}, rc, n;
     if (csv_open_mem(&r, data, len, &opts) < 0)
         return SIM_ENOMEM;
-    for (int k = 0; k < C_N; k++)
-        col[k] = -1;
     n = csv_next(r, &fl);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < C_N; k++)
-            if (col[k] < 0 && ieq(fl[i].s, col_names[k]))
-                col[k] = i;
-    rc = n < 0 ? n : 0;
+    rec__columns(fl, n, col_names, C_N, col);
+    rc = n < 0 ? rec__csv_error(b, f, r, n) : 0;
     for (int k = 0; k < C_N && rc == 0; k++)
         if (col[k] < 0 && k != C_DOB && k != C_AGE && k != C_SEX)
             rc = rec__fail(b, f, 1, 1, "careflow episodes: the header row has no '%s' column",
@@ -178,12 +157,7 @@ int rec__read_episodes(rec__b_t *b, uint32_t f, const char *data, size_t len)
     while (rc == 0 && (n = csv_next(r, &fl)) > 0)
         rc = row(b, f, fl, n, col, styles);
     if (rc == 0 && n < 0)
-        rc = n;
-    if (rc == SIM_EINVAL && n < 0) {
-        long line, c;
-        const char *why = csv_why(r, &line, &c);
-        rc = rec__fail(b, f, line, c, "%s", why);
-    }
+        rc = rec__csv_error(b, f, r, n);
     csv_close(r);
     return rc;
 }

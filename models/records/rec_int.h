@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "models/records/records.h"
+#include "sim/csv.h"
 
 #define REC__INFER (-3)   /* next: taken from the child's stay starting on `end` */
 #define REC__MAX_STAGES 1000 /* stage names one set may hold */
@@ -87,6 +88,19 @@ int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, 
               const char *what, long *day);
 /* Is s a stage or flag name: [a-z0-9][a-z0-9_-]*, at most 64 bytes? */
 int rec__is_slug(const char *s);
+
+/* The CSV readers' columns. rec__columns finds each of names[0..n) among the header
+ * row's fields fl[0..nf) (ASCII letters in any case; the first of two alike wins):
+ * col[k] is its field index or -1. rec__fields points v[k] at the row's field of
+ * column col[k] (NULL where col[k] < 0); a row too short for a column the header
+ * names is a bad_field defect at its last field. Returns 1 (v filled), 0 (the row is
+ * to be skipped: the defect counted under --lenient) or the defect's code. */
+void rec__columns(const csv_field_t *fl, int nf, const char *const *names, int n, int *col);
+int rec__fields(rec__b_t *b, uint32_t f, const csv_field_t *fl, int nf, const int *col,
+                const char *const *names, int n, const csv_field_t **v);
+/* The code csv_next returned (n < 0) as the readers return it: SIM_EINVAL becomes
+ * "FILE:LINE:COL: error: WHY" at the place the CSV reader names. */
+int rec__csv_error(rec__b_t *b, uint32_t f, csv_t *r, int n);
 
 /* The readers: one file's bytes (len, NUL-terminated, BOM removed) as file index f. */
 int rec__read_episodes(rec__b_t *b, uint32_t f, const char *data, size_t len);

@@ -4,9 +4,10 @@
  * Invariants of a finished set (rec_read, rec_cut): stays sorted by child, start,
  * stage, end; a child's stays in one stage never overlap (one ends on or before the
  * next starts); every start and end <= extract; an open stay has end REC_OPEN and next
- * REC_NONE, a closed one next >= 0 or REC_EXIT; every child has a stay and a date of
- * birth; children are in order of first appearance in the files read (files in the
- * order given, folders in name order).
+ * REC_NONE, a closed one next >= 0 or REC_EXIT; every child has a date of birth, and
+ * (rec_read) a stay: rec_cut keeps every child so indices hold, some then with none;
+ * children are in order of first appearance in the files read (files in the order
+ * given, folders in name order).
  *
  * Failure: rec_read returns a negative code with one line in err and frees all it
  * took; nothing is half made. */
@@ -16,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "models/records/rec_int.h"
@@ -25,6 +27,7 @@
 #include "sim/fmt.h"
 #include "sim/input.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 #define REC_ENUM_NAME(e, s, a) s,
 #define REC_ENUM_ACTION(e, s, a) a,
@@ -162,6 +165,17 @@ int rec__add(rec__b_t *b, uint32_t child, int stage, int next, long start, long 
     return 0;
 }
 
+/* The message of a defect or failure at file:line:col (each at least 1): SIM_EINVAL. */
+static int vfail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
+                      col < 1 ? 1 : col, "%s", msg);
+}
+
 int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
                 const char *fmt, ...)
 {
@@ -169,24 +183,20 @@ int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long c
         b->rs->quality[kind]++;
         return 0;
     }
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(b, file, line, col, fmt, ap);
     va_end(ap);
-    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
-                      col < 1 ? 1 : col, "%s", msg);
+    return rc;
 }
 
 int rec__fail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vfail(b, file, line, col, fmt, ap);
     va_end(ap);
-    return sim_err_at(b->err, b->errlen, SIM_EINVAL, b->rs->files[file], line < 1 ? 1 : line,
-                      col < 1 ? 1 : col, "%s", msg);
+    return rc;
 }
 
 /* ---- dates and names ------------------------------------------------------------ */
@@ -248,15 +258,58 @@ int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, 
 
 int rec__is_slug(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+    return strlen(s) <= 64 && text_is_slug(s);
+}
+
+/* ---- CSV columns ---------------------------------------------------------------- */
+
+/* Equal but for the case of ASCII letters? */
+static int ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+        if (x != y)
             return 0;
     }
+    return *a == *b;
+}
+
+void rec__columns(const csv_field_t *fl, int nf, const char *const *names, int n, int *col)
+{
+    for (int k = 0; k < n; k++)
+        col[k] = -1;
+    for (int i = 0; i < nf; i++)
+        for (int k = 0; k < n; k++)
+            if (col[k] < 0 && ieq(fl[i].s, names[k]))
+                col[k] = i;
+}
+
+int rec__fields(rec__b_t *b, uint32_t f, const csv_field_t *fl, int nf, const int *col,
+                const char *const *names, int n, const csv_field_t **v)
+{
+    for (int k = 0; k < n; k++) {
+        v[k] = NULL;
+        if (col[k] < 0)
+            continue;
+        if (col[k] >= nf) {
+            int rc = rec__defect(b, REC_D_BAD_FIELD, f, fl[nf - 1].line, fl[nf - 1].col,
+                                 "the row has %d field%s, but the header names %s in field "
+                                 "%d", nf, nf == 1 ? "" : "s", names[k], col[k] + 1);
+            return rc < 0 ? rc : 0;
+        }
+        v[k] = &fl[col[k]];
+    }
     return 1;
+}
+
+int rec__csv_error(rec__b_t *b, uint32_t f, csv_t *r, int n)
+{
+    if (n != SIM_EINVAL)
+        return n;
+    long line, col;
+    const char *why = csv_why(r, &line, &col);
+    return rec__fail(b, f, line, col, "%s", why);
 }
 
 /* ---- reading files -------------------------------------------------------------- */
@@ -276,17 +329,6 @@ static int add_file(rec__b_t *b, const char *path, uint32_t *f)
         return SIM_ENOMEM;
     *f = (uint32_t)rs->n_files++;
     return 0;
-}
-
-static int ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-        if (x != y)
-            return 0;
-    }
-    return *a == *b;
 }
 
 /* The kind of a CSV from its header row: 0 unknown, 1 careflow episodes, else
@@ -380,6 +422,22 @@ static int cmp_names(const void *a, const void *b)
 
 static int read_path(rec__b_t *b, const char *path, int depth);
 
+int rec_is_record_name(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && (!strcasecmp(name + n - 4, ".csv") || !strcasecmp(name + n - 4, ".xml"));
+}
+
+/* Is DIR/NAME a folder (followed through links)? */
+static int is_dir_at(const char *dir, const char *name)
+{
+    char p[4096];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p)
+        return 1; /* let read_path report what it finds */
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int read_dir(rec__b_t *b, const char *path, int depth)
 {
     DIR *d = opendir(path);
@@ -392,6 +450,10 @@ static int read_dir(rec__b_t *b, const char *path, int depth)
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue; /* hidden files, "." and ".." */
+        if (!rec_is_record_name(e->d_name) && !is_dir_at(path, e->d_name)) {
+            b->rs->n_other_files++; /* a README, a PDF, a script: not records */
+            continue;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 32;
             char **t = mem_reallocarray(names, cap, sizeof *t);
@@ -648,6 +710,8 @@ static int order_stages(rec__b_t *b)
                                           "cin",      "cp",         "care"};
     rec_set_t *rs = b->rs;
     int n = rs->n_stages, k = 0;
+    if (n == 0)
+        return 0; /* no stays (a lone Header file): nothing to order, and rs->stages NULL */
     int *to = mem_alloc(((size_t)n + 1) * sizeof *to);
     char **names = mem_alloc(((size_t)n + 1) * sizeof *names);
     if (!to || !names) {
@@ -779,6 +843,11 @@ static int finish(rec__b_t *b, const char *first_path)
         return rs->n_files
                    ? rec__fail(b, 0, 1, 1, "no records in the %d file%s read", rs->n_files,
                                rs->n_files == 1 ? "" : "s")
+                   : rs->n_other_files
+                   ? sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
+                                "no files with records here (%d other file%s, not named "
+                                "*.csv or *.xml)", rs->n_other_files,
+                                rs->n_other_files == 1 ? "" : "s")
                    : sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
                                 "no files with records here");
     size_t k = 0; /* the cut, as cut_stays does */
@@ -876,6 +945,7 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
     c->n_flags = rs->n_flags;
     c->flags = dup_names(rs->flags, rs->n_flags, &ok);
     c->n_files = rs->n_files;
+    c->n_other_files = rs->n_other_files;
     c->files = dup_names(rs->files, rs->n_files, &ok);
     c->children = mem_calloc(rs->n_children + 1, sizeof *c->children);
     c->stays = mem_reallocarray(NULL, rs->n_stays + 1, sizeof *c->stays);

@@ -9,8 +9,9 @@
  * read). Stays are sorted by child, then start, then stage; a child's stays in one stage never overlap. Dates are
  * calendar day numbers (sim/cal.h). The set owns all its memory (rec_free).
  *
- * Reading: each path is a file or a folder (searched recursively, in name order);
- * the kind of each file is detected from its header row (CSV) or root element (XML);
+ * Reading: each path is a file or a folder (searched recursively, in name order; in a
+ * folder only files named *.csv or *.xml are read, others are counted in
+ * n_other_files, hidden ones ignored); the kind of each file is detected from its header row (CSV) or root element (XML);
  * files of no known kind are an error naming the file. A defect in a record is an
  * error "FILE:LINE:COL: error: MESSAGE" (SIM_EINVAL), unless opts.lenient: then the
  * row is skipped or repaired and counted in quality[] by kind. */
@@ -82,6 +83,8 @@ typedef struct rec_set {
                           * Entries before it may be missing: rates, trends and durations
                           * must not count them as complete */
     long extract;        /* the extract date: every start and end is <= it */
+    int n_other_files;   /* files in the folders given that were not read: not named
+                          * *.csv or *.xml (a README, a PDF) */
     int n_files;
     char **files;        /* paths read, for messages */
     long quality[REC_D_N]; /* rows skipped or repaired under --lenient, by kind */
@@ -104,6 +107,10 @@ int rec_read(const char *const *paths, int n_paths, const rec_opts_t *o, rec_set
  * stays starting after it dropped, later ends open again (next REC_NONE). Children,
  * stages and flags keep their indices. 0 or SIM_ENOMEM. */
 int rec_cut(const rec_set_t *rs, long date, rec_set_t **out);
+
+/* Is a file of this name read when found in a folder: does it end in .csv or .xml
+ * (any case)? */
+int rec_is_record_name(const char *name);
 
 /* Index of a stage or flag by name, or -1. */
 int rec_stage_index(const rec_set_t *rs, const char *name);

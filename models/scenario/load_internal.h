@@ -116,6 +116,11 @@ int ld__oom(ld_t *L);
 int ld__failcode(ld_t *L, int code, const char *file, int line, int col, const char *fmt,
                  ...) LD_PRINTF(6, 7);
 const char *ld__kind_name(const ytree_node_t *n);
+/* What csv_next's negative return n means for a data file `path` read by r (an
+ * opaque csv_t *, sim/csv.h): "out of memory", or the reader's reason at the line and
+ * column it names. Returns L->rc. */
+struct csv;
+int ld__csv_fail(ld_t *L, struct csv *r, const char *path, int n);
 /* A user's text for a message, at most SIM_ERR_CLIP bytes ("..." ends a longer one,
  * sim_err_clip): valid until three more calls; the message quoting it must be
  * formatted before then. Every message clips what the user wrote (keys, values,

@@ -155,12 +155,7 @@ static int load_csv(ld_t *L, const ytree_node_t *at, int *cap)
     }
     while ((n = csv_next(r, &fld)) != 0) {
         if (n < 0) {
-            long wl, wc;
-            const char *why = csv_why(r, &wl, &wc);
-            if (n == SIM_ENOMEM)
-                ld__oom(L);
-            else
-                ld__failat(L, path, (int)wl, (int)wc, "%s", why);
+            ld__csv_fail(L, r, path, n);
             goto done;
         }
         int line = (int)fld[0].line;

@@ -16,8 +16,10 @@
 
 #include "models/scenario/load_internal.h"
 #include "sim/cal.h"
+#include "sim/csv.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 /* ---- errors -------------------------------------------------------------------- */
 
@@ -98,6 +100,15 @@ int ld__fail(ld_t *L, const ytree_node_t *n, const char *fmt, ...)
     int rc = vfailcode(L, SIM_EINVAL, n->file, n->line, n->col, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int ld__csv_fail(ld_t *L, struct csv *r, const char *path, int n)
+{
+    if (n == SIM_ENOMEM)
+        return ld__oom(L);
+    long line, col;
+    const char *why = csv_why(r, &line, &col);
+    return ld__failat(L, path, (int)line, (int)col, "%s", why);
 }
 
 int ld__oom(ld_t *L)
@@ -385,33 +396,11 @@ int ld__get_date(ld_t *L, const ytree_node_t *n, const char *what, long *day)
     return 0;
 }
 
-static int is_name(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-static int is_slug(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-              *s == '-'))
-            return 0;
-    return 1;
-}
-
 int ld__get_slug(ld_t *L, const ytree_node_t *n, const char *what, const char **s)
 {
     if (ld__get_str(L, n, what, s) < 0)
         return L->rc;
-    if (!is_slug(*s))
+    if (!text_is_slug(*s))
         return ld__fail(L, n, "invalid %s '%s': use lower-case letters, digits, '_' and '-', "
                           "starting with a letter or digit", what, ld__text(L, n));
     return 0;
@@ -421,7 +410,7 @@ int ld__check_name(ld_t *L, const ytree_node_t *n, const char *what)
 {
     if (n->kind != YTREE_SCALAR)
         return ld__fail(L, n, "expected a %s name, not %s", what, ld__kind_name(n));
-    if (!is_name(n->str))
+    if (!text_is_name(n->str))
         return ld__fail(L, n, "invalid %s name '%s': use letters, digits, '_' and '-'", what,
                     ld__text(L, n));
     return 0;

@@ -100,9 +100,32 @@ static const char csv_yaml[] =
     "  - {stages: [cin], date: 2025-03-31, value: 200}\n"
     "  - file: obs.csv\n";
 
+/* The fixed scenario the "initial" harness reads open.csv with: two stages, one with
+ * durations by age band, so an open case's start and age reach the residual-life
+ * sampler's setup (the loader checks every row against the stages). */
+static const char initial_yaml[] =
+    "version: 1\n"
+    "name: fuzz-initial\n"
+    "start: 2024-04-01\n"
+    "end: 2025-03-31\n"
+    "stages:\n"
+    "  assessment:\n"
+    "    duration: {dist: gamma, mean: 30, sd: 10}\n"
+    "    next: {exit: 0.5, cin: 0.5}\n"
+    "  cin:\n"
+    "    duration:\n"
+    "      by_age:\n"
+    "        - {age: [0, 10], dist: exponential, mean: 180}\n"
+    "        - {age: [10, 18], dist: empirical, cdf: [[0, 0], [100, 0.5], [400, 1]]}\n"
+    "arrivals:\n"
+    "  - {name: referrals, to: assessment, per_year: 1000}\n"
+    "initial:\n"
+    "  file: open.csv\n";
+
 /* Every file a harness may write, removed by harness_cleanup. */
-static const char *const file_names[] = {"top.yaml", "inc.yaml", "base.yaml",
-                                         "csv.yaml", "obs.csv", "records.dat", NULL};
+static const char *const file_names[] = {"top.yaml",    "inc.yaml",    "base.yaml",
+                                         "csv.yaml",    "obs.csv",     "records.dat",
+                                         "initial.yaml", "open.csv",   NULL};
 
 static int violation(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -137,7 +160,7 @@ static int write_file(const harness_t *h, const char *name, const void *data, si
 int harness_known(const char *mode)
 {
     return !strcmp(mode, "load") || !strcmp(mode, "include") || !strcmp(mode, "set") ||
-           !strcmp(mode, "csv") || !strcmp(mode, "records");
+           !strcmp(mode, "csv") || !strcmp(mode, "records") || !strcmp(mode, "initial");
 }
 
 int harness_init(harness_t *h, const char *mode, char *why, size_t whylen)
@@ -155,6 +178,9 @@ int harness_init(harness_t *h, const char *mode, char *why, size_t whylen)
         return write_file(h, "base.yaml", base_yaml, sizeof base_yaml - 1, why, whylen);
     if (!strcmp(mode, "csv"))
         return write_file(h, "csv.yaml", csv_yaml, sizeof csv_yaml - 1, why, whylen);
+    if (!strcmp(mode, "initial"))
+        return write_file(h, "initial.yaml", initial_yaml, sizeof initial_yaml - 1, why,
+                          whylen);
     return 0;
 }
 
@@ -351,6 +377,11 @@ int harness_run(harness_t *h, const uint8_t *data, size_t size, char *why, size_
         return run_set(h, data, size, why, whylen);
     if (!strcmp(h->mode, "records"))
         return run_records(h, data, size, why, whylen);
+    if (!strcmp(h->mode, "initial")) {
+        if (write_file(h, "open.csv", data, size, why, whylen) < 0)
+            return -1;
+        return load_and_check(h, "initial.yaml", NULL, 0, why, whylen);
+    }
     if (write_file(h, "obs.csv", data, size, why, whylen) < 0)
         return -1;
     return load_and_check(h, "csv.yaml", NULL, 0, why, whylen);

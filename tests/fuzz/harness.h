@@ -24,7 +24,9 @@
  *              `observed: [{file: obs.csv}]`;
  * - "records": the bytes are one case-records file (models/records/records.h: its kind
  *              found from its content), read by rec_read strictly, then leniently;
- *              the same message contract, and a set read must keep its invariants.
+ *              the same message contract, and a set read must keep its invariants;
+ * - "initial": the bytes are open.csv, the open cases a fixed scenario reads with
+ *              `initial: {file: open.csv}` (a stage of it has durations by_age).
  * NUL is the separator because neither a YAML file nor a command-line argument can
  * hold one. Failures of the harness itself (cannot write a file) are reported like
  * violations: they are not the loader's, but must not pass silently. */
@@ -40,7 +42,7 @@
 /* One harness's working folder. */
 typedef struct harness {
     char dir[64];      /* mkdtemp() folder, "/tmp/careflow-fuzz-XXXXXX" */
-    const char *mode;  /* harness name: "load", "include", "set" or "csv" */
+    const char *mode;  /* harness name (harness_known) */
 } harness_t;
 
 /* Makes the folder and writes the fixed files the mode needs. Returns 0, or -1 with

@@ -1,0 +1,33 @@
+/* text.h: small text services more than one layer needs: the two character classes
+ * careflow's identifiers are written in, and a command line shell-quoted for a record
+ * (manifest.json, a report's header). Pure functions of their arguments: no state, thread
+ * safe; the one that allocates uses sim/mem.h and says who frees.
+ *
+ * A command line's numbers are read by text_parse_u64.
+ *
+ * Classes (ASCII only; any other byte is outside both):
+ *   name  [A-Za-z0-9_-]+            (a stage, pool or flag name in a scenario)
+ *   slug  [a-z0-9][a-z0-9_-]*       (a scenario's `name`, which names its output folder) */
+#ifndef SIM_TEXT_H
+#define SIM_TEXT_H
+
+#include <stdint.h>
+
+/* 1 if s is a name (see above), else 0. */
+int text_is_name(const char *s);
+
+/* 1 if s is a slug (see above), else 0. */
+int text_is_slug(const char *s);
+
+/* s as a decimal integer made only of digits (no sign, space or other byte), in
+ * [lo, hi]: 0 and *out, or -1 (*out untouched). */
+int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+
+/* argv[0..argc) as one line a POSIX shell reads back as the same words: words of only
+ * [A-Za-z0-9-_./=+,:@%] as they are, any other (and the empty word) in single quotes,
+ * a ' inside written '\''. Returns a new string (mem_free), or NULL when out of memory.
+ * Bytes are copied as they are (a newline stays a newline inside its quotes): a caller
+ * that needs one line escapes on output (fmt_json_string, sim_err_at). */
+char *text_shell_join(int argc, char *const *argv);
+
+#endif
