@@ -8,7 +8,7 @@
  *    peak resident memory after each (getrusage: the peak so far, so the second
  *    figure includes the first).
  * 2. Times `careflow backtest` in this process (backtest_main) on the council's
- *    records (scenarios/data/council/episodes.csv) with two cutoffs, 20 replications,
+ *    records (scenarios/data/council-episodes/episodes.csv) with two cutoffs, 20 replications,
  *    without plots, then with them (gnuplot, if found).
  * Prints figures; asserts nothing. Usage: bench_estimate [PER_YEAR] (default 60000). */
 #include <stdio.h>
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 
     for (int plots = 0; plots < 2; plots++) {
         snprintf(p, sizeof p, "%s/bt%d", dir, plots);
-        char *av[] = {"careflow", "backtest", "scenarios/data/council/episodes.csv",
+        char *av[] = {"careflow", "backtest", "scenarios/data/council-episodes/episodes.csv",
                       "--cutoff", "2022-03-31", "--cutoff", "2023-03-31", "--reps", "20",
                       "--threads", "2", "--quiet", "--out", p, plots ? NULL : "--no-plots",
                       NULL};

@@ -550,7 +550,7 @@ static int exists(const char *p)
     return stat(p, &st) == 0;
 }
 
-/* The council's records (scenarios/data/council/episodes.csv, 2018-2024):
+/* The council's records (scenarios/data/council-episodes/episodes.csv, 2018-2024):
  * - a cutoff before their first date or after their extract date exits 2 and leaves
  *   --out as it was (not created);
  * - --threads 1 and 2 give byte-identical backtest.csv and backtest_scores.csv;
@@ -560,7 +560,7 @@ static void command_line(void **state)
 {
     char dir[] = "/tmp/careflow-backtest-cli-XXXXXX", p[128], q[128], e[128];
     assert_non_null(mkdtemp(dir));
-    const char *data = "scenarios/data/council/episodes.csv";
+    const char *data = "scenarios/data/council-episodes/episodes.csv";
     snprintf(e, sizeof e, "%s/err.txt", dir);
     assert_int_equal(run(e, "backtest %s --cutoff 1999-12-31 --no-plots --out %s/o1", data,
                          dir), 2);

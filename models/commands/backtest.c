@@ -703,6 +703,10 @@ int backtest_main(int argc, char **argv)
         status = sim_exit_status(rc);
         goto out;
     }
+    if (rs->n_other_files && !c.quiet)
+        fprintf(stderr, "careflow: note: %d other file%s in the folders not read (not named "
+                        "*.csv or *.xml)\n",
+                rs->n_other_files, rs->n_other_files == 1 ? "" : "s");
     if (c.lenient && !c.quiet) {
         for (int k = 0; k < REC_D_N; k++)
             if (rs->quality[k])

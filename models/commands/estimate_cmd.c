@@ -286,6 +286,10 @@ int estimate_main(int argc, char **argv)
                         "file(s); as of %s, window %d months\n",
                 rs->n_stays, rs->n_children, rs->n_stages, rs->n_stages == 1 ? "" : "s",
                 rs->n_files, d, o.window_months);
+        if (rs->n_other_files)
+            fprintf(stderr, "careflow estimate: %d other file%s in the folders not read (not "
+                            "named *.csv or *.xml)\n",
+                    rs->n_other_files, rs->n_other_files == 1 ? "" : "s");
         if (lenient) {
             long skipped = 0;
             for (int k = 0; k < REC_D_N; k++)

@@ -5,6 +5,7 @@
 set -e
 bin=${1:-build/careflow}
 d=scenarios/data/council
+e=scenarios/data/council-episodes   # the same history as one careflow episodes file
 tmp=$(mktemp -d /tmp/careflow-council-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 run() { "$bin" run scenarios/council.yaml --reps 1 --threads 1 --no-plots --quiet \
@@ -14,9 +15,10 @@ run --episodes "$tmp/dmy/council.csv" --episodes-format ssda903 --episodes-retur
     --episodes-dates dmy
 run --episodes "$tmp/iso/council.csv" --episodes-format ssda903 --episodes-returns
 run --episodes "$tmp/cin/cin.xml" --episodes-format cin
-rm -rf "$d/episodes.csv" "$d/ssda903" "$d/cin"
+rm -rf "$e/episodes.csv" "$d/ssda903" "$d/cin"
 mkdir -p "$d/ssda903" "$d/cin"
-cp "$tmp/episodes.csv" "$d/episodes.csv"
+mkdir -p "$e"
+cp "$tmp/episodes.csv" "$e/episodes.csv"
 # the returns of 2019-2021 as DD/MM/YYYY (as many councils' extracts), 2022-2024 ISO
 for y in 2019 2020 2021; do cp "$tmp"/dmy/council-$y-*.csv "$d/ssda903/"; done
 for y in 2022 2023 2024; do cp "$tmp"/iso/council-$y-*.csv "$d/ssda903/"; done
