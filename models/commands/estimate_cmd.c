@@ -2,7 +2,7 @@
  * [--horizon-months N] [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient]
  * [--quiet]`: reads the records (models/records), estimates a scenario
  * (models/estimate) and writes FILE.yaml (default out/estimated/scenario.yaml) with
- * open-cases.csv beside it, and data_quality.csv with --lenient.
+ * open-cases.csv and data_quality.csv beside it (zeros without --lenient).
  *
  * Writing: every file is written to a temporary name in the target folder
  * (.NAME.tmp-XXXXXX), flushed and synced; only when all are complete are they renamed
@@ -253,15 +253,16 @@ int estimate_main(int argc, char **argv)
     int nf = 0;
     if ((rc = make_parents(out, err, sizeof err)) != 0)
         goto fail;
-    if (lenient) {
-        if (!(quality = quality_text(rs, &quality_len))) {
-            rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "out of memory");
-            goto fail;
-        }
-        if (!(files[nf].final = sibling(out, "data_quality.csv")) ||
-            (rc = stage_write(&files[nf++], quality, quality_len, err, sizeof err)) != 0)
-            goto fail_nomem;
+    /* data_quality.csv always: with --lenient the rows skipped or repaired, without it
+     * zeros (a strict read that succeeds found no defect), so one left by an earlier
+     * --lenient run never sits beside records it does not describe */
+    if (!(quality = quality_text(rs, &quality_len))) {
+        rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "out of memory");
+        goto fail;
     }
+    if (!(files[nf].final = sibling(out, "data_quality.csv")) ||
+        (rc = stage_write(&files[nf++], quality, quality_len, err, sizeof err)) != 0)
+        goto fail_nomem;
     if (!(files[nf].final = sibling(out, o.open_cases_file)) ||
         (rc = stage_write(&files[nf++], res.open_cases, res.open_cases_len, err,
                           sizeof err)) != 0)
@@ -298,7 +299,7 @@ int estimate_main(int argc, char **argv)
                     files[0].final);
         }
         fprintf(stderr, "careflow estimate: wrote %s and %s (%ld open cases)\n", out,
-                files[lenient ? 1 : 0].final, res.n_open);
+                files[1].final, res.n_open);
     }
     goto done;
 fail_nomem:
