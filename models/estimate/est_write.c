@@ -38,12 +38,19 @@ static void put_name(est__text_t *t, const char *s)
 
 static void date_str(long day, char out[11]) { cal_format(day, out); }
 
+/* "s" after a count other than 1, so a comment says "1 day" and "2 days". */
+static const char *pl(double n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void window_label(const est__t *E, est__text_t *t)
 {
     char a[11], b[11];
     date_str(E->win_from, a);
     date_str(E->as_of, b);
-    est__text_printf(t, "%s..%s (%d months)", a, b, E->o->window_months);
+    est__text_printf(t, "%s..%s (%d month%s)", a, b, E->o->window_months,
+                     pl(E->o->window_months));
 }
 
 /* Wilson's 95% interval of a share k / n. */
@@ -149,8 +156,8 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
     date_str(E->as_of, d);
     int n = km_points(k, t_max, x, p, &tail);
     ind(t, indent);
-    est__text_printf(t, "# Kaplan-Meier over %ld stays (%ld ended, %ld open on %s, "
-                     "censored there", k->n, k->n_events, n_open, d);
+    est__text_printf(t, "# Kaplan-Meier over %ld stay%s (%ld ended, %ld open on %s, "
+                     "censored there", k->n, pl(k->n), k->n_events, n_open, d);
     long aged = (long)k->n - (long)k->n_events - n_open;
     if (aged > 0)
         est__text_printf(t, "; %ld left at max_age %g, censored then: the model ends those "
@@ -161,7 +168,7 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
                          "then (left truncation)", k->n_late);
     double med = km_quantile(k, 0.5, 0.95, &lo, &hi);
     if (isfinite(med)) {
-        est__text_printf(t, "; median %.10g days, 95%% CI %.10g-", med, lo);
+        est__text_printf(t, "; median %.10g day%s, 95%% CI %.10g-", med, pl(med), lo);
         if (isfinite(hi))
             est__text_printf(t, "%.10g", hi);
         else
@@ -172,7 +179,8 @@ static void put_km_dist(const est__t *E, const km_t *k, double t_max, long n_ope
     }
     est__text_put(t, "\n");
     ind(t, indent);
-    est__text_printf(t, "dist: empirical   # linear between event times, %d points", n);
+    est__text_printf(t, "dist: empirical   # linear between event times, %d point%s", n,
+                     pl(n));
     if (tail > 0)
         est__text_printf(t, "; the %.3g%% still open beyond day %.10g spread evenly up to "
                          "day %.10g (twice the longest time seen)",
@@ -201,10 +209,12 @@ static void put_duration(const est__t *E, int st, int indent, est__text_t *t)
         char f[11];
         date_str(D->from, f);
         est__text_printf(t, "# the records hold every stay of this stage from %s (ending "
-                         "then or later); %ld begun before it count from it", f, D->n_late);
+                         "then or later); %ld begun before it count%s from it", f, D->n_late,
+                         D->n_late == 1 ? "s" : "");
         if (D->n_dropped > 0)
-            est__text_printf(t, "; %ld that ended before it are left out (the records "
-                             "hold only some of those)", D->n_dropped);
+            est__text_printf(t, "; %ld that ended before it %s left out (the records "
+                             "hold only some of those)", D->n_dropped,
+                             D->n_dropped == 1 ? "is" : "are");
         est__text_put(t, "\n");
         ind(t, indent);
     }
@@ -235,10 +245,10 @@ static void put_next(const est__t *E, int st, int indent, est__text_t *t)
     ind(t, indent);
     if (R->n == 0) {
         est__text_put(t, "next: {exit: 1}   # no stay in this stage has ended: every child "
-                         "is taken to leave to exit\n");
+                         "is taken to leave the stages (exit)\n");
         return;
     }
-    est__text_printf(t, "next:   # %ld stays ended in ", R->n);
+    est__text_printf(t, "next:   # %ld stay%s ended in ", R->n, pl(R->n));
     char f[11];
     date_str(R->from, f);
     if (R->whole_record && R->from == LONG_MIN)
@@ -385,8 +395,8 @@ static void put_adjust(const est__t *E, int st, int indent, est__text_t *t)
                 put_name(t, E->rs->stages[j]);
             est__text_printf(t, ": %.6g", q / share);
         }
-        est__text_printf(t, "}   # %ld exits aged %.10g-%.10g:", nb, est__band_edge(b),
-                         est__band_edge(b + 1));
+        est__text_printf(t, "}   # %ld exit%s aged %.10g-%.10g:", nb, pl(nb),
+                         est__band_edge(b), est__band_edge(b + 1));
         for (int j = 0; j < nt; j++)
             if (R->count[j] > 0)
                 est__text_printf(t, " %s %ld", j == ns ? "exit" : E->rs->stages[j], cb[j]);
@@ -439,14 +449,15 @@ void est__put_arrival(const est__t *E, int st, const char *name, int indent, est
     if (A->trend_used) /* the window mean is the rate at the window's middle */
         carried = rate * exp(A->trend_b * (A->days / 2) / CAL_DAYS_PER_YEAR);
     ind(t, indent + 2);
-    est__text_printf(t, "per_year: %.6g   # %ld entries from outside in ", carried, A->n);
+    est__text_printf(t, "per_year: %.6g   # %ld entr%s from outside in ", carried, A->n,
+                     A->n == 1 ? "y" : "ies");
     char a[11], b[11];
     if (A->from > E->win_from) {
         date_str(A->from, a);
         date_str(E->as_of, b);
-        est__text_printf(t, "%s..%s (%.0f days: the window cut to where the records hold "
+        est__text_printf(t, "%s..%s (%.0f day%s: the window cut to where the records hold "
                          "every entry, and every stay leading into this stage)", a, b,
-                         A->days);
+                         A->days, pl(A->days));
     } else {
         window_label(E, t);
     }
@@ -470,8 +481,9 @@ void est__put_arrival(const est__t *E, int st, const char *name, int indent, est
                          A->trend_used ? "" : ", not distinguishable from zero (|z| <= 2)");
     } else {
         ind(t, indent + 2);
-        est__text_printf(t, "# no trend_per_year: %d whole months of complete record (at "
-                         "least %d needed)\n", A->trend_months, EST_TREND_MIN_MONTHS);
+        est__text_printf(t, "# no trend_per_year: %d whole month%s of complete record (at "
+                         "least %d needed)\n", A->trend_months, pl(A->trend_months),
+                         EST_TREND_MIN_MONTHS);
     }
     ind(t, indent + 2);
     if (A->n_ages >= EST_AGE_MIN_EMPIRICAL) {
@@ -489,8 +501,9 @@ void est__put_arrival(const est__t *E, int st, const char *name, int indent, est
         if (mx > est__band_edge(EST_N_BANDS))
             mx = est__band_edge(EST_N_BANDS);
         est__text_printf(t, "age: {dist: uniform, min: %.10g, max: %.10g}   # only %ld "
-                         "entrants with a known age (fewer than %d): whole years from the "
-                         "youngest to the oldest\n", mn, mx, A->n_ages, EST_AGE_MIN_EMPIRICAL);
+                         "entrant%s with a known age (fewer than %d): whole years from the "
+                         "youngest to the oldest\n", mn, mx, A->n_ages, pl(A->n_ages),
+                         EST_AGE_MIN_EMPIRICAL);
     } else {
         est__text_printf(t, "age: {dist: uniform, min: 0, max: %.10g}   # no entrant's age "
                          "is known\n", est__band_edge(EST_N_BANDS));
@@ -529,7 +542,8 @@ void est__put_top(const est__t *E, est__text_t *t)
     est__text_yq(t, buf);
     est__text_printf(t, "\nstart: %s   # the as-of date: the records as an extract then "
                      "would show them\n", d0);
-    est__text_printf(t, "end: %s   # %d months on\n", d1, o->horizon_months);
+    est__text_printf(t, "end: %s   # %d month%s on\n", d1, o->horizon_months,
+                     pl(o->horizon_months));
     est__text_printf(t, "replications: %d\nseed: %llu\nmax_age: %g\n", o->replications,
                      (unsigned long long)o->seed, E->max_age);
 }
@@ -559,12 +573,12 @@ void est__put_initial(const est__t *E, est__text_t *t)
             n[open_kind(E, &E->stays[i])]++;
     est__text_put(t, "initial:\n  file: ");
     est__text_yq(t, E->o->open_cases_file);
-    est__text_printf(t, "   # %ld stays open on %s, each with its start date: the time "
+    est__text_printf(t, "   # %ld stay%s open on %s, each with its start date: the time "
                      "still to run is drawn given the time already spent",
-                     n[OPEN_ROW] + n[OPEN_UNBORN], d);
+                     n[OPEN_ROW] + n[OPEN_UNBORN], pl(n[OPEN_ROW] + n[OPEN_UNBORN]), d);
     if (n[OPEN_UNBORN])
-        est__text_printf(t, "; %ld of a child not yet born then, written as born on %s",
-                         n[OPEN_UNBORN], d);
+        est__text_printf(t, "; %ld of %s not yet born then, written as born on %s",
+                         n[OPEN_UNBORN], n[OPEN_UNBORN] == 1 ? "a child" : "children", d);
     if (n[OPEN_TOO_OLD])
         est__text_printf(t, "; %ld more of children aged %g or more then left out (the model "
                          "ends a case at max_age)", n[OPEN_TOO_OLD], E->max_age);
