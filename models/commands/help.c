@@ -17,10 +17,11 @@ static const char text_main[] =
     "  careflow sensitivity SCENARIO.yaml [--method oat|morris|sobol|lhs] [--samples N]\n"
     "               [--outputs METRIC:STAGE,...] [options as for run]\n"
     "  careflow strands\n"
-    "  careflow estimate DATA... [--as-of DATE] [--template SCENARIO.yaml]\n"
-    "               [--out FILE.yaml] [--lenient]\n"
-    "  careflow backtest DATA... --cutoff DATE [--cutoff DATE]... [--reps N]\n"
-    "               [--out DIR] [--lenient]\n"
+    "  careflow estimate DATA... [--as-of DATE] [--window-months N] [--horizon-months N]\n"
+    "               [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient] [--quiet]\n"
+    "  careflow backtest DATA... --cutoff DATE [--cutoff DATE]... [--horizon-months N]\n"
+    "               [--window-months N] [--reps N] [--seed S] [--threads T] [--out DIR]\n"
+    "               [--lenient] [--no-plots] [--quiet]\n"
     "  careflow --help | careflow COMMAND --help | careflow --version\n"
     "\n"
     "Commands:\n"
@@ -49,7 +50,8 @@ static const char text_main[] =
     "Options:\n"
     "  -h, --help     show this help, or a command's help after the command\n"
     "  --version      print the version and exit\n"
-    "Options take their value as the next argument or after '=' (--reps=50).\n"
+    "Options take their value as the next argument or after '=' (--reps=50); estimate's\n"
+    "take it as the next argument only (--as-of 2024-03-31).\n"
     "\n"
     "Exit status: 0 success; 1 runtime failure (cannot write outputs, out of memory,\n"
     "interrupted); 2 usage error or invalid scenario (reported on stderr as\n"
@@ -64,8 +66,10 @@ static const char text_main[] =
     "\n"
     "Docs: README.md (overview, building, a first run), docs/scenario-reference.md\n"
     "(every scenario key), docs/strands.md (strands and costs), docs/outputs.md\n"
-    "(every output file and column) and docs/planning.md (from a council's records\n"
-    "to a forecast and a backtest).\n";
+    "(every output file and column), docs/sensitivity.md (sensitivity analysis),\n"
+    "docs/planning.md (from a council's records to a forecast and a backtest),\n"
+    "docs/records.md (the case records careflow reads), docs/estimate.md (what each\n"
+    "estimate means) and docs/backtest.md (cutoffs, baselines, every score).\n";
 
 static const char text_run[] =
     "Usage: careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
@@ -185,10 +189,12 @@ static const char text_run[] =
     "Example:\n"
     "  careflow run scenarios/hampshire-baseline.yaml --reps 50 --threads 4 \\\n"
     "      --set arrivals.referrals.per_year=10500 --out out/more-referrals\n"
+    "  careflow run out/est/scenario.yaml --reps 100   # estimated: out/forecast-DATE/\n"
     "\n"
     "Docs: docs/outputs.md (every output file and column), docs/scenario-reference.md\n"
     "(scenario keys), docs/strands.md (strands and costs), docs/records.md (the forms\n"
-    "--episodes writes) and README.md.\n";
+    "--episodes writes), docs/planning.md (a forecast from a council's records) and\n"
+    "README.md.\n";
 
 static const char text_compare[] =
     "Usage: careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
@@ -346,7 +352,10 @@ static const char text_estimate[] =
     "Estimates a complete scenario from a council's case records, as an extract taken on\n"
     "the as-of date would show them, and writes it with the cases open on that date.\n"
     "DATA is a file or a folder (searched recursively): careflow episodes CSV, SSDA903\n"
-    "Header/Episodes/UASC CSV files, CIN census XML.\n"
+    "Header/Episodes/UASC CSV files, CIN census XML. Each file's kind is found from its\n"
+    "content (its header row, the XML's root), not its name; in a folder only files\n"
+    "named *.csv or *.xml are read (hidden files are skipped, and any other, a README\n"
+    "or a PDF, is skipped and counted in the summary).\n"
     "\n"
     "Options:\n"
     "  --as-of DATE          the extract date and the scenario's start (YYYY-MM-DD;\n"
@@ -357,11 +366,12 @@ static const char text_estimate[] =
     "                        what the records inform is replaced (durations, next and\n"
     "                        adjust of the stages they hold, the streams into them,\n"
     "                        start, end, initial); written whole, without include\n"
-    "  --out FILE.yaml       where to write (default out/estimated/scenario.yaml);\n"
-    "                        open-cases.csv and data_quality.csv are written beside\n"
-    "                        it. The scenario's name\n"
-    "                        is forecast-DATE (the as-of date), so 'careflow run'\n"
-    "                        writes its forecast to out/forecast-DATE/\n"
+    "  --out FILE.yaml       where to write the scenario (default\n"
+    "                        out/estimated/scenario.yaml); open-cases.csv and\n"
+    "                        data_quality.csv are written beside it, in the same\n"
+    "                        folder. The scenario's name is forecast-DATE (the as-of\n"
+    "                        date), so 'careflow run' writes its forecast to\n"
+    "                        out/forecast-DATE/\n"
     "  --lenient             skip or repair defective rows, counted by kind in\n"
     "                        data_quality.csv (without it the first defect stops the\n"
     "                        command, FILE:LINE:COL, and a success writes zeros there)\n"
@@ -390,6 +400,9 @@ static const char text_estimate[] =
     "  initial    initial: {file: open-cases.csv}: one row per stay open on the as-of\n"
     "             date (child,stage,start,dob,flags,history); children aged max_age or\n"
     "             more then are left out\n"
+    "  the rest   replications: 20 and seed: 1 (with --template, the template's);\n"
+    "             'careflow run SCENARIO.yaml --reps N' runs another number of\n"
+    "             replications (or edit the line)\n"
     "\n"
     "Files are written under temporary names and renamed when all are complete (the\n"
     "scenario last); a failure leaves the old files.\n"
@@ -402,7 +415,8 @@ static const char text_estimate[] =
     "  careflow run out/estimated/scenario.yaml       # writes out/forecast-2024-03-31/\n"
     "\n"
     "Docs: docs/planning.md (the planner's guide, worked on an example council);\n"
-    "docs/estimate.md (what each estimate means and where it comes from).\n";
+    "docs/estimate.md (what each estimate means and where it comes from);\n"
+    "docs/records.md (how each file becomes stays, defects and --lenient).\n";
 
 /* `careflow backtest --help` (owned by the backtest work, models/commands/backtest.c) */
 static const char text_backtest[] =
