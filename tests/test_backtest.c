@@ -691,6 +691,22 @@ static void command_line(void **state)
                          "--out %s/o1", data, dir), 2);
     assert_false(exists(p));
 
+    /* a cutoff inside the records but before any stage's record is complete (every
+     * stage of these records from 1 April 2018): exit 2, nothing written, and the
+     * message says from when each stage is recorded */
+    assert_int_equal(run(e, "backtest %s --cutoff 2016-03-31 --no-plots --out %s/o1", data,
+                         dir), 2);
+    assert_false(exists(p));
+    char cmd0[512];
+    snprintf(cmd0, sizeof cmd0, "grep -q 'before any stage.s record is complete.*care from "
+             "2018-04-0' %s", e);
+    assert_int_equal(system(cmd0), 0);
+    /* a cutoff six months after: the window is cut short, and a note says so */
+    assert_int_equal(run(e, "backtest %s --cutoff 2018-09-30 --reps 2 --no-plots --out "
+                         "%s/o4", data, dir), 0);
+    snprintf(cmd0, sizeof cmd0, "grep -q 'stage care.s window is cut short' %s", e);
+    assert_int_equal(system(cmd0), 0);
+
     for (int t = 1; t <= 2; t++)
         assert_int_equal(run(NULL, "backtest %s --cutoff 2022-03-31 --cutoff 2022-09-30 "
                              "--reps 4 --threads %d --quiet --no-plots --out %s/t%d", data, t,

@@ -18,6 +18,7 @@
  * whatever --threads. The one step that needs the estimator and the scenario's
  * `initial: {file: ...}` is forecast_cutoff(). */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -822,6 +823,30 @@ static void print_error(const char *err)
         fprintf(stderr, "careflow: error: %s\n", err);
 }
 
+/* Rewrites every mention of the staging folder `staged` in msg as the folder the
+ * output will have when committed (`final`): a message names where the user will look. */
+static void name_final(char *msg, size_t size, const char *staged, const char *final)
+{
+    size_t ls = strlen(staged), lf = strlen(final);
+    while (lf > 1 && final[lf - 1] == '/')
+        lf--;
+    char buf[1024];
+    size_t n = 0;
+    for (const char *p = msg; *p && n + 1 < sizeof buf;) {
+        if (ls && strncmp(p, staged, ls) == 0) {
+            for (size_t i = 0; i < lf && n + 1 < sizeof buf; i++)
+                buf[n++] = final[i];
+            p += ls;
+        } else {
+            buf[n++] = *p++;
+        }
+    }
+    if (n >= size)
+        n = size - 1;
+    memcpy(msg, buf, n);
+    msg[n] = '\0';
+}
+
 /* The work after the records are read: everything into the transaction, committed at
  * the end. 0 or SIM_E* with err set. */
 static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *err,
@@ -859,6 +884,17 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
                                 "begin on %s, after the cutoff\n", date, rs->stages[s], f);
             }
         }
+        /* a stage recorded from inside the window: its rates come from fewer days */
+        long w0 = bt_months_before(cutoff, c->window); /* the window is (w0, cutoff] */
+        for (int s = 0; s < ns && !c->quiet; s++)
+            if (keep[s] && rs->observed_from[s] > w0 + 1) {
+                char f[11];
+                cal_format(rs->observed_from[s], f);
+                fprintf(stderr, "careflow: note: cutoff %s: stage %s's window is cut short: "
+                                "its records begin on %s, so its rates come from the %ld "
+                                "days from then, not from %d months\n",
+                        date, rs->stages[s], f, cutoff - rs->observed_from[s] + 1, c->window);
+            }
         bt_keep_stages(cut, keep);
         rc = fill_rows(b, cutoff, nk ? cut : NULL, keep, rows);
         b->n_rows += per;
@@ -905,9 +941,11 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (!scripts)
             fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
                             "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
-        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0)
+        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0) {
+            name_final(perr, sizeof perr, outtx_dir(&b->tx), c->out);
             fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
                     perr[0] ? perr : "gnuplot failed");
+        }
         else
             plotted = 1;
     }
@@ -987,14 +1025,30 @@ int backtest_main(int argc, char **argv)
     }
     qsort(c.cutoffs, (size_t)c.n_cutoffs, sizeof *c.cutoffs, cmp_long);
     int nd = 0;
+    long recorded = LONG_MAX; /* the first day on which some stage is recorded */
+    for (int s = 0; s < rs->n_stages; s++)
+        recorded = rs->observed_from[s] < recorded ? rs->observed_from[s] : recorded;
     for (int i = 0; i < c.n_cutoffs; i++) {
         char d[11], f0[11], f1[11];
-        if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract) {
-            cal_format(c.cutoffs[i], d);
-            cal_format(rs->first, f0);
-            cal_format(rs->extract, f1);
-            fprintf(stderr, "careflow: error: --cutoff %s is outside the records, which run "
-                            "from %s to %s\n", d, f0, f1);
+        cal_format(c.cutoffs[i], d);
+        cal_format(rs->first < recorded ? recorded : rs->first, f0);
+        cal_format(rs->extract, f1);
+        if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract ||
+            c.cutoffs[i] < recorded) {
+            /* where a stage's record is complete from: a cutoff needs one by then */
+            fprintf(stderr, "careflow: error: --cutoff %s is %s: the records are complete "
+                            "from %s to %s (",
+                    d, c.cutoffs[i] > rs->extract ? "after the records' extract date"
+                       : c.cutoffs[i] < rs->first ? "before the records' first date"
+                                                   : "before any stage's record is complete",
+                    f0, f1);
+            for (int s = 0; s < rs->n_stages; s++) {
+                char f[11];
+                cal_format(rs->observed_from[s] < rs->first ? rs->first
+                                                            : rs->observed_from[s], f);
+                fprintf(stderr, "%s%s from %s", s ? ", " : "", rs->stages[s], f);
+            }
+            fputs(")\n", stderr);
             goto out;
         }
         if (nd == 0 || c.cutoffs[i] != c.cutoffs[nd - 1])
