@@ -64,6 +64,18 @@ typedef struct rec_stay {
     uint32_t line;     /* line (CSV) or element line (XML) it came from */
 } rec_stay_t;
 
+#define REC_NAMES_KEPT 16       /* file names kept per list of files not read */
+#define REC_QROWS_KEPT 100000   /* defects listed one by one (the rest only counted) */
+
+/* One defect found under --lenient (data_quality_rows.csv). */
+typedef struct rec_qrow {
+    uint8_t kind;      /* rec_defect_t */
+    uint32_t file;     /* index into files */
+    long line;         /* where the strict reader would have stopped */
+    long col;          /* its column */
+    char *msg;         /* the message the strict reader would have given */
+} rec_qrow_t;
+
 typedef struct rec_set {
     int n_stages;
     char **stages;       /* stage names, in order of first appearance */
@@ -85,9 +97,22 @@ typedef struct rec_set {
     long extract;        /* the extract date: every start and end is <= it */
     int n_other_files;   /* files in the folders given that were not read: not named
                           * *.csv or *.xml (a README, a PDF) */
+    char **other_files;  /* the first REC_NAMES_KEPT of them (paths), for notes */
+    int n_unused_903;    /* SSDA903 files of modules careflow does not read (Missing,
+                          * Reviews, OC2, OC3, AD1, PlacedAdoption, PrevPerm): skipped */
+    char **unused_903;   /* the first REC_NAMES_KEPT of them */
+    int n_own_outputs;   /* careflow's own outputs skipped: folders holding the output
+                          * marker, open-cases and data_quality files */
+    char **own_outputs;  /* the first REC_NAMES_KEPT of them */
+    int n_warnings;      /* things worth a note that are no defect (an SSDA903 return
+                          * with a Header file but no Episodes file, or the reverse) */
+    char **warnings;     /* the first REC_NAMES_KEPT of them, one line each */
     int n_files;
     char **files;        /* paths read, for messages */
     long quality[REC_D_N]; /* rows skipped or repaired under --lenient, by kind */
+    size_t n_qrows;      /* defects listed in qrows (at most REC_QROWS_KEPT) */
+    struct rec_qrow *qrows; /* each defect found under --lenient, in the order found */
+    long n_qrows_more;   /* defects found beyond REC_QROWS_KEPT (counted, not listed) */
 } rec_set_t;
 
 typedef struct rec_opts {
@@ -118,6 +143,9 @@ int rec_flag_index(const rec_set_t *rs, const char *name);
 
 /* Writes data_quality.csv (`kind,count,action`, one row per kind, zeros included). */
 int rec_write_quality(const rec_set_t *rs, FILE *f);
+/* Writes data_quality_rows.csv (`kind,file,line,col,message`, one row per defect listed
+ * in qrows, in the order found). 0 or SIM_EIO. */
+int rec_write_quality_rows(const rec_set_t *rs, FILE *f);
 
 void rec_free(rec_set_t *rs);
 
