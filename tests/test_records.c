@@ -352,11 +352,14 @@ static void quality_csv(void **state)
     buf[n] = 0;
     fclose(f);
     assert_string_equal(buf, "kind,count,action\n"
-                             "bad_date,3,row skipped\n"
-                             "end_before_start,1,row skipped\n"
+                             "bad_date,3,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
+                             "end_before_start,1,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
                              "no_date_of_birth,2,child's rows skipped\n"
                              "overlapping_stays,1,later stay starts at the earlier's end\n"
-                             "bad_field,1,row skipped\n"
+                             "bad_field,1,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
                              "episode_without_header,1,row skipped\n"
                              "conflicting_duplicate,1,latest return kept\n"
                              "after_extract_date,0,row skipped\n");
@@ -782,7 +785,8 @@ static void messages_say_what_to_do(void **state)
 {
     (void)state;
     char path[64], err[1024];
-    temp_file(path, ".csv", "child;stage;start;end;next;dob;flags\nA;cin;2023-01-01;;;2015-01-01;\n");
+    temp_file(path, ".csv", "child;stage;start;end;next;dob;flags\n"
+                            "A;cin;2023-01-01;;;2015-01-01;\n");
     read_err(path, err, sizeof err);
     assert_non_null(strstr(err, ":1:1: error: not a kind of file careflow reads"));
     assert_non_null(strstr(err, "save it as comma-separated CSV"));

@@ -12,7 +12,8 @@
  * Reading: each path is a file or a folder (searched recursively, in name order; in a
  * folder only files named *.csv or *.xml are read, others are counted in
  * n_other_files, hidden ones ignored); the kind of each file is detected from its header row (CSV) or root element (XML);
- * files of no known kind are an error naming the file. A defect in a record is an
+ * files of no known kind are an error naming the file; SSDA903 modules careflow does
+ * not need and careflow's own outputs are skipped (counted and named). A defect in a record is an
  * error "FILE:LINE:COL: error: MESSAGE" (SIM_EINVAL), unless opts.lenient: then the
  * row is skipped or repaired and counted in quality[] by kind. */
 #ifndef MODELS_RECORDS_H
@@ -31,12 +32,14 @@
 
 /* Kinds of defect, counted in data_quality.csv (`kind,count,action`) under --lenient.
  * X(enum, name in data_quality.csv, what is done with the row under --lenient). */
+#define REC_SKIPPED_ROW /* a skipped SSDA903 episode row still claims its episode */     \
+    "row skipped; an SSDA903 episode's rows in older returns too"
 #define REC_DEFECT_MAP(X)                                                        \
-    X(REC_D_BAD_DATE, "bad_date", "row skipped")                                 \
-    X(REC_D_END_BEFORE_START, "end_before_start", "row skipped")                 \
+    X(REC_D_BAD_DATE, "bad_date", REC_SKIPPED_ROW)                           \
+    X(REC_D_END_BEFORE_START, "end_before_start", REC_SKIPPED_ROW)           \
     X(REC_D_NO_DOB, "no_date_of_birth", "child's rows skipped")                  \
     X(REC_D_OVERLAP, "overlapping_stays", "later stay starts at the earlier's end") \
-    X(REC_D_BAD_FIELD, "bad_field", "row skipped")                               \
+    X(REC_D_BAD_FIELD, "bad_field", REC_SKIPPED_ROW)                         \
     X(REC_D_UNKNOWN_CHILD, "episode_without_header", "row skipped")              \
     X(REC_D_DUPLICATE, "conflicting_duplicate", "latest return kept")            \
     X(REC_D_AFTER_EXTRACT, "after_extract_date", "row skipped")
