@@ -665,7 +665,7 @@ static void other_903_modules_skipped(void **state)
     (void)state;
     char dir[] = "/tmp/careflow-test-rec3-mods-XXXXXX", err[1024];
     assert_non_null(mkdtemp(dir));
-    put(dir, "a-header.csv", "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n301,1,2010-05-05,WBRI,,,\n");
+    put(dir, "a-header.csv", "CHILD,SEX,DOB\n301,1,2010-05-05\n"); /* a bare extract */
     put(dir, "b-episodes.csv", "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n"
                                "301,2022-04-01,S,C2,N1,U1,PR1,,\n");
     put(dir, "c-missing.csv", "CHILD,SEX,DOB,MISSING,MIS_START,MIS_END\n"

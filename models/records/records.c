@@ -427,7 +427,9 @@ static int classify(const char *const *c, int n)
         return K_903 + REC__903_EPISODES;
     if (H("DUC"))
         return K_903 + REC__903_UASC;
-    if (H("ETHNIC") || H("UPN") || H("MOTHER"))
+    /* a Header: its other columns, or a bare CHILD,SEX,DOB extract (the modules that
+     * also start so were recognised above by their own columns) */
+    if (H("ETHNIC") || H("UPN") || H("MOTHER") || (H("SEX") && H("DOB") && !H("DECOM")))
         return K_903 + REC__903_HEADER;
     return K_UNKNOWN;
 #undef H
