@@ -748,6 +748,16 @@ static void command_line(void **state)
         found += strncmp(line, "end_before_start,1,", 19) == 0;
     fclose(f);
     assert_int_equal(found, 1);
+    /* and the row itself, where the strict run stopped */
+    snprintf(q, sizeof q, "%s/o3/data_quality_rows.csv", dir);
+    f = fopen(q, "r");
+    assert_non_null(f);
+    found = 0;
+    snprintf(want, sizeof want, "end_before_start,%s,3,19,", p);
+    while (fgets(line, sizeof line, f))
+        found += strncmp(line, want, strlen(want)) == 0;
+    fclose(f);
+    assert_int_equal(found, 1);
     snprintf(q, sizeof q, "%s/t1/data_quality.csv", dir);
     assert_false(exists(q)); /* only with --lenient */
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

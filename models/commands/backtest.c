@@ -8,7 +8,7 @@
  * month by month over the horizon, and the mean and percentiles over replications set
  * beside what the full records show afterwards and beside two baselines
  * (models/backtest/backtest.h). Writes backtest.csv, backtest_scores.csv, actual.csv,
- * manifest.json (and data_quality.csv with --lenient) and the plots, all as one output
+ * manifest.json (and data_quality.csv, data_quality_rows.csv with --lenient) and the plots, all as one output
  * transaction (sim/outtx.h): on any failure or signal OUT is as it was.
  *
  * Order: arguments (usage errors exit 2), the records (a defect exits 2), the cutoffs
@@ -759,6 +759,12 @@ static int write_quality(FILE *f, void *v)
     return rec_write_quality(b->rs, f);
 }
 
+static int write_quality_rows(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    return rec_write_quality_rows(b->rs, f);
+}
+
 typedef struct manifest_ctx {
     bt_run_t *b;          /* the run */
     const char *cmdline;  /* the command line */
@@ -931,6 +937,8 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         (rc = outtx_write(&b->tx, "actual.csv", write_actual_csv, b, err, errlen)) != 0 ||
         (c->lenient &&
          (rc = outtx_write(&b->tx, "data_quality.csv", write_quality, b, err, errlen)) != 0) ||
+        (c->lenient && (rc = outtx_write(&b->tx, "data_quality_rows.csv", write_quality_rows, b,
+                                         err, errlen)) != 0) ||
         (rc = outtx_write(&b->tx, "manifest.json", write_manifest, &m, err, errlen)) != 0)
         return rc;
     int plotted = 0;
@@ -1058,7 +1066,8 @@ int backtest_main(int argc, char **argv)
 
     /* what the set may hold: the files, plots, and one folder per cutoff */
     static const char *const fixed[] = {"backtest.csv", "backtest_scores.csv", "actual.csv",
-                                        "data_quality.csv", "manifest.json", "plots"};
+                                        "data_quality.csv", "data_quality_rows.csv",
+                                        "manifest.json", "plots"};
     size_t nf = sizeof fixed / sizeof fixed[0];
     owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
     dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);
