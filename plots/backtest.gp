@@ -14,7 +14,8 @@
 #
 # One chart per job: the careflow forecast of the stage's month-end stock from the
 # cutoff (shading: p05-p95 and p25-p75 over replications; line: median) with the
-# actual month-end stock from the records over it, and a dashed line at the cutoff.
+# actual month-end stock from the records over it (its points from the first to the last
+# date of the x axis only), and a dashed line at the cutoff.
 # Lists come in as ARG strings and are never parsed as gnuplot commands. Any gnuplot
 # error ends the script with a non-zero exit status.
 
@@ -50,7 +51,9 @@ COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#ddddd
 
 # rows of this chart: backtest.csv by cutoff, stage and metric; actual.csv by stage
 sel(d) = strcol(1) eq CUT && strcol(4) eq S && strcol(5) eq "stock"
-asel(d) = strcol(2) eq S && strcol(3) eq "stock"
+# (only the months the chart spans: a line to a point beyond them would run off its edge)
+asel(d) = strcol(2) eq S && strcol(3) eq "stock" && timecolumn(1, "%Y-%m-%d") >= T0 && \
+    timecolumn(1, "%Y-%m-%d") <= T1
 
 do for [FMT in FORMATS] {
     do for [j = 1:NJ] {

@@ -318,6 +318,90 @@ static void scores_by_hand(void **state)
     assert_true(isnan(bt_pct_error(3, 0)) && isnan(bt_pct_error(NAN, 2)));
 }
 
+/* ---- the bootstrap resample ------------------------------------------------------------
+ * bt_resample draws the ten children with replacement: each drawn child carries all its
+ * stays, whole, under a new id; the stays stay sorted by child. The share of distinct
+ * children among n draws from n has mean 1 - (1 - 1/n)^n = 0.6513 for n = 10 (the
+ * textbook figure behind the bootstrap's 63.2% in the limit), and each child is drawn
+ * once per resample on average. */
+static int original_of(const rec_set_t *ten, const rec_set_t *r, size_t at)
+{
+    /* the ten children's first stays differ in start: match on it, then check all */
+    for (size_t i = 0; i < ten->n_stays; i++) {
+        if (i > 0 && ten->stays[i].child == ten->stays[i - 1].child)
+            continue;
+        if (ten->stays[i].start != r->stays[at].start ||
+            ten->stays[i].stage != r->stays[at].stage)
+            continue;
+        size_t k = 0;
+        for (; i + k < ten->n_stays && ten->stays[i + k].child == ten->stays[i].child; k++) {
+            const rec_stay_t *x = &ten->stays[i + k], *y = &r->stays[at + k];
+            assert_true(at + k < r->n_stays && y->child == r->stays[at].child);
+            assert_true(x->stage == y->stage && x->next == y->next && x->start == y->start &&
+                        x->end == y->end);
+        }
+        /* and no more stays of that drawn child */
+        assert_true(at + k == r->n_stays || r->stays[at + k].child != r->stays[at].child);
+        return (int)ten->stays[i].child;
+    }
+    fail_msg("a drawn child matches none of the ten");
+    return -1;
+}
+
+static void bootstrap_resample(void **state)
+{
+    rec_set_t *ten = ten_children();
+    long from[2] = {D(2022, 6, 1), D(2022, 7, 1)};
+    ten->observed_from = from;
+    double distinct = 0, drawn[10] = {0};
+    const int N = 4000;
+    for (int it = 0; it < N; it++) {
+        rng_t r;
+        rng_seed(&r, 99, (uint64_t)it);
+        rec_set_t *o = NULL;
+        assert_int_equal(bt_resample(ten, &r, &o), 0);
+        assert_int_equal(o->n_children, 10);
+        assert_int_equal(o->n_stages, 2);
+        assert_string_equal(o->stages[1], "B");
+        assert_int_equal(o->observed_from[0], from[0]);
+        assert_int_equal(o->observed_from[1], from[1]);
+        assert_int_equal(o->extract, ten->extract);
+        int seen[10] = {0}, nd = 0;
+        long first = LONG_MAX;
+        for (size_t i = 0; i < o->n_stays; i++) {
+            assert_true(i == 0 || o->stays[i].child >= o->stays[i - 1].child);
+            first = o->stays[i].start < first ? o->stays[i].start : first;
+            if (i > 0 && o->stays[i].child == o->stays[i - 1].child)
+                continue;
+            char want[16];
+            snprintf(want, sizeof want, "b%u", o->stays[i].child + 1);
+            assert_string_equal(o->children[o->stays[i].child].id, want);
+            int c = original_of(ten, o, i);
+            nd += !seen[c]++;
+            drawn[c]++;
+        }
+        assert_int_equal(o->first, first);
+        distinct += nd / 10.0;
+        if (it == 0) { /* the same stream draws the same resample */
+            rng_seed(&r, 99, 0);
+            rec_set_t *o2 = NULL;
+            assert_int_equal(bt_resample(ten, &r, &o2), 0);
+            assert_int_equal(o2->n_stays, o->n_stays);
+            assert_memory_equal(o2->stays, o->stays, o->n_stays * sizeof *o->stays);
+            rec_free(o2);
+        }
+        rec_free(o);
+    }
+    /* sd of the share over one resample is about 0.11: over 4000, 0.0017 */
+    fprintf(stderr, "test_backtest: bootstrap: distinct share %.4f (1 - 0.9^10 = 0.6513)\n",
+            distinct / N);
+    assert_true(fabs(distinct / N - (1 - pow(0.9, 10))) < 0.01);
+    for (int c = 0; c < 10; c++) /* Binomial(10, 0.1) a resample: sd 0.95, over 4000 0.015 */
+        assert_true(fabs(drawn[c] / N - 1) < 0.08);
+    ten->observed_from = NULL;
+    ten_free(ten);
+}
+
 /* ---- the statistical property ------------------------------------------------------------
  * Records of a process that never changes: children arrive as a Poisson stream of one
  * a day into `cin`, stay an exponential time of mean 60 days (rounded up to whole days),
@@ -381,19 +465,20 @@ static int write_mm_records(const char *path)
     return fclose(f) == 0 ? 0 : -1;
 }
 
-static void unchanging_process_is_forecast_well(void **state)
-{
-    char dir[] = "/tmp/careflow-backtest-XXXXXX", data[256], out[256], scores[300];
-    assert_non_null(mkdtemp(dir));
-    snprintf(data, sizeof data, "%s/episodes.csv", dir);
-    snprintf(out, sizeof out, "%s/out", dir);
-    assert_int_equal(write_mm_records(data), 0);
+/* What one backtest of the unchanging process gave, over backtest.csv's rows. */
+typedef struct mm_stats {
+    double bias_s, bias_e; /* sum(mean - actual) / sum(actual) x 100: stocks, entries */
+    double cov90, cov50;   /* shares of stock actuals inside the bands */
+    double width90;        /* mean p95 - p05 of cin's stock */
+} mm_stats_t;
 
+static void mm_backtest(const char *data, const char *out, const char *boot, mm_stats_t *st)
+{
     char *argv[64];
     int argc = 0;
     argv[argc++] = "careflow";
     argv[argc++] = "backtest";
-    argv[argc++] = data;
+    argv[argc++] = (char *)data;
     char cut[20][11];
     for (int i = 0; i < 16; i++) {
         /* quarter ends 2015-12-31 .. 2019-09-30 */
@@ -402,18 +487,20 @@ static void unchanging_process_is_forecast_well(void **state)
         argv[argc++] = "--cutoff";
         argv[argc++] = cut[i];
     }
-    char *rest[] = {"--reps", "20", "--threads", "2", "--quiet", "--no-plots", "--out", out};
-    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+    char *rest[] = {"--reps", "40", "--threads", "2", "--quiet", "--no-plots", "--out",
+                    (char *)out, "--bootstrap", (char *)boot};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0] - (boot ? 0 : 2); i++)
         argv[argc++] = rest[i];
     argv[argc] = NULL;
     assert_int_equal(backtest_main(argc, argv), 0);
 
+    char scores[300];
     snprintf(scores, sizeof scores, "%s/backtest.csv", out);
     FILE *f = fopen(scores, "r");
     assert_non_null(f);
     char line[1024];
-    double err[2] = {0, 0}, act[2] = {0, 0};
-    int rows[2] = {0, 0}, in90 = 0, in50 = 0;
+    double err[2] = {0, 0}, act[2] = {0, 0}, width = 0;
+    int rows[2] = {0, 0}, in90 = 0, in50 = 0, n_cin = 0;
     assert_non_null(fgets(line, sizeof line, f)); /* header */
     while (fgets(line, sizeof line, f)) {
         char cut_[16], date[16], stage[64], metric[16];
@@ -430,18 +517,52 @@ static void unchanging_process_is_forecast_well(void **state)
         if (m == 0) {
             in90 += q[0] <= a && a <= q[4];
             in50 += q[1] <= a && a <= q[3];
+            if (!strcmp(stage, "cin")) {
+                width += q[4] - q[0];
+                n_cin++;
+            }
         }
     }
     fclose(f);
     assert_int_equal(rows[0], 16 * 12 * 2);
     assert_int_equal(rows[1], 16 * 12 * 2);
-    double bias_s = err[0] / act[0] * 100, bias_e = err[1] / act[1] * 100;
-    double cov = (double)in90 / rows[0], cov50 = (double)in50 / rows[0];
-    fprintf(stderr, "test_backtest: unchanging process: bias of stocks %.2f%%, of entries "
-                    "%.2f%%; coverage of stocks: 90%% band %.3f, 50%% band %.3f\n",
-            bias_s, bias_e, cov, cov50);
-    assert_true(fabs(bias_s) < 6 && fabs(bias_e) < 6);
-    assert_true(cov >= 0.75 && cov <= 0.98);
+    st->bias_s = err[0] / act[0] * 100;
+    st->bias_e = err[1] / act[1] * 100;
+    st->cov90 = (double)in90 / rows[0];
+    st->cov50 = (double)in50 / rows[0];
+    st->width90 = width / n_cin;
+}
+
+static void unchanging_process_is_forecast_well(void **state)
+{
+    char dir[] = "/tmp/careflow-backtest-XXXXXX", data[256], out[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(data, sizeof data, "%s/episodes.csv", dir);
+    assert_int_equal(write_mm_records(data), 0);
+
+    mm_stats_t b, o;
+    snprintf(out, sizeof out, "%s/out", dir);
+    mm_backtest(data, out, NULL, &b); /* the default: one resample per replication */
+    snprintf(out, sizeof out, "%s/out0", dir);
+    mm_backtest(data, out, "0", &o);
+    fprintf(stderr, "test_backtest: unchanging process, bootstrap: bias of stocks %.2f%%, of "
+                    "entries %.2f%%; coverage of stocks: 90%% band %.3f, 50%% band %.3f; cin "
+                    "90%% band %.2f wide\n",
+            b.bias_s, b.bias_e, b.cov90, b.cov50, b.width90);
+    fprintf(stderr, "test_backtest: unchanging process, --bootstrap 0: bias of stocks %.2f%%, "
+                    "of entries %.2f%%; coverage of stocks: 90%% band %.3f, 50%% band %.3f; "
+                    "cin 90%% band %.2f wide\n",
+            o.bias_s, o.bias_e, o.cov90, o.cov50, o.width90);
+    assert_true(fabs(b.bias_s) < 6 && fabs(b.bias_e) < 6);
+    assert_true(fabs(o.bias_s) < 6 && fabs(o.bias_e) < 6);
+    assert_true(b.cov90 >= 0.82 && b.cov90 <= 0.98);
+    assert_true(b.cov50 >= 0.38 && b.cov50 <= 0.65);
+    assert_true(o.cov90 >= 0.75 && o.cov90 <= 0.98);
+    /* the bootstrap adds the rates' own error: cin's band sd 8.3 against 7.7 (above),
+     * 1.08 times as wide, a little more with the durations' error */
+    double ratio = b.width90 / o.width90;
+    fprintf(stderr, "test_backtest: cin's 90%% band, bootstrap / none: %.3f wide\n", ratio);
+    assert_true(ratio >= 1.03 && ratio <= 1.25);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -570,6 +691,22 @@ static void command_line(void **state)
                          "--out %s/o1", data, dir), 2);
     assert_false(exists(p));
 
+    /* a cutoff inside the records but before any stage's record is complete (every
+     * stage of these records from 1 April 2018): exit 2, nothing written, and the
+     * message says from when each stage is recorded */
+    assert_int_equal(run(e, "backtest %s --cutoff 2016-03-31 --no-plots --out %s/o1", data,
+                         dir), 2);
+    assert_false(exists(p));
+    char cmd0[512];
+    snprintf(cmd0, sizeof cmd0, "grep -q 'before any stage.s record is complete.*care from "
+             "2018-04-0' %s", e);
+    assert_int_equal(system(cmd0), 0);
+    /* a cutoff six months after: the window is cut short, and a note says so */
+    assert_int_equal(run(e, "backtest %s --cutoff 2018-09-30 --reps 2 --no-plots --out "
+                         "%s/o4", data, dir), 0);
+    snprintf(cmd0, sizeof cmd0, "grep -q 'stage care.s window is cut short' %s", e);
+    assert_int_equal(system(cmd0), 0);
+
     for (int t = 1; t <= 2; t++)
         assert_int_equal(run(NULL, "backtest %s --cutoff 2022-03-31 --cutoff 2022-09-30 "
                              "--reps 4 --threads %d --quiet --no-plots --out %s/t%d", data, t,
@@ -611,6 +748,16 @@ static void command_line(void **state)
         found += strncmp(line, "end_before_start,1,", 19) == 0;
     fclose(f);
     assert_int_equal(found, 1);
+    /* and the row itself, where the strict run stopped */
+    snprintf(q, sizeof q, "%s/o3/data_quality_rows.csv", dir);
+    f = fopen(q, "r");
+    assert_non_null(f);
+    found = 0;
+    snprintf(want, sizeof want, "end_before_start,%s,3,19,", p);
+    while (fgets(line, sizeof line, f))
+        found += strncmp(line, want, strlen(want)) == 0;
+    fclose(f);
+    assert_int_equal(found, 1);
     snprintf(q, sizeof q, "%s/t1/data_quality.csv", dir);
     assert_false(exists(q)); /* only with --lenient */
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -627,6 +774,7 @@ int main(void)
         cmocka_unit_test(rates_projection_closed_form),
         cmocka_unit_test(scores_by_hand),
         cmocka_unit_test(stage_recorded_later),
+        cmocka_unit_test(bootstrap_resample),
         cmocka_unit_test(command_line),
         cmocka_unit_test(unchanging_process_is_forecast_well),
     };

@@ -70,8 +70,8 @@ static int exists(const ctx_t *cx, const char *rel)
 }
 
 /* Runs the binary with args (NULL-terminated) in cx->dir; returns the exit status and
- * prints its stderr on failure. */
-static int run_cli(const ctx_t *cx, const char *const *args)
+ * prints its stderr on failure; *errout (if errout) gets its stderr (free it). */
+static int run_cli_err(const ctx_t *cx, const char *const *args, char **errout)
 {
     char err_path[PATH_MAX];
     const char *argv[32];
@@ -96,7 +96,9 @@ static int run_cli(const ctx_t *cx, const char *const *args)
     while (waitpid(pid, &st, 0) < 0)
         assert_int_equal(errno, EINTR);
     int status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (status != 0) {
+    if (errout)
+        *errout = slurp(err_path);
+    if (status != 0 && !errout) {
         char *e = slurp(err_path);
         print_error("careflow %s: exit status %d\n%s\n", args[0], status, e ? e : "");
         free(e);
@@ -105,7 +107,14 @@ static int run_cli(const ctx_t *cx, const char *const *args)
     return status;
 }
 
+static int run_cli(const ctx_t *cx, const char *const *args)
+{
+    return run_cli_err(cx, args, NULL);
+}
+
 #define RUN(cx, ...) run_cli((cx), (const char *const[]){__VA_ARGS__, NULL})
+/* RUN keeping stderr in *e (free it). */
+#define RUNE(cx, e, ...) run_cli_err((cx), (const char *const[]){__VA_ARGS__, NULL}, (e))
 
 /* A small record: every 6 days from 2022-04-05 a child is referred; the referral lasts
  * 5 days and leads to an assessment of 20 days (odd children) or closes (even); the
@@ -220,6 +229,98 @@ static void data_quality_is_never_stale(void **state)
     free(y);
 }
 
+/* Estimating into a folder inside the records, twice: the second run must not read
+ * the first one's open-cases.csv and data_quality files back as records. */
+static void own_outputs_not_read_back(void **state)
+{
+    const ctx_t *cx = *state;
+    char p[PATH_MAX], q[PATH_MAX], *e = NULL;
+    write_record(cx);
+    pathf(p, cx, "rec");
+    assert_int_equal(mkdir(p, 0777), 0);
+    pathf(p, cx, "episodes.csv");
+    pathf(q, cx, "rec/episodes.csv");
+    assert_int_equal(rename(p, q), 0);
+    assert_int_equal(RUN(cx, "estimate", "rec", "--out", "rec/out/scenario.yaml"), 0);
+    assert_int_equal(RUNE(cx, &e, "estimate", "rec", "--out", "rec/out/scenario.yaml"), 0);
+    assert_non_null(e);
+    assert_non_null(strstr(e, "3 careflow outputs"));
+    assert_non_null(strstr(e, "rec/out/open-cases.csv"));
+    free(e);
+}
+
+/* data_quality_rows.csv lists each defect as the strict reader reports it; the count
+ * line is singular for one row. */
+static void quality_rows_match_the_strict_error(void **state)
+{
+    const ctx_t *cx = *state;
+    write_record(cx);
+    char p[PATH_MAX], *y, *e = NULL;
+    pathf(p, cx, "episodes.csv");
+    FILE *f = fopen(p, "a");
+    assert_non_null(f);
+    fputs("9999,referral,2024-01-10,2024-01-05,exit,2015-06-15,\n", f);
+    assert_int_equal(fclose(f), 0);
+    /* strict: "episodes.csv:LINE:COL: error: MESSAGE" */
+    assert_int_equal(RUNE(cx, &e, "estimate", "episodes.csv"), 2);
+    assert_non_null(e);
+    long line = 0, col = 0;
+    int used = 0;
+    assert_int_equal(sscanf(e, "episodes.csv:%ld:%ld: error: %n", &line, &col, &used), 2);
+    char want[1024];
+    snprintf(want, sizeof want, "end_before_start,episodes.csv,%ld,%ld,%.*s", line, col,
+             (int)strcspn(e + used, "\n"), e + used);
+    free(e);
+    assert_int_equal(RUNE(cx, &e, "estimate", "episodes.csv", "--lenient"), 0);
+    assert_non_null(strstr(e, ": 1 row skipped or repaired ("));
+    free(e);
+    pathf(p, cx, "out/estimated/data_quality_rows.csv");
+    y = slurp(p);
+    assert_non_null(y);
+    assert_true(!strncmp(y, "kind,file,line,col,message\n", 27));
+    if (!strstr(y, want))
+        fail_msg("no '%s' in\n%s", want, y);
+    free(y);
+    /* strict and clean: the header alone, no stale rows */
+    pathf(p, cx, "episodes.csv");
+    write_record(cx);
+    assert_int_equal(RUN(cx, "estimate", "episodes.csv"), 0);
+    pathf(p, cx, "out/estimated/data_quality_rows.csv");
+    y = slurp(p);
+    assert_non_null(y);
+    assert_string_equal(y, "kind,file,line,col,message\n");
+    free(y);
+}
+
+/* --as-of outside the records is refused with their range; inside, a stage whose
+ * record begins within the window is noted. The record (write_record) runs from
+ * 2022-04-05 to 2024-03-31. Its earliest closed chains: child 2's referral,
+ * 2022-04-11..04-16 then exit, and child 1's assessment, 2022-04-10..04-30 then exit:
+ * referral complete from 2022-04-16, assessment from 2022-04-30. As of 2023-01-31 with
+ * a 12-month window (from 2022-02-01), rates run from those days: 291 and 277 days
+ * (April 16-30 is 15 days, May to January 276). */
+static void as_of_inside_the_records(void **state)
+{
+    const ctx_t *cx = *state;
+    char *e = NULL;
+    write_record(cx);
+    assert_int_equal(RUNE(cx, &e, "estimate", "episodes.csv", "--as-of", "2030-01-01"), 2);
+    assert_non_null(strstr(e, "after the records' extract date: the records run from "
+                              "2022-04-05 to 2024-03-31; complete from 2022-04-16"));
+    free(e);
+    assert_int_equal(RUNE(cx, &e, "estimate", "episodes.csv", "--as-of", "2022-01-01"), 2);
+    assert_non_null(strstr(e, "before any stage's record is complete"));
+    free(e);
+    assert_false(exists(cx, "out/estimated/scenario.yaml"));
+    assert_int_equal(RUNE(cx, &e, "estimate", "episodes.csv", "--as-of", "2023-01-31"), 0);
+    assert_non_null(strstr(e, "window 2022-02-01..2023-01-31 (12 months)"));
+    assert_non_null(strstr(e, "referral: records complete only from 2022-04-16: rates from "
+                              "291 days"));
+    assert_non_null(strstr(e, "assessment: records complete only from 2022-04-30: rates "
+                              "from 277 days"));
+    free(e);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;
@@ -263,6 +364,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(estimate_then_run_with_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(data_quality_is_never_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(own_outputs_not_read_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(quality_rows_match_the_strict_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(as_of_inside_the_records, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

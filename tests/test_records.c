@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "models/records/records.h"
@@ -351,11 +352,14 @@ static void quality_csv(void **state)
     buf[n] = 0;
     fclose(f);
     assert_string_equal(buf, "kind,count,action\n"
-                             "bad_date,3,row skipped\n"
-                             "end_before_start,1,row skipped\n"
+                             "bad_date,3,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
+                             "end_before_start,1,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
                              "no_date_of_birth,2,child's rows skipped\n"
                              "overlapping_stays,1,later stay starts at the earlier's end\n"
-                             "bad_field,1,row skipped\n"
+                             "bad_field,1,row skipped; an SSDA903 "
+                             "episode's rows in older returns too\n"
                              "episode_without_header,1,row skipped\n"
                              "conflicting_duplicate,1,latest return kept\n"
                              "after_extract_date,0,row skipped\n");
@@ -487,7 +491,7 @@ static void lone_header_file_is_no_records(void **state)
 {
     (void)state;
     char path[64], err[1024];
-    temp_file(path, ".csv", "CHILD,SEX,DOB\n101,1,12/07/2010\n102,2,03/03/2008\n");
+    temp_file(path, ".csv", "CHILD,SEX,DOB,UPN\n101,1,12/07/2010,\n102,2,03/03/2008,\n");
     const char *paths[] = {path};
     rec_opts_t o = {0};
     rec_set_t *rs = NULL;
@@ -512,7 +516,7 @@ static void duplicate_message_clips_and_escapes_the_id(void **state)
     snprintf(eps, sizeof eps, "%s/episodes.csv", dir);
     FILE *f = fopen(hdr, "w");
     assert_non_null(f);
-    fprintf(f, "CHILD,SEX,DOB,YEAR\n%s,1,2010-01-01,2023\n", id);
+    fprintf(f, "CHILD,SEX,DOB,ETHNIC,YEAR\n%s,1,2010-01-01,WBRI,2023\n", id);
     fclose(f);
     f = fopen(eps, "w");
     assert_non_null(f);
@@ -536,6 +540,281 @@ static void duplicate_message_clips_and_escapes_the_id(void **state)
     rmdir(dir);
 }
 
+/* ---- a newcomer's findings (issue 10, third set) -------------------------------- */
+
+/* A temporary folder with files: put(dir, "name", "text"); rm_tree removes it. */
+static void put(const char *dir, const char *name, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void rm_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The error a strict read gives (SIM_EINVAL expected). */
+static void read_err(const char *path, char *err, size_t len)
+{
+    rec_opts_t o = {0};
+    rec_set_t *rs = NULL;
+    const char *paths[] = {path};
+    assert_int_equal(rec_read(paths, 1, &o, &rs, err, len), SIM_EINVAL);
+    assert_null(rs);
+}
+
+static const char *hdr3 = "CHILD,SEX,DOB,ETHNIC,YEAR\n"
+                          "201,1,2010-01-01,WBRI,2023\n"
+                          "202,2,2011-01-01,WBRI,2023\n"
+                          "203,1,2012-01-01,WBRI,2023\n";
+
+/* Returns 2022 and 2023: child 201's episode, open in 2022, has a bad DEC in 2023 (the
+ * row the 2023 return holds for it: the child left care, but the date is wrong). Under
+ * --lenient the 2023 row is skipped, and the 2022 row must not stand in for it: child
+ * 201 has no stay left (the set reads only what the latest return says, and that row
+ * is unreadable). 203's 2023 row has a bad DECOM: its key is unknown, so it claims
+ * nothing and 203's 2022 episode stands (open). 202 is read as usual: closed
+ * 2022-06-01 (the 2023 row wins). bad_date counts 3: two rows skipped, one older row
+ * dropped. data_quality_rows.csv lists them, with the strict reader's messages. */
+static void lenient_latest_return_claims_its_episode(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec3-claim-XXXXXX", err[1024], p[100];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "header.csv", hdr3);
+    put(dir, "episodes-2022.csv", "CHILD,DECOM,RNE,DEC,REC,YEAR\n"
+                                  "201,2022-01-10,S,,,2022\n"
+                                  "202,2022-02-01,S,,,2022\n"
+                                  "203,2022-03-01,S,,,2022\n");
+    put(dir, "episodes-2023.csv", "CHILD,DECOM,RNE,DEC,REC,YEAR\n"
+                                  "201,2022-01-10,S,2023-13-01,E11,2023\n"
+                                  "202,2022-02-01,S,2022-06-01,E11,2023\n"
+                                  "203,2022-03-XX,S,,,2023\n");
+    const char *paths[] = {dir};
+    rec_set_t *rs = read_ok(paths, 1, 1, 0);
+    assert_int_equal(rs->n_stays, 2);
+    stay_is(rs, 0, "202", "care", "2022-02-01", "2022-06-01", "exit");
+    stay_is(rs, 1, "203", "care", "2022-03-01", NULL, NULL);
+    assert_int_equal(rs->quality[REC_D_BAD_DATE], 3);
+    assert_int_equal(rs->n_qrows, 3);
+    /* the rows: in the order found; the first two as the strict reader reports them */
+    snprintf(p, sizeof p, "%s/episodes-2023.csv", dir);
+    FILE *f = tmpfile();
+    char buf[4096], want[4096];
+    assert_non_null(f);
+    assert_int_equal(rec_write_quality_rows(rs, f), 0);
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    /* DEC starts at character 18 of "201,2022-01-10,S,2023-13-01,..."; DECOM at 5 */
+    snprintf(want, sizeof want,
+             "kind,file,line,col,message\n"
+             "bad_date,%s,2,18,DEC '2023-13-01' is not a date (YYYY-MM-DD or DD/MM/YYYY)\n"
+             "bad_date,%s,4,5,DECOM '2022-03-XX' is not a date (YYYY-MM-DD or DD/MM/YYYY)\n"
+             "bad_date,%s/episodes-2022.csv,2,5,the episode of child '201' starting "
+             "2022-01-10 is dropped from this older return: its row in a later return "
+             "(%s:2) was skipped\n", p, p, dir, p);
+    assert_string_equal(buf, want);
+    rec_free(rs);
+    /* the strict reader stops at the first, with the same message */
+    read_err(dir, err, sizeof err);
+    snprintf(want, sizeof want, "%s:2:18: error: DEC '2023-13-01' is not a date "
+                                "(YYYY-MM-DD or DD/MM/YYYY)", p);
+    assert_string_equal(err, want);
+    rm_tree(dir);
+}
+
+/* At most REC_QROWS_KEPT defects are listed; the rest are counted. */
+static void quality_rows_are_bounded(void **state)
+{
+    (void)state;
+    char path[64];
+    size_t extra = 7, n = REC_QROWS_KEPT + extra;
+    char *text = malloc(n * 40 + 128);
+    assert_non_null(text);
+    size_t k = (size_t)sprintf(text, "child,stage,start,end,next,dob,flags\n"
+                                     "G1,cin,2023-01-01,,,2015-01-01,\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "B%zu,cin,bad,,,2015-01-01,\n", i);
+    temp_file(path, ".csv", text);
+    free(text);
+    const char *paths[] = {path};
+    rec_set_t *rs = read_ok(paths, 1, 1, 0);
+    assert_int_equal(rs->quality[REC_D_BAD_DATE], (long)n);
+    assert_int_equal(rs->n_qrows, REC_QROWS_KEPT);
+    assert_int_equal(rs->n_qrows_more, (long)extra);
+    assert_int_equal(rs->qrows[REC_QROWS_KEPT - 1].line, REC_QROWS_KEPT + 2);
+    rec_free(rs);
+    unlink(path);
+}
+
+/* The SSDA903 modules careflow does not read start CHILD,SEX,DOB like a Header (their
+ * columns are the DfE specification's): a Missing file with another date of birth
+ * must not change the child's, and a Reviews file (with DECOM) is no Episodes file.
+ * Both are skipped, counted and named. A Header file without DOB is told so. */
+static void other_903_modules_skipped(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec3-mods-XXXXXX", err[1024];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "a-header.csv", "CHILD,SEX,DOB\n301,1,2010-05-05\n"); /* a bare extract */
+    put(dir, "b-episodes.csv", "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n"
+                               "301,2022-04-01,S,C2,N1,U1,PR1,,\n");
+    put(dir, "c-missing.csv", "CHILD,SEX,DOB,MISSING,MIS_START,MIS_END\n"
+                              "301,1,2012-12-12,M,2022-06-01,2022-06-02\n");
+    put(dir, "d-reviews.csv", "CHILD,SEX,DOB,DECOM,REVIEW,REVIEW_CODE\n"
+                              "301,1,2010-05-05,2022-04-01,2022-05-01,PN1\n");
+    put(dir, "e-oc3.csv", "CHILD,SEX,DOB,IN_TOUCH,ACTIV,ACCOM\n301,1,2010-05-05,YES,F2,S\n");
+    put(dir, "f-prevperm.csv", "CHILD,SEX,DOB,PREV_PERM,LA_PERM,DATE_PERM\n"
+                               "301,1,2010-05-05,Z1,,\n");
+    const char *paths[] = {dir};
+    rec_set_t *rs = read_ok(paths, 1, 0, 0);
+    assert_int_equal(child(rs, "301")->dob, day("2010-05-05"));
+    assert_int_equal(rs->n_files, 2);
+    assert_int_equal(rs->n_unused_903, 4);
+    char want[600];
+    snprintf(want, sizeof want, "%s/c-missing.csv", dir);
+    assert_string_equal(rs->unused_903[0], want);
+    snprintf(want, sizeof want, "%s/d-reviews.csv", dir);
+    assert_string_equal(rs->unused_903[1], want);
+    rec_free(rs);
+    rm_tree(dir);
+    char path[64];
+    temp_file(path, ".csv", "CHILD,SEX,ETHNIC\n301,1,WBRI\n");
+    read_err(path, err, sizeof err);
+    assert_non_null(strstr(err, ":1:1: error: SSDA903 Header: the header row has no DOB column"));
+    unlink(path);
+}
+
+/* Files not read are named (the first REC_NAMES_KEPT), and a return with a Header file
+ * but no Episodes file (or the reverse) gives a warning. */
+static void other_files_named_and_returns_checked(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec3-other-XXXXXX", want[600];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "README.txt", "notes\n");
+    put(dir, "header.csv", "CHILD,SEX,DOB,ETHNIC,YEAR\n401,1,2010-01-01,WBRI,2023\n"
+                           "402,1,2010-01-01,WBRI,2024\n");
+    put(dir, "episodes.csv", "CHILD,DECOM,RNE,DEC,REC,YEAR\n401,2022-01-10,S,,,2022\n"
+                             "401,2022-01-10,S,,,2023\n");
+    const char *paths[] = {dir};
+    rec_set_t *rs = read_ok(paths, 1, 0, 0);
+    assert_int_equal(rs->n_other_files, 1);
+    snprintf(want, sizeof want, "%s/README.txt", dir);
+    assert_string_equal(rs->other_files[0], want);
+    /* YEARs: Header 2023, 2024; Episodes 2022, 2023: 2024 lacks Episodes, 2022 Header */
+    assert_int_equal(rs->n_warnings, 2);
+    int h2024 = 0, e2022 = 0;
+    for (int i = 0; i < rs->n_warnings; i++) {
+        h2024 |= !strcmp(rs->warnings[i], "SSDA903 return 2024: a Header file but no "
+                                          "Episodes file");
+        e2022 |= !strcmp(rs->warnings[i], "SSDA903 return 2022: an Episodes file but no "
+                                          "Header file");
+    }
+    assert_true(h2024 && e2022);
+    rec_free(rs);
+    rm_tree(dir);
+}
+
+/* careflow's own outputs are not records: an output set (its marker file) and the
+ * open-cases and data_quality files estimate writes beside a scenario. Each of them
+ * read would fail (open-cases.csv repeats the stays as starting stays). */
+static void own_outputs_skipped(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec3-own-XXXXXX", sub[600];
+    assert_non_null(mkdtemp(dir));
+    put(dir, "episodes.csv", "child,stage,start,end,next,dob,flags\n"
+                             "E1,cin,2023-01-01,,,2015-01-01,\n");
+    put(dir, "open-cases.csv", "child,stage,start,dob,flags,history\n"
+                               "E1,cin,2023-01-01,2015-01-01,,\n");
+    put(dir, "data_quality.csv", "kind,count,action\nbad_date,0,row skipped\n");
+    put(dir, "data_quality_rows.csv", "kind,file,line,col,message\n");
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    put(sub, ".careflow-set", "run\n");
+    put(sub, "episodes.csv", "child,stage,start,end,next,dob,flags\n"
+                             "E1,cin,2023-01-01,,,2015-01-01,\n");
+    const char *paths[] = {dir};
+    rec_set_t *rs = read_ok(paths, 1, 0, 0);
+    assert_int_equal(rs->n_stays, 1);
+    assert_int_equal(rs->n_files, 1);
+    assert_int_equal(rs->n_own_outputs, 4);
+    rec_free(rs);
+    rm_tree(dir);
+}
+
+/* One history given twice (the same stay in two files) gets a hint; an overlap inside
+ * one file does not. */
+static void same_stay_twice_hinted(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/careflow-test-rec3-twice-XXXXXX", err[1024];
+    assert_non_null(mkdtemp(dir));
+    const char *ep = "child,stage,start,end,next,dob,flags\n"
+                     "146,assessment,2018-03-28,2018-04-20,exit,2010-01-01,\n";
+    put(dir, "a.csv", ep);
+    put(dir, "b.csv", ep);
+    read_err(dir, err, sizeof err);
+    assert_non_null(strstr(err, "is not over (the same stay in two files: are the same "
+                                "records given twice, e.g. an episodes file and the "
+                                "returns it was made from?)"));
+    rm_tree(dir);
+    char path[64];
+    temp_file(path, ".csv", "child,stage,start,end,next,dob,flags\n"
+                            "146,assessment,2018-03-28,2018-04-20,exit,2010-01-01,\n"
+                            "146,assessment,2018-03-28,2018-04-20,exit,2010-01-01,\n");
+    read_err(path, err, sizeof err);
+    assert_non_null(strstr(err, "is not over"));
+    assert_null(strstr(err, "two files"));
+    unlink(path);
+}
+
+/* Messages that say what to do: a CSV saved with semicolons or tabs, a stray CSV in a
+ * folder, an XML Message of another collection. */
+static void messages_say_what_to_do(void **state)
+{
+    (void)state;
+    char path[64], err[1024];
+    temp_file(path, ".csv", "child;stage;start;end;next;dob;flags\n"
+                            "A;cin;2023-01-01;;;2015-01-01;\n");
+    read_err(path, err, sizeof err);
+    assert_non_null(strstr(err, ":1:1: error: not a kind of file careflow reads"));
+    assert_non_null(strstr(err, "save it as comma-separated CSV"));
+    unlink(path);
+    temp_file(path, ".csv", "CHILD\tSEX\tDOB\tETHNIC\n301\t1\t2010-05-05\tWBRI\n");
+    read_err(path, err, sizeof err);
+    assert_non_null(strstr(err, "save it as comma-separated CSV"));
+    unlink(path);
+    temp_file(path, ".csv", "name,budget\nfoo,1\n");
+    read_err(path, err, sizeof err);
+    assert_null(strstr(err, "move it out"));
+    unlink(path);
+    char dir[] = "/tmp/careflow-test-rec3-msg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put(dir, "budget.csv", "name,budget\nfoo,1\n");
+    read_err(dir, err, sizeof err);
+    assert_non_null(strstr(err, "budget.csv:1:1: error: not a kind of file"));
+    assert_non_null(strstr(err, "move it out of the folder, or give the record files by name"));
+    rm_tree(dir);
+    temp_file(path, ".xml", "<?xml version=\"1.0\"?>\n<Message>\n <Header>\n"
+                            "  <CollectionDetails>\n   <Collection>SCHOOL CENSUS</Collection>\n"
+                            "  </CollectionDetails>\n </Header>\n <Children/>\n</Message>\n");
+    read_err(path, err, sizeof err);
+    assert_non_null(strstr(err, ":5:1: error: not a kind of file careflow reads: a Message "
+                                "of collection 'SCHOOL CENSUS'"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +830,13 @@ int main(void)
         cmocka_unit_test(defects_refused_and_counted),
         cmocka_unit_test(quality_csv),
         cmocka_unit_test(kinds_and_paths),
+        cmocka_unit_test(lenient_latest_return_claims_its_episode),
+        cmocka_unit_test(quality_rows_are_bounded),
+        cmocka_unit_test(other_903_modules_skipped),
+        cmocka_unit_test(other_files_named_and_returns_checked),
+        cmocka_unit_test(own_outputs_skipped),
+        cmocka_unit_test(same_stay_twice_hinted),
+        cmocka_unit_test(messages_say_what_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,12 +6,14 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/cal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/rng.h"
 
 #define BT_NAME(e, s) s,
 const char *const bt_metric_names[BT_N_METRICS] = {BT_METRIC_MAP(BT_NAME)};
@@ -382,6 +384,107 @@ int bt_keep_stages(rec_set_t *rs, const unsigned char *keep)
     if (n == 0)
         rs->first = rs->extract;
     return kept;
+}
+
+static char **copy_names(char *const *names, int n, int *ok)
+{
+    char **c = mem_calloc((size_t)n + 1, sizeof *c);
+    if (!c) {
+        *ok = 0;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(c[i] = mem_strdup(names[i])))
+            *ok = 0;
+    return c;
+}
+
+int bt_resample(const rec_set_t *rs, struct rng *r, rec_set_t **out)
+{
+    *out = NULL;
+    rec_set_t *o = mem_calloc(1, sizeof *o);
+    /* from[j] .. from[j + 1]: the stays of the j-th child with a stay (stays are sorted
+     * by child) */
+    size_t *from = mem_calloc(rs->n_stays + 2, sizeof *from);
+    size_t m = 0;
+    int ok = o && from;
+    if (ok) {
+        for (size_t i = 0; i < rs->n_stays; i++)
+            if (i == 0 || rs->stays[i].child != rs->stays[i - 1].child)
+                from[m++] = i;
+        from[m] = rs->n_stays;
+        o->n_stages = rs->n_stages;
+        o->stages = copy_names(rs->stages, rs->n_stages, &ok);
+        o->n_flags = rs->n_flags;
+        o->flags = copy_names(rs->flags, rs->n_flags, &ok);
+        o->n_files = rs->n_files;
+        o->files = copy_names(rs->files, rs->n_files, &ok);
+        o->observed_from = mem_calloc((size_t)rs->n_stages + 1, sizeof *o->observed_from);
+        o->children = mem_calloc(m + 1, sizeof *o->children);
+        /* the draws may hold more stays than rs: grown as they come */
+        o->stays = mem_reallocarray(NULL, rs->n_stays + 1, sizeof *o->stays);
+        ok = ok && o->observed_from && o->children && o->stays;
+    }
+    if (!ok) {
+        mem_free(from);
+        if (o) {
+            o->n_stages = o->stages ? o->n_stages : 0;
+            o->n_flags = o->flags ? o->n_flags : 0;
+            o->n_files = o->files ? o->n_files : 0;
+            rec_free(o);
+        }
+        return SIM_ENOMEM;
+    }
+    for (int s = 0; s < rs->n_stages && rs->observed_from; s++)
+        o->observed_from[s] = rs->observed_from[s];
+    if (!rs->observed_from)
+        for (int s = 0; s < rs->n_stages; s++)
+            o->observed_from[s] = LONG_MIN;
+    o->n_other_files = rs->n_other_files;
+    o->extract = rs->extract;
+    memcpy(o->quality, rs->quality, sizeof o->quality);
+    size_t cap = rs->n_stays + 1, n = 0;
+    o->first = LONG_MAX;
+    for (size_t k = 0; k < m; k++) {
+        size_t j = (size_t)(rng_uniform(r) * (double)m);
+        if (j >= m)
+            j = m - 1;
+        size_t a = from[j], e = from[j + 1];
+        const rec_child_t *src = &rs->children[rs->stays[a].child];
+        char id[32];
+        snprintf(id, sizeof id, "b%zu", k + 1);
+        o->children[k] = *src;
+        if (!(o->children[k].id = mem_strdup(id))) {
+            o->n_children = k;
+            goto oom;
+        }
+        o->n_children = k + 1;
+        if (n + (e - a) > cap) {
+            size_t nc = cap * 2 > n + (e - a) ? cap * 2 : n + (e - a);
+            rec_stay_t *g = mem_reallocarray(o->stays, nc, sizeof *g);
+            if (!g)
+                goto oom;
+            o->stays = g;
+            cap = nc;
+        }
+        for (size_t i = a; i < e; i++) {
+            rec_stay_t y = rs->stays[i];
+            y.child = (uint32_t)k;
+            if (y.start < o->first)
+                o->first = y.start;
+            o->stays[n++] = y;
+        }
+        o->n_stays = n;
+    }
+    if (n == 0)
+        o->first = rs->first;
+    mem_free(from);
+    *out = o;
+    return 0;
+oom:
+    mem_free(from);
+    rec_free(o);
+    return SIM_ENOMEM;
 }
 
 /* ---- rows and scores ------------------------------------------------------------------ */

@@ -2,7 +2,8 @@
  * (models/records/records.h): what the records show happened (the actual series), the
  * two baseline forecasts every careflow forecast is measured against, and the scores.
  * No files, no simulation: the command (models/commands/backtest.c) runs the estimator
- * and the model and hands the numbers here.
+ * and the model and hands the numbers here. bt_resample draws the bootstrap's
+ * resamples from a stream the caller gives (nothing else here is random).
  *
  * Days are calendar day numbers (sim/cal.h). A stay [start, end) counts in its stage's
  * stock at the end of day d when start <= d < end (an open stay until the extract date
@@ -130,6 +131,19 @@ typedef struct bt_rates {
  * child indices follow). Entries from a removed stage become entries from outside.
  * Returns the number of stages kept; nothing is allocated. */
 int bt_keep_stages(rec_set_t *rs, const unsigned char *keep);
+
+/* The bootstrap resample of a record set (the parameter uncertainty of a scenario
+ * estimated from it): n children drawn with replacement from the n children of rs that
+ * have a stay, each draw uniform and independent, from r (the caller's stream: this is
+ * the one function here that draws random numbers). The k-th draw becomes child k of
+ * *out, with id "bK" (K = k + 1: a child drawn twice is two children) and that child's
+ * date of birth, flags and sex, and carries every one of the child's stays (child
+ * index rewritten); stays stay sorted by child, start, stage. Stages, flags, files,
+ * observed_from (how far back the records are complete: a property of the extract, not
+ * of the children in it), extract and quality are copied; first is the earliest start
+ * drawn. 0 and *out (rec_free), or SIM_ENOMEM with *out NULL. */
+struct rng;
+int bt_resample(const rec_set_t *rs, struct rng *r, rec_set_t **out);
 
 /* The day `months` calendar months before c (the same day of the month, or the month's
  * last day when it has fewer). */

@@ -1,11 +1,14 @@
 /* backtest.c: `careflow backtest DATA... --cutoff DATE...`: how good careflow's
  * forecasts would have been. For each cutoff the records are cut as an extract on that
  * date would show them (rec_cut), a scenario is estimated from them (est_estimate) and
- * written with its open cases into OUT/cutoff-YYYY-MM-DD/, loaded back, simulated
- * month by month over the horizon, and its mean and percentiles over replications set
+ * written with its open cases into OUT/cutoff-YYYY-MM-DD/, loaded back; unless
+ * --bootstrap 0, B more scenarios are estimated from resamples of the cut records' children
+ * (OUT/cutoff-YYYY-MM-DD/bootstrap/, all from the real open cases) and the replications
+ * spread over them (see "the bootstrap" below); simulated
+ * month by month over the horizon, and the mean and percentiles over replications set
  * beside what the full records show afterwards and beside two baselines
  * (models/backtest/backtest.h). Writes backtest.csv, backtest_scores.csv, actual.csv,
- * manifest.json (and data_quality.csv with --lenient) and the plots, all as one output
+ * manifest.json (and data_quality.csv, data_quality_rows.csv with --lenient) and the plots, all as one output
  * transaction (sim/outtx.h): on any failure or signal OUT is as it was.
  *
  * Order: arguments (usage errors exit 2), the records (a defect exits 2), the cutoffs
@@ -15,6 +18,7 @@
  * whatever --threads. The one step that needs the estimator and the scenario's
  * `initial: {file: ...}` is forecast_cutoff(). */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -38,7 +42,9 @@
 #include "sim/fmt.h"
 #include "sim/mem.h"
 #include "sim/outtx.h"
+#include "sim/pool.h"
 #include "sim/progress.h"
+#include "sim/rng.h"
 #include "sim/signals.h"
 #include "sim/stats.h"
 #include "sim/text.h"
@@ -48,6 +54,9 @@
 #define THREADS_MAX 1024
 #define MONTHS_MAX 600
 #define OPEN_CASES "open-cases.csv"
+#define BOOT_DIR "bootstrap"
+#define BOOT_DEFAULT 100 /* resamples per cutoff unless --bootstrap says; never more than
+                         * the replications, so by default each has its own up to 100 */
 
 #define BACKTEST_HEADER                                                                    \
     "cutoff,date,months_ahead,stage,metric,actual,mean,p05,p25,p50,p75,p95,pct_error,"     \
@@ -63,6 +72,8 @@ typedef struct bt_cli {
     int horizon;         /* --horizon-months (12) */
     int window;          /* --window-months (12) */
     int reps;            /* --reps, 0: the estimator's default */
+    int bootstrap;       /* --bootstrap B, -1: the default (BOOT_DEFAULT, at most reps);
+                          * 0: no resampling, every replication runs the one scenario */
     int have_seed;       /* --seed given */
     uint64_t seed;       /* --seed */
     int threads;         /* --threads, 0: online cores */
@@ -83,10 +94,12 @@ typedef struct bt_run {
     bt_row_t *rows;         /* [n_cutoffs * horizon * n_stages * BT_N_METRICS] */
     size_t n_rows;          /* rows filled */
     int reps;               /* replications simulated per cutoff */
+    int boot;               /* bootstrap resamples per cutoff (0: none) */
     uint64_t seed;          /* the seed of every cutoff's scenario */
     int threads;            /* threads that simulated */
     long n_open;            /* open cases over all cutoffs (for the closing line) */
     double sim_wall;        /* seconds spent simulating */
+    double boot_wall;       /* seconds spent estimating and loading the resamples */
     unsigned char *keep;    /* [n_stages] the stages recorded by the cutoff at hand */
 } bt_run_t;
 
@@ -124,6 +137,7 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
                    !strcmp(name, "--quiet") || !strcmp(name, "--help") || !strcmp(name, "-h");
         int valued = !strcmp(name, "--cutoff") || !strcmp(name, "--horizon-months") ||
                      !strcmp(name, "--window-months") || !strcmp(name, "--reps") ||
+                     !strcmp(name, "--bootstrap") ||
                      !strcmp(name, "--seed") || !strcmp(name, "--threads") ||
                      !strcmp(name, "--out");
         if (len >= 60 || (!flag && !valued))
@@ -169,6 +183,11 @@ static int parse_args(bt_cli_t *c, int argc, char **argv)
                 return usage_error("--reps must be an integer from 1 to 100000, not '%.60s'",
                                    val);
             c->reps = (int)v;
+        } else if (!strcmp(name, "--bootstrap")) {
+            if (text_parse_u64(val, 0, REPS_MAX, &v) != 0)
+                return usage_error("--bootstrap must be an integer from 0 to 100000, not "
+                                   "'%.60s'", val);
+            c->bootstrap = (int)v;
         } else if (!strcmp(name, "--seed")) {
             if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
                 return usage_error("--seed must be an integer from 0 to "
@@ -214,12 +233,190 @@ static void summarise(double *v, int n, double *mean, double q[BT_N_Q])
         q[j] = n > 0 ? stats_quantile_sorted(v, n, bt_q_levels[j]) : NAN;
 }
 
+/* ---- the bootstrap: the estimates' own uncertainty ------------------------------------
+ * Replication spread alone shows the chance of children arriving and leaving under one
+ * set of estimated rates, not how far those estimates could be from the truth. So at
+ * each cutoff B scenarios are estimated, each from a bootstrap resample of the cut
+ * records' children (bt_resample, stream (seed, BOOT_STREAM, cutoff, b)), all starting
+ * from the real open cases (the initial condition is known, not estimated); replication
+ * i (0-based, its random numbers as in `careflow run`) runs resample i mod B, and the
+ * mean and percentiles are over all of them. Every step writes only its own slot, so
+ * the figures are the same whatever --threads. */
+#define BOOT_STREAM 0x626f6f7473747261ULL /* names the resampling streams */
+
+/* One cutoff's scenarios and their shared inputs: resample slots b = 0..n-1. */
+typedef struct boot {
+    const rec_set_t *cut;    /* the records at the cutoff, stages recorded by then */
+    const est_opts_t *eo;    /* the estimator's options (the name is set per resample) */
+    uint64_t seed;           /* the seed of the streams and of every scenario */
+    long cutoff;             /* the cutoff */
+    const char *date;        /* its YYYY-MM-DD */
+    const char *dir;         /* the full path of OUT's cutoff-DATE/bootstrap/ */
+    int width;               /* digits of the resample number in its file name */
+    int n;                   /* resamples, >= 1 */
+    int reps;                /* replications over all resamples */
+    int horizon;             /* months reported */
+    double horizon_days;     /* the simulated span: cutoff to the last month end */
+    char **yaml;             /* [n] the scenario estimated from resample b */
+    size_t *yaml_len;        /* [n] its bytes */
+    scenario_t **sc;         /* [n] that scenario, loaded back */
+    model_plan_t *plan;      /* [n] its plan */
+    unsigned char *planned;  /* [n] plan[b] is initialised */
+    char (*err)[512];        /* [n] what went wrong with resample b */
+} boot_t;
+
+/* Resample b, estimated: yaml[b], or err[b]. */
+static int boot_estimate_job(void *ctx, int b, atomic_uint *progress)
+{
+    boot_t *t = ctx;
+    rng_t r;
+    rng_derive(&r, t->seed, BOOT_STREAM, (uint64_t)t->cutoff, (uint64_t)b);
+    rec_set_t *rs = NULL;
+    int rc = bt_resample(t->cut, &r, &rs);
+    if (rc != 0)
+        return sim_err_set(t->err[b], sizeof t->err[b], rc, "out of memory");
+    est_opts_t eo = *t->eo;
+    char name[64];
+    snprintf(name, sizeof name, "backtest-%s-b%0*d", t->date, t->width, b + 1);
+    eo.name = name;
+    est_result_t er;
+    rc = est_estimate(rs, &eo, &er, t->err[b], sizeof t->err[b]);
+    rec_free(rs);
+    if (rc != 0)
+        return rc;
+    t->yaml[b] = er.yaml;
+    t->yaml_len[b] = er.yaml_len;
+    er.yaml = NULL;
+    est_result_free(&er);
+    return 0;
+}
+
+/* Replications of resample b: those i < reps with i mod n == b. */
+static int boot_reps_of(const boot_t *t, int b)
+{
+    return t->reps / t->n + (b < t->reps % t->n);
+}
+
+/* Resample b's scenario loaded back from its file (which names the real open cases)
+ * and set to report each month end of the horizon: sc[b], plan[b], or err[b]. */
+static int boot_load_job(void *ctx, int b, atomic_uint *progress)
+{
+    boot_t *t = ctx;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/b%0*d.yaml", t->dir, t->width, b + 1);
+    int rc = scenario_load(path, NULL, 0, &t->sc[b], t->err[b], sizeof t->err[b]);
+    if (rc != 0)
+        return rc;
+    scenario_t *sc = t->sc[b];
+    if (sc->start != t->cutoff)
+        return sim_err_set(t->err[b], sizeof t->err[b], SIM_EINVAL,
+                           "its scenario does not start on the cutoff");
+    sc->replications = boot_reps_of(t, b);
+    sc->seed = t->seed;
+    sc->report_monthly = 1;
+    sc->warmup = 0;
+    sc->horizon = t->horizon_days;
+    if (model_plan_init(&t->plan[b], sc) != 0)
+        return sim_err_set(t->err[b], sizeof t->err[b], SIM_ENOMEM, "out of memory");
+    t->planned[b] = 1;
+    if (t->plan[b].n_reports != t->horizon + 1)
+        return sim_err_set(t->err[b], sizeof t->err[b], SIM_EINVAL,
+                           "its scenario reports %d month ends, not %d",
+                           t->plan[b].n_reports - 1, t->horizon);
+    return 0;
+}
+
+/* Runs job over b = 0..n-1 on threads; on failure err names the resample. */
+static int boot_pool(boot_t *t, pool_job_fn job, const char *what, int threads, int bar,
+                     char *err, size_t errlen)
+{
+    pool_task_t pt = {.n = t->n, .threads = threads > t->n ? t->n : threads, .job = job,
+                      .ctx = t, .what = what, .show_bar = bar};
+    pool_report_t rep;
+    char perr[256];
+    int rc = pool_run(&pt, &rep, perr, sizeof perr);
+    if (rc && rep.failed >= 0)
+        return sim_err_set(err, errlen, rc, "bootstrap resample %d of %d: %s (--bootstrap 0 "
+                           "estimates from the records as they are)", rep.failed + 1, t->n,
+                           t->err[rep.failed]);
+    if (rc == SIM_EINTR)
+        return sim_err_set(err, errlen, rc, "interrupted by %s; no output written",
+                           signals_name(rep.signal));
+    if (rc)
+        return sim_err_set(err, errlen, rc, "%s", perr);
+    return 0;
+}
+
+/* The replications' shared inputs: replication i runs scenario i mod n. */
+typedef struct sim_ctx {
+    const scenario_t *const *sc; /* [n] */
+    const model_plan_t *const *plan; /* [n] */
+    int n;                   /* scenarios */
+    model_result_t *res;     /* [replications]: slot i is replication i */
+} sim_ctx_t;
+
+static int sim_job(void *ctx, int i, atomic_uint *progress)
+{
+    sim_ctx_t *x = ctx;
+    int rc = model_run(x->sc[i % x->n], x->plan[i % x->n], i, &x->res[i], progress);
+    return rc < 0 ? rc : 0;
+}
+
+/* Writes the resamples' scenarios into OUT/dir/bootstrap/ beside the real open cases
+ * and loads them back into t (whose n, reps, horizon and slots the caller set). */
+static int boot_prepare(bt_run_t *b, boot_t *t, const char *dir, const est_result_t *er,
+                        char *err, size_t errlen)
+{
+    char rel[160];
+    int rc, bar = !b->c->quiet && isatty(2);
+    double t0 = progress_now();
+    if ((rc = boot_pool(t, boot_estimate_job, "resamples", b->threads, bar, err, errlen)) != 0)
+        return rc;
+    snprintf(rel, sizeof rel, "%s/" BOOT_DIR, dir);
+    if ((rc = outtx_mkdir(&b->tx, rel, err, errlen)) != 0)
+        return rc;
+    text_ctx_t to = {er->open_cases, er->open_cases_len};
+    snprintf(rel, sizeof rel, "%s/" BOOT_DIR "/" OPEN_CASES, dir);
+    if ((rc = outtx_write(&b->tx, rel, write_text, &to, err, errlen)) != 0)
+        return rc;
+    for (int i = 0; i < t->n; i++) {
+        text_ctx_t ty = {t->yaml[i], t->yaml_len[i]};
+        snprintf(rel, sizeof rel, "%s/" BOOT_DIR "/b%0*d.yaml", dir, t->width, i + 1);
+        if ((rc = outtx_write(&b->tx, rel, write_text, &ty, err, errlen)) != 0)
+            return rc;
+        mem_free(t->yaml[i]);
+        t->yaml[i] = NULL;
+    }
+    rc = boot_pool(t, boot_load_job, "resamples", b->threads, 0, err, errlen);
+    b->boot_wall += progress_now() - t0;
+    return rc;
+}
+
+static void boot_free(boot_t *t)
+{
+    for (int i = 0; t->yaml && i < t->n; i++)
+        mem_free(t->yaml[i]);
+    for (int i = 0; t->sc && i < t->n; i++) {
+        if (t->planned && t->planned[i])
+            model_plan_free(&t->plan[i]);
+        scenario_free(t->sc[i]);
+    }
+    mem_free(t->yaml);
+    mem_free(t->yaml_len);
+    mem_free(t->sc);
+    mem_free(t->plan);
+    mem_free(t->planned);
+    mem_free(t->err);
+}
+
 /* Fills the careflow columns of rows[0 .. horizon * n_stages * BT_N_METRICS) (this
  * cutoff's, laid out by month, stage, metric): estimates a scenario from `cut` (the
  * records as an extract on the cutoff shows them, cut down to the stages recorded by
- * then), writes it and its open cases into OUT/dir/, loads it back and simulates it
- * month by month. A stage of the records that the scenario lacks keeps NaN. 0, or
- * SIM_E* with one line in err. */
+ * then), writes it and its open cases into OUT/dir/, loads it back; then (b->boot > 0)
+ * estimates b->boot more from resamples of `cut` into OUT/dir/bootstrap/ and spreads
+ * the replications over those, or (b->boot == 0) runs them all on the one scenario;
+ * simulates month by month. A stage of the records that the scenario lacks keeps NaN.
+ * 0, or SIM_E* with one line in err. */
 static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const char *dir,
                            bt_row_t *rows, char *err, size_t errlen)
 {
@@ -230,10 +427,14 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     model_plan_t plan;
     model_result_t *res = NULL;
     double *vals = NULL;
+    const scenario_t **use_sc = NULL;
+    const model_plan_t **use_plan = NULL;
+    boot_t t;
     char rel[128], path[PATH_MAX + 160], date[11], name[64];
     int rc, n_init = 0, have_plan = 0, have_est = 0;
     int ns = rs->n_stages, H = c->horizon;
 
+    memset(&t, 0, sizeof t);
     cal_format(cutoff, date);
     est_opts_t eo;
     est_opts_default(&eo);
@@ -292,21 +493,79 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
         goto out;
     }
     int n = sc->replications;
+    /* the resamples: --bootstrap, or the default, never more than the replications */
+    int nb = c->bootstrap < 0 ? BOOT_DEFAULT : c->bootstrap;
+    nb = nb > n ? n : nb;
+    b->boot = nb;
+    int nsc = nb ? nb : 1;
+    if (!(use_sc = mem_calloc((size_t)nsc, sizeof *use_sc)) ||
+        !(use_plan = mem_calloc((size_t)nsc, sizeof *use_plan))) {
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (nb == 0) {
+        use_sc[0] = sc;
+        use_plan[0] = &plan;
+    } else {
+        char bdir[PATH_MAX + 160];
+        snprintf(bdir, sizeof bdir, "%s/%s/" BOOT_DIR, outtx_dir(&b->tx), dir);
+        t.cut = cut;
+        t.eo = &eo;
+        t.seed = sc->seed;
+        t.cutoff = cutoff;
+        t.date = date;
+        t.dir = bdir;
+        t.n = nb;
+        t.width = nb < 1000 ? 3 : nb < 10000 ? 4 : 5;
+        t.reps = n;
+        t.horizon = H;
+        t.horizon_days = sc->horizon;
+        t.yaml = mem_calloc((size_t)nb, sizeof *t.yaml);
+        t.yaml_len = mem_calloc((size_t)nb, sizeof *t.yaml_len);
+        t.sc = mem_calloc((size_t)nb, sizeof *t.sc);
+        t.plan = mem_calloc((size_t)nb, sizeof *t.plan);
+        t.planned = mem_calloc((size_t)nb, 1);
+        t.err = mem_calloc((size_t)nb, sizeof *t.err);
+        if (!t.yaml || !t.yaml_len || !t.sc || !t.plan || !t.planned || !t.err) {
+            rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = boot_prepare(b, &t, dir, &er, err, errlen)) != 0)
+            goto out;
+        for (int i = 0; i < nb; i++) {
+            use_sc[i] = t.sc[i];
+            use_plan[i] = &t.plan[i];
+        }
+    }
     if (!(res = mem_calloc((size_t)n, sizeof *res)) ||
         !(vals = mem_calloc((size_t)n, sizeof *vals))) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
         goto out;
     }
     for (; n_init < n; n_init++)
-        if (model_result_init(&res[n_init], sc, &plan) != 0) {
+        if (model_result_init(&res[n_init], use_sc[n_init % nsc], use_plan[n_init % nsc]) !=
+            0) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory for %d replications", n);
             goto out;
         }
-    int threads = b->threads > n ? n : b->threads;
     double t0 = progress_now();
-    if ((rc = run_replications(sc, &plan, res, threads, !c->quiet && isatty(2), err,
-                               errlen)) != 0)
+    sim_ctx_t x = {use_sc, use_plan, nsc, res};
+    pool_task_t pt = {.n = n, .threads = b->threads > n ? n : b->threads, .job = sim_job,
+                      .ctx = &x, .what = "replications",
+                      .show_bar = !c->quiet && isatty(2)};
+    pool_report_t prep;
+    char perr[256];
+    if ((rc = pool_run(&pt, &prep, perr, sizeof perr)) != 0) {
+        if (prep.failed >= 0)
+            sim_err_set(err, errlen, rc, "replication %d failed: %s; no output written",
+                        prep.failed + 1, sim_strerror(rc));
+        else if (rc == SIM_EINTR)
+            sim_err_set(err, errlen, rc, "interrupted by %s; no output written",
+                        signals_name(prep.signal));
+        else
+            sim_err_set(err, errlen, rc, "%s", perr);
         goto out;
+    }
     b->sim_wall += progress_now() - t0;
     for (int s = 0; s < ns; s++) {
         int j = scenario_stage_index(sc, rs->stages[s]);
@@ -315,9 +574,15 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
         for (int k = 1; k <= H; k++)
             for (int m = 0; m < BT_N_METRICS; m++) {
                 int mt = m == BT_STOCK ? MT_STOCK : MT_ENTRIES;
-                for (int i = 0; i < n; i++)
-                    vals[i] = res[i].ts[((size_t)k * (size_t)plan.n_rows + (size_t)j) * MT_N +
-                                        (size_t)mt];
+                for (int i = 0; i < n; i++) {
+                    const scenario_t *si = use_sc[i % nsc];
+                    int ji = si == sc ? j : scenario_stage_index(si, rs->stages[s]);
+                    /* a resample without a stay in a rare stage has no such stage:
+                     * none of its children are there */
+                    vals[i] = ji < 0 ? 0
+                                     : res[i].ts[((size_t)k * (size_t)use_plan[i % nsc]->n_rows +
+                                                  (size_t)ji) * MT_N + (size_t)mt];
+                }
                 bt_row_t *w = &rows[(((size_t)(k - 1) * ns) + (size_t)s) * BT_N_METRICS + m];
                 summarise(vals, n, &w->mean, w->q);
             }
@@ -328,6 +593,9 @@ out:
         model_result_free(&res[i]);
     mem_free(res);
     mem_free(vals);
+    mem_free(use_sc);
+    mem_free(use_plan);
+    boot_free(&t);
     if (have_plan)
         model_plan_free(&plan);
     scenario_free(sc);
@@ -491,6 +759,12 @@ static int write_quality(FILE *f, void *v)
     return rec_write_quality(b->rs, f);
 }
 
+static int write_quality_rows(FILE *f, void *v)
+{
+    bt_run_t *b = v;
+    return rec_write_quality_rows(b->rs, f);
+}
+
 typedef struct manifest_ctx {
     bt_run_t *b;          /* the run */
     const char *cmdline;  /* the command line */
@@ -526,12 +800,14 @@ static int write_manifest(FILE *f, void *v)
     }
     fprintf(f, "],\n  \"horizon_months\": %d,\n  \"window_months\": %d", b->c->horizon,
             b->c->window);
-    fprintf(f, ",\n  \"seed\": %llu,\n  \"replications\": %d,\n  \"threads\": %d",
-            (unsigned long long)b->seed, b->reps, b->threads);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"replications\": %d,\n  \"bootstrap\": %d,"
+               "\n  \"threads\": %d",
+            (unsigned long long)b->seed, b->reps, b->boot, b->threads);
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, m->cmdline);
-    fprintf(f, ",\n  \"wall_seconds\": %.3f,\n  \"simulation_seconds\": %.3f\n}\n",
-            progress_now() - m->t_start, b->sim_wall);
+    fprintf(f, ",\n  \"wall_seconds\": %.3f,\n  \"bootstrap_seconds\": %.3f,\n  "
+               "\"simulation_seconds\": %.3f\n}\n",
+            progress_now() - m->t_start, b->boot_wall, b->sim_wall);
     return 0;
 }
 
@@ -551,6 +827,30 @@ static void print_error(const char *err)
         fprintf(stderr, "%s\n", err);
     else
         fprintf(stderr, "careflow: error: %s\n", err);
+}
+
+/* Rewrites every mention of the staging folder `staged` in msg as the folder the
+ * output will have when committed (`final`): a message names where the user will look. */
+static void name_final(char *msg, size_t size, const char *staged, const char *final)
+{
+    size_t ls = strlen(staged), lf = strlen(final);
+    while (lf > 1 && final[lf - 1] == '/')
+        lf--;
+    char buf[1024];
+    size_t n = 0;
+    for (const char *p = msg; *p && n + 1 < sizeof buf;) {
+        if (ls && strncmp(p, staged, ls) == 0) {
+            for (size_t i = 0; i < lf && n + 1 < sizeof buf; i++)
+                buf[n++] = final[i];
+            p += ls;
+        } else {
+            buf[n++] = *p++;
+        }
+    }
+    if (n >= size)
+        n = size - 1;
+    memcpy(msg, buf, n);
+    msg[n] = '\0';
 }
 
 /* The work after the records are read: everything into the transaction, committed at
@@ -590,6 +890,17 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
                                 "begin on %s, after the cutoff\n", date, rs->stages[s], f);
             }
         }
+        /* a stage recorded from inside the window: its rates come from fewer days */
+        long w0 = bt_months_before(cutoff, c->window); /* the window is (w0, cutoff] */
+        for (int s = 0; s < ns && !c->quiet; s++)
+            if (keep[s] && rs->observed_from[s] > w0 + 1) {
+                char f[11];
+                cal_format(rs->observed_from[s], f);
+                fprintf(stderr, "careflow: note: cutoff %s: stage %s's window is cut short: "
+                                "its records begin on %s, so its rates come from the %ld "
+                                "days from then, not from %d months\n",
+                        date, rs->stages[s], f, cutoff - rs->observed_from[s] + 1, c->window);
+            }
         bt_keep_stages(cut, keep);
         rc = fill_rows(b, cutoff, nk ? cut : NULL, keep, rows);
         b->n_rows += per;
@@ -626,6 +937,8 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         (rc = outtx_write(&b->tx, "actual.csv", write_actual_csv, b, err, errlen)) != 0 ||
         (c->lenient &&
          (rc = outtx_write(&b->tx, "data_quality.csv", write_quality, b, err, errlen)) != 0) ||
+        (c->lenient && (rc = outtx_write(&b->tx, "data_quality_rows.csv", write_quality_rows, b,
+                                         err, errlen)) != 0) ||
         (rc = outtx_write(&b->tx, "manifest.json", write_manifest, &m, err, errlen)) != 0)
         return rc;
     int plotted = 0;
@@ -636,9 +949,11 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (!scripts)
             fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
                             "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
-        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0)
+        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0) {
+            name_final(perr, sizeof perr, outtx_dir(&b->tx), c->out);
             fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
                     perr[0] ? perr : "gnuplot failed");
+        }
         else
             plotted = 1;
     }
@@ -651,11 +966,13 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         size_t dl = strlen(c->out);
         fprintf(stderr,
                 "wrote %s%s (backtest.csv, backtest_scores.csv, actual.csv, %d cutoff "
-                "folder%s, manifest.json%s): %d replication%s per cutoff, %ld open cases "
-                "in all, %.2f s simulating\n",
+                "folder%s, manifest.json%s): %d replication%s per cutoff over %d "
+                "bootstrap resample%s, %ld open cases in all, %.2f s estimating "
+                "resamples, %.2f s simulating\n",
                 c->out, dl && c->out[dl - 1] == '/' ? "" : "/", c->n_cutoffs,
                 c->n_cutoffs == 1 ? "" : "s", plotted ? ", plots/" : "", b->reps,
-                b->reps == 1 ? "" : "s", b->n_open, b->sim_wall);
+                b->reps == 1 ? "" : "s", b->boot, b->boot == 1 ? "" : "s", b->n_open,
+                b->boot_wall, b->sim_wall);
     }
     return 0;
 }
@@ -663,7 +980,7 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
 int backtest_main(int argc, char **argv)
 {
     double t_start = progress_now();
-    bt_cli_t c = {.horizon = 12, .window = 12, .out = "out/backtest"};
+    bt_cli_t c = {.horizon = 12, .window = 12, .bootstrap = -1, .out = "out/backtest"};
     rec_set_t *rs = NULL;
     bt_run_t b;
     char err[2048], *cmdline = NULL;
@@ -716,14 +1033,30 @@ int backtest_main(int argc, char **argv)
     }
     qsort(c.cutoffs, (size_t)c.n_cutoffs, sizeof *c.cutoffs, cmp_long);
     int nd = 0;
+    long recorded = LONG_MAX; /* the first day on which some stage is recorded */
+    for (int s = 0; s < rs->n_stages; s++)
+        recorded = rs->observed_from[s] < recorded ? rs->observed_from[s] : recorded;
     for (int i = 0; i < c.n_cutoffs; i++) {
         char d[11], f0[11], f1[11];
-        if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract) {
-            cal_format(c.cutoffs[i], d);
-            cal_format(rs->first, f0);
-            cal_format(rs->extract, f1);
-            fprintf(stderr, "careflow: error: --cutoff %s is outside the records, which run "
-                            "from %s to %s\n", d, f0, f1);
+        cal_format(c.cutoffs[i], d);
+        cal_format(rs->first < recorded ? recorded : rs->first, f0);
+        cal_format(rs->extract, f1);
+        if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract ||
+            c.cutoffs[i] < recorded) {
+            /* where a stage's record is complete from: a cutoff needs one by then */
+            fprintf(stderr, "careflow: error: --cutoff %s is %s: the records are complete "
+                            "from %s to %s (",
+                    d, c.cutoffs[i] > rs->extract ? "after the records' extract date"
+                       : c.cutoffs[i] < rs->first ? "before the records' first date"
+                                                   : "before any stage's record is complete",
+                    f0, f1);
+            for (int s = 0; s < rs->n_stages; s++) {
+                char f[11];
+                cal_format(rs->observed_from[s] < rs->first ? rs->first
+                                                            : rs->observed_from[s], f);
+                fprintf(stderr, "%s%s from %s", s ? ", " : "", rs->stages[s], f);
+            }
+            fputs(")\n", stderr);
             goto out;
         }
         if (nd == 0 || c.cutoffs[i] != c.cutoffs[nd - 1])
@@ -733,7 +1066,8 @@ int backtest_main(int argc, char **argv)
 
     /* what the set may hold: the files, plots, and one folder per cutoff */
     static const char *const fixed[] = {"backtest.csv", "backtest_scores.csv", "actual.csv",
-                                        "data_quality.csv", "manifest.json", "plots"};
+                                        "data_quality.csv", "data_quality_rows.csv",
+                                        "manifest.json", "plots"};
     size_t nf = sizeof fixed / sizeof fixed[0];
     owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
     dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);

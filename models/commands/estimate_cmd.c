@@ -2,7 +2,9 @@
  * [--horizon-months N] [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient]
  * [--quiet]`: reads the records (models/records), estimates a scenario
  * (models/estimate) and writes FILE.yaml (default out/estimated/scenario.yaml) with
- * open-cases.csv and data_quality.csv beside it (zeros without --lenient).
+ * open-cases.csv, data_quality.csv and data_quality_rows.csv beside it (zeros and
+ * no rows without --lenient). --as-of outside the records (after their extract date,
+ * or before any stage's record is complete) is an error naming their range.
  *
  * Writing: every file is written to a temporary name in the target folder
  * (.NAME.tmp-XXXXXX), flushed and synced; only when all are complete are they renamed
@@ -15,6 +17,7 @@
  * ...), records that support no estimate, or a bad template; 1 for a runtime failure. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -143,14 +146,18 @@ static int stage_write(staged_t *st, const char *buf, size_t len, char *err, siz
     return 0;
 }
 
-static char *quality_text(const rec_set_t *rs, size_t *len)
+/* data_quality.csv (rows 0) or data_quality_rows.csv (rows 1) as text, or NULL. */
+static char *quality_text(const rec_set_t *rs, int rows, size_t *len)
 {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     if (!f)
         return NULL;
-    rec_write_quality(rs, f);
+    if (rows)
+        rec_write_quality_rows(rs, f);
+    else
+        rec_write_quality(rs, f);
     if (fclose(f) != 0) {
         free(buf); /* open_memstream's buffer is the C library's */
         return NULL;
@@ -163,6 +170,60 @@ static char *quality_text(const rec_set_t *rs, size_t *len)
     }
     free(buf);
     return copy;
+}
+
+/* The day `months` calendar months before day (the same day of the month, or the
+ * month's last day), as the estimate counts its window. */
+static long months_before(long day, int months)
+{
+    int y, m, d;
+    cal_to_ymd(day, &y, &m, &d);
+    long mm = (long)y * 12 + (m - 1) - months;
+    int ny = (int)(mm >= 0 ? mm / 12 : -((-mm + 11) / 12));
+    int nm = (int)(mm - (long)ny * 12) + 1;
+    long first = cal_from_ymd(ny, nm, 1), last = cal_month_end(first);
+    return first + d - 1 > last ? last : first + d - 1;
+}
+
+/* The earliest day any stage's record is complete from. */
+static long complete_from(const rec_set_t *rs)
+{
+    long c = LONG_MAX;
+    for (int g = 0; g < rs->n_stages && rs->observed_from; g++)
+        if (rs->observed_from[g] < c)
+            c = rs->observed_from[g];
+    return c == LONG_MAX ? rs->first : c;
+}
+
+/* --as-of outside the records: after their extract date (the latest date in them), or
+ * before any stage's record is complete. SIM_EINVAL with the records' range in err. */
+static int check_as_of(const rec_set_t *rs, long as_of, char *err, size_t errlen)
+{
+    long c = complete_from(rs);
+    if (as_of <= rs->extract && as_of >= c)
+        return 0;
+    char a[11], f[11], l[11], cf[11];
+    cal_format(as_of, a);
+    cal_format(rs->first, f);
+    cal_format(rs->extract, l);
+    cal_format(c, cf);
+    return sim_err_set(err, errlen, SIM_EINVAL,
+                       "--as-of %s is %s: the records run from %s to %s; complete from %s",
+                       a, as_of > rs->extract ? "after the records' extract date"
+                                              : "before any stage's record is complete",
+                       f, l, cf);
+}
+
+/* "N NOUNs WHY: a, b, c, d, e and N-5 more" on stderr (names: the kept ones). */
+static void note_files(int n, const char *noun, const char *why, char *const *names)
+{
+    fprintf(stderr, "careflow estimate: %d %s%s %s: ", n, noun, n == 1 ? "" : "s", why);
+    int shown = n < 5 ? n : 5;
+    for (int i = 0; i < shown && names; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", names[i]);
+    if (n > shown)
+        fprintf(stderr, " and %d more", n - shown);
+    fputc('\n', stderr);
 }
 
 int estimate_main(int argc, char **argv)
@@ -227,7 +288,8 @@ int estimate_main(int argc, char **argv)
     }
     /* the files written beside the scenario must not be the scenario itself */
     const char *slash = strrchr(out, '/'), *base = slash ? slash + 1 : out;
-    if (!strcmp(base, o.open_cases_file) || !strcmp(base, "data_quality.csv")) {
+    if (!strcmp(base, o.open_cases_file) || !strcmp(base, "data_quality.csv") ||
+        !strcmp(base, "data_quality_rows.csv")) {
         mem_free(data);
         return usage("--out %s: the scenario would be overwritten by the %s written beside "
                      "it; give it another name", out, base);
@@ -239,14 +301,29 @@ int estimate_main(int argc, char **argv)
         snprintf(label + l, sizeof label - l, "%s%s", i ? " " : "", data[i]);
     }
     o.source_label = label;
-    rec_opts_t ro = {.lenient = lenient, .as_of = o.as_of};
+    rec_opts_t ro = {.lenient = lenient, .as_of = 0};
     rec_set_t *rs = NULL;
     est_result_t res = {0};
-    staged_t files[3] = {{0}};
-    char *quality = NULL;
-    size_t quality_len = 0;
+    staged_t files[4] = {{0}};
+    char *quality = NULL, *qrows = NULL;
+    size_t quality_len = 0, qrows_len = 0;
+    long last = 0, complete = 0, first = 0;
     if ((rc = rec_read(data, n_data, &ro, &rs, err, sizeof err)) != 0)
         goto fail;
+    last = rs->extract;
+    first = rs->first;
+    complete = complete_from(rs);
+    /* --as-of must fall inside the records; they are then read again as an extract on
+     * that day would show them (what was read whole is only for the check) */
+    if (o.as_of && (rc = check_as_of(rs, o.as_of, err, sizeof err)) != 0)
+        goto fail;
+    if (o.as_of) {
+        rec_free(rs);
+        rs = NULL;
+        ro.as_of = o.as_of;
+        if ((rc = rec_read(data, n_data, &ro, &rs, err, sizeof err)) != 0)
+            goto fail;
+    }
     if ((rc = est_estimate(rs, &o, &res, err, sizeof err)) != 0)
         goto fail;
     /* stage every file, then rename: quality, open cases, the scenario last */
@@ -256,12 +333,17 @@ int estimate_main(int argc, char **argv)
     /* data_quality.csv always: with --lenient the rows skipped or repaired, without it
      * zeros (a strict read that succeeds found no defect), so one left by an earlier
      * --lenient run never sits beside records it does not describe */
-    if (!(quality = quality_text(rs, &quality_len))) {
+    if (!(quality = quality_text(rs, 0, &quality_len)) ||
+        !(qrows = quality_text(rs, 1, &qrows_len))) {
         rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "out of memory");
         goto fail;
     }
     if (!(files[nf].final = sibling(out, "data_quality.csv")) ||
         (rc = stage_write(&files[nf++], quality, quality_len, err, sizeof err)) != 0)
+        goto fail_nomem;
+    /* data_quality_rows.csv: each defect (--lenient), the header alone otherwise */
+    if (!(files[nf].final = sibling(out, "data_quality_rows.csv")) ||
+        (rc = stage_write(&files[nf++], qrows, qrows_len, err, sizeof err)) != 0)
         goto fail_nomem;
     if (!(files[nf].final = sibling(out, o.open_cases_file)) ||
         (rc = stage_write(&files[nf++], res.open_cases, res.open_cases_len, err,
@@ -281,25 +363,55 @@ int estimate_main(int argc, char **argv)
         files[i].tmp = NULL;
     }
     if (!quiet) {
-        char d[11];
-        cal_format(o.as_of ? o.as_of : rs->extract, d);
+        long day_of = o.as_of ? o.as_of : rs->extract;
+        long win = months_before(day_of, o.window_months) + 1;
+        char d[11], w0[11], f0[11], l0[11], c0[11];
+        cal_format(day_of, d);
+        cal_format(win, w0);
+        cal_format(first, f0);
+        cal_format(last, l0);
+        cal_format(complete, c0);
         fprintf(stderr, "careflow estimate: %zu stays of %zu children in %d stage%s from %d "
-                        "file(s); as of %s, window %d months\n",
+                        "file(s); as of %s, window %s..%s (%d months)\n",
                 rs->n_stays, rs->n_children, rs->n_stages, rs->n_stages == 1 ? "" : "s",
-                rs->n_files, d, o.window_months);
+                rs->n_files, d, w0, d, o.window_months);
+        fprintf(stderr, "careflow estimate: the records run from %s to %s; complete from "
+                        "%s\n", f0, l0, c0);
+        /* a stage whose record begins inside the window: its rates use fewer days */
+        for (int g = 0; g < rs->n_stages && rs->observed_from; g++)
+            if (rs->observed_from[g] > win && rs->observed_from[g] <= day_of) {
+                char c1[11];
+                cal_format(rs->observed_from[g], c1);
+                fprintf(stderr, "careflow estimate: %s: records complete only from %s: "
+                                "rates from %ld day%s\n", rs->stages[g], c1,
+                        day_of - rs->observed_from[g] + 1,
+                        day_of - rs->observed_from[g] + 1 == 1 ? "" : "s");
+            }
         if (rs->n_other_files)
-            fprintf(stderr, "careflow estimate: %d other file%s in the folders not read (not "
-                            "named *.csv or *.xml)\n",
-                    rs->n_other_files, rs->n_other_files == 1 ? "" : "s");
+            note_files(rs->n_other_files, "other file",
+                       "in the folders not read (not named *.csv or *.xml)", rs->other_files);
+        if (rs->n_unused_903)
+            note_files(rs->n_unused_903, "SSDA903 file",
+                       "of modules careflow does not need, not read", rs->unused_903);
+        if (rs->n_own_outputs)
+            note_files(rs->n_own_outputs, "careflow output",
+                       "(an output folder, open cases or data quality), not read",
+                       rs->own_outputs);
+        for (int i = 0; i < rs->n_warnings && i < REC_NAMES_KEPT; i++)
+            fprintf(stderr, "careflow estimate: note: %s\n", rs->warnings[i]);
         if (lenient) {
             long skipped = 0;
             for (int k = 0; k < REC_D_N; k++)
                 skipped += rs->quality[k];
-            fprintf(stderr, "careflow estimate: %ld rows skipped or repaired (%s)\n", skipped,
-                    files[0].final);
+            fprintf(stderr, "careflow estimate: %ld row%s skipped or repaired (%s, %s)\n",
+                    skipped, skipped == 1 ? "" : "s", files[0].final, files[1].final);
+            if (rs->n_qrows_more)
+                fprintf(stderr, "careflow estimate: %s lists the first %zu defects; %ld "
+                                "more are only counted\n", files[1].final, rs->n_qrows,
+                        rs->n_qrows_more);
         }
-        fprintf(stderr, "careflow estimate: wrote %s and %s (%ld open cases)\n", out,
-                files[1].final, res.n_open);
+        fprintf(stderr, "careflow estimate: wrote %s and %s (%ld open case%s)\n", out,
+                files[2].final, res.n_open, res.n_open == 1 ? "" : "s");
     }
     goto done;
 fail_nomem:
@@ -309,13 +421,14 @@ fail:
     fprintf(stderr, "%s%s\n", strstr(err, ": error: ") ? "" : "careflow: error: ", err);
     status = sim_exit_status(rc);
 done:
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (files[i].tmp)
             unlink(files[i].tmp);
         mem_free(files[i].tmp);
         mem_free(files[i].final);
     }
     mem_free(quality);
+    mem_free(qrows);
     est_result_free(&res);
     if (rs)
         rec_free(rs);

@@ -47,7 +47,16 @@ typedef struct ep_row {
     long dec;        /* episode end, or REC_OPEN */
     long rank;       /* return date: YEAR-03-31 or the file's latest date */
     char rec[8];     /* REC code, NUL-terminated ("" when none) */
+    uint8_t dead;    /* 0, or 1 + the defect kind of a row skipped under --lenient whose
+                      * key (CHILD, DECOM) is known: it still claims its episode for its
+                      * return, so older returns' rows of the episode are dropped too */
 } ep_row_t;
+
+/* A return (a YEAR, or the folder of files without YEAR) and the kinds read for it. */
+typedef struct ret_group {
+    char *name;      /* "2023" (a YEAR) or a folder path */
+    uint8_t kinds;   /* bit 1 << REC__903_HEADER, 1 << REC__903_EPISODES */
+} ret_group_t;
 
 struct rec__903 {
     hdr_row_t *hdr;    /* Header rows read */
@@ -61,6 +70,11 @@ struct rec__903 {
     size_t cap_uasc;   /* allocated */
     long *latest;      /* per file index: its latest date (LONG_MIN none) */
     size_t cap_latest; /* allocated */
+    ret_group_t *grp;  /* returns seen, for the Header-without-Episodes warning */
+    size_t n_grp;      /* how many */
+    size_t cap_grp;    /* allocated */
+    long years[32];    /* YEARs seen in the file being read (the first 32) */
+    int n_years;       /* how many */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -113,6 +127,11 @@ static int row(rec__b_t *b, struct rec__903 *p, uint32_t f, int kind, const csv_
             BAD(REC_D_BAD_FIELD, v[K_YEAR], "YEAR '%s' is not a year",
                 sim_err_clip(clip, sizeof clip, v[K_YEAR]->s));
         year = cal_from_ymd((int)y, 3, 31);
+        int seen = 0;
+        for (int i = 0; i < p->n_years; i++)
+            seen |= p->years[i] == y;
+        if (!seen && p->n_years < (int)(sizeof p->years / sizeof *p->years))
+            p->years[p->n_years++] = y;
     }
     uint32_t c;
     if (kind == REC__903_UASC) {
@@ -160,33 +179,51 @@ static int row(rec__b_t *b, struct rec__903 *p, uint32_t f, int kind, const csv_
                    &decom);
     if (rc != 1)
         return rc < 0 ? rc : 0;
+    /* from here on the episode's key (CHILD, DECOM) is known: a row skipped under
+     * --lenient is kept as `dead`, to claim its episode for its return */
+    int dead = 0;
     rc = rec__date(b, &styles[K_DEC], v[K_DEC]->s, f, line, v[K_DEC]->col, "DEC", &dec);
-    if (rc < 0 || rc == 2)
-        return rc < 0 ? rc : 0;
-    if (dec != REC_OPEN && dec < decom)
-        BAD(REC_D_END_BEFORE_START, v[K_DEC], "DEC %s is before DECOM %s", v[K_DEC]->s,
-            v[K_DECOM]->s);
-    if (v[K_REC]->len >= sizeof((ep_row_t *)0)->rec)
-        BAD(REC_D_BAD_FIELD, v[K_REC], "REC '%s' is not a reason episode ceased code",
-            sim_err_clip(clip, sizeof clip, v[K_REC]->s));
+    if (rc < 0)
+        return rc;
+    if (rc == 2)
+        dead = 1 + REC_D_BAD_DATE;
+    else if (dec != REC_OPEN && dec < decom) {
+        rc = rec__defect(b, REC_D_END_BEFORE_START, f, v[K_DEC]->line, v[K_DEC]->col,
+                         "DEC %s is before DECOM %s", v[K_DEC]->s, v[K_DECOM]->s);
+        if (rc < 0)
+            return rc;
+        dead = 1 + REC_D_END_BEFORE_START;
+    } else if (v[K_REC]->len >= sizeof((ep_row_t *)0)->rec) {
+        rc = rec__defect(b, REC_D_BAD_FIELD, f, v[K_REC]->line, v[K_REC]->col,
+                         "REC '%s' is not a reason episode ceased code",
+                         sim_err_clip(clip, sizeof clip, v[K_REC]->s));
+        if (rc < 0)
+            return rc;
+        dead = 1 + REC_D_BAD_FIELD;
+    }
     if ((rc = rec__child(b, v[K_CHILD]->s, v[K_CHILD]->len, f, (uint32_t)line, &c)) < 0 ||
         (rc = grow((void **)&p->ep, &p->cap_ep, p->n_ep, sizeof *p->ep)) < 0)
         return rc;
-    note_date(p, f, decom);
-    if (dec != REC_OPEN)
-        note_date(p, f, dec);
     ep_row_t *e = &p->ep[p->n_ep];
     *e = (ep_row_t){.child = c, .file = f, .line = (uint32_t)line,
                     .col = (uint32_t)v[K_DECOM]->col, .order = (uint32_t)p->n_ep,
-                    .decom = decom, .dec = dec, .rank = year};
+                    .decom = decom, .dec = REC_OPEN, .rank = year, .dead = (uint8_t)dead};
+    p->n_ep++;
+    if (dead)
+        return 0;
+    e->dec = dec;
+    note_date(p, f, decom);
+    if (dec != REC_OPEN)
+        note_date(p, f, dec);
     for (size_t i = 0; i < v[K_REC]->len; i++) {
         char ch = v[K_REC]->s[i];
         e->rec[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
     }
-    p->n_ep++;
     return 0;
 #undef BAD
 }
+
+static int note_groups(struct rec__903 *p, const char *path, int kind);
 
 int rec__read_903(rec__b_t *b, uint32_t f, const char *data, size_t len, int kind)
 {
@@ -214,12 +251,42 @@ int rec__read_903(rec__b_t *b, uint32_t f, const char *data, size_t len, int kin
         if (need[kind][k] >= 0 && col[need[kind][k]] < 0)
             rc = rec__fail(b, f, 1, 1, "SSDA903 %s: the header row has no %s column",
                            kinds[kind], key_names[need[kind][k]]);
+    p->n_years = 0;
     while (rc == 0 && (n = csv_next(r, &fl)) > 0)
         rc = row(b, p, f, kind, fl, n, col, styles);
     if (rc == 0 && n < 0)
         rc = rec__csv_error(b, f, r, n);
     csv_close(r);
+    if (rc == 0 && kind != REC__903_UASC)
+        rc = note_groups(p, b->rs->files[f], kind);
     return rc;
+}
+
+/* The returns a file belongs to: each YEAR its rows hold, else its folder. */
+static int note_groups(struct rec__903 *p, const char *path, int kind)
+{
+    char name[4096];
+    int n = p->n_years ? p->n_years : 1;
+    for (int i = 0; i < n; i++) {
+        if (p->n_years)
+            snprintf(name, sizeof name, "%ld", p->years[i]);
+        else {
+            const char *sl = strrchr(path, '/');
+            snprintf(name, sizeof name, "%.*s", sl ? (int)(sl - path) : 1, sl ? path : ".");
+        }
+        size_t g = 0;
+        while (g < p->n_grp && strcmp(p->grp[g].name, name))
+            g++;
+        if (g == p->n_grp) {
+            if (grow((void **)&p->grp, &p->cap_grp, p->n_grp, sizeof *p->grp) < 0 ||
+                !(p->grp[g].name = mem_strdup(name)))
+                return SIM_ENOMEM;
+            p->grp[g].kinds = 0;
+            p->n_grp++;
+        }
+        p->grp[g].kinds |= (uint8_t)(1u << kind);
+    }
+    return 0;
 }
 
 static int cmp_ep(const void *pa, const void *pb)
@@ -259,7 +326,7 @@ int rec__finish_903(rec__b_t *b)
     size_t k = 0;
     for (size_t i = 0; i < p->n_ep; i++) {
         ep_row_t *e = &p->ep[i];
-        if (b->kids[e->child].dropped)
+        if (b->kids[e->child].dropped || (e->dead && !has_hdr[e->child]))
             continue;
         if (!has_hdr[e->child]) {
             char clip[SIM_ERR_CLIP + 1];
@@ -282,7 +349,26 @@ int rec__finish_903(rec__b_t *b)
         ep_row_t *e = &p->ep[i];
         if (k > 0 && p->ep[k - 1].child == e->child && p->ep[k - 1].decom == e->decom) {
             ep_row_t *old = &p->ep[k - 1];
-            if (old->rank == e->rank && (old->dec != e->dec || strcmp(old->rec, e->rec))) {
+            if (e->dead && !old->dead && old->rank == e->rank)
+                continue; /* a skipped row beside a good one of its return */
+            if (e->dead && !old->dead) {
+                /* the latest return's row was skipped: the episode as an older return
+                 * showed it (still open, say) must not stand in for it */
+                char d[11], clip[SIM_ERR_CLIP + 1];
+                cal_format(e->decom, d);
+                rc = rec__defect(b, (rec_defect_t)(e->dead - 1), old->file, old->line,
+                                 old->col, "the episode of child '%s' starting %s is "
+                                 "dropped from this older return: its row in a later "
+                                 "return (%s:%lu) was skipped",
+                                 sim_err_clip(clip, sizeof clip, rs->children[e->child].id),
+                                 d, rs->files[e->file], (unsigned long)e->line);
+                if (rc < 0)
+                    goto out;
+                *old = *e;
+                continue;
+            }
+            if (old->rank == e->rank && !old->dead &&
+                (old->dec != e->dec || strcmp(old->rec, e->rec))) {
                 char d[11], clip[SIM_ERR_CLIP + 1];
                 cal_format(e->decom, d);
                 rc = rec__defect(b, REC_D_DUPLICATE, e->file, e->line, e->col,
@@ -300,6 +386,26 @@ int rec__finish_903(rec__b_t *b)
         p->ep[k++] = *e;
     }
     p->n_ep = k;
+    k = 0; /* the episodes claimed by skipped rows go */
+    for (size_t i = 0; i < p->n_ep; i++)
+        if (!p->ep[i].dead)
+            p->ep[k++] = p->ep[i];
+    p->n_ep = k;
+    /* returns with a Header file but no Episodes file, or the reverse: a note */
+    for (size_t g = 0; g < p->n_grp; g++) {
+        uint8_t h = 1u << REC__903_HEADER, e = 1u << REC__903_EPISODES;
+        if ((p->grp[g].kinds & (h | e)) == (h | e))
+            continue;
+        char w[4200];
+        int year = p->grp[g].name[0] >= '0' && p->grp[g].name[0] <= '9' &&
+                   !strchr(p->grp[g].name, '/');
+        snprintf(w, sizeof w, "SSDA903 %s %s: %s file but no %s file", year ? "return" :
+                 "files in", p->grp[g].name,
+                 p->grp[g].kinds & h ? "a Header" : "an Episodes",
+                 p->grp[g].kinds & h ? "Episodes" : "Header");
+        if ((rc = rec__note(&rs->warnings, &rs->n_warnings, w)) < 0)
+            goto out;
+    }
     /* periods of care */
     int care = -1;
     if (p->n_ep && ((rc = rec__stage(b, "care", &care)) < 0 || care < 0)) {
@@ -342,6 +448,9 @@ void rec__free_903(rec__b_t *b)
     mem_free(p->ep);
     mem_free(p->uasc);
     mem_free(p->latest);
+    for (size_t g = 0; g < p->n_grp; g++)
+        mem_free(p->grp[g].name);
+    mem_free(p->grp);
     mem_free(p);
     b->p903 = NULL;
 }

@@ -5,8 +5,10 @@
  * libxml2 parses each file whole with XML_PARSE_NONET (no network), without entity
  * substitution or DTD loading, and without printing; a text is read from an element's
  * own text and CDATA children only, so an entity reference adds nothing (no expansion
- * bomb). libxml2 gives lines (xmlGetLineNo), not columns: every message about an
- * element says column 1 of that element's line.
+ * bomb). libxml2 gives the line and column of a parse error (not well-formed XML),
+ * but only lines of elements (xmlGetLineNo): every message about an element's content
+ * says column 1 of that element's line. A Message whose Collection is not CIN is
+ * refused (another DfE collection).
  *
  * Each CINdetails (one referral of a child) becomes stays in `referral`, `assessment`,
  * `cin` and `cp` (docs/records.md, "CIN census", gives the rules and why), gathered
@@ -19,6 +21,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "models/records/rec_int.h"
 #include "sim/cal.h"
@@ -457,6 +460,18 @@ int rec__read_cin(rec__b_t *b, uint32_t f, const char *data, size_t len)
         return rc;
     }
     xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *coll = kid(kid(kid(root, "Header"), "CollectionDetails"), "Collection");
+    char cb[64];
+    const char *cs = text(coll, cb, sizeof cb);
+    if (is(root, "Message") && coll && strcasecmp(cs, "CIN")) {
+        /* a DfE Message of another collection (the school census, say) */
+        char clip[SIM_ERR_CLIP + 1];
+        rc = rec__fail(b, f, line_of(coll), 1,
+                       "not a kind of file careflow reads: a Message of collection '%s', "
+                       "not the children in need census (Collection CIN)",
+                       sim_err_clip(clip, sizeof clip, cs));
+        goto out;
+    }
     if (!is(root, "Message") || !kid(root, "Children")) {
         rc = rec__fail(b, f, line_of(root), 1,
                        "not a kind of file careflow reads: XML whose root is not a CIN "

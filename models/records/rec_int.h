@@ -54,6 +54,7 @@ typedef struct rec__b {
     size_t n_stays;        /* how many */
     size_t cap_stays;      /* allocated */
     int cap_files;         /* allocated rs->files */
+    size_t cap_qrows;      /* allocated rs->qrows */
     size_t bytes_read;     /* over all files, against REC__MAX_BYTES */
     struct rec__903 *p903; /* SSDA903 rows gathered until every file is read, or NULL */
     struct rec__cin *pcin; /* CIN census episodes gathered likewise, or NULL */
@@ -86,6 +87,9 @@ int rec__parse_date(const char *s, long *day);
  * --lenient the defect is counted and 2 returned: skip the row). */
 int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, long col,
               const char *what, long *day);
+/* Counts one more entry of a list of names (rs->other_files and the like) and keeps a
+ * copy of text while fewer than REC_NAMES_KEPT are kept. 0 or SIM_ENOMEM. */
+int rec__note(char ***list, int *n, const char *text);
 /* Is s a stage or flag name: [a-z0-9][a-z0-9_-]*, at most 64 bytes? */
 int rec__is_slug(const char *s);
 

@@ -27,6 +27,7 @@
 #include "sim/fmt.h"
 #include "sim/input.h"
 #include "sim/mem.h"
+#include "sim/outtx.h"
 #include "sim/text.h"
 
 #define REC_ENUM_NAME(e, s, a) s,
@@ -176,14 +177,47 @@ static int vfail(rec__b_t *b, uint32_t file, long line, long col, const char *fm
                       col < 1 ? 1 : col, "%s", msg);
 }
 
+/* Under --lenient: lists the defect (data_quality_rows.csv), at most REC_QROWS_KEPT. */
+static int keep_qrow(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static int keep_qrow(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
+                     const char *fmt, va_list ap)
+{
+    rec_set_t *rs = b->rs;
+    if (rs->n_qrows >= REC_QROWS_KEPT) {
+        rs->n_qrows_more++;
+        return 0;
+    }
+    if (rs->n_qrows == b->cap_qrows) {
+        size_t cap = b->cap_qrows ? b->cap_qrows * 2 : 64;
+        rec_qrow_t *t = mem_reallocarray(rs->qrows, cap, sizeof *t);
+        if (!t)
+            return SIM_ENOMEM;
+        rs->qrows = t;
+        b->cap_qrows = cap;
+    }
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *m = mem_strdup(msg);
+    if (!m)
+        return SIM_ENOMEM;
+    rs->qrows[rs->n_qrows++] = (rec_qrow_t){.kind = (uint8_t)kind, .file = file,
+                                            .line = line < 1 ? 1 : line,
+                                            .col = col < 1 ? 1 : col, .msg = m};
+    return 0;
+}
+
 int rec__defect(rec__b_t *b, rec_defect_t kind, uint32_t file, long line, long col,
                 const char *fmt, ...)
 {
+    va_list ap;
     if (b->o && b->o->lenient) {
         b->rs->quality[kind]++;
-        return 0;
+        va_start(ap, fmt);
+        int rc = keep_qrow(b, kind, file, line, col, fmt, ap);
+        va_end(ap);
+        return rc;
     }
-    va_list ap;
     va_start(ap, fmt);
     int rc = vfail(b, file, line, col, fmt, ap);
     va_end(ap);
@@ -331,44 +365,135 @@ static int add_file(rec__b_t *b, const char *path, uint32_t *f)
     return 0;
 }
 
-/* The kind of a CSV from its header row: 0 unknown, 1 careflow episodes, else
- * 10 + REC__903_*. */
+int rec__note(char ***list, int *n, const char *text)
+{
+    if (*n < REC_NAMES_KEPT) {
+        if (!*list && !(*list = mem_calloc(REC_NAMES_KEPT, sizeof **list)))
+            return SIM_ENOMEM;
+        if (!((*list)[*n] = mem_strdup(text)))
+            return SIM_ENOMEM;
+    }
+    (*n)++;
+    return 0;
+}
+
+/* Kinds of file (classify). */
+enum {
+    K_UNKNOWN = 0,
+    K_EPISODES = 1,   /* careflow episodes */
+    K_UNUSED_903 = 2, /* an SSDA903 module careflow does not need */
+    K_OWN_OUTPUT = 3, /* careflow's own open-cases or data_quality output */
+    K_903 = 10        /* + REC__903_*: Header, Episodes, UASC */
+};
+
+/* Columns that name the SSDA903 modules careflow does not read (the DfE
+ * specification's): Missing, Reviews, OC2, OC3, AD1, PlacedAdoption, PrevPerm. Each
+ * such file also has CHILD, SEX and DOB, so without this check it would be read as a
+ * Header file. */
+static const char *const unused_903_cols[] = {
+    "MISSING",     "MIS_START",          "MIS_END",          "REVIEW",      "REVIEW_CODE",
+    "SDQ_SCORE",   "SDQ_REASON",         "CONVICTED",        "HEALTH_CHECK", "IMMUNISATIONS",
+    "IN_TOUCH",    "ACTIV",              "ACCOM",            "DATE_INT",    "DATE_MATCH",
+    "FOSTER_CARE", "NB_ADOPTR",          "SEX_ADOPTR",       "LS_ADOPTR",   "DATE_PLACED",
+    "DATE_PLACED_CEASED", "REASON_PLACED_CEASED", "PREV_PERM", "LA_PERM",   "DATE_PERM"};
+
+/* Does names[0..n) hold name (any case)? */
+static int has_col(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (ieq(names[i], name))
+            return 1;
+    return 0;
+}
+
+/* The kind of a CSV from the names of its header row. */
+static int classify(const char *const *c, int n)
+{
+#define H(x) has_col(c, n, x)
+    if (H("child") && H("stage") && H("start") && H("dob") && H("flags") && H("history") &&
+        !H("end"))
+        return K_OWN_OUTPUT; /* open-cases.csv */
+    if ((H("kind") && H("count") && H("action")) ||
+        (H("kind") && H("file") && H("line") && H("col") && H("message")))
+        return K_OWN_OUTPUT; /* data_quality.csv, data_quality_rows.csv */
+    if (!H("child"))
+        return K_UNKNOWN;
+    if (H("stage") && H("start"))
+        return K_EPISODES;
+    for (size_t i = 0; i < sizeof unused_903_cols / sizeof *unused_903_cols; i++)
+        if (H(unused_903_cols[i]))
+            return K_UNUSED_903;
+    if (H("DECOM") && (H("RNE") || H("LS") || H("PLACE")))
+        return K_903 + REC__903_EPISODES;
+    if (H("DUC"))
+        return K_903 + REC__903_UASC;
+    /* a Header: its other columns, or a bare CHILD,SEX,DOB extract (the modules that
+     * also start so were recognised above by their own columns) */
+    if (H("ETHNIC") || H("UPN") || H("MOTHER") || (H("SEX") && H("DOB") && !H("DECOM")))
+        return K_903 + REC__903_HEADER;
+    return K_UNKNOWN;
+#undef H
+}
+
+/* The kind of a CSV from its header row (classify), or SIM_ENOMEM. */
 static int csv_kind(const char *data, size_t len)
 {
     csv_t *r;
     const csv_field_t *fl;
-    int kind = 0;
     if (csv_open_mem(&r, data, len, NULL) < 0)
         return SIM_ENOMEM;
-    int n = csv_next(r, &fl);
+    int n = csv_next(r, &fl), kind = K_UNKNOWN;
     if (n == SIM_ENOMEM)
         kind = SIM_ENOMEM;
-    int has[6] = {0}; /* child stage start CHILD+DECOM DUC DOB */
-    for (int i = 0; i < n; i++) {
-        const char *s = fl[i].s;
-        has[0] |= ieq(s, "child");
-        has[1] |= ieq(s, "stage");
-        has[2] |= ieq(s, "start");
-        has[3] |= ieq(s, "decom");
-        has[4] |= ieq(s, "duc");
-        has[5] |= ieq(s, "dob");
+    const char **names = n > 0 ? mem_calloc((size_t)n, sizeof *names) : NULL;
+    if (n > 0 && !names)
+        kind = SIM_ENOMEM;
+    else if (n > 0) {
+        for (int i = 0; i < n; i++)
+            names[i] = fl[i].s;
+        kind = classify(names, n);
     }
-    if (kind == 0 && has[0]) {
-        if (has[1] && has[2])
-            kind = 1;
-        else if (has[3])
-            kind = 10 + REC__903_EPISODES;
-        else if (has[4])
-            kind = 10 + REC__903_UASC;
-        else if (has[5])
-            kind = 10 + REC__903_HEADER;
-    }
+    mem_free(names);
     csv_close(r);
     return kind;
 }
 
-static int read_file(rec__b_t *b, const char *path)
+/* Does the first line, split on sep, name the columns of a kind careflow reads (a CSV
+ * saved with semicolons or tabs)? */
+static int splits_on(const char *data, size_t len, char sep)
 {
+    const char *names[64];
+    char buf[2048];
+    size_t k = 0;
+    int n = 0;
+    while (k < len && k + 1 < sizeof buf && data[k] != '\n' && data[k] != '\r') {
+        buf[k] = data[k];
+        k++;
+    }
+    buf[k] = 0;
+    if (!memchr(buf, sep, k))
+        return 0;
+    for (char *p = buf; n < 64;) {
+        char *e = strchr(p, sep);
+        if (e)
+            *e = 0;
+        while (*p == ' ' || *p == '"')
+            p++;
+        size_t l = strlen(p);
+        while (l && (p[l - 1] == ' ' || p[l - 1] == '"'))
+            p[--l] = 0;
+        names[n++] = p;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    int kind = classify(names, n);
+    return kind == K_EPISODES || kind > K_903;
+}
+
+static int read_file(rec__b_t *b, const char *path, int in_folder)
+{
+    int rs_unread = 0; /* K_UNUSED_903 or K_OWN_OUTPUT: a file that is not records */
     uint32_t f;
     input_t in;
     char why[256];
@@ -398,20 +523,39 @@ static int read_file(rec__b_t *b, const char *path)
         rc = rec__read_cin(b, f, d, len);
     else {
         int kind = csv_kind(d, len);
+        const char *hint = "";
+        if (kind == K_UNKNOWN && (splits_on(d, len, ';') || splits_on(d, len, '\t')))
+            hint = " (its first line splits into the columns careflow reads on ';' or a "
+                   "tab: save it as comma-separated CSV)";
+        else if (kind == K_UNKNOWN && in_folder)
+            hint = " (found in a folder of records: move it out of the folder, or give "
+                   "the record files by name)";
         if (kind < 0)
             rc = kind;
-        else if (kind == 1)
+        else if (kind == K_EPISODES)
             rc = rec__read_episodes(b, f, d, len);
-        else if (kind > 10)
-            rc = rec__read_903(b, f, d, len, kind - 10);
-        else
+        else if (kind > K_903)
+            rc = rec__read_903(b, f, d, len, kind - K_903);
+        else if (kind == K_UNUSED_903 || kind == K_OWN_OUTPUT) {
+            /* not records: forget the file (it is named in the lists, not in files) */
+            rs_unread = kind;
+        } else
             rc = rec__fail(b, f, 1, 1,
                            "not a kind of file careflow reads: the header row is none of "
                            "careflow episodes (child,stage,start,...), SSDA903 Header "
-                           "(CHILD,SEX,DOB,...), Episodes (CHILD,DECOM,...) or UASC "
-                           "(CHILD,...,DUC), and it is not CIN census XML");
+                           "(CHILD,SEX,DOB,ETHNIC,...), Episodes (CHILD,DECOM,RNE,LS,...) "
+                           "or UASC (CHILD,...,DUC), and it is not CIN census XML%s",
+                           hint);
     }
     input_free(&in);
+    if (rc == 0 && rs_unread) {
+        rec_set_t *rs = b->rs;
+        mem_free(rs->files[--rs->n_files]);
+        if (rs_unread == K_UNUSED_903)
+            rc = rec__note(&rs->unused_903, &rs->n_unused_903, path);
+        else
+            rc = rec__note(&rs->own_outputs, &rs->n_own_outputs, path);
+    }
     return rc;
 }
 
@@ -440,10 +584,18 @@ static int is_dir_at(const char *dir, const char *name)
 
 static int read_dir(rec__b_t *b, const char *path, int depth)
 {
-    DIR *d = opendir(path);
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
+    {
+        /* careflow's own output sets (run, compare, ...) hold the marker: not records */
+        char mk[4096];
+        struct stat st;
+        if (snprintf(mk, sizeof mk, "%s/" OUTTX_MARKER, path) < (int)sizeof mk &&
+            stat(mk, &st) == 0)
+            return rec__note(&b->rs->own_outputs, &b->rs->n_own_outputs, path);
+    }
+    DIR *d = opendir(path);
     if (!d)
         return sim_err_at(b->err, b->errlen, SIM_EINVAL, path, 1, 1,
                           "cannot read the folder");
@@ -451,7 +603,18 @@ static int read_dir(rec__b_t *b, const char *path, int depth)
         if (e->d_name[0] == '.')
             continue; /* hidden files, "." and ".." */
         if (!rec_is_record_name(e->d_name) && !is_dir_at(path, e->d_name)) {
-            b->rs->n_other_files++; /* a README, a PDF, a script: not records */
+            /* a README, a PDF, a script: not records */
+            size_t len = strlen(path) + strlen(e->d_name) + 2;
+            char *p = mem_alloc(len);
+            if (!p) {
+                rc = SIM_ENOMEM;
+                break;
+            }
+            snprintf(p, len, "%s/%s", path, e->d_name);
+            rc = rec__note(&b->rs->other_files, &b->rs->n_other_files, p);
+            mem_free(p);
+            if (rc < 0)
+                break;
             continue;
         }
         if (n == cap) {
@@ -500,7 +663,7 @@ static int read_path(rec__b_t *b, const char *path, int depth)
                               "folders nested more than %d deep (a link loop?)", MAX_DEPTH);
         return read_dir(b, path, depth);
     }
-    return read_file(b, path);
+    return read_file(b, path, depth > 0);
 }
 
 /* ---- finishing the set ---------------------------------------------------------- */
@@ -589,12 +752,19 @@ static int check_overlap(rec__b_t *b)
                 char clip[SIM_ERR_CLIP + 1], d1[11], d2[11];
                 cal_format(p->s.start, d1);
                 cal_format(s->s.start, d2);
+                /* the same stay from two files: most likely one history given twice */
+                int twice = p->s.start == s->s.start && p->s.end == s->s.end &&
+                            p->s.file != s->s.file;
                 rc = rec__defect(b, REC_D_OVERLAP, s->s.file, s->s.line, s->col,
                                  "child '%s' has a stay in '%s' starting %s while its stay "
-                                 "starting %s (%s:%lu) is not over",
+                                 "starting %s (%s:%lu) is not over%s",
                                  sim_err_clip(clip, sizeof clip, rs->children[c].id),
                                  rs->stages[g], d2, d1, rs->files[p->s.file],
-                                 (unsigned long)p->s.line);
+                                 (unsigned long)p->s.line,
+                                 twice ? " (the same stay in two files: are the same records "
+                                         "given twice, e.g. an episodes file and the returns "
+                                         "it was made from?)"
+                                       : "");
                 if (rc < 0)
                     goto out;
                 if (maxend[g] == REC_OPEN || (s->s.end != REC_OPEN && s->s.end < maxend[g])) {
@@ -839,17 +1009,27 @@ static int finish(rec__b_t *b, const char *first_path)
     }
     if (b->o && b->o->as_of)
         extract = b->o->as_of;
-    if (b->n_stays == 0)
-        return rs->n_files
-                   ? rec__fail(b, 0, 1, 1, "no records in the %d file%s read", rs->n_files,
-                               rs->n_files == 1 ? "" : "s")
-                   : rs->n_other_files
-                   ? sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
-                                "no files with records here (%d other file%s, not named "
-                                "*.csv or *.xml)", rs->n_other_files,
-                                rs->n_other_files == 1 ? "" : "s")
-                   : sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
-                                "no files with records here");
+    if (b->n_stays == 0 && rs->n_files)
+        return rec__fail(b, 0, 1, 1, "no records in the %d file%s read", rs->n_files,
+                         rs->n_files == 1 ? "" : "s");
+    if (b->n_stays == 0) {
+        char why[512] = "";
+        size_t l = 0;
+        if (rs->n_other_files)
+            l += (size_t)snprintf(why + l, sizeof why - l, "; %d other file%s, not named "
+                                  "*.csv or *.xml", rs->n_other_files,
+                                  rs->n_other_files == 1 ? "" : "s");
+        if (rs->n_unused_903 && l < sizeof why)
+            l += (size_t)snprintf(why + l, sizeof why - l, "; %d SSDA903 file%s careflow "
+                                  "does not need", rs->n_unused_903,
+                                  rs->n_unused_903 == 1 ? "" : "s");
+        if (rs->n_own_outputs && l < sizeof why)
+            snprintf(why + l, sizeof why - l, "; %d of careflow's own outputs",
+                     rs->n_own_outputs);
+        return sim_err_at(b->err, b->errlen, SIM_EINVAL, first_path, 1, 1,
+                          "no files with records here%s%s%s", *why ? " (" : "",
+                          *why ? why + 2 : "", *why ? ")" : "");
+    }
     size_t k = 0; /* the cut, as cut_stays does */
     for (size_t i = 0; i < b->n_stays; i++) {
         rec_stay_t *s = &b->stays[i].s;
@@ -933,6 +1113,44 @@ static char **dup_names(char *const *names, int n, int *ok)
     return t;
 }
 
+/* A list of kept names (at most REC_NAMES_KEPT of n) copied; NULL on failure. */
+static int copy_kept(char ***dst, char *const *src, int n)
+{
+    int ok = 1;
+    if (!src)
+        return 0;
+    *dst = dup_names(src, n < REC_NAMES_KEPT ? n : REC_NAMES_KEPT, &ok);
+    return ok ? 0 : SIM_ENOMEM;
+}
+
+/* What rec_cut copies besides stays: the lists of files not read, the warnings and
+ * the defects listed (the cut is of the same files). c's counts are set first so
+ * rec_free frees what was copied. */
+static int copy_lists(rec_set_t *c, const rec_set_t *rs)
+{
+    c->n_unused_903 = rs->n_unused_903;
+    c->n_own_outputs = rs->n_own_outputs;
+    c->n_warnings = rs->n_warnings;
+    if (copy_kept(&c->other_files, rs->other_files, rs->n_other_files) < 0 ||
+        copy_kept(&c->unused_903, rs->unused_903, rs->n_unused_903) < 0 ||
+        copy_kept(&c->own_outputs, rs->own_outputs, rs->n_own_outputs) < 0 ||
+        copy_kept(&c->warnings, rs->warnings, rs->n_warnings) < 0)
+        return SIM_ENOMEM;
+    if (rs->n_qrows) {
+        if (!(c->qrows = mem_calloc(rs->n_qrows, sizeof *c->qrows)))
+            return SIM_ENOMEM;
+        for (size_t i = 0; i < rs->n_qrows; i++) {
+            c->qrows[i] = rs->qrows[i];
+            c->qrows[i].msg = NULL;
+            c->n_qrows = i + 1;
+            if (!(c->qrows[i].msg = mem_strdup(rs->qrows[i].msg)))
+                return SIM_ENOMEM;
+        }
+    }
+    c->n_qrows_more = rs->n_qrows_more;
+    return 0;
+}
+
 int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
 {
     rec_set_t *c = mem_calloc(1, sizeof *c);
@@ -970,7 +1188,7 @@ int rec_cut(const rec_set_t *rs, long date, rec_set_t **out)
         if (c->stays[i].start < c->first)
             c->first = c->stays[i].start;
     memcpy(c->quality, rs->quality, sizeof c->quality);
-    if (set_observed_from(c) < 0) {
+    if (copy_lists(c, rs) < 0 || set_observed_from(c) < 0) {
         rec_free(c);
         return SIM_ENOMEM;
     }
@@ -1010,10 +1228,41 @@ int rec_write_quality(const rec_set_t *rs, FILE *f)
     return ferror(f) ? SIM_EIO : 0;
 }
 
+int rec_write_quality_rows(const rec_set_t *rs, FILE *f)
+{
+    fputs("kind,file,line,col,message\n", f);
+    for (size_t i = 0; i < rs->n_qrows; i++) {
+        const rec_qrow_t *q = &rs->qrows[i];
+        fmt_field(f, rec_defect_names[q->kind]);
+        fputc(',', f);
+        fmt_field(f, q->file < (uint32_t)rs->n_files ? rs->files[q->file] : "");
+        fprintf(f, ",%ld,%ld,", q->line, q->col);
+        fmt_field(f, q->msg);
+        fputc('\n', f);
+    }
+    return ferror(f) ? SIM_EIO : 0;
+}
+
+static void free_names(char **names, int n)
+{
+    if (!names)
+        return;
+    for (int i = 0; i < n && i < REC_NAMES_KEPT; i++)
+        mem_free(names[i]);
+    mem_free(names);
+}
+
 void rec_free(rec_set_t *rs)
 {
     if (!rs)
         return;
+    free_names(rs->other_files, rs->n_other_files);
+    free_names(rs->unused_903, rs->n_unused_903);
+    free_names(rs->own_outputs, rs->n_own_outputs);
+    free_names(rs->warnings, rs->n_warnings);
+    for (size_t i = 0; i < rs->n_qrows; i++)
+        mem_free(rs->qrows[i].msg);
+    mem_free(rs->qrows);
     for (int i = 0; i < rs->n_stages; i++)
         mem_free(rs->stages[i]);
     mem_free(rs->stages);

@@ -12,7 +12,8 @@
  * Reading: each path is a file or a folder (searched recursively, in name order; in a
  * folder only files named *.csv or *.xml are read, others are counted in
  * n_other_files, hidden ones ignored); the kind of each file is detected from its header row (CSV) or root element (XML);
- * files of no known kind are an error naming the file. A defect in a record is an
+ * files of no known kind are an error naming the file; SSDA903 modules careflow does
+ * not need and careflow's own outputs are skipped (counted and named). A defect in a record is an
  * error "FILE:LINE:COL: error: MESSAGE" (SIM_EINVAL), unless opts.lenient: then the
  * row is skipped or repaired and counted in quality[] by kind. */
 #ifndef MODELS_RECORDS_H
@@ -31,12 +32,14 @@
 
 /* Kinds of defect, counted in data_quality.csv (`kind,count,action`) under --lenient.
  * X(enum, name in data_quality.csv, what is done with the row under --lenient). */
+#define REC_SKIPPED_ROW /* a skipped SSDA903 episode row still claims its episode */     \
+    "row skipped; an SSDA903 episode's rows in older returns too"
 #define REC_DEFECT_MAP(X)                                                        \
-    X(REC_D_BAD_DATE, "bad_date", "row skipped")                                 \
-    X(REC_D_END_BEFORE_START, "end_before_start", "row skipped")                 \
+    X(REC_D_BAD_DATE, "bad_date", REC_SKIPPED_ROW)                           \
+    X(REC_D_END_BEFORE_START, "end_before_start", REC_SKIPPED_ROW)           \
     X(REC_D_NO_DOB, "no_date_of_birth", "child's rows skipped")                  \
     X(REC_D_OVERLAP, "overlapping_stays", "later stay starts at the earlier's end") \
-    X(REC_D_BAD_FIELD, "bad_field", "row skipped")                               \
+    X(REC_D_BAD_FIELD, "bad_field", REC_SKIPPED_ROW)                         \
     X(REC_D_UNKNOWN_CHILD, "episode_without_header", "row skipped")              \
     X(REC_D_DUPLICATE, "conflicting_duplicate", "latest return kept")            \
     X(REC_D_AFTER_EXTRACT, "after_extract_date", "row skipped")
@@ -64,6 +67,18 @@ typedef struct rec_stay {
     uint32_t line;     /* line (CSV) or element line (XML) it came from */
 } rec_stay_t;
 
+#define REC_NAMES_KEPT 16       /* file names kept per list of files not read */
+#define REC_QROWS_KEPT 100000   /* defects listed one by one (the rest only counted) */
+
+/* One defect found under --lenient (data_quality_rows.csv). */
+typedef struct rec_qrow {
+    uint8_t kind;      /* rec_defect_t */
+    uint32_t file;     /* index into files */
+    long line;         /* where the strict reader would have stopped */
+    long col;          /* its column */
+    char *msg;         /* the message the strict reader would have given */
+} rec_qrow_t;
+
 typedef struct rec_set {
     int n_stages;
     char **stages;       /* stage names, in order of first appearance */
@@ -85,9 +100,22 @@ typedef struct rec_set {
     long extract;        /* the extract date: every start and end is <= it */
     int n_other_files;   /* files in the folders given that were not read: not named
                           * *.csv or *.xml (a README, a PDF) */
+    char **other_files;  /* the first REC_NAMES_KEPT of them (paths), for notes */
+    int n_unused_903;    /* SSDA903 files of modules careflow does not read (Missing,
+                          * Reviews, OC2, OC3, AD1, PlacedAdoption, PrevPerm): skipped */
+    char **unused_903;   /* the first REC_NAMES_KEPT of them */
+    int n_own_outputs;   /* careflow's own outputs skipped: folders holding the output
+                          * marker, open-cases and data_quality files */
+    char **own_outputs;  /* the first REC_NAMES_KEPT of them */
+    int n_warnings;      /* things worth a note that are no defect (an SSDA903 return
+                          * with a Header file but no Episodes file, or the reverse) */
+    char **warnings;     /* the first REC_NAMES_KEPT of them, one line each */
     int n_files;
     char **files;        /* paths read, for messages */
     long quality[REC_D_N]; /* rows skipped or repaired under --lenient, by kind */
+    size_t n_qrows;      /* defects listed in qrows (at most REC_QROWS_KEPT) */
+    struct rec_qrow *qrows; /* each defect found under --lenient, in the order found */
+    long n_qrows_more;   /* defects found beyond REC_QROWS_KEPT (counted, not listed) */
 } rec_set_t;
 
 typedef struct rec_opts {
@@ -118,6 +146,9 @@ int rec_flag_index(const rec_set_t *rs, const char *name);
 
 /* Writes data_quality.csv (`kind,count,action`, one row per kind, zeros included). */
 int rec_write_quality(const rec_set_t *rs, FILE *f);
+/* Writes data_quality_rows.csv (`kind,file,line,col,message`, one row per defect listed
+ * in qrows, in the order found). 0 or SIM_EIO. */
+int rec_write_quality_rows(const rec_set_t *rs, FILE *f);
 
 void rec_free(rec_set_t *rs);
 
