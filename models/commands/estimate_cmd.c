@@ -238,14 +238,27 @@ int estimate_main(int argc, char **argv)
     est_opts_default(&o);
     const char *out = DEFAULT_OUT, *as_of = NULL;
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        int has = i + 1 < argc;
+        const char *a = argv[i], *eqv = NULL, *v;
+        char name[24];
+        const char *eq = a[0] == '-' && a[1] == '-' ? strchr(a, '=') : NULL;
+        if (eq && (size_t)(eq - a) < sizeof name) { /* --opt=value, as run and backtest take */
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            eqv = eq + 1;
+        }
+        int has = eqv || i + 1 < argc;
+#define NEXT_VALUE() (eqv ? eqv : argv[++i])
+        if (eqv && (!strcmp(a, "--help") || !strcmp(a, "--lenient") || !strcmp(a, "--quiet"))) {
+            mem_free(data);
+            return usage("'%s' takes no value", a);
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(help_text("estimate"), stdout);
             mem_free(data);
             return 0;
         } else if (strcmp(a, "--as-of") == 0 && has) {
-            as_of = argv[++i];
+            as_of = NEXT_VALUE();
             if (cal_parse(as_of, &o.as_of) != 0) {
                 mem_free(data);
                 return usage("--as-of must be a date YYYY-MM-DD, not '%s'", as_of);
@@ -253,14 +266,15 @@ int estimate_main(int argc, char **argv)
         } else if ((strcmp(a, "--window-months") == 0 || strcmp(a, "--horizon-months") == 0) &&
                    has) {
             int *dst = a[2] == 'w' ? &o.window_months : &o.horizon_months;
-            if (parse_months(argv[++i], dst) != 0) {
+            v = NEXT_VALUE();
+            if (parse_months(v, dst) != 0) {
                 mem_free(data);
-                return usage("%s must be an integer from 1 to 1200, not '%s'", a, argv[i]);
+                return usage("%s must be an integer from 1 to 1200, not '%s'", a, v);
             }
         } else if (strcmp(a, "--template") == 0 && has) {
-            o.template_path = argv[++i];
+            o.template_path = NEXT_VALUE();
         } else if (strcmp(a, "--out") == 0 && has) {
-            out = argv[++i];
+            out = NEXT_VALUE();
             size_t l = strlen(out);
             if (l == 0 || out[l - 1] == '/') {
                 mem_free(data);
@@ -281,6 +295,7 @@ int estimate_main(int argc, char **argv)
         } else {
             data[n_data++] = a;
         }
+#undef NEXT_VALUE
     }
     if (n_data == 0) {
         mem_free(data);
@@ -372,9 +387,9 @@ int estimate_main(int argc, char **argv)
         cal_format(last, l0);
         cal_format(complete, c0);
         fprintf(stderr, "careflow estimate: %zu stays of %zu children in %d stage%s from %d "
-                        "file(s); as of %s, window %s..%s (%d months)\n",
+                        "file(s); as of %s, window %s..%s (%d month%s)\n",
                 rs->n_stays, rs->n_children, rs->n_stages, rs->n_stages == 1 ? "" : "s",
-                rs->n_files, d, w0, d, o.window_months);
+                rs->n_files, d, w0, d, o.window_months, o.window_months == 1 ? "" : "s");
         fprintf(stderr, "careflow estimate: the records run from %s to %s; complete from "
                         "%s\n", f0, l0, c0);
         /* a stage whose record begins inside the window: its rates use fewer days */
