@@ -5,6 +5,8 @@
  * year without tables or loops. */
 #include "sim/cal.h"
 
+#include <stdio.h>
+
 static int is_leap(long y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -90,4 +92,33 @@ long cal_month_end(long day)
     int y, m, d;
     cal_to_ymd(day, &y, &m, &d);
     return cal_from_ymd(y, m, days_in_month(y, m));
+}
+
+/* Reads min..max digits at *p; returns the number, or -1 for fewer than min. */
+static int cal_digits(const char **p, int min, int max)
+{
+    int v = 0, n = 0;
+    while (n < max && **p >= '0' && **p <= '9') {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n >= min ? v : -1;
+}
+
+int cal_parse_dmy(const char *s, long *day)
+{
+    const char *p = s;
+    int d = cal_digits(&p, 1, 2);
+    if (d < 0 || *p++ != '/')
+        return SIM_EINVAL;
+    int m = cal_digits(&p, 1, 2);
+    if (m < 0 || *p++ != '/')
+        return SIM_EINVAL;
+    int y = cal_digits(&p, 4, 4);
+    if (y < 1000 || *p)
+        return SIM_EINVAL;
+    char iso[48];
+    snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
+    return cal_parse(iso, day);
 }

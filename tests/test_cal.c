@@ -110,6 +110,27 @@ static void month_ends(void **state)
     }
 }
 
+/* DD/MM/YYYY as spreadsheets write it, against cal_from_ymd; the Gregorian rules hold
+ * (29/02 only in leap years), and nothing but D/M/YYYY is taken. */
+static void parse_dmy(void **state)
+{
+    long d = 0;
+    assert_int_equal(cal_parse_dmy("1/4/2023", &d), 0);
+    assert_int_equal(d, cal_from_ymd(2023, 4, 1));
+    assert_int_equal(cal_parse_dmy("29/02/2024", &d), 0);
+    assert_int_equal(d, cal_from_ymd(2024, 2, 29));
+    assert_int_equal(cal_parse_dmy("31/12/1999", &d), 0);
+    assert_int_equal(d, cal_from_ymd(1999, 12, 31));
+    static const char *const bad[] = {"29/02/2023", "31/04/2023", "00/01/2023", "1/13/2023",
+                                      "1/1/999",    "1/1/0999",   "1/1/20230",  "001/1/2023",
+                                      "1/1/2023 ",  "1-1-2023",   "",           "2023-01-01"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        d = 42;
+        assert_int_equal(cal_parse_dmy(bad[i], &d), SIM_EINVAL);
+        assert_int_equal(d, 42);
+    }
+}
+
 static void format_out_of_range(void **state)
 {
     char buf[11];
@@ -127,6 +148,7 @@ int main(void)
         cmocka_unit_test(round_trip_against_gmtime),
         cmocka_unit_test(month_ends),
         cmocka_unit_test(format_out_of_range),
+        cmocka_unit_test(parse_dmy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

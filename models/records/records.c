@@ -235,35 +235,11 @@ int rec__fail(rec__b_t *b, uint32_t file, long line, long col, const char *fmt, 
 
 /* ---- dates and names ------------------------------------------------------------ */
 
-/* Reads 1..max digits at *p; returns the number or -1. */
-static int digits(const char **p, int min, int max)
-{
-    int v = 0, n = 0;
-    while (n < max && **p >= '0' && **p <= '9') {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        n++;
-    }
-    return n >= min ? v : -1;
-}
-
 int rec__parse_date(const char *s, long *day)
 {
     if (cal_parse(s, day) == 0)
         return REC__DS_ISO;
-    const char *p = s;
-    int d = digits(&p, 1, 2);
-    if (d < 0 || *p++ != '/')
-        return REC__DS_NONE;
-    int m = digits(&p, 1, 2);
-    if (m < 0 || *p++ != '/')
-        return REC__DS_NONE;
-    int y = digits(&p, 4, 4);
-    if (y < 1000 || *p)
-        return REC__DS_NONE;
-    char iso[48];
-    snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
-    return cal_parse(iso, day) == 0 ? REC__DS_UK : REC__DS_NONE;
+    return cal_parse_dmy(s, day) == 0 ? REC__DS_UK : REC__DS_NONE;
 }
 
 int rec__date(rec__b_t *b, int *style, const char *s, uint32_t file, long line, long col,

@@ -99,26 +99,8 @@ static const char *const col_names[C_N + 1] = {"child", "stage", "start", "dob",
 /* A date cell: YYYY-MM-DD, or DD/MM/YYYY (day and month of one or two digits). */
 static int get_date(ld_t *L, const ytree_node_t *n, const char *what, long *day)
 {
-    const char *s = n->str;
-    if (cal_parse(s, day) == 0)
+    if (cal_parse(n->str, day) == 0 || cal_parse_dmy(n->str, day) == 0)
         return 0;
-    int d = 0, m = 0, y = 0, nd = 0, nm = 0, ny = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9' && nd < 3; p++, nd++)
-        d = d * 10 + (*p - '0');
-    if (*p == '/') {
-        for (p++; *p >= '0' && *p <= '9' && nm < 3; p++, nm++)
-            m = m * 10 + (*p - '0');
-        if (*p == '/')
-            for (p++; *p >= '0' && *p <= '9' && ny < 5; p++, ny++)
-                y = y * 10 + (*p - '0');
-    }
-    if (!*p && nd >= 1 && nd <= 2 && nm >= 1 && nm <= 2 && ny == 4) {
-        char iso[48];
-        snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, d);
-        if (cal_parse(iso, day) == 0)
-            return 0;
-    }
     return ld__fail(L, n, "invalid date '%s' in column '%s' (expected a real date YYYY-MM-DD "
                           "or DD/MM/YYYY)",
                     ld__text(L, n), what);
