@@ -124,7 +124,7 @@ int sens_check(const scenario_t *sc, char *err, size_t errlen)
 
 /* ---- outputs ------------------------------------------------------------------------ */
 
-static void outputs_free(sens__outputs_t *op)
+void sens__outputs_free(sens__outputs_t *op)
 {
     for (int i = 0; i < op->n; i++) {
         mem_free(op->metric[i]);
@@ -147,7 +147,7 @@ static int add_output(sens__outputs_t *op, const char *m, size_t ml, const char 
 
 /* The series of the LHS fan chart for an output: the stage row's stock, waiting list
  * or entries over time. */
-static void output_series(const scenario_t *sc, sens__outputs_t *op, int i)
+void sens__output_series(const scenario_t *sc, sens__outputs_t *op, int i)
 {
     const char *m = op->metric[i], *s = op->stage[i];
     int row = !strcmp(s, "all") ? sc->n_stages : scenario_stage_index(sc, s);
@@ -158,9 +158,13 @@ static void output_series(const scenario_t *sc, sens__outputs_t *op, int i)
     op->ts_m[i] = strstr(m, "wait") ? MT_WAITING : strstr(m, "entries") ? MT_ENTRIES : MT_STOCK;
 }
 
-/* Parses "M:S,M:S" (or the defaults) and checks each against sc's figures. */
-static int parse_outputs(const scenario_t *sc, const char *text, sens__outputs_t *op, char *err,
-                         size_t errlen)
+int sens__outputs_add(sens__outputs_t *op, const char *metric, const char *stage)
+{
+    return add_output(op, metric, strlen(metric), stage, strlen(stage));
+}
+
+int sens__outputs_parse(const scenario_t *sc, const char *flag, const char *text,
+                        sens__outputs_t *op, char *err, size_t errlen)
 {
     int rc = 0;
     memset(op, 0, sizeof *op);
@@ -176,35 +180,36 @@ static int parse_outputs(const scenario_t *sc, const char *text, sens__outputs_t
             size_t len = end ? (size_t)(end - p) : strlen(p);
             const char *colon = memchr(p, ':', len);
             if (!colon || colon == p || colon == p + len - 1) {
-                outputs_free(op);
+                sens__outputs_free(op);
                 return sim_err_set(err, errlen, SIM_EINVAL,
-                                   "--outputs: expected METRIC:STAGE, got '%.*s'", (int)len, p);
+                                   "%s: expected METRIC:STAGE, got '%.*s'", flag, (int)len, p);
             }
             rc = add_output(op, p, (size_t)(colon - p), colon + 1, len - (size_t)(colon - p) - 1);
             p = end ? end + 1 : p + len;
         }
         if (!rc && op->n == 0)
             return sim_err_set(err, errlen, SIM_EINVAL,
-                               "--outputs: give at least one METRIC:STAGE");
+                               "%s: give at least one METRIC:STAGE", flag);
     }
     if (rc) {
-        outputs_free(op);
+        sens__outputs_free(op);
         return rc == SIM_ERANGE ? sim_err_set(err, errlen, SIM_EINVAL,
-                                              "--outputs: at most %d outputs", SENS__MAX_OUTPUTS)
+                                              "%s: at most %d outputs", flag,
+                                              SENS__MAX_OUTPUTS)
                                 : sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     }
     /* check the names against the scenario's figures */
     model_plan_t plan;
     if (model_plan_init(&plan, sc) != 0) {
-        outputs_free(op);
+        sens__outputs_free(op);
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     }
     int status = 0;
     for (int i = 0; i < op->n && status == 0; i++) {
         for (int j = 0; j < i; j++)
             if (!strcmp(op->metric[i], op->metric[j]) && !strcmp(op->stage[i], op->stage[j]))
-                status = sim_err_set(err, errlen, SIM_EINVAL, "--outputs: %s:%s is given twice",
-                                     op->metric[i], op->stage[i]);
+                status = sim_err_set(err, errlen, SIM_EINVAL, "%s: %s:%s is given twice",
+                                     flag, op->metric[i], op->stage[i]);
         if (status == 0 && figures_find(sc, &plan, op->metric[i], op->stage[i], &op->fig[i]))
             status = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
         else if (status == 0 && op->fig[i] < 0) {
@@ -213,15 +218,15 @@ static int parse_outputs(const scenario_t *sc, const char *text, sens__outputs_t
             if (!names[0])
                 figures_names(sc, &plan, names, sizeof names, NULL);
             status = sim_err_set(err, errlen, SIM_EINVAL,
-                                 "--outputs: no figure %s:%s in this scenario (outputs are "
+                                 "%s: no figure %s:%s in this scenario (outputs are "
                                  "summary.csv's metric:stage pairs: %s)",
-                                 op->metric[i], op->stage[i], names);
+                                 flag, op->metric[i], op->stage[i], names);
         }
-        output_series(sc, op, i);
+        sens__output_series(sc, op, i);
     }
     model_plan_free(&plan);
     if (status != 0)
-        outputs_free(op);
+        sens__outputs_free(op);
     return status;
 }
 /* ---- setup -------------------------------------------------------------------------- */
@@ -239,14 +244,15 @@ static int test_fail(const char *step)
     return *end == ':' ? !strcmp(end + 1, step) : !strcmp(step, "point");
 }
 
-static void sweep_free(sens__sweep_t *w)
+void sens__sweep_free(sens__sweep_t *w)
 {
-    outputs_free(&w->out);
+    sens__outputs_free(&w->out);
     mem_free(w->U);
     mem_free(w->vtext);
     mem_free(w->val);
     mem_free(w->done);
     mem_free(w->todo);
+    mem_free(w->paths_owned);
     if (w->have_plan)
         model_plan_free(&w->plan);
     if (w->ckpt)
@@ -263,6 +269,11 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
     w->o = o;
     w->k = sc->n_uncertain;
     w->reps = sc->replications;
+    if (w->k > 0 && !(w->paths_owned = mem_calloc((size_t)w->k, sizeof *w->paths_owned)))
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    for (int i = 0; i < w->k; i++)
+        w->paths_owned[i] = sc->uncertain[i].path;
+    w->paths = w->paths_owned;
     w->levels = o->levels > 0 ? o->levels : 4;
     if (w->k == 0)
         return sim_err_set(err, errlen, SIM_EINVAL,
@@ -286,7 +297,7 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
                            "sobol handles at most 512 uncertain parameters");
     if (o->method == SENS_LHS && w->samples < 2)
         return sim_err_set(err, errlen, SIM_EINVAL, "lhs needs --samples >= 2 points");
-    int rc = parse_outputs(sc, o->outputs, &w->out, err, errlen);
+    int rc = sens__outputs_parse(sc, "--outputs", o->outputs, &w->out, err, errlen);
     if (rc != 0)
         return rc;
     if (model_plan_init(&w->plan, sc) != 0)
@@ -315,7 +326,6 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
         !(w->todo = mem_calloc((size_t)w->n_pts, sizeof *w->todo)))
         return sim_err_set(err, errlen, SIM_ENOMEM,
                            "out of memory (%d design points x %zu values)", w->n_pts, w->block);
-    sens__ckpt_key(w);
     /* rank 0 writes the outputs: probe and lock the folder before simulating */
     if (cluster_rank() == 0) {
         if ((rc = outtx_begin(&w->tx, o->out_dir, "sensitivity", sens__out_names, err,
@@ -401,58 +411,59 @@ static int analyse_and_write(sens__sweep_t *w, double t0, char *err, size_t errl
     return rc;
 }
 
-int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errlen)
+int sens__evaluate(sens__sweep_t *w, char *err, size_t errlen)
 {
-    sens__sweep_t w;
-    signals_save_t sigs;
+    const sens_opts_t *o = w->o;
     unsigned char *dealt_from = NULL;
-    int rank = cluster_rank(), size = cluster_size(), rc;
-    double t0 = progress_now();
-    memset(&w, 0, sizeof w);
-    pthread_mutex_init(&w.mu, NULL);
-    err[0] = 0;
-    signals_catch(&sigs);
-    rc = setup(&w, sc, o, err, errlen);
+    int rank = cluster_rank(), size = cluster_size(), rc = 0;
+    if ((!w->val && !(w->val = mem_calloc((size_t)w->n_pts * w->block, sizeof *w->val))) ||
+        (!w->done && !(w->done = mem_calloc((size_t)w->n_pts, 1))) ||
+        (!w->todo && !(w->todo = mem_calloc((size_t)w->n_pts, sizeof *w->todo))))
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory (%d points x %zu values)",
+                         w->n_pts, w->block);
     /* the mask as broadcast: rank 0 deals the other ranks' shares from it again */
-    if (rc == 0 && size > 1 && !(dealt_from = mem_alloc((size_t)w.n_pts)))
+    if (rc == 0 && size > 1 && !(dealt_from = mem_alloc((size_t)w->n_pts)))
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    if (rc == 0)
+        sens__ckpt_key(w);
     if ((rc = cluster_agree(rc)) != 0)
         goto out;
 
     /* resume: rank 0 reads the checkpoint, every rank learns what is done */
+    w->n_resumed = 0;
     if (rank == 0) {
         if (o->fresh)
-            sens__ckpt_remove(&w);
+            sens__ckpt_remove(w);
         else
-            sens__ckpt_read(&w);
-        if (w.n_resumed && !o->quiet)
+            sens__ckpt_read(w);
+        if (w->n_resumed && !o->quiet)
             fprintf(stderr, "careflow: resuming: %d of %d design points already done\n",
-                    w.n_resumed, w.n_pts);
+                    w->n_resumed, w->n_pts);
     }
-    if ((rc = cluster_bcast(w.done, (size_t)w.n_pts)) != 0) {
+    if ((rc = cluster_bcast(w->done, (size_t)w->n_pts)) != 0) {
         sim_err_set(err, errlen, rc, "MPI broadcast failed");
         goto out;
     }
     if (dealt_from)
-        memcpy(dealt_from, w.done, (size_t)w.n_pts);
-    w.n_todo = sens__deal(&w, rank, size, w.todo);
-    if (!o->quiet && rank == 0)
-        fprintf(stderr, "careflow: %s: %d parameters, %d design points x %d replications%s\n",
-                sens_method_name(o->method), w.k, w.n_pts, w.reps,
-                size > 1 ? " over MPI ranks" : "");
+        memcpy(dealt_from, w->done, (size_t)w->n_pts);
+    w->n_todo = sens__deal(w, rank, size, w->todo);
 
     /* sweep */
     int local = 0;
-    if (w.n_todo > 0)
-        local = w.status = sens__ckpt_open(&w, rank, w.err, sizeof w.err);
-    if (local == 0 && w.n_todo > 0 && test_fail("point"))
-        sens__fail(&w, SIM_ENOMEM, "out of memory at its first design point "
-                                   "(CAREFLOW_TEST_FAIL_RANK)");
+    if (w->n_todo > 0)
+        local = w->status = sens__ckpt_open(w, rank, w->err, sizeof w->err);
+    if (local == 0 && w->n_todo > 0 && test_fail("point"))
+        sens__fail(w, SIM_ENOMEM, "out of memory at its first design point "
+                                  "(CAREFLOW_TEST_FAIL_RANK)");
     if (local == 0)
-        local = sens__sweep_run(&w, rank == 0 && !o->quiet && isatty(2));
+        local = sens__sweep_run(w, rank == 0 && !o->quiet && isatty(2));
+    if (w->ckpt) {
+        fclose(w->ckpt);
+        w->ckpt = NULL;
+    }
     if (local != 0) {
         int interrupted = local == SIM_EINTR;
-        sim_err_set(err, errlen, local, "%s%s", w.err,
+        sim_err_set(err, errlen, local, "%s%s", w->err,
                     interrupted ? "; finished design points are kept: run the same command "
                                   "again to resume" : "");
     }
@@ -460,7 +471,31 @@ int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errle
         goto out;
 
     /* gather on rank 0 */
-    if (size > 1 && (rc = gather(&w, dealt_from, rank, size, err, errlen)) != 0)
+    if (size > 1)
+        rc = gather(w, dealt_from, rank, size, err, errlen);
+out:
+    mem_free(dealt_from);
+    return rc;
+}
+
+int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errlen)
+{
+    sens__sweep_t w;
+    signals_save_t sigs;
+    int rank = cluster_rank(), size = cluster_size(), rc;
+    double t0 = progress_now();
+    memset(&w, 0, sizeof w);
+    pthread_mutex_init(&w.mu, NULL);
+    err[0] = 0;
+    signals_catch(&sigs);
+    rc = setup(&w, sc, o, err, errlen);
+    if ((rc = cluster_agree(rc)) != 0)
+        goto out;
+    if (!o->quiet && rank == 0)
+        fprintf(stderr, "careflow: %s: %d parameters, %d design points x %d replications%s\n",
+                sens_method_name(o->method), w.k, w.n_pts, w.reps,
+                size > 1 ? " over MPI ranks" : "");
+    if ((rc = sens__evaluate(&w, err, errlen)) != 0)
         goto out;
     if (rank == 0) {
         rc = analyse_and_write(&w, t0, err, errlen);
@@ -475,8 +510,7 @@ int sens_run(const scenario_t *sc, const sens_opts_t *o, char *err, size_t errle
 out:
     if (rc == SIM_EPEER)
         err[0] = 0; /* the failing rank says what failed */
-    mem_free(dealt_from);
-    sweep_free(&w);
+    sens__sweep_free(&w);
     signals_restore(&sigs);
     return rc;
 }

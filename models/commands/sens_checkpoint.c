@@ -54,7 +54,8 @@ void sens__ckpt_key(sens__sweep_t *w)
     }
     for (int i = 0; i < w->o->n_sets; i++)
         ADD(w->o->sets[i]);
-    snprintf(line, sizeof line, "%s %d %d %d %llu %d", sens_method_name(w->o->method), w->n_pts,
+    snprintf(line, sizeof line, "%s %d %d %d %llu %d",
+             w->tag ? w->tag : sens_method_name(w->o->method), w->n_pts,
              w->k, w->reps, (unsigned long long)w->sc->seed, w->plan.n_reports);
     ADD(line);
     for (int i = 0; i < w->out.n; i++) {
@@ -62,7 +63,7 @@ void sens__ckpt_key(sens__sweep_t *w)
         ADD(w->out.stage[i]);
     }
     for (int i = 0; i < w->k; i++)
-        ADD(w->sc->uncertain[i].path);
+        ADD(w->paths[i]);
     for (int p = 0; p < w->n_pts; p++)
         for (int i = 0; i < w->k; i++)
             ADD(sens__vt(w, p, i));
@@ -125,12 +126,18 @@ static DIR *ckpt_opendir(const sens__sweep_t *w)
     return d;
 }
 
-/* The name of the next points-*.txt of the open folder d; NULL when there are no more. */
-static const char *ckpt_next(DIR *d)
+/* The file name prefix of this set of points: "TAG-", or "points-". */
+static void ckpt_prefix(const sens__sweep_t *w, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s-", w->tag ? w->tag : "points");
+}
+
+/* The name of the next PREFIX*.txt of the open folder d; NULL when there are no more. */
+static const char *ckpt_next(DIR *d, const char *prefix)
 {
     struct dirent *e;
     while ((e = readdir(d)))
-        if (!strncmp(e->d_name, "points-", 7))
+        if (!strncmp(e->d_name, prefix, strlen(prefix)))
             return e->d_name;
     return NULL;
 }
@@ -201,7 +208,9 @@ void sens__ckpt_read(sens__sweep_t *w)
     size_t cap = 64 + w->block * 32 + PATH_MAX;
     char *line = mem_alloc(cap), *head = mem_alloc(256);
     double *tmp = mem_reallocarray(NULL, w->block ? w->block : 1, sizeof *tmp);
-    while (line && head && tmp && (name = ckpt_next(d))) {
+    char prefix[80];
+    ckpt_prefix(w, prefix, sizeof prefix);
+    while (line && head && tmp && (name = ckpt_next(d, prefix))) {
         struct stat st;
         int fd = openat(dirfd(d), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         FILE *f = fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? NULL : fdopen(fd, "r");
@@ -246,7 +255,9 @@ void sens__ckpt_remove(const sens__sweep_t *w)
     DIR *d = ckpt_opendir(w);
     if (!d)
         return; /* missing, or a symlink: nothing of ours to remove */
-    while ((name = ckpt_next(d)))
+    char prefix[80];
+    ckpt_prefix(w, prefix, sizeof prefix);
+    while ((name = ckpt_next(d, prefix)))
         unlinkat(dirfd(d), name, 0);
     closedir(d);
     int ofd = open(w->o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -258,9 +269,10 @@ void sens__ckpt_remove(const sens__sweep_t *w)
 
 int sens__ckpt_open(sens__sweep_t *w, int rank, char *err, size_t errlen)
 {
-    char dir[PATH_MAX], name[32], eb[128];
+    char dir[PATH_MAX], name[100], eb[128];
     struct stat st;
-    snprintf(name, sizeof name, "points-%d.txt", rank);
+    ckpt_prefix(w, name, sizeof name);
+    snprintf(name + strlen(name), sizeof name - strlen(name), "%d.txt", rank);
     if (join(dir, sizeof dir, w->o->out_dir, CKPT_DIR))
         return sim_err_set(err, errlen, SIM_EINVAL, "output folder name too long: %s",
                            w->o->out_dir);

@@ -48,8 +48,14 @@ typedef struct sens__outputs {
 
 typedef struct sens__sweep {
     const scenario_t *sc;    /* the scenario as loaded with the user's --set */
-    const sens_opts_t *o;    /* the options */
-    int k;                   /* uncertain parameters */
+    const sens_opts_t *o;    /* the options (sweep and calibrate fill one too) */
+    int k;                   /* values per point (sensitivity: uncertain parameters) */
+    const char *const *paths; /* [k]: the --set path each value sets (sensitivity: the
+                              * uncertain parameters' paths) */
+    const char **paths_owned; /* owned: paths, when the sweep made the list */
+    const char *tag;         /* names this set of points in the checkpoint key and file
+                              * names (TAG-RANK.txt); NULL: sensitivity's (the method,
+                              * points-RANK.txt) */
     int n_pts;               /* design points */
     int reps;                /* replications per point */
     int levels;              /* Morris grid levels */
@@ -86,6 +92,29 @@ typedef struct sens__sweep {
 extern const char *const sens__out_names[];
 
 /* ---- sens.c ------------------------------------------------------------------------ */
+
+/* Parses "M:S,M:S" (NULL: the defaults: avg_stock:all, entries_per_year:all and, with
+ * costs, cost_per_year:all) into op and checks each against sc's figures. 0, or
+ * SIM_EINVAL / SIM_ENOMEM with err (prefixed by `flag`, e.g. "--outputs"). */
+int sens__outputs_parse(const scenario_t *sc, const char *flag, const char *text,
+                        sens__outputs_t *op, char *err, size_t errlen);
+int sens__outputs_add(sens__outputs_t *op, const char *metric, const char *stage);
+void sens__outputs_free(sens__outputs_t *op);
+/* Sets op's fan chart series of output i (ts_row, ts_m). */
+void sens__output_series(const scenario_t *sc, sens__outputs_t *op, int i);
+
+/* Phases 2 to 4 of a sweep, shared by sensitivity, sweep and calibrate, on every rank
+ * alike: rank 0 reads the checkpoint (or removes it: o->fresh) and every rank learns
+ * which points are done; the rest are dealt to ranks and simulated on each rank's
+ * threads; the values are gathered on rank 0. Needs sc, o, k, paths, tag, n_pts,
+ * vtext, reps, out, plan, n_series (and ser_*), block; allocates val, done and todo.
+ * On rank 0, on success,
+ * every point's values are in val. 0, or a SIM_E* code with err (SIM_EPEER: another
+ * rank failed and says why). */
+int sens__evaluate(sens__sweep_t *w, char *err, size_t errlen);
+/* Frees what a sweep owns (outputs, design, values, plan, checkpoint file, an
+ * unfinished output transaction) and its mutex. */
+void sens__sweep_free(sens__sweep_t *w);
 
 /* Records the first failure (code < 0, msg) and stops the workers; thread safe. */
 void sens__fail(sens__sweep_t *w, int code, const char *msg);
@@ -130,7 +159,7 @@ void sens__ckpt_key(sens__sweep_t *w);
 /* Rank 0: reads the checkpoint files of this sweep into val and done (n_resumed);
  * removes those of another sweep, saying on stderr when the inputs changed. */
 void sens__ckpt_read(sens__sweep_t *w);
-/* Removes the checkpoint folder. */
+/* Removes this set of points' checkpoint files (TAG-*.txt), then the folder if empty. */
 void sens__ckpt_remove(const sens__sweep_t *w);
 /* Opens this rank's checkpoint for appending (with its header when new). 0, or
  * SIM_EIO / SIM_EINVAL with err. */

@@ -32,7 +32,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
     char *sets, msg[SENS__ERR_LEN], inner[1024];
     size_t room = 1; /* every "PATH=VALUE" with its NUL, exactly */
     for (int i = 0; i < k; i++)
-        room += strlen(sc->uncertain[i].path) + 1 + strlen(sens__vt(w, p, i)) + 1;
+        room += strlen(w->paths[i]) + 1 + strlen(sens__vt(w, p, i)) + 1;
     sets = mem_alloc(room);
     const char **sp = mem_calloc((size_t)(k ? k : 1), sizeof *sp);
     scenario_t *ps = NULL;
@@ -45,7 +45,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
     }
     for (size_t i = 0, at = 0; i < (size_t)k; i++) {
         sp[i] = sets + at;
-        at += (size_t)sprintf(sets + at, "%s=%s", sc->uncertain[i].path,
+        at += (size_t)sprintf(sets + at, "%s=%s", w->paths[i],
                               sens__vt(w, p, (int)i)) + 1;
     }
     if ((rc = sens__vary(sc, sp, k, &ps, inner, sizeof inner)) != 0) {
