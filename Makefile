@@ -29,7 +29,7 @@ CWARNS   = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CPPFLAGS += -I. -I/usr/include/libxml2 -MMD -MP
 CFLAGS   += $(CSTD) $(CWARNS) $(OPT) -pthread
-LDLIBS   += -lyaml -lxml2 -lm -pthread
+LDLIBS   += -lyaml -lxml2 -lgsl -lgslcblas -lm -pthread
 
 ifeq ($(SANITIZER),)
 BUILD    = build
@@ -60,7 +60,7 @@ TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-DEB_PKGS = libyaml-dev libxml2-dev libcmocka-dev gnuplot-nox pkg-config
+DEB_PKGS = libyaml-dev libxml2-dev libgsl-dev libcmocka-dev gnuplot-nox pkg-config
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
@@ -77,6 +77,7 @@ $(DEPS_OK):
 	@missing=""; \
 	 [ -f /usr/include/yaml.h ] || missing="$$missing libyaml-dev"; \
 	 [ -f /usr/include/libxml2/libxml/parser.h ] || missing="$$missing libxml2-dev"; \
+	 [ -f /usr/include/gsl/gsl_multimin.h ] || missing="$$missing libgsl-dev"; \
 	 [ -f /usr/include/cmocka.h ] || missing="$$missing libcmocka-dev"; \
 	 command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
 	 command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \

@@ -16,6 +16,9 @@ static const char text_main[] =
     "               [--threads T] [--out DIR] [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
     "  careflow sensitivity SCENARIO.yaml [--method oat|morris|sobol|lhs] [--samples N]\n"
     "               [--outputs METRIC:STAGE,...] [options as for run]\n"
+    "  careflow sweep SCENARIO.yaml --vary PATH=LOW:HIGH:STEP [--vary ...]\n"
+    "               [--target METRIC:STAGE<=X] [options as for run]\n"
+    "  careflow calibrate SCENARIO.yaml [--samples N] [options as for run]\n"
     "  careflow strands\n"
     "  careflow estimate DATA... [--as-of DATE] [--window-months N] [--horizon-months N]\n"
     "               [--template SCENARIO.yaml] [--out FILE.yaml] [--lenient] [--quiet]\n"
@@ -39,6 +42,13 @@ static const char text_main[] =
     "            and report which drive the results: one-at-a-time (tornado),\n"
     "            Morris, Sobol indices or Latin hypercube uncertainty (see\n"
     "            'careflow sensitivity --help')\n"
+    "  sweep     run the scenario at each value of one or two --set paths with\n"
+    "            common random numbers; with --target, the smallest (or largest)\n"
+    "            value that meets it, e.g. the social workers that keep the wait\n"
+    "            for allocation under 10 days (see 'careflow sweep --help')\n"
+    "  calibrate fit the scenario's `uncertain:` parameters to its `observed:` counts\n"
+    "            and write the estimates with intervals and a calibrated scenario\n"
+    "            (see 'careflow calibrate --help')\n"
     "  strands   list the strand types a scenario's `strands:` may use\n"
     "  estimate  read a council's case records (SSDA903 returns, CIN census XML,\n"
     "            careflow episodes) and write a scenario estimated from them, with\n"
@@ -509,6 +519,15 @@ static const char text_backtest[] =
     "Docs: docs/planning.md (the planner's guide: reading the scores on an example\n"
     "council); docs/backtest.md (every column, the baselines).\n";
 
+/* `careflow sweep --help` (owned by the sweep work, models/commands/sweep.c) */
+static const char text_sweep[] =
+    "Usage: careflow sweep SCENARIO.yaml --vary PATH=LOW:HIGH:STEP [--vary ...]\n"
+    "                      [--target METRIC:STAGE<=X] [options as for run]\n";
+
+/* `careflow calibrate --help` (owned by the calibrate work, models/commands/calib*.c) */
+static const char text_calibrate[] =
+    "Usage: careflow calibrate SCENARIO.yaml [--samples N] [options as for run]\n";
+
 const char *help_text(const char *topic)
 {
     return !topic                            ? text_main
@@ -516,6 +535,8 @@ const char *help_text(const char *topic)
            : strcmp(topic, "validate") == 0    ? text_validate
            : strcmp(topic, "compare") == 0     ? text_compare
            : strcmp(topic, "sensitivity") == 0 ? text_sensitivity
+           : strcmp(topic, "sweep") == 0       ? text_sweep
+           : strcmp(topic, "calibrate") == 0   ? text_calibrate
            : strcmp(topic, "estimate") == 0    ? text_estimate
            : strcmp(topic, "backtest") == 0    ? text_backtest
                                                : text_main;

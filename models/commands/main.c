@@ -1,10 +1,11 @@
 /* main.c: the `careflow` command line: parsing and dispatch of `run`, `validate`,
- * `compare`, `sensitivity`, `strands`, `--help` and `--version`.
+ * `compare`, `sensitivity`, `sweep`, `calibrate`, `strands`, `--help` and `--version`
+ * (`estimate` and `backtest` parse their own arguments).
  *
  * Parses the arguments (usage errors: exit 2 before anything is read), loads the
  * scenario with its --set overrides (invalid scenario: the loader's one line
  * "FILE:LINE:COL: error: ..." and exit 2), applies --reps and --seed, and hands over
- * to the command (run.c, compare.c, sens.c), whose SIM_E* code becomes the exit
+ * to the command (run.c, compare.c, sens.c, sweep.c, calib.c), whose SIM_E* code becomes the exit
  * status through sim_exit_status (runtime failure: 1). The help texts are in help.c,
  * validate's description in validate.c; signals and the output transaction are
  * handled by the commands. */
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/commands/calib.h"
 #include "models/commands/cluster.h"
 #include "models/commands/compare.h"
 #include "models/commands/help.h"
@@ -24,6 +26,7 @@
 #include "models/commands/run.h"
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
+#include "models/commands/sweep.h"
 #include "models/commands/validate.h"
 #include "models/strands/strand.h"
 #include "models/commands/version.h"
@@ -35,7 +38,13 @@
 #define REPS_MAX 100000
 #define THREADS_MAX 1024
 
-typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE, CMD_SENSITIVITY } cmd_t;
+typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE, CMD_SENSITIVITY, CMD_SWEEP, CMD_CALIBRATE } cmd_t;
+
+/* Which commands take an option: a mask of CMD_* bits. */
+#define C_(cmd) (1u << (cmd))
+#define C_ALL 0xffu
+#define C_SIM (C_ALL & ~C_(CMD_VALIDATE)) /* every command that simulates */
+#define C_POINTS (C_(CMD_SENSITIVITY) | C_(CMD_SWEEP) | C_(CMD_CALIBRATE))
 
 typedef struct cli {
     cmd_t cmd;
@@ -57,7 +66,10 @@ typedef struct cli {
     int levels;            /* sensitivity: Morris levels, 0: 4 */
     int n_boot;            /* sensitivity: 0: 1000 */
     const char *outputs;   /* sensitivity: NULL: the defaults */
-    int fresh;             /* sensitivity: ignore a checkpoint */
+    int fresh;             /* sensitivity, sweep, calibrate: ignore a checkpoint */
+    const char *vary[3];   /* sweep: --vary PATH=LOW:HIGH:STEP, as given */
+    int n_vary;
+    const char *target;    /* sweep: --target METRIC:STAGE<=X, or NULL */
     const char *episodes;  /* run: --episodes FILE, or NULL */
     int ep_format;         /* run: RUN_EP_* (-1: not given) */
     int ep_returns;        /* run: --episodes-returns */
@@ -80,27 +92,33 @@ static int usage_error(const char *fmt, ...)
 typedef enum {
     O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
     O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH,
-    O_EPISODES, O_EP_FORMAT, O_EP_RETURNS, O_EP_DATES
+    O_EPISODES, O_EP_FORMAT, O_EP_RETURNS, O_EP_DATES, O_VARY, O_TARGET
 } opt_id_t;
 
 typedef struct opt {
     const char *name; /* with the dashes */
     opt_id_t id;
     int takes_value;
-    int run_only;     /* 1: not for `validate`; 2: `sensitivity` only; 3: `run` only */
+    unsigned cmds;    /* the commands that take it: C_(CMD_*) bits */
 } opt_t;
 
 static const opt_t opts[] = {
-    {"--reps", O_REPS, 1, 1},        {"--seed", O_SEED, 1, 1},
-    {"--threads", O_THREADS, 1, 1},  {"--out", O_OUT, 1, 1},
-    {"--set", O_SET, 1, 0},          {"--no-plots", O_NO_PLOTS, 0, 1},
-    {"--quiet", O_QUIET, 0, 1},      {"--help", O_HELP, 0, 0},
-    {"-h", O_HELP, 0, 0},            {"--method", O_METHOD, 1, 2},
-    {"--samples", O_SAMPLES, 1, 2},  {"--levels", O_LEVELS, 1, 2},
-    {"--bootstrap", O_BOOT, 1, 2},   {"--outputs", O_OUTPUTS, 1, 2},
-    {"--fresh", O_FRESH, 0, 2},
-    {"--episodes", O_EPISODES, 1, 3},  {"--episodes-format", O_EP_FORMAT, 1, 3},
-    {"--episodes-returns", O_EP_RETURNS, 0, 3}, {"--episodes-dates", O_EP_DATES, 1, 3},
+    {"--reps", O_REPS, 1, C_SIM},        {"--seed", O_SEED, 1, C_SIM},
+    {"--threads", O_THREADS, 1, C_SIM},  {"--out", O_OUT, 1, C_SIM},
+    {"--set", O_SET, 1, C_ALL},          {"--no-plots", O_NO_PLOTS, 0, C_SIM},
+    {"--quiet", O_QUIET, 0, C_SIM},      {"--help", O_HELP, 0, C_ALL},
+    {"-h", O_HELP, 0, C_ALL},            {"--method", O_METHOD, 1, C_(CMD_SENSITIVITY)},
+    {"--samples", O_SAMPLES, 1, C_(CMD_SENSITIVITY) | C_(CMD_CALIBRATE)},
+    {"--levels", O_LEVELS, 1, C_(CMD_SENSITIVITY)},
+    {"--bootstrap", O_BOOT, 1, C_(CMD_SENSITIVITY)},
+    {"--outputs", O_OUTPUTS, 1, C_(CMD_SENSITIVITY) | C_(CMD_SWEEP)},
+    {"--fresh", O_FRESH, 0, C_POINTS},
+    {"--episodes", O_EPISODES, 1, C_(CMD_RUN)},
+    {"--episodes-format", O_EP_FORMAT, 1, C_(CMD_RUN)},
+    {"--episodes-returns", O_EP_RETURNS, 0, C_(CMD_RUN)},
+    {"--episodes-dates", O_EP_DATES, 1, C_(CMD_RUN)},
+    {"--vary", O_VARY, 1, C_(CMD_SWEEP)},
+    {"--target", O_TARGET, 1, C_(CMD_SWEEP)},
 };
 
 /* Applies one option. Returns 0, or an exit status after reporting a usage error. */
@@ -185,6 +203,22 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
         else if (!strcmp(val, "dmy")) c->ep_dates = RECW_DMY;
         else return usage_error("--episodes-dates must be iso or dmy, not '%s'", val);
         break;
+    case O_VARY:
+        if (c->n_vary == 2)
+            return usage_error("--vary is given at most twice (a two-way grid)");
+        if (!*val)
+            return usage_error("--vary expects PATH=LOW:HIGH:STEP, e.g. --vary "
+                               "pools.cin_teams.workers=90:130:5");
+        c->vary[c->n_vary++] = val;
+        break;
+    case O_TARGET:
+        if (c->target)
+            return usage_error("--target is given once");
+        if (!*val)
+            return usage_error("--target expects METRIC:STAGE<=X or METRIC:STAGE>=X, e.g. "
+                               "--target mean_wait_days:cin<=10");
+        c->target = val;
+        break;
     }
     return 0;
 }
@@ -218,9 +252,7 @@ static int parse_args(cli_t *c, int argc, char **argv)
         for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
-        if (!o || (o->run_only && c->cmd == CMD_VALIDATE) ||
-            (o->run_only == 2 && c->cmd != CMD_SENSITIVITY) ||
-            (o->run_only == 3 && c->cmd != CMD_RUN)) {
+        if (!o || !(o->cmds & C_(c->cmd))) {
             char name[64];
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
             return usage_error("unknown option '%s' for '%s'", name, cmd);
@@ -384,8 +416,9 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     return rc;
 }
 
-/* `sensitivity`: on every MPI rank alike; only rank 0 reports what all ranks share. */
-static int cmd_sensitivity(cli_t *c, int argc, char **argv)
+/* `sensitivity`, `sweep` and `calibrate`: on every MPI rank alike; only rank 0 reports
+ * what all ranks share. */
+static int cmd_points(cli_t *c, int argc, char **argv)
 {
     scenario_t *sc = NULL;
     char err[2048], out[4096], *cmdline = NULL;
@@ -399,7 +432,8 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
             sc->replications = c->reps;
         if (c->have_seed)
             sc->seed = c->seed;
-        rc = sens_check(sc, err, sizeof err);
+        if (c->cmd == CMD_SENSITIVITY)
+            rc = sens_check(sc, err, sizeof err);
     }
     if (rc == 0 && !(cmdline = text_shell_join(argc, argv)))
         rc = sim_err_set(err, sizeof err, SIM_ENOMEM, "careflow: error: out of memory");
@@ -412,6 +446,10 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
     }
     if (c->out)
         snprintf(out, sizeof out, "%s", c->out);
+    else if (c->cmd == CMD_SWEEP)
+        snprintf(out, sizeof out, "out/%s/sweep", sc->name);
+    else if (c->cmd == CMD_CALIBRATE)
+        snprintf(out, sizeof out, "out/%s/calibrate", sc->name);
     else
         snprintf(out, sizeof out, "out/%s/sensitivity-%s", sc->name,
                  sens_method_name((sens_method_t)c->method));
@@ -420,7 +458,33 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
         threads = 1; /* one rank per core is the usual MPI layout */
     else if (threads == 0)
         threads = default_threads(0, THREADS_MAX);
-    sens_opts_t o = {.method = (sens_method_t)c->method,
+    if (c->cmd == CMD_SWEEP) {
+        sweep_opts_t so = {.vary = c->vary,
+                           .n_vary = c->n_vary,
+                           .target = c->target,
+                           .outputs = c->outputs,
+                           .threads = threads,
+                           .out_dir = out,
+                           .sets = c->sets,
+                           .n_sets = c->n_sets,
+                           .no_plots = c->no_plots,
+                           .quiet = c->quiet || rank != 0,
+                           .fresh = c->fresh,
+                           .cmdline = cmdline};
+        rc = sweep_run(sc, &so, err, sizeof err);
+    } else if (c->cmd == CMD_CALIBRATE) {
+        calib_opts_t co = {.samples = c->samples,
+                           .threads = threads,
+                           .out_dir = out,
+                           .sets = c->sets,
+                           .n_sets = c->n_sets,
+                           .no_plots = c->no_plots,
+                           .quiet = c->quiet || rank != 0,
+                           .fresh = c->fresh,
+                           .cmdline = cmdline};
+        rc = calib_run(sc, &co, err, sizeof err);
+    } else {
+        sens_opts_t o = {.method = (sens_method_t)c->method,
                      .samples = c->samples,
                      .levels = c->levels,
                      .n_boot = c->n_boot,
@@ -433,9 +497,12 @@ static int cmd_sensitivity(cli_t *c, int argc, char **argv)
                      .quiet = c->quiet || rank != 0,
                      .fresh = c->fresh,
                      .cmdline = cmdline};
-    rc = sens_run(sc, &o, err, sizeof err);
+        rc = sens_run(sc, &o, err, sizeof err);
+    }
     if (rc != 0 && err[0])
         fprintf(stderr, "careflow: error: %s\n", err);
+    if (rc == SIM_EINVAL && err[0] && rank == 0)
+        fprintf(stderr, "Try 'careflow %s --help'.\n", argv[1]);
     mem_free(cmdline);
     scenario_free(sc);
     return sim_exit_status(rc);
@@ -492,11 +559,15 @@ static int dispatch(int argc, char **argv)
         c.cmd = CMD_COMPARE;
     else if (strcmp(cmd, "sensitivity") == 0)
         c.cmd = CMD_SENSITIVITY;
+    else if (strcmp(cmd, "sweep") == 0)
+        c.cmd = CMD_SWEEP;
+    else if (strcmp(cmd, "calibrate") == 0)
+        c.cmd = CMD_CALIBRATE;
     else if (cmd[0] == '-')
         return usage_error("unknown option '%s'", cmd);
     else
         return usage_error("unknown command '%s' (the commands are run, validate, compare, "
-                           "sensitivity, estimate, backtest and strands)", cmd);
+                           "sensitivity, sweep, calibrate, estimate, backtest and strands)", cmd);
 
     c.sets = mem_alloc((size_t)argc * sizeof *c.sets);
     c.paths = mem_alloc((size_t)argc * sizeof *c.paths);
@@ -524,8 +595,12 @@ static int dispatch(int argc, char **argv)
     } else if (rc == 0 && c.ep_returns && c.ep_format != RUN_EP_SSDA903) {
         rc = usage_error("--episodes-returns goes with --episodes-format ssda903 (cin "
                          "censuses are always one per collection year)");
-    } else if (rc == 0 && c.cmd == CMD_SENSITIVITY) {
-        rc = cmd_sensitivity(&c, argc, argv);
+    } else if (rc == 0 && c.cmd == CMD_SWEEP && c.n_vary == 0) {
+        rc = usage_error("'sweep' needs --vary PATH=LOW:HIGH:STEP, e.g. careflow sweep "
+                         "scenarios/council-staffed.yaml --vary pools.cin_teams.workers=90:130:5");
+    } else if (rc == 0 && (c.cmd == CMD_SENSITIVITY || c.cmd == CMD_SWEEP ||
+                           c.cmd == CMD_CALIBRATE)) {
+        rc = cmd_points(&c, argc, argv);
     } else if (rc == 0) {
         rc = cmd_main(&c, argc, argv);
     }
