@@ -61,6 +61,10 @@ typedef struct sens__sweep {
     int levels;              /* Morris grid levels */
     int samples;             /* the method's N (trajectories, base rows, points) */
     sens__outputs_t out;     /* the outputs analysed */
+    int n_obs;               /* 0 (sensitivity, sweep), or sc->n_observed (calibrate):
+                              * each replication's values are then out.n figures
+                              * followed by the simulated value of every observed
+                              * item (model_result_t.obs; NaN outside the run) */
     double *U;               /* owned [n_pts * k]: the unit design */
     char *vtext;             /* owned [n_pts * k * SENS__VALUE_LEN]: values as text */
     int n_series;            /* fan chart series: distinct (row, metric) of outputs */
@@ -68,7 +72,8 @@ typedef struct sens__sweep {
     int ser_m[SENS__MAX_OUTPUTS];   /* each series' MT_* */
     model_plan_t plan;       /* the base scenario's report instants */
     int have_plan;           /* 1 once plan is initialised */
-    size_t block;            /* doubles per point: reps * n_out, then the series */
+    size_t block;            /* doubles per point: reps * (out.n + n_obs), then the
+                              * series */
     double *val;             /* owned [n_pts * block]: per point, replication-major
                               * values, then each series' mean over replications */
     unsigned char *done;     /* owned [n_pts]: 1 once val holds the point */
@@ -107,7 +112,8 @@ void sens__output_series(const scenario_t *sc, sens__outputs_t *op, int i);
  * alike: rank 0 reads the checkpoint (or removes it: o->fresh) and every rank learns
  * which points are done; the rest are dealt to ranks and simulated on each rank's
  * threads; the values are gathered on rank 0. Needs sc, o, k, paths, tag, n_pts,
- * vtext, reps, out, plan, n_series (and ser_*), block; allocates val, done and todo.
+ * vtext, reps, out, n_obs, plan, n_series (and ser_*), block; allocates val, done
+ * and todo.
  * On rank 0, on success,
  * every point's values are in val. 0, or a SIM_E* code with err (SIM_EPEER: another
  * rank failed and says why). */

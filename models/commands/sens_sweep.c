@@ -28,7 +28,7 @@
 static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
 {
     const scenario_t *sc = w->sc;
-    int k = w->k, n_out = w->out.n, rc = 0;
+    int k = w->k, n_out = w->out.n, per_rep = n_out + w->n_obs, rc = 0;
     char *sets, msg[SENS__ERR_LEN], inner[1024];
     size_t room = 1; /* every "PATH=VALUE" with its NUL, exactly */
     for (int i = 0; i < k; i++)
@@ -74,7 +74,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
         goto out;
     }
     size_t nk = (size_t)plan.n_reports;
-    double *ser = blk + (size_t)w->reps * (size_t)n_out;
+    double *ser = blk + (size_t)w->reps * (size_t)per_rep;
     for (size_t j = 0; j < (size_t)w->n_series * nk; j++)
         ser[j] = 0;
     for (int r = 0; r < w->reps; r++) {
@@ -87,7 +87,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
         if (model_result_init(&res, ps, &plan) != 0 ||
             (mr = model_run(ps, &plan, r, &res, NULL)) != 0 ||
             (mr = figures_values(ps, &plan, &res, w->out.fig, n_out,
-                                 &blk[(size_t)r * n_out])) != 0) {
+                                 &blk[(size_t)r * per_rep])) != 0) {
             model_result_free(&res);
             /* model_run's code as it gives it (a SIM_E* code; anything else: no memory) */
             rc = mr < 0 && mr >= SIM_EPEER ? mr : SIM_ENOMEM;
@@ -95,6 +95,8 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
                         sim_strerror(rc), p + 1, r + 1);
             goto out;
         }
+        for (int i = 0; i < w->n_obs; i++) /* the observed items' simulated values */
+            blk[(size_t)r * per_rep + (size_t)n_out + (size_t)i] = res.obs[i];
         for (int s = 0; s < w->n_series; s++)
             for (size_t j = 0; j < nk; j++)
                 ser[(size_t)s * nk + j] +=
