@@ -16,6 +16,18 @@ const char *figures_row_name(const scenario_t *sc, int row)
     return row < sc->n_stages ? sc->stages[row].name : "all";
 }
 
+/* 1 if a pool serves stage row r (the row `all`: if a pool serves any stage): only
+ * those rows have waiting lists, so only they get final_waiting and max_waiting. */
+static int row_served(const scenario_t *sc, int r)
+{
+    if (r < sc->n_stages)
+        return sc->stages[r].pool >= 0;
+    for (int s = 0; s < sc->n_stages; s++)
+        if (sc->stages[s].pool >= 0)
+            return 1;
+    return 0;
+}
+
 int figures_list(const scenario_t *sc, const model_plan_t *plan, figure_t **out, int *n_out)
 {
     size_t cap = (size_t)plan->n_rows * MS_N + (size_t)sc->n_pools * MP_N +
@@ -28,8 +40,9 @@ int figures_list(const scenario_t *sc, const model_plan_t *plan, figure_t **out,
         return SIM_ENOMEM;
     for (int r = 0; r < plan->n_rows; r++)
         for (int m = 0; m < MS_N; m++)
-            f[n++] = (figure_t){model_stage_metric_names[m], figures_row_name(sc, r), FIG_STAGE,
-                                (size_t)r * MS_N + (size_t)m, NULL, 1};
+            if ((m != MS_FINAL_WAITING && m != MS_MAX_WAITING) || row_served(sc, r))
+                f[n++] = (figure_t){model_stage_metric_names[m], figures_row_name(sc, r),
+                                    FIG_STAGE, (size_t)r * MS_N + (size_t)m, NULL, 1};
     for (int p = 0; p < sc->n_pools; p++)
         for (int m = 0; m < MP_N; m++)
             f[n++] = (figure_t){model_pool_metric_names[m], sc->pools[p].name, FIG_POOL,

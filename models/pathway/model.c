@@ -589,6 +589,8 @@ static void on_report(model_t *m, int k)
         double *ts = &m->res->ts[((size_t)k * rows + s) * MT_N];
         ts[MT_STOCK] = m->row[s].stock.v;
         ts[MT_WAITING] = m->row[s].waiting.v;
+        if (m->plan->report_day[k] >= m->warmup && m->row[s].waiting.v > m->row[s].max_waiting)
+            m->row[s].max_waiting = m->row[s].waiting.v;
         ts[MT_ENTRIES] = k == 0 ? 0 : m->row[s].step_entries;
         m->row[s].step_entries = 0;
     }
@@ -745,6 +747,8 @@ static void finish(model_t *m)
         o[MS_AVG_WAITING] = tw_mean(&rs->waiting, h);
         o[MS_MEAN_WAIT] = rs->wait_n > 0 ? rs->wait_sum / rs->wait_n : NAN;
         o[MS_AGED_OUT] = years > 0 ? rs->aged_out / years : NAN;
+        o[MS_FINAL_WAITING] = rs->waiting.v;
+        o[MS_MAX_WAITING] = rs->max_waiting;
     }
     for (int p = 0; p < sc->n_pools; p++) {
         double *o = &r->pool[(size_t)p * MP_N];

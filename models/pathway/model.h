@@ -27,7 +27,9 @@
     X(MS_MEAN_DURATION, "mean_duration_days") \
     X(MS_AVG_WAITING, "avg_waiting")          \
     X(MS_MEAN_WAIT, "mean_wait_days")         \
-    X(MS_AGED_OUT, "aged_out_per_year")
+    X(MS_AGED_OUT, "aged_out_per_year")       \
+    X(MS_FINAL_WAITING, "final_waiting")      \
+    X(MS_MAX_WAITING, "max_waiting")
 
 #define MODEL_POOL_METRIC_MAP(X)            \
     X(MP_AVG_USED, "avg_used")              \

@@ -125,6 +125,7 @@ typedef struct row_stats {
     double wait_sum;   /* days waited by children allocated in the window */
     double wait_n;     /* children allocated in the window */
     double step_entries; /* entries since the last report */
+    double max_waiting;  /* the largest waiting list at a report instant in the window */
 } row_stats_t;
 
 typedef struct model {
