@@ -13,7 +13,9 @@
 #   make council-data  the synthetic council's case records in scenarios/data/council/,
 #                   made again (exactly) from scenarios/council.yaml
 #
-# Missing Debian packages (libyaml-dev, libxml2-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
+# Each step prints one short line; V=1 prints the full commands.
+#
+# Missing Debian packages (libyaml-dev, libxml2-dev, libgsl-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
 # installed with apt-get the first time a target needs them (run as root on a fresh
 # machine, as CI does). With MPI=1, libopenmpi-dev and openmpi-bin too; for make fuzz,
 # clang and libclang-rt-dev.
@@ -64,6 +66,15 @@ DEB_PKGS = libyaml-dev libxml2-dev libgsl-dev libcmocka-dev gnuplot-nox pkg-conf
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
+# One short line a step ("  CC  sim/heap.c"); V=1 prints the full commands.
+ifeq ($(V),1)
+Q   =
+say = @:
+else
+Q   = @
+say = @printf '  %-5s %s\n'
+endif
+
 .PHONY: all run test asan bench fuzz clean deps council-data
 # keep test and bench objects (no "rm" after the test summary; no relinking)
 .SECONDARY:
@@ -97,20 +108,25 @@ deps: $(DEPS_OK)
 # Every object rebuilds when the Makefile changes.
 $(BUILD)/%.o: %.c Makefile | $(DEPS_OK)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(say) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN): $(BUILD)/models/commands/main.o $(LIB)
-	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
-	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 run: $(BIN)
 	$(BIN) run scenarios/hampshire-baseline.yaml
@@ -127,7 +143,7 @@ endif
 test: $(BIN) $(TESTS)
 	@if [ "$(MPI)" != 1 ] && [ -n "$(MPI_BIN)" ] && command -v mpicc >/dev/null 2>&1; then \
 	   $(MAKE) --no-print-directory MPI=1 all >/dev/null || exit 1; fi
-	@CAREFLOW=$(BIN) CAREFLOW_MPI_BIN=$(MPI_BIN) sh tests/run.sh $(TESTS)
+	@CAREFLOW=$(BIN) CAREFLOW_MPI_BIN=$(MPI_BIN) V=$(V) sh tests/run.sh $(TESTS)
 
 asan:
 	$(MAKE) SANITIZER=address,undefined OPT="-O1 -g" test
@@ -164,10 +180,12 @@ $(FUZZ_DIR)/.clang-ok: | $(DEPS_OK)
 
 $(FUZZ_DIR)/obj/%.o: %.c Makefile | $(FUZZ_DIR)/.clang-ok
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(say) CC $<
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZERS): $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_main.c $(FUZZ_OBJ) Makefile
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_HARNESS='"$*"' \
+	$(say) LINK $@
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_HARNESS='"$*"' \
 	    $< $(FUZZ_OBJ) -o $@ $(LDLIBS)
 
 fuzz: $(FUZZERS)
@@ -176,7 +194,8 @@ fuzz: $(FUZZERS)
 # The regression test replays tests/fuzz/regressions/ through the same harness code.
 $(BUILD)/tests/test_fuzz_regressions: $(BUILD)/tests/test_fuzz_regressions.o \
                                       $(BUILD)/tests/fuzz/harness.o $(LIB)
-	$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
 # The synthetic council's records (docs and tests of estimate and backtest read them).
 council-data: $(BIN)
