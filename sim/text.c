@@ -2,6 +2,7 @@
 #include "sim/text.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,3 +80,54 @@ char *text_shell_join(int argc, char *const *argv)
     *p = '\0';
     return s;
 }
+
+/* ---- suggestions ------------------------------------------------------------- */
+
+/* Edit distance counting a swap of two neighbours as one edit (optimal string
+ * alignment: "cni" is one edit from "cin"), or a large number for long strings (no
+ * suggestion then). */
+static int distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    int d[65][65];
+    if (na > 64 || nb > 64)
+        return 1000;
+    for (size_t i = 0; i <= na; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= nb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[na][nb];
+}
+
+/* Writes " (did you mean 'X'?)" for the closest candidate within a small distance,
+ * else "". cands[0..n) (NULL entries skipped). */
+const char *text_suggest(char *buf, size_t size, const char *s, const char *const *cands,
+                         int n)
+{
+    const char *best = NULL;
+    int bd = strlen(s) <= 3 ? 1 : strlen(s) <= 8 ? 2 : 3;
+    for (int i = 0; i < n; i++) {
+        if (!cands[i])
+            continue;
+        int d = distance(s, cands[i]);
+        if (d <= bd && (!best || d < distance(s, best)))
+            best = cands[i];
+    }
+    buf[0] = 0;
+    if (best)
+        snprintf(buf, size, " (did you mean '%s'?)", best);
+    return buf;
+}
+

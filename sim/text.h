@@ -11,6 +11,7 @@
 #ifndef SIM_TEXT_H
 #define SIM_TEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1 if s is a name (see above), else 0. */
@@ -29,5 +30,11 @@ int text_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
  * Bytes are copied as they are (a newline stays a newline inside its quotes): a caller
  * that needs one line escapes on output (fmt_json_string, sim_err_at). */
 char *text_shell_join(int argc, char *const *argv);
+
+/* " (did you mean 'X'?)" into buf for the candidate closest to s (cands[0..n), NULL
+ * entries skipped) within a small edit distance (1 for names of up to 3 characters, 2
+ * up to 8, else 3; a swap of neighbours is one edit), else ""; returns buf. */
+const char *text_suggest(char *buf, size_t size, const char *s, const char *const *cands,
+                         int n);
 
 #endif

@@ -578,8 +578,8 @@ static void help_mentions_every_option(void **state)
     proc_free(&p);
 }
 
-/* Each of these is a usage error: exit 2, "careflow: error:", a pointer to --help, and
- * nothing written. */
+/* Each of these is a usage error: exit 2, "careflow: error:", a pointer to --help (the
+ * command's own, once the command is known), and nothing written. */
 static void usage_errors_exit_2(void **state)
 {
     static const char *const cases[][6] = {
@@ -609,9 +609,12 @@ static void usage_errors_exit_2(void **state)
             args[n] = cases[i][n];
         args[n] = NULL;
         proc_t p;
+        char help[64];
+        int known = args[0] && (!strcmp(args[0], "run") || !strcmp(args[0], "validate"));
+        snprintf(help, sizeof help, "Try 'careflow %s%s--help'.", known ? args[0] : "",
+                 known ? " " : "");
         run_cli(*state, &p, args);
-        if (p.status != 2 || !strstr(p.err, "careflow: error: ") ||
-            !strstr(p.err, "careflow --help")) {
+        if (p.status != 2 || !strstr(p.err, "careflow: error: ") || !strstr(p.err, help)) {
             print_error("case %zu (%s %s ...): status %d, stderr:\n%s\n", i,
                         args[0] ? args[0] : "", n > 1 ? args[1] : "", p.status, p.err);
             fail();
@@ -621,6 +624,39 @@ static void usage_errors_exit_2(void **state)
     char out[PATH_MAX];
     pathf(out, *state, "out");
     assert_false(exists(out));
+}
+
+/* Slips of the keyboard get a suggestion: a command, an option of the command, a --set
+ * path (a swap of two letters is one slip), a share written as a percentage. */
+static void slips_get_suggestions(void **state)
+{
+    static const char *const cases[][7] = {
+        {"rnu", "small.yaml", NULL, "did you mean 'run'?"},
+        {"--verison", NULL, "did you mean '--version'?"},
+        {"run", "small.yaml", "--rep", "3", NULL, "did you mean '--reps'?"},
+        {"validate", "small.yaml", "--set", "arrivals.referals.per_year=3", NULL,
+         "did you mean 'referrals'?"},
+        {"validate", "small.yaml", "--set", "stages.assesment.duration.mean=3", NULL,
+         "did you mean 'assessment'?"},
+        {"validate", "small.yaml", "--set", "stages.assessment.duraiton.mean=3", NULL,
+         "did you mean 'duration'?"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *args[8];
+        size_t n = 0;
+        for (; cases[i][n]; n++)
+            args[n] = cases[i][n];
+        args[n] = NULL;
+        const char *want = cases[i][n + 1];
+        proc_t p;
+        run_cli(*state, &p, args);
+        if (p.status != 2 || !strstr(p.err, want)) {
+            print_error("case %zu (%s %s ...): status %d, want '%s' in stderr:\n%s\n", i,
+                        args[0], n > 1 ? args[1] : "", p.status, want, p.err);
+            fail();
+        }
+        proc_free(&p);
+    }
 }
 
 static void invalid_scenario_reports_line_and_writes_nothing(void **state)
@@ -672,6 +708,41 @@ static void validate_describes_a_good_scenario(void **state)
 
 static const char *const csv_files[] = {"summary.csv", "timeseries.csv", "replications.csv",
                                         "fit.csv"};
+
+/* validate --dump prints the scenario as read, --set applied: that text, run as a
+ * scenario of its own, gives the very bytes the original with --set gives. */
+static void validate_dump_is_the_scenario_as_read(void **state)
+{
+    proc_t p;
+    char dumped[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+    RUN(*state, &p, "validate", "small.yaml", "--dump", "--set",
+        "arrivals.referrals.per_year=800");
+    expect_status(&p, 0);
+    expect_contains(p.out, "per_year: 800");
+    assert_null(strstr(p.out, ": ok\n")); /* the YAML only, no description */
+    pathf(dumped, *state, "dumped.yaml");
+    FILE *f = fopen(dumped, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(p.out, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    proc_free(&p);
+    RUN(*state, &p, "run", "small.yaml", "--set", "arrivals.referrals.per_year=800", "--reps",
+        "2", "--out", "d1", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    RUN(*state, &p, "run", "dumped.yaml", "--reps", "2", "--out", "d2", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    for (size_t i = 0; i < 3; i++) {
+        char fa[PATH_MAX + 32], fb[PATH_MAX + 32];
+        pathf(a, *state, "d1");
+        pathf(b, *state, "d2");
+        snprintf(fa, sizeof fa, "%s/%s", a, csv_files[i]);
+        snprintf(fb, sizeof fb, "%s/%s", b, csv_files[i]);
+        if (!same_file(fa, fb))
+            fail_msg("%s differs between the scenario with --set and its dump", csv_files[i]);
+    }
+}
 
 static void threads_give_identical_csvs(void **state)
 {
@@ -1234,8 +1305,10 @@ int main(void)
         cmocka_unit_test(version_prints_version),
         cmocka_unit_test(help_mentions_every_option),
         cmocka_unit_test(usage_errors_exit_2),
+        cmocka_unit_test(slips_get_suggestions),
         cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
         cmocka_unit_test(validate_describes_a_good_scenario),
+        cmocka_unit_test(validate_dump_is_the_scenario_as_read),
         cmocka_unit_test(threads_give_identical_csvs),
         cmocka_unit_test(csv_headers_are_the_contract),
         cmocka_unit_test(default_out_is_out_name),

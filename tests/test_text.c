@@ -93,6 +93,25 @@ static void plain_words_are_left_unquoted(void **state)
     mem_free(line);
 }
 
+/* Suggestions: the nearest name within the allowed distance (Damerau's optimal string
+ * alignment: a swap of neighbours is one edit, so "cni" is 1 from "cin" and 2 from
+ * "cp"), none when nothing is close, the closer of two. */
+static void suggest_the_nearest_name(void **state)
+{
+    (void)state;
+    const char *stages[] = {"assessment", "cin", "cp", NULL, "care"};
+    char buf[96];
+    assert_string_equal(text_suggest(buf, sizeof buf, "cni", stages, 5),
+                        " (did you mean 'cin'?)");
+    assert_string_equal(text_suggest(buf, sizeof buf, "assesment", stages, 5),
+                        " (did you mean 'assessment'?)");
+    assert_string_equal(text_suggest(buf, sizeof buf, "crae", stages, 5),
+                        " (did you mean 'care'?)");
+    assert_string_equal(text_suggest(buf, sizeof buf, "xyz", stages, 5), "");
+    assert_string_equal(text_suggest(buf, sizeof buf, "referral", stages, 5), "");
+    assert_string_equal(text_suggest(buf, sizeof buf, "cin", stages, 0), "");
+}
+
 /* Decimal integers as a command line gives them: digits only; 2^64 - 1 the largest. */
 static void parse_u64_takes_digits_only(void **state)
 {
@@ -135,6 +154,7 @@ int main(void)
         cmocka_unit_test(shell_reads_the_joined_line_back),
         cmocka_unit_test(plain_words_are_left_unquoted),
         cmocka_unit_test(parse_u64_takes_digits_only),
+        cmocka_unit_test(suggest_the_nearest_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

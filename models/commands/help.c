@@ -11,7 +11,7 @@ static const char text_main[] =
     "Usage:\n"
     "  careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
     "               [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
-    "  careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "  careflow validate SCENARIO.yaml [--set PATH=VALUE]... [--dump]\n"
     "  careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
     "               [--threads T] [--out DIR] [--set PATH=VALUE]... [--no-plots] [--quiet]\n"
     "  careflow sensitivity SCENARIO.yaml [--method oat|morris|sobol|lhs] [--samples N]\n"
@@ -249,7 +249,7 @@ static const char text_compare[] =
     "Docs: docs/strands.md (strands, costs and a worked comparison), docs/outputs.md.\n";
 
 static const char text_validate[] =
-    "Usage: careflow validate SCENARIO.yaml [--set PATH=VALUE]...\n"
+    "Usage: careflow validate SCENARIO.yaml [--set PATH=VALUE]... [--dump]\n"
     "\n"
     "Loads the scenario (with its includes and any --set overrides) and checks it\n"
     "without simulating anything or writing any file. If it is valid, prints a\n"
@@ -264,12 +264,17 @@ static const char text_validate[] =
     "Options:\n"
     "  --set PATH=VALUE  override one scalar by its path, as for `run`, e.g.\n"
     "                    --set stages.cin.duration.mean=200 (may be repeated)\n"
+    "  --dump            print the scenario as careflow reads it, as YAML, instead of\n"
+    "                    the description: every include merged and the --set\n"
+    "                    overrides applied (file: paths stay relative to the\n"
+    "                    scenario's folder); to see what a layered scenario holds\n"
     "  -h, --help        show this help\n"
     "\n"
     "Exit status: 0 valid; 2 usage error or invalid scenario.\n"
     "\n"
     "Example:\n"
     "  careflow validate scenarios/hampshire-baseline.yaml --set pools.cin_teams.workers=230\n"
+    "  careflow validate scenarios/hampshire-innovation.yaml --dump > merged.yaml\n"
     "\n"
     "Docs: docs/scenario-reference.md (every scenario key) and README.md.\n";
 

@@ -48,6 +48,7 @@ typedef enum { CMD_RUN, CMD_VALIDATE, CMD_COMPARE, CMD_SENSITIVITY, CMD_SWEEP, C
 
 typedef struct cli {
     cmd_t cmd;
+    const char *name;      /* the command as typed (for "Try 'careflow NAME --help'") */
     const char *path;      /* SCENARIO.yaml (compare: the base) */
     const char **paths;    /* compare: every scenario, [n_paths] */
     int n_paths;
@@ -70,6 +71,7 @@ typedef struct cli {
     const char *vary[3];   /* sweep: --vary PATH=LOW:HIGH:STEP, as given */
     int n_vary;
     const char *target;    /* sweep: --target METRIC:STAGE<=X, or NULL */
+    int dump;              /* validate: print the merged scenario */
     const char *episodes;  /* run: --episodes FILE, or NULL */
     int ep_format;         /* run: RUN_EP_* (-1: not given) */
     int ep_returns;        /* run: --episodes-returns */
@@ -77,14 +79,18 @@ typedef struct cli {
 } cli_t;
 
 /* Reports a usage error on stderr; returns the exit status for it. */
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
+static int usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     fputs("careflow: error: ", stderr);
     vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'careflow --help'.\n", stderr);
+    if (cmd)
+        fprintf(stderr, "\nTry 'careflow %s --help'.\n", cmd);
+    else
+        fputs("\nTry 'careflow --help'.\n", stderr);
     va_end(ap);
     return EXIT_USAGE;
 }
@@ -92,7 +98,7 @@ static int usage_error(const char *fmt, ...)
 typedef enum {
     O_REPS, O_SEED, O_THREADS, O_OUT, O_SET, O_NO_PLOTS, O_QUIET, O_HELP,
     O_METHOD, O_SAMPLES, O_LEVELS, O_BOOT, O_OUTPUTS, O_FRESH,
-    O_EPISODES, O_EP_FORMAT, O_EP_RETURNS, O_EP_DATES, O_VARY, O_TARGET
+    O_EPISODES, O_EP_FORMAT, O_EP_RETURNS, O_EP_DATES, O_VARY, O_TARGET, O_DUMP
 } opt_id_t;
 
 typedef struct opt {
@@ -119,6 +125,7 @@ static const opt_t opts[] = {
     {"--episodes-dates", O_EP_DATES, 1, C_(CMD_RUN)},
     {"--vary", O_VARY, 1, C_(CMD_SWEEP)},
     {"--target", O_TARGET, 1, C_(CMD_SWEEP)},
+    {"--dump", O_DUMP, 0, C_(CMD_VALIDATE)},
 };
 
 /* Applies one option. Returns 0, or an exit status after reporting a usage error. */
@@ -128,30 +135,30 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
     switch (o->id) {
     case O_REPS:
         if (text_parse_u64(val, 1, REPS_MAX, &v) != 0)
-            return usage_error("--reps must be an integer from 1 to 100000, not '%s'", val);
+            return usage_error(c->name, "--reps must be an integer from 1 to 100000, not '%s'", val);
         c->reps = (int)v;
         break;
     case O_SEED:
         if (text_parse_u64(val, 0, UINT64_MAX, &v) != 0)
-            return usage_error("--seed must be an integer from 0 to 18446744073709551615, "
+            return usage_error(c->name, "--seed must be an integer from 0 to 18446744073709551615, "
                                "not '%s'", val);
         c->seed = v;
         c->have_seed = 1;
         break;
     case O_THREADS:
         if (text_parse_u64(val, 1, THREADS_MAX, &v) != 0)
-            return usage_error("--threads must be an integer from 1 to 1024, not '%s'", val);
+            return usage_error(c->name, "--threads must be an integer from 1 to 1024, not '%s'", val);
         c->threads = (int)v;
         break;
     case O_OUT:
         if (!*val)
-            return usage_error("--out needs a folder name");
+            return usage_error(c->name, "--out needs a folder name");
         c->out = val;
         break;
     case O_SET: {
         const char *eq = strchr(val, '=');
         if (!eq || eq == val)
-            return usage_error("--set expects PATH=VALUE, e.g. --set stages.cin.duration.mean=200; "
+            return usage_error(c->name, "--set expects PATH=VALUE, e.g. --set stages.cin.duration.mean=200; "
                                "got '%s'", val);
         c->sets[c->n_sets++] = val;
         break;
@@ -161,32 +168,32 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
     case O_HELP: c->help = 1; break;
     case O_METHOD:
         if ((c->method = sens_method_from_name(val)) < 0)
-            return usage_error("--method must be oat, morris, sobol or lhs, not '%s'", val);
+            return usage_error(c->name, "--method must be oat, morris, sobol or lhs, not '%s'", val);
         break;
     case O_SAMPLES:
         if (text_parse_u64(val, 2, 1000000, &v) != 0)
-            return usage_error("--samples must be an integer from 2 to 1000000, not '%s'", val);
+            return usage_error(c->name, "--samples must be an integer from 2 to 1000000, not '%s'", val);
         c->samples = (int)v;
         break;
     case O_LEVELS:
         if (text_parse_u64(val, 2, 100, &v) != 0 || v % 2)
-            return usage_error("--levels must be an even integer from 2 to 100, not '%s'", val);
+            return usage_error(c->name, "--levels must be an even integer from 2 to 100, not '%s'", val);
         c->levels = (int)v;
         break;
     case O_BOOT:
         if (text_parse_u64(val, 10, 100000, &v) != 0)
-            return usage_error("--bootstrap must be an integer from 10 to 100000, not '%s'", val);
+            return usage_error(c->name, "--bootstrap must be an integer from 10 to 100000, not '%s'", val);
         c->n_boot = (int)v;
         break;
     case O_OUTPUTS:
         if (!*val)
-            return usage_error("--outputs needs METRIC:STAGE[,METRIC:STAGE...]");
+            return usage_error(c->name, "--outputs needs METRIC:STAGE[,METRIC:STAGE...]");
         c->outputs = val;
         break;
     case O_FRESH: c->fresh = 1; break;
     case O_EPISODES:
         if (!*val)
-            return usage_error("--episodes needs a file name");
+            return usage_error(c->name, "--episodes needs a file name");
         c->episodes = val;
         break;
     case O_EP_FORMAT:
@@ -194,28 +201,29 @@ static int apply_opt(cli_t *c, const opt_t *o, const char *val)
         else if (!strcmp(val, "ssda903")) c->ep_format = RUN_EP_SSDA903;
         else if (!strcmp(val, "cin")) c->ep_format = RUN_EP_CIN;
         else
-            return usage_error("--episodes-format must be careflow, ssda903 or cin, not '%s'",
+            return usage_error(c->name, "--episodes-format must be careflow, ssda903 or cin, not '%s'",
                                val);
         break;
     case O_EP_RETURNS: c->ep_returns = 1; break;
     case O_EP_DATES:
         if (!strcmp(val, "iso")) c->ep_dates = RECW_ISO;
         else if (!strcmp(val, "dmy")) c->ep_dates = RECW_DMY;
-        else return usage_error("--episodes-dates must be iso or dmy, not '%s'", val);
+        else return usage_error(c->name, "--episodes-dates must be iso or dmy, not '%s'", val);
         break;
+    case O_DUMP: c->dump = 1; break;
     case O_VARY:
         if (c->n_vary == 2)
-            return usage_error("--vary is given at most twice (a two-way grid)");
+            return usage_error(c->name, "--vary is given at most twice (a two-way grid)");
         if (!*val)
-            return usage_error("--vary expects PATH=LOW:HIGH:STEP, e.g. --vary "
+            return usage_error(c->name, "--vary expects PATH=LOW:HIGH:STEP, e.g. --vary "
                                "pools.cin_teams.workers=90:130:5");
         c->vary[c->n_vary++] = val;
         break;
     case O_TARGET:
         if (c->target)
-            return usage_error("--target is given once");
+            return usage_error(c->name, "--target is given once");
         if (!*val)
-            return usage_error("--target expects METRIC:STAGE<=X or METRIC:STAGE>=X, e.g. "
+            return usage_error(c->name, "--target expects METRIC:STAGE<=X or METRIC:STAGE>=X, e.g. "
                                "--target mean_wait_days:cin<=10");
         c->target = val;
         break;
@@ -238,7 +246,7 @@ static int parse_args(cli_t *c, int argc, char **argv)
                 continue;
             }
             if (c->path)
-                return usage_error("unexpected argument '%s' (one scenario per %s)", a, cmd);
+                return usage_error(c->name, "unexpected argument '%s' (one scenario per %s)", a, cmd);
             c->path = a;
             continue;
         }
@@ -253,9 +261,15 @@ static int parse_args(cli_t *c, int argc, char **argv)
             if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
                 o = &opts[k];
         if (!o || !(o->cmds & C_(c->cmd))) {
-            char name[64];
+            char name[64], sg[96];
+            const char *mine[sizeof opts / sizeof opts[0]];
+            int n_mine = 0;
+            for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+                if (opts[k].cmds & C_(c->cmd))
+                    mine[n_mine++] = opts[k].name;
             snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), a);
-            return usage_error("unknown option '%s' for '%s'", name, cmd);
+            return usage_error(c->name, "unknown option '%s' for '%s'%s", name, cmd,
+                               text_suggest(sg, sizeof sg, name, mine, n_mine));
         }
         const char *val = NULL;
         if (o->takes_value) {
@@ -264,9 +278,9 @@ static int parse_args(cli_t *c, int argc, char **argv)
             else if (i + 1 < argc)
                 val = argv[++i];
             else
-                return usage_error("option %s needs a value", o->name);
+                return usage_error(c->name, "option %s needs a value", o->name);
         } else if (eq) {
-            return usage_error("option %s takes no value", o->name);
+            return usage_error(c->name, "option %s takes no value", o->name);
         }
         int rc = apply_opt(c, o, val);
         if (rc)
@@ -307,7 +321,7 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
         scs[i]->seed = c->have_seed ? c->seed : scs[0]->seed;
         if (i > 0 && (scs[i]->start != scs[0]->start || scs[i]->horizon != scs[0]->horizon ||
                       scs[i]->warmup != scs[0]->warmup)) {
-            rc = usage_error("%s and %s cover different periods (start, end or warmup_days): "
+            rc = usage_error(c->name, "%s and %s cover different periods (start, end or warmup_days): "
                              "a comparison needs the same period", c->paths[0], c->paths[i]);
             goto out;
         }
@@ -370,6 +384,11 @@ static int cmd_main(cli_t *c, int argc, char **argv)
             fprintf(stderr, "%s\n", err);
             scenario_free(sc);
             return sim_exit_status(st);
+        }
+        if (c->dump) {
+            int drc = validate_dump(stdout, sc);
+            scenario_free(sc);
+            return drc == 0 && fflush(stdout) == 0 ? 0 : 1;
         }
         if (validate_describe(stdout, sc) != 0) {
             fprintf(stderr, "careflow: error: out of memory\n");
@@ -524,7 +543,7 @@ int main(int argc, char **argv)
 static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("no command given (run, validate, --help or --version)");
+        return usage_error(NULL, "no command given (run, validate, --help or --version)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         const char *topic = argc > 2 ? argv[2] : "";
@@ -548,8 +567,14 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "backtest") == 0)
         return backtest_main(argc, argv);
 
+    static const char *const commands[] = {"run", "validate", "compare", "sensitivity", "sweep",
+                                           "calibrate", "estimate", "backtest", "strands",
+                                           "help"};
+    static const char *const top_opts[] = {"--help", "--version", "-h", "-V"};
+    char sg[96];
     cli_t c;
     memset(&c, 0, sizeof c);
+    c.name = cmd;
     c.ep_format = c.ep_dates = -1;
     if (strcmp(cmd, "run") == 0)
         c.cmd = CMD_RUN;
@@ -564,10 +589,12 @@ static int dispatch(int argc, char **argv)
     else if (strcmp(cmd, "calibrate") == 0)
         c.cmd = CMD_CALIBRATE;
     else if (cmd[0] == '-')
-        return usage_error("unknown option '%s'", cmd);
+        return usage_error(NULL, "unknown option '%s'%s", cmd,
+                           text_suggest(sg, sizeof sg, cmd, top_opts, 4));
     else
-        return usage_error("unknown command '%s' (the commands are run, validate, compare, "
-                           "sensitivity, sweep, calibrate, estimate, backtest and strands)", cmd);
+        return usage_error(NULL, "unknown command '%s'%s (the commands are run, validate, compare, "
+                           "sensitivity, sweep, calibrate, estimate, backtest and strands)", cmd,
+                           text_suggest(sg, sizeof sg, cmd, commands, 10));
 
     c.sets = mem_alloc((size_t)argc * sizeof *c.sets);
     c.paths = mem_alloc((size_t)argc * sizeof *c.paths);
@@ -581,22 +608,22 @@ static int dispatch(int argc, char **argv)
     if (rc == 0 && c.help) {
         fputs(help_text(cmd), stdout);
     } else if (rc == 0 && c.cmd == CMD_COMPARE && c.n_paths < 2) {
-        rc = usage_error("'compare' needs a base scenario and at least one alternative, e.g. "
+        rc = usage_error(c.name, "'compare' needs a base scenario and at least one alternative, e.g. "
                          "careflow compare scenarios/BASE.yaml scenarios/ALT.yaml");
     } else if (rc == 0 && c.cmd == CMD_COMPARE) {
         rc = cmd_compare(&c, argc, argv);
     } else if (rc == 0 && !c.path) {
-        rc = usage_error("'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
+        rc = usage_error(c.name, "'%s' needs a scenario file, e.g. careflow %s scenarios/NAME.yaml", cmd,
                          cmd);
     } else if (rc == 0 && !c.episodes &&
                (c.ep_format >= 0 || c.ep_returns || c.ep_dates >= 0)) {
-        rc = usage_error("--episodes-format, --episodes-returns and --episodes-dates go with "
+        rc = usage_error(c.name, "--episodes-format, --episodes-returns and --episodes-dates go with "
                          "--episodes FILE");
     } else if (rc == 0 && c.ep_returns && c.ep_format != RUN_EP_SSDA903) {
-        rc = usage_error("--episodes-returns goes with --episodes-format ssda903 (cin "
+        rc = usage_error(c.name, "--episodes-returns goes with --episodes-format ssda903 (cin "
                          "censuses are always one per collection year)");
     } else if (rc == 0 && c.cmd == CMD_SWEEP && c.n_vary == 0) {
-        rc = usage_error("'sweep' needs --vary PATH=LOW:HIGH:STEP, e.g. careflow sweep "
+        rc = usage_error(c.name, "'sweep' needs --vary PATH=LOW:HIGH:STEP, e.g. careflow sweep "
                          "scenarios/council-staffed.yaml --vary pools.cin_teams.workers=90:130:5");
     } else if (rc == 0 && (c.cmd == CMD_SENSITIVITY || c.cmd == CMD_SWEEP ||
                            c.cmd == CMD_CALIBRATE)) {

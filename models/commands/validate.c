@@ -1,6 +1,8 @@
 /* validate.c: the paragraph `careflow validate` prints about a scenario (validate.h). */
 #include "models/commands/validate.h"
 
+#include "models/scenario/ytree.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,3 +134,21 @@ int validate_describe(FILE *f, const scenario_t *sc)
     return 0;
 }
 
+
+/* ---- --dump ------------------------------------------------------------------------ */
+
+static void put_file(void *ctx, const char *s, size_t n)
+{
+    fwrite(s, 1, n, ctx);
+}
+
+int validate_dump(FILE *f, const scenario_t *sc)
+{
+    const struct ytree_node *root = scenario_tree_as_set(sc);
+    fprintf(f, "# %s as careflow reads it: includes merged, --set overrides applied.\n"
+               "# file: paths are relative to the folder of %s.\n",
+            sc->path, sc->path);
+    if (root)
+        ytree_emit(root, 0, put_file, f);
+    return ferror(f) ? SIM_EIO : 0;
+}

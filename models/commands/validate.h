@@ -13,4 +13,10 @@
 
 int validate_describe(FILE *f, const scenario_t *sc);
 
+/* `validate --dump`: the scenario as careflow reads it, as YAML: every include merged
+ * and the --set overrides applied, after a comment naming the file and the overrides.
+ * Loading the text again gives the same scenario when its file: paths (observed,
+ * initial) are read from the original scenario's folder. 0, or SIM_EIO. */
+int validate_dump(FILE *f, const scenario_t *sc);
+
 #endif

@@ -277,6 +277,22 @@ static int item_named(const ytree_node_t *item, const char *seg)
 
 /* ---- --set --------------------------------------------------------------------- */
 
+/* " (did you mean 'X'?)" for the key of map m, or the name of an item of list m,
+ * closest to seg; "" if none is close. */
+static const char *path_suggest(char *buf, size_t size, const ytree_node_t *m, const char *seg)
+{
+    const char *names[64];
+    int k = 0;
+    for (int i = 0; i < m->n && k < 64; i++) {
+        const ytree_node_t *nm = m->kind == YTREE_MAP ? m->key[i] : ytree_get(m->val[i], "name", NULL);
+        if (m->kind == YTREE_SEQ && !nm)
+            nm = ytree_get(m->val[i], "type", NULL);
+        if (nm && nm->kind == YTREE_SCALAR)
+            names[k++] = nm->str;
+    }
+    return ld__suggest(buf, size, seg, names, k);
+}
+
 /* Sets the scalar at `path` of *root to val, copying (ytree_clone) every container on
  * the path before it changes, so the tree *root pointed to before is left as it was.
  * The last segment may name a key its map does not have yet: it is added. Errors point
@@ -303,8 +319,10 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
         if (cur->kind == YTREE_MAP) {
             int i = 0;
             if (!ytree_get(cur, seg, &i)) {
+                char sg[96];
                 if (!last)
-                    return PATH_FAIL("no key '%s' at '%s'", ld__quote(L, seg), ld__quote(L, path));
+                    return PATH_FAIL("no key '%s' at '%s'%s", ld__quote(L, seg), ld__quote(L, path),
+                                     path_suggest(sg, sizeof sg, cur, seg));
                 ytree_node_t *k = ytree_scalar(L->yt, val->file, 1, 1, seg, 1);
                 if (!k)
                     return ld__oom(L);
@@ -324,9 +342,10 @@ int ld__set_path(ld_t *L, ytree_node_t **root, const char *path, ytree_node_t *v
                                      "items, numbered from 0)",
                                      ld__quote(L, seg), ld__quote(L, path), cur->n);
             }
+            char sg[96];
             if (i == cur->n)
-                return PATH_FAIL("no list item named '%s' at '%s'", ld__quote(L, seg),
-                             ld__quote(L, path));
+                return PATH_FAIL("no list item named '%s' at '%s'%s", ld__quote(L, seg),
+                                 ld__quote(L, path), path_suggest(sg, sizeof sg, cur, seg));
             slot = &cur->val[i];
         } else {
             return PATH_FAIL("cannot select '%s' at '%s': not a map or a list", ld__quote(L, seg),
@@ -484,6 +503,7 @@ int scenario_load(const char *path, const char *const *sets, int n_sets, scenari
     if (apply_sets(&L, &root, (char *const *)sets, n_sets) < 0 || build(&L, root) < 0 ||
         make_source(&L, core, NULL, 0, sets, n_sets) < 0)
         goto err;
+    L.sc->source->as_set = root;
     *out = L.sc;
     return 0;
 err:
@@ -496,6 +516,11 @@ err:
 const struct ytree_node *scenario_tree(const scenario_t *sc)
 {
     return sc && sc->source && sc->source->core ? sc->source->core->root : NULL;
+}
+
+const struct ytree_node *scenario_tree_as_set(const scenario_t *sc)
+{
+    return sc && sc->source && sc->source->as_set ? sc->source->as_set : scenario_tree(sc);
 }
 
 int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,

@@ -79,6 +79,8 @@ struct scn_source {
     ld__core_t *core;      /* shared */
     int n_sets;
     char **sets;           /* every --set applied, in order (own copies) */
+    const struct ytree_node *as_set; /* scenario_load: the merged tree with the --set
+                                      * applied (in core's arena); NULL for a varied one */
 };
 
 struct ld {

@@ -151,50 +151,10 @@ char *ld__strdup(ld_t *L, const char *s)
 
 /* ---- suggestions --------------------------------------------------------------- */
 
-/* Edit distance, or a large number for long strings (no suggestion then). */
-static int distance(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    int row[65];
-    if (na > 64 || nb > 64)
-        return 1000;
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
-
-/* Writes " (did you mean 'X'?)" for the closest candidate within a small distance,
- * else "". cands[0..n) (NULL entries skipped). */
 const char *ld__suggest(char *buf, size_t size, const char *s, const char *const *cands,
                            int n)
 {
-    const char *best = NULL;
-    int bd = strlen(s) <= 3 ? 1 : strlen(s) <= 8 ? 2 : 3;
-    for (int i = 0; i < n; i++) {
-        if (!cands[i])
-            continue;
-        int d = distance(s, cands[i]);
-        if (d <= bd && (!best || d < distance(s, best)))
-            best = cands[i];
-    }
-    buf[0] = 0;
-    if (best)
-        snprintf(buf, size, " (did you mean '%s'?)", best);
-    return buf;
+    return text_suggest(buf, size, s, cands, n);
 }
 
 int ld__count_of(const char *const *list)
@@ -290,6 +250,10 @@ int ld__get_num(ld_t *L, const ytree_node_t *n, const char *what, double *v)
     char *end;
     errno = 0;
     double x = strtod(n->str, &end);
+    if (end != n->str && !strcmp(end, "%"))
+        return ld__fail(L, n, "expected a number for '%s', got '%s': write a share as a "
+                        "fraction (%g) and a percentage without the %% sign where the key "
+                        "asks for one", what, ld__text(L, n), x / 100);
     if (end == n->str || *end)
         return ld__fail(L, n, "expected a number for '%s', got '%s'", what, ld__text(L, n));
     if (!isfinite(x))

@@ -315,6 +315,9 @@ int scenario_vary(const scenario_t *base, const char *const *sets, int n_sets,
  * as sc; read only. */
 struct ytree_node;
 const struct ytree_node *scenario_tree(const scenario_t *sc);
+/* The same tree with the --set overrides of scenario_load applied (what `validate
+ * --dump` prints); for a scenario from scenario_vary, scenario_tree's. */
+const struct ytree_node *scenario_tree_as_set(const scenario_t *sc);
 
 /* Frees the scenario and its share of what the loader kept. NULL is fine. */
 void scenario_free(scenario_t *sc);

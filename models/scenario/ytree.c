@@ -607,10 +607,13 @@ static int yaml_error(parse_t *p, const yaml_parser_t *yp, const char *buf, size
         col = (int)yp->problem_mark.column + 1;
     }
     const char *problem = yp->problem ? yp->problem : "invalid YAML";
+    /* a tab where YAML wants spaces: the commonest slip of an editor; say what to do */
+    const char *hint = strstr(problem, "tab") ? "; YAML indents with spaces: replace the tab "
+                                                "with spaces" : "";
     if (yp->context)
-        return perr(p, p->file, line, col, "%s (%s started at line %d)", problem, yp->context,
-                    (int)yp->context_mark.line + 1);
-    return perr(p, p->file, line, col, "%s", problem);
+        return perr(p, p->file, line, col, "%s (%s started at line %d)%s", problem, yp->context,
+                    (int)yp->context_mark.line + 1, hint);
+    return perr(p, p->file, line, col, "%s%s", problem, hint);
 }
 
 int ytree_parse(ytree_t *t, const char *file, const char *buf, size_t len,
