@@ -287,8 +287,43 @@ static void test_conservation(void **state)
         for (int s = 0; s < R.sc->n_stages; s++)
             if (R.sc->stages[s].open_case) sum += R.r[i].stage[(size_t)s * MS_N + MS_FINAL_STOCK];
         assert_true(fabs(all - sum) < 1e-9);
-        /* no pool holds more than its capacity: 20 x 18 = 360 */
-        assert_true(R.r[i].pool[MP_AVG_USED] <= 360 + 1e-9);
+        /* no pool takes a newcomer above its capacity (20 x 18 = 360): the open cases
+         * of day 0 (400 + 1.5 x 80 = 520 weighted) start allocated above it, and the
+         * pool is never above that */
+        assert_true(R.r[i].pool[MP_AVG_USED] <= 520 + 1e-9);
+    }
+    runs_free(&R);
+}
+
+/* Open cases on the start date are already allocated: 20 cases in a pool of capacity 10
+ * all hold their places from day 0 (nobody waits then), each for its fixed 100 days
+ * (elapsed: fresh); every newcomer waits while the pool is above capacity, so the
+ * waiting list at day 90 holds every arrival since day 0 and, when the 20 leave at day
+ * 100, the first 10 waiting are allocated at once. */
+static void test_open_cases_start_allocated(void **state)
+{
+    (void)state;
+    runs_t R;
+    runs_do(&R, "version: 1\nname: alloc\nstart: 2020-01-01\nhorizon_days: 150\n"
+                "replications: 2\nseed: 5\nreport_every_days: 10\nmax_age: 1000\n"
+                "stages:\n  s: {duration: {dist: fixed, value: 100}, next: {exit: 1}}\n"
+                "arrivals:\n  - {name: r, to: s, per_day: 1, age: {dist: fixed, value: 0}}\n"
+                "initial:\n  s: {count: 20, elapsed: fresh}\n"
+                "pools:\n  p: {workers: 10, caseload_cap: 1, serves: {s: 1}}\n");
+    for (int i = 0; i < R.n; i++) {
+        const double *ts = R.r[i].ts; /* one stage row and `all`: rows = 2 */
+        int rows = R.plan.n_rows;
+        assert_true(ts[(0 * (size_t)rows + 0) * MT_N + MT_WAITING] == 0); /* day 0 */
+        assert_true(ts[(0 * (size_t)rows + 0) * MT_N + MT_STOCK] == 20);
+        assert_true(R.r[i].pool_ts[0 * MPT_N + MPT_USED] == 20); /* above capacity */
+        double arrived = 0;
+        for (int k = 1; k <= 9; k++) /* days 10 .. 90 */
+            arrived += ts[((size_t)k * rows + 0) * MT_N + MT_ENTRIES];
+        assert_true(arrived > 50); /* Poisson(90): far from 0 */
+        assert_true(ts[(9 * (size_t)rows + 0) * MT_N + MT_WAITING] == arrived);
+        assert_true(R.r[i].pool_ts[9 * MPT_N + MPT_USED] == 20);
+        /* day 110: the 20 left at day 100, 10 newcomers hold the pool */
+        assert_true(R.r[i].pool_ts[11 * MPT_N + MPT_USED] == 10);
     }
     runs_free(&R);
 }
@@ -472,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_little_traffic_all_families),
         cmocka_unit_test(test_equilibrium_start_stays),
         cmocka_unit_test(test_conservation),
+        cmocka_unit_test(test_open_cases_start_allocated),
         cmocka_unit_test(test_ageing_out),
         cmocka_unit_test(test_adjust_odds),
         cmocka_unit_test(test_arrival_trend_profile),

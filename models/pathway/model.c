@@ -395,7 +395,9 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
         pool_state_t *ps = &m->pool[st->pool];
         int ahead = 0; /* someone waits at this child's level or a higher one */
         for (int l = 0; l <= st->prio && !ahead; l++) ahead = ps->q[l].head != NONE;
-        if (!ahead && ps->used + st->weight <= ps->capacity + CAP_EPS) {
+        /* a case open on the start date is already allocated, whatever the capacity:
+         * the pool may start above it, and newcomers wait until it is below */
+        if (initial || (!ahead && ps->used + st->weight <= ps->capacity + CAP_EPS)) {
             ps->used += st->weight;
             pool_track(m, st->pool, now);
             start_service(m, id, remaining);
@@ -676,11 +678,11 @@ static void model_free(model_t *m)
 }
 
 /* The open cases of `initial: {file:}` at day 0, oldest start first (the loader sorted
- * them), so that a pool's capacity goes to the longest-open cases. Each child has its
- * own stream from source SRC_INITIAL_FILE, named by its row in the file; its stay
- * began `elapsed` days before day 0 (c->entered = -elapsed, so its whole stay counts
- * in mean_duration), and its time left is drawn, when it is allocated (at once, or
- * after waiting for a worker), as T - elapsed given T > elapsed (c->open0). */
+ * them). Each is allocated at once, above a pool's capacity if need be (enter_stage:
+ * it was held before the start). Each child has its own stream from source
+ * SRC_INITIAL_FILE, named by its row in the file; its stay began `elapsed` days
+ * before day 0 (c->entered = -elapsed, so its whole stay counts in mean_duration), and
+ * its time left is drawn as T - elapsed given T > elapsed (c->open0). */
 static void place_open_cases(model_t *m)
 {
     const scenario_t *sc = m->sc;
