@@ -709,6 +709,34 @@ static void validate_describes_a_good_scenario(void **state)
 static const char *const csv_files[] = {"summary.csv", "timeseries.csv", "replications.csv",
                                         "fit.csv"};
 
+/* validate warns of a start that is not the level the flows sustain (Little's law:
+ * support receives 400 x 0.6 = 240 a year for a mean 150 days, so about 98.6
+ * children): empty stages, and a count 39% below; `steady` starts are quiet. */
+static void validate_warns_of_an_artificial_start(void **state)
+{
+    proc_t p;
+    char path[PATH_MAX];
+    RUN(*state, &p, "validate", "small.yaml");
+    expect_status(&p, 0);
+    expect_contains(p.err, "warning: stage 'assessment' starts empty");
+    expect_contains(p.err, "warning: stage 'support' starts empty");
+    proc_free(&p);
+    pathf(path, *state, "steady.yaml");
+    write_text(path, SMALL_YAML("initial: {assessment: steady, support: steady}\n"));
+    RUN(*state, &p, "validate", "steady.yaml");
+    expect_status(&p, 0);
+    assert_string_equal(p.err, "");
+    proc_free(&p);
+    pathf(path, *state, "low.yaml");
+    write_text(path, SMALL_YAML("initial: {assessment: 33, support: 60}\n"));
+    RUN(*state, &p, "validate", "low.yaml");
+    expect_status(&p, 0);
+    assert_null(strstr(p.err, "'assessment'"));
+    expect_contains(p.err, "stage 'support' starts with 60 children, 39% below the 99 its "
+                           "inflows sustain");
+    proc_free(&p);
+}
+
 /* validate --dump prints the scenario as read, --set applied: that text, run as a
  * scenario of its own, gives the very bytes the original with --set gives. */
 static void validate_dump_is_the_scenario_as_read(void **state)
@@ -1309,6 +1337,7 @@ int main(void)
         cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
         cmocka_unit_test(validate_describes_a_good_scenario),
         cmocka_unit_test(validate_dump_is_the_scenario_as_read),
+        cmocka_unit_test(validate_warns_of_an_artificial_start),
         cmocka_unit_test(threads_give_identical_csvs),
         cmocka_unit_test(csv_headers_are_the_contract),
         cmocka_unit_test(default_out_is_out_name),

@@ -390,7 +390,7 @@ static int cmd_main(cli_t *c, int argc, char **argv)
             scenario_free(sc);
             return drc == 0 && fflush(stdout) == 0 ? 0 : 1;
         }
-        if (validate_describe(stdout, sc) != 0) {
+        if (validate_describe(stdout, sc) != 0 || validate_warn_start(stderr, sc) < 0) {
             fprintf(stderr, "careflow: error: out of memory\n");
             scenario_free(sc);
             return sim_exit_status(SIM_ENOMEM);

@@ -3,6 +3,7 @@
 
 #include "models/scenario/ytree.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,4 +152,53 @@ int validate_dump(FILE *f, const scenario_t *sc)
     if (root)
         ytree_emit(root, 0, put_file, f);
     return ferror(f) ? SIM_EIO : 0;
+}
+
+/* ---- the start ---------------------------------------------------------------------- */
+
+#define START_MIN_STAY 14.0  /* days: shorter stays settle within a fortnight */
+#define START_FAR 0.25       /* a start further than this from the sustained level */
+
+int validate_warn_start(FILE *f, const scenario_t *sc)
+{
+    double rate[SCN_MAX_STAGES], have[SCN_MAX_STAGES] = {0};
+    int bad, n = 0;
+    int rc = scenario_traffic(sc, rate, &bad);
+    if (rc == SIM_ENOMEM)
+        return rc;
+    if (rc < 0 || sc->n_arrivals == 0)
+        return 0;
+    for (int i = 0; i < sc->n_initial; i++)
+        have[sc->initial[i].stage] += (double)sc->initial[i].count;
+    for (int i = 0; i < sc->n_open; i++)
+        have[sc->open[i].stage] += 1;
+    for (int s = 0; s < sc->n_stages; s++) {
+        const scn_stage_t *st = &sc->stages[s];
+        double stay = scenario_stage_mean_duration(st, &sc->arrivals[0].attrs.age);
+        if (!(rate[s] > 0) || !isfinite(stay) || stay < START_MIN_STAY)
+            continue;
+        double level = rate[s] * stay;
+        if (level < 1)
+            continue;
+        if (have[s] == 0)
+            fprintf(f, "careflow: warning: stage '%s' starts empty, but its inflows (%.0f a "
+                       "year at the start) sustain about %.0f children (entries x mean stay "
+                       "of %.0f days): its stock climbs from 0 over the first months because "
+                       "of the start, not because of anything forecast; give its count on the "
+                       "start date, or `initial: {%s: steady}`\n",
+                    st->name, rate[s] * 365.25, level, stay, st->name);
+        else if (fabs(have[s] - level) > START_FAR * level)
+            fprintf(f, "careflow: warning: stage '%s' starts with %.0f children, %.0f%% %s the "
+                       "%.0f its inflows sustain (%.0f a year x a mean stay of %.0f days): "
+                       "expect it to drift towards that level in the first months because of "
+                       "the start; check the count, the inflows and the stay, or use "
+                       "`initial: {%s: steady}`\n",
+                    st->name, have[s], 100 * fabs(have[s] - level) / level,
+                    have[s] < level ? "below" : "above", level, rate[s] * 365.25, stay,
+                    st->name);
+        else
+            continue;
+        n++;
+    }
+    return n;
 }

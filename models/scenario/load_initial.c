@@ -413,18 +413,12 @@ static int solve(double *A, double *b, int n)
     return 0;
 }
 
-int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
+int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
 {
-    scenario_t *sc = L->sc;
-    int any = 0;
-    for (int i = 0; i < sc->n_initial; i++)
-        any |= sc->initial[i].steady;
-    if (!any)
-        return 0;
-    const ytree_node_t *m = ytree_get(root, "initial", NULL);
     int n = sc->n_stages;
     double a[SCN_MAX_STAGES] = {0}, lam[SCN_MAX_STAGES] = {0};
     int reach[SCN_MAX_STAGES] = {0}, exits[SCN_MAX_STAGES] = {0}, idx[SCN_MAX_STAGES];
+    *bad = -1;
     /* external inflow at day 0: each stream's rate x its profile at day 0 (trend: x 1) */
     for (int j = 0; j < sc->n_arrivals; j++) {
         const scn_arrival_t *ar = &sc->arrivals[j];
@@ -457,13 +451,12 @@ int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
         idx[s] = reach[s] ? k++ : -1;
     /* lam_s = a_s + sum_r lam_r P[r][s] over the reached stages: (I - P^T) lam = a */
     if (k > 0) {
-        double *A = ld__calloc(L, (size_t)k * (size_t)k, sizeof *A);
+        double *A = mem_calloc((size_t)k * (size_t)k, sizeof *A);
         if (!A)
-            return L->rc;
-        int bad = -1;
-        for (int s = 0; s < n && bad < 0; s++)
+            return SIM_ENOMEM;
+        for (int s = 0; s < n && *bad < 0; s++)
             if (reach[s] && !exits[s])
-                bad = s;
+                *bad = s;
         for (int s = 0; s < n; s++) {
             if (!reach[s])
                 continue;
@@ -475,20 +468,40 @@ int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
                     A[idx[t] * k + idx[s]] -= sc->stages[s].next_p[j];
             }
         }
-        int rc = bad < 0 ? solve(A, lam, k) : -1;
+        int rc = *bad < 0 ? solve(A, lam, k) : -1;
         mem_free(A);
-        if (rc < 0) { /* reported at the first steady entry */
-            for (int i = 0, j = 0; i < m->n; i++) {
-                if (is_file_key(sc, m->key[i]) || !sc->initial[j++].steady)
-                    continue;
-                if (bad < 0)
-                    return ld__fail(L, m->key[i], "steady: the traffic equations have no "
-                                                  "solution (singular routing)");
+        if (rc < 0)
+            return -1;
+    }
+    for (int s = 0; s < n; s++)
+        rate[s] = reach[s] ? lam[idx[s]] : 0;
+    return 0;
+}
+
+int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
+{
+    scenario_t *sc = L->sc;
+    int any = 0, bad;
+    double lam[SCN_MAX_STAGES];
+    for (int i = 0; i < sc->n_initial; i++)
+        any |= sc->initial[i].steady;
+    if (!any)
+        return 0;
+    const ytree_node_t *m = ytree_get(root, "initial", NULL);
+    int rc = scenario_traffic(sc, lam, &bad);
+    if (rc == SIM_ENOMEM)
+        return ld__oom(L);
+    if (rc < 0) { /* reported at the first steady entry */
+        for (int i = 0, j = 0; i < m->n; i++) {
+            if (is_file_key(sc, m->key[i]) || !sc->initial[j++].steady)
+                continue;
+            if (bad < 0)
                 return ld__fail(L, m->key[i], "steady: the traffic equations have no "
-                                              "solution: from stage '%s' the routing never "
-                                              "reaches exit",
-                                sc->stages[bad].name);
-            }
+                                              "solution (singular routing)");
+            return ld__fail(L, m->key[i], "steady: the traffic equations have no "
+                                          "solution: from stage '%s' the routing never "
+                                          "reaches exit",
+                            sc->stages[bad].name);
         }
     }
     long long total = sc->n_open;
@@ -501,7 +514,7 @@ int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
             continue;
         }
         const scn_stage_t *st = &sc->stages[in->stage];
-        double l = reach[in->stage] ? lam[idx[in->stage]] : 0;
+        double l = lam[in->stage];
         if (!(l > 0))
             return ld__fail(L, m->key[i], "steady: stage '%s' has no inflow at the start (no "
                                           "arrival stream reaches it at day 0)",
