@@ -164,9 +164,9 @@ int validate_warn_start(FILE *f, const scenario_t *sc)
     double rate[SCN_MAX_STAGES], have[SCN_MAX_STAGES] = {0};
     int bad, n = 0;
     int rc = scenario_traffic(sc, rate, &bad);
-    if (rc == SIM_ENOMEM)
+    if (rc < 0)
         return rc;
-    if (rc < 0 || sc->n_arrivals == 0)
+    if (rc > 0 || sc->n_arrivals == 0)
         return 0;
     for (int i = 0; i < sc->n_initial; i++)
         have[sc->initial[i].stage] += (double)sc->initial[i].count;

@@ -471,7 +471,7 @@ int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
         int rc = *bad < 0 ? solve(A, lam, k) : -1;
         mem_free(A);
         if (rc < 0)
-            return -1;
+            return 1;
     }
     for (int s = 0; s < n; s++)
         rate[s] = reach[s] ? lam[idx[s]] : 0;
@@ -489,9 +489,9 @@ int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
         return 0;
     const ytree_node_t *m = ytree_get(root, "initial", NULL);
     int rc = scenario_traffic(sc, lam, &bad);
-    if (rc == SIM_ENOMEM)
+    if (rc < 0)
         return ld__oom(L);
-    if (rc < 0) { /* reported at the first steady entry */
+    if (rc > 0) { /* reported at the first steady entry */
         for (int i = 0, j = 0; i < m->n; i++) {
             if (is_file_key(sc, m->key[i]) || !sc->initial[j++].steady)
                 continue;

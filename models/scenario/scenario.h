@@ -339,7 +339,7 @@ double scenario_stage_mean_duration(const scn_stage_t *st, const dist_t *age);
 /* The traffic equations at day 0: rate[s] = the entries a day into stage s that the
  * arrival streams (their rates at day 0) sustain in the steady state, lam = a + P^T lam
  * over the stages the arrivals reach (0 for the others; rate has n_stages entries).
- * 0; -1 when they have no solution (*bad: a reached stage from which the routing never
+ * 0; 1 when they have no solution (*bad: a reached stage from which the routing never
  * reaches exit, or -1 for a singular system); SIM_ENOMEM. Little's law gives a stage's
  * steady stock: rate x its mean duration. */
 int scenario_traffic(const scenario_t *sc, double *rate, int *bad);
