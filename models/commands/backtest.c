@@ -29,6 +29,7 @@
 
 #include "models/backtest/backtest.h"
 #include "models/commands/help.h"
+#include "models/commands/outputs.h"
 #include "models/commands/plot.h"
 #include "models/commands/records_cmd.h"
 #include "models/commands/run.h"
@@ -960,13 +961,28 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
     if (signals_caught())
         return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                            signals_name(signals_caught()));
+    char source[2048];
+    snprintf(source, sizeof source, "records %s; %d cutoff%s, %d months ahead; %d "
+             "replication%s per cutoff; seed %llu",
+             b->source, c->n_cutoffs, c->n_cutoffs == 1 ? "" : "s", c->horizon, b->reps,
+             b->reps == 1 ? "" : "s", (unsigned long long)b->seed);
+    report_meta_t page = {.command = "backtest",
+                          .title = "Backtest: how good careflow's forecasts were",
+                          .cmdline = cmdline,
+                          .source = source,
+                          .dir = outtx_dir(&b->tx),
+                          .plotted = plotted,
+                          .no_plots_why = c->no_plots ? OUTPUTS_NO_PLOTS_FLAG
+                                                      : OUTPUTS_NO_PLOTS_FAILED};
+    if ((rc = report_write(&b->tx, &page, err, errlen)) != 0)
+        return rc;
     if ((rc = outtx_commit(&b->tx, err, errlen)) != 0)
         return rc;
     if (!c->quiet) {
         size_t dl = strlen(c->out);
         fprintf(stderr,
                 "wrote %s%s (backtest.csv, backtest_scores.csv, actual.csv, %d cutoff "
-                "folder%s, manifest.json%s): %d replication%s per cutoff over %d "
+                "folder%s, manifest.json, report.html%s): %d replication%s per cutoff over %d "
                 "bootstrap resample%s, %ld open cases in all, %.2f s estimating "
                 "resamples, %.2f s simulating\n",
                 c->out, dl && c->out[dl - 1] == '/' ? "" : "/", c->n_cutoffs,
@@ -1067,7 +1083,7 @@ int backtest_main(int argc, char **argv)
     /* what the set may hold: the files, plots, and one folder per cutoff */
     static const char *const fixed[] = {"backtest.csv", "backtest_scores.csv", "actual.csv",
                                         "data_quality.csv", "data_quality_rows.csv",
-                                        "manifest.json", "plots"};
+                                        "manifest.json", "plots", "report.html"};
     size_t nf = sizeof fixed / sizeof fixed[0];
     owned = mem_calloc(nf + (size_t)c.n_cutoffs + 1, sizeof *owned);
     dirs = mem_calloc((size_t)c.n_cutoffs, sizeof *dirs);

@@ -296,7 +296,7 @@ const char *const compare_names[] = {
 #define CMP_FILE_NAME(name, fn) name,
     COMPARE_FILES(CMP_FILE_NAME)
 #undef CMP_FILE_NAME
-    "plots", NULL};
+    "plots", "report.html", NULL};
 
 static void free_runs(cmp_run_t *runs, int n_sc)
 {
@@ -357,14 +357,33 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
                               errlen)) != 0)
             goto out;
     int plotted;
-    if ((rc = outputs_finish(&tx, scs[0], plot_render_compare, o->no_plots, &plotted, err, errlen)) != 0)
+    char title[512];
+    snprintf(title, sizeof title, "Comparison: %s against %s%s",
+             n_sc == 2 ? scs[1]->name : "the alternatives", scs[0]->name,
+             n_sc == 2 ? "" : " (the base)");
+    report_meta_t page = {.command = "compare",
+                          .title = title,
+                          .sc = scs[0],
+                          .alts = (const scenario_t *const *)(scs + 1),
+                          .n_alts = n_sc - 1,
+                          .sets = o->sets,
+                          .n_sets = o->n_sets,
+                          .cmdline = o->cmdline};
+    if ((rc = outputs_finish_report(&tx, scs[0], plot_render_compare, o->no_plots, &page,
+                                    &plotted, err, errlen)) != 0)
         goto out;
     if (!o->quiet)
-        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv%s): %d scenarios x %d "
+        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv, report.html%s): %d scenarios x %d "
                         "replications with common random numbers, %llu events in %.2f s\n",
                 o->out_dir, o->out_dir[0] && o->out_dir[strlen(o->out_dir) - 1] == '/' ? "" : "/",
                 plotted ? ", plots/" : "", n_sc, n, (unsigned long long)events,
                 progress_now() - t0);
+    if (!o->quiet) { /* the verdict, from the compare.csv now in place */
+        char verdict[4096];
+        report_compare_verdict(o->out_dir, scs[0]->name, scs[0]->currency, verdict,
+                               sizeof verdict);
+        fputs(verdict, stderr);
+    }
     rc = 0;
     goto out;
 nomem:

@@ -353,7 +353,9 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
                        .out_dir = out,
                        .no_plots = c->no_plots,
                        .quiet = c->quiet,
-                       .cmdline = cmdline};
+                       .cmdline = cmdline,
+                       .sets = c->sets,
+                       .n_sets = c->n_sets};
     rc = sim_exit_status(compare_run(scs, c->n_paths, &o, err, sizeof err));
     if (rc != 0)
         fprintf(stderr, "careflow: error: %s\n", err);
@@ -423,6 +425,8 @@ static int cmd_main(cli_t *c, int argc, char **argv)
                        .no_plots = c->no_plots,
                        .quiet = c->quiet,
                        .cmdline = cmdline,
+                       .sets = c->sets,
+                       .n_sets = c->n_sets,
                        .episodes = c->episodes,
                        .ep_format = c->ep_format < 0 ? RUN_EP_CAREFLOW : c->ep_format,
                        .ep_returns = c->ep_returns,

@@ -334,7 +334,7 @@ const char *const outputs_run_names[] = {
 #define RUN_FILE_NAME(name, when, fn) name,
     OUTPUTS_RUN_FILES(RUN_FILE_NAME)
 #undef RUN_FILE_NAME
-    "plots", NULL};
+    "plots", "report.html", NULL};
 
 int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen)
 {
@@ -382,12 +382,27 @@ static int draw_plots(const scenario_t *sc, const char *dir, outputs_render_fn r
     return 1;
 }
 
-int outputs_finish(outtx_t *tx, const scenario_t *sc, outputs_render_fn render, int no_plots,
-                   int *plotted, char *err, size_t errlen)
+int outputs_finish_report(outtx_t *tx, const scenario_t *sc, outputs_render_fn render,
+                          int no_plots, report_meta_t *meta, int *plotted, char *err,
+                          size_t errlen)
 {
     *plotted = !no_plots && draw_plots(sc, outtx_dir(tx), render);
     if (signals_caught())
         return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                            signals_name(signals_caught()));
+    if (meta) {
+        meta->dir = outtx_dir(tx);
+        meta->plotted = *plotted;
+        meta->no_plots_why = no_plots ? OUTPUTS_NO_PLOTS_FLAG : OUTPUTS_NO_PLOTS_FAILED;
+        int rc = report_write(tx, meta, err, errlen);
+        if (rc != 0)
+            return rc;
+    }
     return outtx_commit(tx, err, errlen);
+}
+
+int outputs_finish(outtx_t *tx, const scenario_t *sc, outputs_render_fn render, int no_plots,
+                   int *plotted, char *err, size_t errlen)
+{
+    return outputs_finish_report(tx, sc, render, no_plots, NULL, plotted, err, errlen);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "models/commands/report.h"
 #include "models/pathway/model.h"
 #include "models/scenario/scenario.h"
 #include "sim/outtx.h"
@@ -56,5 +57,17 @@ void outputs_put_inputs(FILE *f, const scenario_t *sc);
  * outtx_commit's code. */
 int outputs_finish(outtx_t *tx, const scenario_t *sc, outputs_render_fn render, int no_plots,
                    int *plotted, char *err, size_t errlen);
+
+/* outputs_finish, writing report.html (models/commands/report.h) after the plots and
+ * before the swap: meta says what the page is about; its dir, plotted and no_plots_why
+ * are filled in here. A page that cannot be written fails the set as any file would. */
+int outputs_finish_report(outtx_t *tx, const scenario_t *sc, outputs_render_fn render,
+                          int no_plots, report_meta_t *meta, int *plotted, char *err,
+                          size_t errlen);
+
+/* What report.html says when no plots were drawn. */
+#define OUTPUTS_NO_PLOTS_FLAG "--no-plots was given"
+#define OUTPUTS_NO_PLOTS_FAILED                                                             \
+    "gnuplot or its scripts could not draw them (the warning on the terminal says why)"
 
 #endif

@@ -341,7 +341,8 @@ static void report(const scenario_t *sc, const run_opts_t *o, const outputs_run_
     size_t dl = strlen(o->out_dir);
     int n = sc->replications;
     fprintf(stderr,
-            "wrote %s%s (summary.csv, timeseries.csv, replications.csv%s%s, manifest.json%s): "
+            "wrote %s%s (summary.csv, timeseries.csv, replications.csv%s%s, manifest.json, "
+            "report.html%s): "
             "%d replication%s, %llu events in %.2f s (%.1f M events/s)\n",
             o->out_dir, dl && o->out_dir[dl - 1] == '/' ? "" : "/",
             sc->n_observed > 0 ? ", fit.csv" : "", sc->n_costs > 0 ? ", costs.csv" : "",
@@ -437,7 +438,16 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
         eps.meta.stages = NULL;
     }
     int plotted;
-    if ((rc = outputs_finish(&tx, sc, plot_render, o->no_plots, &plotted, err, errlen)) != 0)
+    char title[512];
+    snprintf(title, sizeof title, "Forecast: %s", sc->title ? sc->title : sc->name);
+    report_meta_t page = {.command = "run",
+                          .title = title,
+                          .sc = sc,
+                          .sets = o->sets,
+                          .n_sets = o->n_sets,
+                          .cmdline = o->cmdline};
+    if ((rc = outputs_finish_report(&tx, sc, plot_render, o->no_plots, &page, &plotted, err,
+                                    errlen)) != 0)
         goto out;
     if (o->episodes && !eps.inside && (rc = ep_publish(&eps, err, errlen)) != 0)
         goto out;

@@ -25,6 +25,8 @@ typedef struct run_opts {
     int no_plots;         /* skip gnuplot */
     int quiet;            /* no progress bar, no closing report on stderr */
     const char *cmdline;  /* for the manifest */
+    const char *const *sets; /* the --set overrides given (for report.html), [n_sets] */
+    int n_sets;
     /* run only: the simulated case records of replication 1 (--episodes ...) */
     const char *episodes; /* FILE, or NULL: none */
     int ep_format;        /* RUN_EP_CAREFLOW, RUN_EP_SSDA903 or RUN_EP_CIN */

@@ -376,7 +376,7 @@ static int write_manifest(FILE *f, void *ctx)
 const char *const sens__out_names[] = {
     "params.csv", "design.csv", "design_unit.csv", "Y.csv", "noise.csv", "oat.csv",
     "morris.csv", "sobol.csv", "sobol_convergence.csv", "lhs.csv", "lhs_correlation.csv",
-    "lhs_timeseries.csv", "manifest.json", "plots", ".checkpoint", NULL};
+    "lhs_timeseries.csv", "manifest.json", "plots", ".checkpoint", "report.html", NULL};
 
 typedef struct outfile {
     const char *name;     /* its name in the output folder */
@@ -424,6 +424,7 @@ int sens__write(sens__results_t *R, char *err, size_t errlen)
     int rc = write_all(R, err, errlen);
     if (rc != 0)
         return rc;
+    int plotted = 0;
     if (!w->o->no_plots) {
         char dir[PATH_MAX], perr[512];
         const char *sd = plot_scripts_dir(dir, sizeof dir);
@@ -434,10 +435,28 @@ int sens__write(sens__results_t *R, char *err, size_t errlen)
                                          sens_method_name(w->o->method), perr,
                                          sizeof perr) != 0)
             sens__warn(w, "no plots: %s", perr);
+        else
+            plotted = 1;
     }
     if (signals_caught())
         return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                            signals_name(signals_caught()));
+    char title[512];
+    snprintf(title, sizeof title, "Sensitivity (%s): %s", sens_method_name(w->o->method),
+             w->sc->title ? w->sc->title : w->sc->name);
+    report_meta_t page = {.command = "sensitivity",
+                          .title = title,
+                          .sc = w->sc,
+                          .sets = w->o->sets,
+                          .n_sets = w->o->n_sets,
+                          .cmdline = w->o->cmdline,
+                          .dir = outtx_dir(&w->tx),
+                          .plotted = plotted,
+                          .no_plots_why = w->o->no_plots ? OUTPUTS_NO_PLOTS_FLAG
+                                                         : OUTPUTS_NO_PLOTS_FAILED,
+                          .method = sens_method_name(w->o->method)};
+    if ((rc = report_write(&w->tx, &page, err, errlen)) != 0)
+        return rc;
     if (w->ckpt) { /* the checkpoint goes with the old set */
         fclose(w->ckpt);
         w->ckpt = NULL;

@@ -1,0 +1,815 @@
+/* report_pages.c: the pages of report.html, one function a command (see report.h).
+ * Each reads the CSVs its command has just written into the staging folder
+ * (meta->dir), so every figure on the page is a figure of a CSV, formatted for people.
+ * A page for a new command: report_page_NAME(report_t *r) here, built from the blocks
+ * of report.h, and one line in report_write's table (report.c). */
+#include "models/commands/report.h"
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/commands/plot_internal.h"
+#include "sim/err.h"
+#include "sim/mem.h"
+
+/* ---- reading the CSVs ---------------------------------------------------------------- */
+
+/* Loads dir/name with every column as text; 0, or -1 if it is missing or malformed. */
+static int load(report_t *r, plot__table_t *t, const char *name)
+{
+    char path[PLOT_PATH_LEN], err[512];
+    memset(t, 0, sizeof *t);
+    if (plot__path_fmt(path, "%s/%s", report_meta(r)->dir, name) != 0)
+        return -1;
+    return plot__table_load(t, path, name, NULL, "", err, sizeof err) == 0 ? 0 : -1;
+}
+
+static int col(const plot__table_t *t, const char *name)
+{
+    for (int c = 0; c < t->ncols; c++)
+        if (!strcmp(plot__thdr(t, c), name))
+            return c;
+    return -1;
+}
+
+static const char *cell(const plot__table_t *t, long row, const char *name)
+{
+    int c = col(t, name);
+    return c < 0 || row < 0 ? "" : plot__tcell(t, row, c);
+}
+
+static double num(const plot__table_t *t, long row, const char *name)
+{
+    double v;
+    return plot__parse_num(cell(t, row, name), &v) == 0 ? v : NAN;
+}
+
+/* The first row whose columns c1 and c2 (names) hold v1 and v2 (c2 NULL: any), from
+ * row `from`, with column "alt" holding alt if alt is not NULL; -1 if none. */
+static long find(const plot__table_t *t, long from, const char *c1, const char *v1,
+                 const char *c2, const char *v2, const char *alt)
+{
+    int a = col(t, c1), b = c2 ? col(t, c2) : -1, k = alt ? col(t, "alt") : -1;
+    if (a < 0 || (c2 && b < 0) || (alt && k < 0))
+        return -1;
+    for (long i = from < 0 ? 0 : from; i < t->nrows; i++)
+        if (!strcmp(plot__tcell(t, i, a), v1) && (!c2 || !strcmp(plot__tcell(t, i, b), v2)) &&
+            (!alt || !strcmp(plot__tcell(t, i, k), alt)))
+            return i;
+    return -1;
+}
+
+/* "(95% interval LO to HI)" of two values formatted by fmt. */
+typedef char *(*numfmt_fn)(char *buf, size_t len, double x);
+
+static char *interval(char *buf, size_t len, double lo, double hi, numfmt_fn f)
+{
+    char a[64], b[64];
+    if (isnan(lo) || isnan(hi))
+        buf[0] = '\0';
+    else
+        snprintf(buf, len, "(95%% interval %s to %s)", f(a, sizeof a, lo), f(b, sizeof b, hi));
+    return buf;
+}
+
+static const char *stage_title(const scenario_t *sc, const char *stage)
+{
+    if (!strcmp(stage, "all"))
+        return "all open cases";
+    for (int i = 0; sc && i < sc->n_stages; i++)
+        if (!strcmp(sc->stages[i].name, stage))
+            return sc->stages[i].title ? sc->stages[i].title : stage;
+    return stage;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every plots/PREFIX*.svg but SKIP*.svg (skip NULL: none), sorted by name, each as a figure captioned "WHAT: NAME" (NAME: the file name after PREFIX). */
+static void plots_matching_but(report_t *r, const char *prefix, const char *skip,
+                               const char *what)
+{
+    const report_meta_t *m = report_meta(r);
+    char path[PLOT_PATH_LEN];
+    if (!m->plotted || plot__path_fmt(path, "%s/plots", m->dir) != 0)
+        return;
+
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    int n = 0, cap = 0;
+    char **names = NULL;
+    struct dirent *e;
+    size_t pl = strlen(prefix);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        if (l < 4 || strcmp(e->d_name + l - 4, ".svg") || strncmp(e->d_name, prefix, pl) ||
+            (skip && !strncmp(e->d_name, skip, strlen(skip))))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **p = mem_reallocarray(names, (size_t)cap, sizeof *names);
+            if (!p)
+                break;
+            names = p;
+        }
+        if (!(names[n] = mem_strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(names, (size_t)n, sizeof *names, cmp_name);
+    for (int i = 0; i < n; i++) {
+        char cap_[512], stem[256];
+        snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+        snprintf(cap_, sizeof cap_, "%s: %s", what, stem + pl);
+        report_plot(r, names[i], cap_);
+        mem_free(names[i]);
+    }
+    mem_free(names);
+}
+
+static void plots_matching(report_t *r, const char *prefix, const char *what)
+{
+    plots_matching_but(r, prefix, NULL, what);
+}
+
+/* The h2 of the plots and, when none were drawn, why. Returns 1 if there are plots. */
+static int plots_section(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    report_heading(r, 2, "Plots");
+    if (!m->plotted)
+        report_para(r, "No plots in this output set: %s. The figures above and the tables "
+                       "below are complete.",
+                    m->no_plots_why && *m->no_plots_why ? m->no_plots_why
+                                                        : "they were not drawn");
+    return m->plotted;
+}
+
+/* ---- run ------------------------------------------------------------------------------------ */
+
+/* The largest mean waiting list of a stage over the report instants of timeseries.csv:
+ * its value and date (ISO), or NaN. */
+static double waiting_peak(const plot__table_t *ts, const char *stage, const char **date)
+{
+    double best = NAN;
+    *date = "";
+    for (long i = find(ts, 0, "stage", stage, "metric", "waiting", NULL); i >= 0;
+         i = find(ts, i + 1, "stage", stage, "metric", "waiting", NULL)) {
+        double v = num(ts, i, "mean");
+        if (!isnan(v) && (isnan(best) || v > best)) {
+            best = v;
+            *date = cell(ts, i, "date");
+        }
+    }
+    return best;
+}
+
+int report_page_run(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    const scenario_t *sc = m->sc;
+    plot__table_t su, ts, fit;
+    int have_ts = load(r, &ts, "timeseries.csv") == 0;
+    int have_fit = load(r, &fit, "fit.csv") == 0;
+    if (load(r, &su, "summary.csv") != 0) {
+        report_para(r, "summary.csv could not be read: no figures to report.");
+        goto out;
+    }
+    char a[64], b[64], c[64], iv[160], d1[64], d2[64];
+    const char *first = have_ts && ts.nrows ? cell(&ts, 0, "date") : "";
+    long fin = find(&su, 0, "metric", "final_stock", "stage", "all", NULL);
+    const char *last = "";
+    if (have_ts && ts.nrows) /* the last report instant */
+        for (long i = 0; i < ts.nrows; i++)
+            if (strcmp(cell(&ts, i, "date"), last) > 0)
+                last = cell(&ts, i, "date");
+
+    /* the answer first: the waiting peak, then the stocks */
+    report_heading(r, 2, "The forecast in brief");
+    report_raw(r, "<div class=\"answer\">\n");
+    const char *peak_stage = NULL, *peak_date = "";
+    double peak = NAN;
+    for (long i = find(&su, 0, "metric", "final_waiting", NULL, NULL, NULL); i >= 0;
+         i = find(&su, i + 1, "metric", "final_waiting", NULL, NULL, NULL)) {
+        const char *st = cell(&su, i, "stage"), *dt;
+        if (!strcmp(st, "all") || !have_ts)
+            continue;
+        double v = waiting_peak(&ts, st, &dt);
+        if (!isnan(v) && (isnan(peak) || v > peak)) {
+            peak = v;
+            peak_stage = st;
+            peak_date = dt;
+        }
+    }
+    if (peak_stage && peak > 0.5) {
+        long fw = find(&su, 0, "metric", "final_waiting", "stage", peak_stage, NULL);
+        report_para(r, "Waiting list: the longest is for %s, peaking at %s children waiting on "
+                       "%s (mean of the replications); %s wait at the end of the forecast, "
+                       "%s.",
+                    stage_title(sc, peak_stage), report_count(a, sizeof a, peak),
+                    report_date(d1, sizeof d1, peak_date),
+                    report_count(b, sizeof b, num(&su, fw, "mean")),
+                    report_date(d2, sizeof d2, last));
+    } else if (peak_stage) {
+        report_para(r, "Waiting list: no stage has a waiting list to speak of (at most %s "
+                       "children waiting on average at any month end).",
+                    report_count(a, sizeof a, peak));
+    } else {
+        report_para(r, "Waiting list: no stage is served by a pool of workers, so no child "
+                       "waits.");
+    }
+    if (fin >= 0 && have_ts) {
+        long s0 = find(&ts, 0, "stage", "all", "metric", "stock", NULL);
+        report_para(r, "Open cases: %s on %s, forecast %s on %s %s.",
+                    report_count(a, sizeof a, num(&ts, s0, "mean")),
+                    report_date(d1, sizeof d1, first),
+                    report_count(b, sizeof b, num(&su, fin, "mean")),
+                    report_date(d2, sizeof d2, last),
+                    interval(iv, sizeof iv, num(&su, fin, "ci95_low"),
+                             num(&su, fin, "ci95_high"), report_count));
+    }
+    long ent = find(&su, 0, "metric", "entries_per_year", "stage", "all", NULL);
+    if (ent >= 0)
+        report_para(r, "Entries to open cases: %s a year %s.", report_count(a, sizeof a, num(&su, ent, "mean")),
+                    interval(iv, sizeof iv, num(&su, ent, "ci95_low"), num(&su, ent, "ci95_high"),
+                             report_count));
+    if (have_fit) {
+        long worst = -1, outside = 0;
+        for (long i = 0; i < fit.nrows; i++) {
+            double e = num(&fit, i, "pct_error"), o = num(&fit, i, "observed");
+            if (!isnan(e) && (worst < 0 || fabs(e) > fabs(num(&fit, worst, "pct_error"))))
+                worst = i;
+            if (o < num(&fit, i, "ci95_low") || o > num(&fit, i, "ci95_high"))
+                outside++;
+        }
+        if (worst >= 0)
+            report_para(r, "Fit to observed: of %ld observed figures, the largest gap is %s "
+                           "(%s %s on %s: observed %s, forecast %s); %ld lie outside the "
+                           "forecast's 95%% interval of the mean.",
+                        fit.nrows, report_pct(a, sizeof a, num(&fit, worst, "pct_error")),
+                        cell(&fit, worst, "stages"), cell(&fit, worst, "metric"),
+                        report_date(d1, sizeof d1, cell(&fit, worst, "date")),
+                        report_count(b, sizeof b, num(&fit, worst, "observed")),
+                        report_count(c, sizeof c, num(&fit, worst, "mean")), outside);
+    }
+    report_raw(r, "</div>\n");
+
+    /* key figures */
+    report_heading(r, 2, "Key figures");
+    report_figures_begin(r);
+    if (peak_stage && have_ts) {
+        for (long i = find(&su, 0, "metric", "max_waiting", NULL, NULL, NULL); i >= 0;
+             i = find(&su, i + 1, "metric", "max_waiting", NULL, NULL, NULL)) {
+            const char *st = cell(&su, i, "stage"), *dt;
+            if (!strcmp(st, "all"))
+                continue;
+            char label[256];
+            double v = waiting_peak(&ts, st, &dt);
+            snprintf(label, sizeof label, "Waiting peak, %s (on %s)", stage_title(sc, st),
+                     report_date(d1, sizeof d1, dt));
+            report_figure(r, label, report_count(a, sizeof a, v), "");
+            long fw = find(&su, 0, "metric", "final_waiting", "stage", st, NULL);
+            snprintf(label, sizeof label, "Waiting at the end, %s", stage_title(sc, st));
+            report_figure(r, label, report_count(a, sizeof a, num(&su, fw, "mean")),
+                          interval(iv, sizeof iv, num(&su, fw, "ci95_low"),
+                                   num(&su, fw, "ci95_high"), report_count));
+        }
+    }
+    if (fin >= 0)
+        report_figure(r, "Open cases at the end (all stages)",
+                      report_count(a, sizeof a, num(&su, fin, "mean")),
+                      interval(iv, sizeof iv, num(&su, fin, "ci95_low"),
+                               num(&su, fin, "ci95_high"), report_count));
+    for (long i = find(&su, 0, "metric", "avg_caseload_per_worker", NULL, NULL, NULL); i >= 0;
+         i = find(&su, i + 1, "metric", "avg_caseload_per_worker", NULL, NULL, NULL)) {
+        char label[256];
+        snprintf(label, sizeof label, "Caseload per worker, %s", cell(&su, i, "stage"));
+        report_figure(r, label, report_count(a, sizeof a, num(&su, i, "mean")),
+                      interval(iv, sizeof iv, num(&su, i, "ci95_low"), num(&su, i, "ci95_high"),
+                               report_count));
+    }
+    report_figures_end(r);
+
+    /* per stage */
+    static const char *const hdr[] = {"Stage", "At the start", "At the end",
+                                      "End: 95% interval", "Entries a year",
+                                      "Waiting peak", "Peak date", "Waiting at the end"};
+    char caption[256];
+    snprintf(caption, sizeof caption, "Each stage from %s to %s (means over replications)",
+             report_date(d1, sizeof d1, first), report_date(d2, sizeof d2, last));
+    report_table_begin(r, caption, hdr, 8);
+    for (long i = find(&su, 0, "metric", "final_stock", NULL, NULL, NULL); i >= 0;
+         i = find(&su, i + 1, "metric", "final_stock", NULL, NULL, NULL)) {
+        const char *st = cell(&su, i, "stage"), *dt = "";
+        char s0[64], s1[64], ci[160], en[64], pk[64], pd[64], fw_[64], lo[64], hi[64];
+        long t0 = have_ts ? find(&ts, 0, "stage", st, "metric", "stock", NULL) : -1;
+        long e = find(&su, 0, "metric", "entries_per_year", "stage", st, NULL);
+        long fw = find(&su, 0, "metric", "final_waiting", "stage", st, NULL);
+        double pv = fw >= 0 && have_ts ? waiting_peak(&ts, st, &dt) : NAN;
+        snprintf(ci, sizeof ci, "%s to %s", report_count(lo, sizeof lo, num(&su, i, "ci95_low")),
+                 report_count(hi, sizeof hi, num(&su, i, "ci95_high")));
+        const char *cells[8] = {stage_title(sc, st),
+                                report_count(s0, sizeof s0, num(&ts, t0, "mean")),
+                                report_count(s1, sizeof s1, num(&su, i, "mean")),
+                                ci,
+                                report_count(en, sizeof en, num(&su, e, "mean")),
+                                fw >= 0 ? report_count(pk, sizeof pk, pv) : "",
+                                fw >= 0 ? report_date(pd, sizeof pd, dt) : "",
+                                fw >= 0 ? report_count(fw_, sizeof fw_, num(&su, fw, "mean"))
+                                        : ""};
+        report_table_row(r, cells, 8);
+    }
+    report_table_end(r);
+
+    if (plots_section(r)) {
+        report_plot(r, "stocks.svg", "Every stage's stock over time");
+        report_plot(r, "entries.svg", "Entries to each stage per report period");
+        report_plot(r, "pools.svg", "Workers' pools: cases held and utilisation");
+        if (have_fit)
+            report_plot(r, "fit.svg", "The forecast against the observed figures");
+        plots_matching(r, "stock-", "Stock over time with its percentile bands");
+    }
+    report_heading(r, 2, "All figures");
+    report_table_csv(r, "summary.csv", "Every figure of the forecast, with its 95% interval", 0);
+    if (have_fit)
+        report_table_csv(r, "fit.csv", "The forecast against each observed figure", 0);
+    if (sc && sc->n_costs > 0)
+        report_table_csv(r, "costs.csv", "Costs per period and over the whole forecast", 200);
+out:
+    plot__table_free(&su);
+    plot__table_free(&ts);
+    plot__table_free(&fit);
+    return 0;
+}
+
+/* ---- compare ---------------------------------------------------------------------------------- */
+
+/* compare.csv's row (metric, stage) of alternative alt: its diff_mean and interval. */
+static long cmp_row(const plot__table_t *t, const char *metric, const char *stage,
+                    const char *alt, double *d, double *lo, double *hi)
+{
+    long i = find(t, 0, "metric", metric, "stage", stage, alt);
+    *d = num(t, i, "diff_mean");
+    *lo = num(t, i, "diff_ci95_low");
+    *hi = num(t, i, "diff_ci95_high");
+    return i;
+}
+
+static const char *currency_of(const scenario_t *sc)
+{
+    return sc && sc->currency ? sc->currency : "GBP";
+}
+
+static char *money_gbp(char *buf, size_t len, double x) { return report_money(buf, len, x, "GBP"); }
+
+/* "£X" of x in the currency, with a sign word: "costs £X" or "saves £X" style is the
+ * caller's; here "VALUE (95% interval LO to HI)" into buf. */
+static char *money_iv(char *buf, size_t len, double x, double lo, double hi, const char *cur)
+{
+    char a[64], b[64], c[64];
+    snprintf(buf, len, "%s (95%% interval %s to %s)", report_money(a, sizeof a, x, cur),
+             report_money(b, sizeof b, lo, cur), report_money(c, sizeof c, hi, cur));
+    return buf;
+}
+
+static char *count_iv(char *buf, size_t len, double x, double lo, double hi)
+{
+    char a[64], b[64], c[64];
+    snprintf(buf, len, "%s (95%% interval %s to %s)", report_count(a, sizeof a, x),
+             report_count(b, sizeof b, lo), report_count(c, sizeof c, hi));
+    return buf;
+}
+
+/* The verdict of one alternative in plain words: a few sentences, each ending in a
+ * newline, into buf. */
+static void verdict(const plot__table_t *t, const char *alt, const char *base, const char *cur,
+                    char *buf, size_t len)
+{
+    double x, lo, hi;
+    char v1[256], v2[256], v3[256];
+    size_t at = 0;
+#define ADD(...)                                                                           \
+    do {                                                                                   \
+        if (at < len)                                                                      \
+            at += (size_t)snprintf(buf + at, len - at, __VA_ARGS__);                       \
+    } while (0)
+    buf[0] = '\0';
+    if (cmp_row(t, "net_cost_per_year", "all", alt, &x, &lo, &hi) < 0 || isnan(x)) {
+        ADD("%s against %s: the scenarios have no costs, so no net cost.\n", alt, base);
+    } else {
+        int sure = !isnan(lo) && !isnan(hi) && (lo > 0 || hi < 0);
+        ADD("%s against %s: net cost %s a year%s.\n", alt, base,
+            money_iv(v1, sizeof v1, x, lo, hi, cur),
+            sure ? (x > 0 ? ": it costs more" : ": it saves money")
+                 : ": the interval spans zero, so whether it costs or saves is not certain");
+        double s, slo, shi, p, plo, phi;
+        cmp_row(t, "strand_cost_per_year", "all", alt, &s, &slo, &shi);
+        cmp_row(t, "component_cost_per_year", "placement", alt, &p, &plo, &phi);
+        if (!isnan(s) && !isnan(p))
+            ADD("  Strands %s a year; placements %s a year.\n",
+                money_iv(v1, sizeof v1, s, slo, shi, cur), money_iv(v2, sizeof v2, p, plo, phi, cur));
+        if (cmp_row(t, "benefit_cost_ratio", "all", alt, &x, &lo, &hi) >= 0 && !isnan(x)) {
+            char a[64], b[64], c[64];
+            ADD("  Benefit-cost ratio %s (95%% interval %s to %s): each 1 spent on the strands "
+                "saves %s in other costs%s.\n",
+                report_ratio(a, sizeof a, x), report_ratio(b, sizeof b, lo),
+                report_ratio(c, sizeof c, hi), a, x < 1 ? ", so the strands do not pay for themselves in money" : "");
+        }
+    }
+    double e, elo, ehi, d, dlo, dhi, w, wlo, whi;
+    long ie = cmp_row(t, "entries_per_year", "care", alt, &e, &elo, &ehi);
+    long id = cmp_row(t, "care_days_avoided_per_year", "care", alt, &d, &dlo, &dhi);
+    long iw = cmp_row(t, "final_waiting", "all", alt, &w, &wlo, &whi);
+    if (ie >= 0)
+        ADD("  Care entries %s a year", count_iv(v1, sizeof v1, e, elo, ehi));
+    if (ie >= 0 && id >= 0)
+        ADD("; care days avoided %s a year", count_iv(v2, sizeof v2, d, dlo, dhi));
+    if (ie >= 0 && iw >= 0)
+        ADD("; children waiting at the end %s", count_iv(v3, sizeof v3, w, wlo, whi));
+    if (ie >= 0)
+        ADD(".\n");
+#undef ADD
+    if (at >= len && len > 1)
+        buf[len - 2] = '\n';
+}
+
+/* The alternatives named in compare.csv's "alt" column, in order (at most 64). */
+static int alts_of(const plot__table_t *t, const char **alts)
+{
+    int n = 0, k = col(t, "alt");
+    for (long i = 0; k >= 0 && i < t->nrows && n < 64; i++) {
+        const char *a = plot__tcell(t, i, k);
+        int seen = 0;
+        for (int j = 0; j < n; j++)
+            seen |= !strcmp(alts[j], a);
+        if (!seen)
+            alts[n++] = a;
+    }
+    return n;
+}
+
+void report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
+                            size_t len)
+{
+    report_meta_t m = {.command = "compare", .dir = dir};
+    report_t *r = report_new(&m);
+    plot__table_t t;
+    buf[0] = '\0';
+    if (!r)
+        return;
+    if (load(r, &t, "compare.csv") == 0) {
+        const char *alts[64];
+        int n = alts_of(&t, alts);
+        size_t at = 0;
+        for (int j = 0; j < n && at + 1 < len; j++) {
+            char line[4096];
+            verdict(&t, alts[j], base, currency ? currency : "GBP", line, sizeof line);
+            at += (size_t)snprintf(buf + at, len - at, "%s", line);
+            if (at >= len)
+                at = len - 1;
+        }
+    }
+    plot__table_free(&t);
+    report_free(r);
+}
+
+int report_page_compare(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    const char *cur = currency_of(m->sc), *base = m->sc ? m->sc->name : "the base";
+    plot__table_t t;
+    if (load(r, &t, "compare.csv") != 0) {
+        report_para(r, "compare.csv could not be read: no figures to report.");
+        plot__table_free(&t);
+        return 0;
+    }
+    const char *alts[64];
+    int n = alts_of(&t, alts);
+    char a[64], iv[200], line[4096];
+    numfmt_fn money = !strcmp(cur, "GBP") ? money_gbp : NULL;
+    report_heading(r, 2, "The answer");
+    report_raw(r, "<div class=\"answer\">\n");
+    for (int j = 0; j < n; j++) {
+        verdict(&t, alts[j], base, cur, line, sizeof line);
+        int k = 0; /* the first line in bold, the others as a list */
+        for (char *p = line, *nl; *p; p = nl + 1, k++) {
+            nl = strchr(p, '\n');
+            if (!nl)
+                nl = p + strlen(p) - 1;
+            *nl = '\0';
+            while (*p == ' ')
+                p++;
+            report_raw(r, k == 0 ? "<p><strong>" : k == 1 ? "<ul>\n<li>" : "<li>");
+            report_text(r, p);
+            report_raw(r, k == 0 ? "</strong></p>\n" : "</li>\n");
+        }
+        if (k > 1)
+            report_raw(r, "</ul>\n");
+    }
+    report_para(r, "Each figure is the mean over replications of the alternative minus the base, "
+                   "run with common random numbers (the same children in both), with its 95%% "
+                   "interval. Costs are a year over the forecast; a negative cost is a saving.");
+    report_raw(r, "</div>\n");
+
+    for (int j = 0; j < n; j++) {
+        char h[256];
+        snprintf(h, sizeof h, "Key figures: %s against %s", alts[j], base);
+        report_heading(r, 2, h);
+        report_figures_begin(r);
+        static const struct {
+            const char *metric, *stage, *label;
+            int kind; /* 0 money, 1 count, 2 ratio */
+        } rows[] = {
+            {"net_cost_per_year", "all", "Net cost a year", 0},
+            {"strand_cost_per_year", "all", "Cost of the strands a year", 0},
+            {"component_cost_per_year", "placement", "Change in placement costs a year", 0},
+            {"component_cost_per_year", "pool", "Change in staff costs a year", 0},
+            {"benefit_cost_ratio", "all", "Benefit-cost ratio", 2},
+            {"entries_per_year", "care", "Change in care entries a year", 1},
+            {"care_days_avoided_per_year", "care", "Care days avoided a year", 1},
+            {"cost_per_care_day_avoided", "care", "Cost per care day avoided", 0},
+            {"final_stock", "care", "Change in children in care at the end", 1},
+            {"avg_waiting", "all", "Change in children waiting (average)", 1},
+            {"final_waiting", "all", "Change in children waiting at the end", 1},
+        };
+        for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+            double d, lo, hi;
+            if (cmp_row(&t, rows[k].metric, rows[k].stage, alts[j], &d, &lo, &hi) < 0)
+                continue;
+            numfmt_fn f = rows[k].kind == 1 ? report_count : rows[k].kind == 2 ? report_ratio
+                                                                                : money;
+            if (!f) { /* another currency: code and number */
+                char x[64], y[64], z[64];
+                snprintf(iv, sizeof iv, "(95%% interval %s to %s)",
+                         report_money(y, sizeof y, lo, cur), report_money(z, sizeof z, hi, cur));
+                report_figure(r, rows[k].label, report_money(x, sizeof x, d, cur), iv);
+                continue;
+            }
+            report_figure(r, rows[k].label, f(a, sizeof a, d), interval(iv, sizeof iv, lo, hi, f));
+        }
+        report_figures_end(r);
+
+        /* each stage: stock and waiting */
+        static const char *const hdr[] = {"Stage", "Figure", "Base", "Alternative",
+                                          "Difference", "95% interval"};
+        snprintf(h, sizeof h, "Stocks, entries and waiting: %s against %s", alts[j], base);
+        report_table_begin(r, h, hdr, 6);
+        for (long i = 0; i < t.nrows; i++) {
+            const char *mt = cell(&t, i, "metric");
+            if (strcmp(cell(&t, i, "alt"), alts[j]) ||
+                (strcmp(mt, "final_stock") && strcmp(mt, "entries_per_year") &&
+                 strcmp(mt, "avg_waiting") && strcmp(mt, "final_waiting")))
+                continue;
+            char b0[64], b1[64], b2[64], lo[64], hi[64], ci[160];
+            snprintf(ci, sizeof ci, "%s to %s",
+                     report_count(lo, sizeof lo, num(&t, i, "diff_ci95_low")),
+                     report_count(hi, sizeof hi, num(&t, i, "diff_ci95_high")));
+            const char *cells[6] = {stage_title(m->sc, cell(&t, i, "stage")), mt,
+                                    report_count(b0, sizeof b0, num(&t, i, "base_mean")),
+                                    report_count(b1, sizeof b1, num(&t, i, "alt_mean")),
+                                    report_count(b2, sizeof b2, num(&t, i, "diff_mean")), ci};
+            report_table_row(r, cells, 6);
+        }
+        report_table_end(r);
+    }
+    if (plots_section(r)) {
+        report_plot(r, "costs.svg", "Cost components a year: base and alternatives");
+        for (int j = 0; j < n; j++) {
+            char file[300], capt[300];
+            snprintf(file, sizeof file, "diffs-%s.svg", alts[j]);
+            snprintf(capt, sizeof capt, "%s minus %s: every stage over time", alts[j], base);
+            report_plot(r, file, capt);
+        }
+        plots_matching(r, "diff-", "Difference over time with its band");
+    }
+    report_heading(r, 2, "All figures");
+    report_table_csv(r, "compare.csv", "Every paired difference", 0);
+    plot__table_free(&t);
+    return 0;
+}
+
+/* ---- sensitivity ------------------------------------------------------------------------------- */
+
+/* One parameter's index for an output: what the method ranks by, with its interval. */
+typedef struct sens_item {
+    long row;       /* its row in the method's CSV */
+    double key;     /* what it is ranked by (larger first) */
+} sens_item_t;
+
+static int by_key(const void *a, const void *b)
+{
+    const sens_item_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+int report_page_sensitivity(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    const char *method = m->method ? m->method : "";
+    static const struct {
+        const char *method, *csv, *index, *lo, *hi, *conf, *what;
+    } M[] = {
+        {"oat", "oat.csv", "swing", "swing_ci95_low", "swing_ci95_high", NULL,
+         "swing: the output at the parameter's high end minus at its low end, the others at "
+         "their middle"},
+        {"morris", "morris.csv", "mu_star", NULL, NULL, "mu_star_conf",
+         "mu*: the mean absolute elementary effect (how much the output moves when the "
+         "parameter moves over its range)"},
+        {"sobol", "sobol.csv", "ST", NULL, NULL, "ST_conf",
+         "ST: the total-effect index, the share of the output's variance the parameter "
+         "accounts for, alone and with the others"},
+        {"lhs", "lhs_correlation.csv", "spearman", NULL, NULL, NULL,
+         "Spearman's rank correlation of the parameter with the output over the sample"},
+    };
+    int k = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(M[i].method, method))
+            k = i;
+    if (k < 0) {
+        report_para(r, "Unknown method: no figures to report.");
+        return 0;
+    }
+    plot__table_t t;
+    if (load(r, &t, M[k].csv) != 0) {
+        report_para(r, "%s could not be read: no figures to report.", M[k].csv);
+        plot__table_free(&t);
+        return 0;
+    }
+    sens_item_t *it = mem_calloc((size_t)t.nrows + 1, sizeof *it);
+    if (!it) {
+        plot__table_free(&t);
+        return SIM_ENOMEM;
+    }
+    report_heading(r, 2, "Which parameters drive each output");
+    report_raw(r, "<div class=\"answer\">\n");
+    report_para(r, "Method: %s. Ranked by %s.", method, M[k].what);
+    /* outputs in file order: (metric, stage) pairs */
+    long *firsts = mem_calloc((size_t)t.nrows + 1, sizeof *firsts);
+    int no = 0;
+    for (long i = 0; firsts && i < t.nrows; i++) {
+        int seen = 0;
+        for (int j = 0; j < no && !seen; j++)
+            seen = !strcmp(cell(&t, firsts[j], "metric"), cell(&t, i, "metric")) &&
+                   !strcmp(cell(&t, firsts[j], "stage"), cell(&t, i, "stage"));
+        if (!seen)
+            firsts[no++] = i;
+    }
+    for (int o = 0; o < no; o++) {
+        const char *mt = cell(&t, firsts[o], "metric"), *st = cell(&t, firsts[o], "stage");
+        int n = 0;
+        for (long i = firsts[o]; i >= 0; i = find(&t, i + 1, "metric", mt, "stage", st, NULL)) {
+            double v = num(&t, i, M[k].index);
+            it[n].row = i;
+            it[n].key = isnan(v) ? -INFINITY : fabs(v);
+            n++;
+        }
+        qsort(it, (size_t)n, sizeof *it, by_key);
+        char line[2048];
+        size_t at = (size_t)snprintf(line, sizeof line, "%s of %s: ", mt, stage_title(m->sc, st));
+        for (int j = 0; j < n && j < 3 && at < sizeof line; j++) {
+            long i = it[j].row;
+            char v[64], lo[64], hi[64], ci[160] = "";
+            double x = num(&t, i, M[k].index);
+            report_count(v, sizeof v, x);
+            if (M[k].lo)
+                snprintf(ci, sizeof ci, " (95%% interval %s to %s)",
+                         report_count(lo, sizeof lo, num(&t, i, M[k].lo)),
+                         report_count(hi, sizeof hi, num(&t, i, M[k].hi)));
+            else if (M[k].conf && !isnan(num(&t, i, M[k].conf)))
+                snprintf(ci, sizeof ci, " (95%% interval %s to %s)",
+                         report_count(lo, sizeof lo, x - num(&t, i, M[k].conf)),
+                         report_count(hi, sizeof hi, x + num(&t, i, M[k].conf)));
+            at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %s %s%s",
+                                   j ? (j + 1 == (n < 3 ? n : 3) ? " and " : ", ") : "",
+                                   cell(&t, i, "label"), M[k].index, v, ci);
+        }
+        if (at < sizeof line)
+            snprintf(line + at, sizeof line - at, "%s", n > 3 ? " lead." : ".");
+        report_para(r, "%s", line);
+    }
+    report_raw(r, "</div>\n");
+    mem_free(firsts);
+    mem_free(it);
+    if (plots_section(r)) {
+        static const struct {
+            const char *method, *prefix, *skip, *what;
+        } P[] = {{"oat", "tornado-", NULL, "Tornado: each parameter's swing"},
+                 {"morris", "morris-", NULL, "Morris: mu* against sigma"},
+                 {"sobol", "sobol-", "sobol-convergence-", "Sobol indices S1 and ST"},
+                 {"sobol", "sobol-convergence-", NULL, "Sobol indices as the sample grows"},
+                 {"lhs", "lhs-hist-", NULL, "The output's distribution over the sample"},
+                 {"lhs", "lhs-fan-", NULL, "Fan chart over the sample"}};
+        for (size_t i = 0; i < sizeof P / sizeof P[0]; i++)
+            if (!strcmp(P[i].method, method))
+                plots_matching_but(r, P[i].prefix, P[i].skip, P[i].what);
+    }
+    report_heading(r, 2, "All figures");
+    report_table_csv(r, M[k].csv, "Every parameter's index for every output", 0);
+    if (!strcmp(method, "lhs"))
+        report_table_csv(r, "lhs.csv", "Each output's distribution over the sample", 0);
+    report_table_csv(r, "noise.csv", "The noise of the replications, output by output", 0);
+    plot__table_free(&t);
+    return 0;
+}
+
+/* ---- backtest ---------------------------------------------------------------------------------- */
+
+int report_page_backtest(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    plot__table_t t;
+    if (load(r, &t, "backtest_scores.csv") != 0) {
+        report_para(r, "backtest_scores.csv could not be read: no figures to report.");
+        plot__table_free(&t);
+        return 0;
+    }
+    static const char *const models[3] = {"careflow", "persistence", "rates"};
+    report_heading(r, 2, "How good the forecasts were");
+    report_raw(r, "<div class=\"answer\">\n");
+    report_para(r, "Each cutoff's forecast was made from the records up to that date only and "
+                   "set beside what the records show happened next. MAPE: the typical error "
+                   "as a share of the truth (8%% means forecasts were typically 8%% out); the "
+                   "baselines are persistence (nothing changes) and rates (the last "
+                   "year's entry and exit rates carried forward). Averages over the months "
+                   "ahead.");
+    static const char *const hdr[] = {"Stage", "Figure", "careflow MAPE", "persistence MAPE",
+                                      "rates MAPE", "careflow bias", "90% band held"};
+    /* (stage, metric) pairs in order */
+    long *firsts = mem_calloc((size_t)t.nrows + 1, sizeof *firsts);
+    int np = 0;
+    for (long i = 0; firsts && i < t.nrows; i++) {
+        int seen = 0;
+        for (int j = 0; j < np && !seen; j++)
+            seen = !strcmp(cell(&t, firsts[j], "stage"), cell(&t, i, "stage")) &&
+                   !strcmp(cell(&t, firsts[j], "metric"), cell(&t, i, "metric"));
+        if (!seen)
+            firsts[np++] = i;
+    }
+    double (*sc_)[5] = mem_calloc((size_t)np + 1, sizeof *sc_);
+    if (!firsts || !sc_) {
+        mem_free(firsts);
+        mem_free(sc_);
+        plot__table_free(&t);
+        return SIM_ENOMEM;
+    }
+    for (int p = 0; p < np; p++) {
+        const char *st = cell(&t, firsts[p], "stage"), *mt = cell(&t, firsts[p], "metric");
+        for (int q = 0; q < 5; q++) {
+            const char *mdl = q < 3 ? models[q] : "careflow";
+            const char *c = q < 3 ? "mape" : q == 3 ? "bias_pct" : "coverage90";
+            double sum = 0;
+            int n = 0;
+            for (long i = find(&t, firsts[p], "stage", st, "metric", mt, NULL); i >= 0;
+                 i = find(&t, i + 1, "stage", st, "metric", mt, NULL)) {
+                double v = num(&t, i, c);
+                if (!strcmp(cell(&t, i, "model"), mdl) && !isnan(v)) {
+                    sum += v;
+                    n++;
+                }
+            }
+            sc_[p][q] = n ? sum / n : NAN;
+        }
+        if (!strcmp(mt, "stock") && !isnan(sc_[p][0])) {
+            char a[64], b[64], c[64], d[64];
+            double best = fmin(isnan(sc_[p][1]) ? INFINITY : sc_[p][1],
+                               isnan(sc_[p][2]) ? INFINITY : sc_[p][2]);
+            report_para(r, "%s, stock: careflow was typically %s out against %s for "
+                           "persistence and %s for rates (%s); its 90%% band held the actual "
+                           "%s of the time.",
+                        stage_title(NULL, st), report_pct(a, sizeof a, sc_[p][0]),
+                        report_pct(b, sizeof b, sc_[p][1]), report_pct(c, sizeof c, sc_[p][2]),
+                        sc_[p][0] < best ? "better than both" : "not better than both",
+                        report_pct(d, sizeof d, 100 * sc_[p][4]));
+        }
+    }
+    report_raw(r, "</div>\n");
+    report_table_begin(r, "The scores, averaged over the months ahead", hdr, 7);
+    for (int p = 0; p < np; p++) {
+        char v[5][64];
+        for (int q = 0; q < 5; q++)
+            report_pct(v[q], sizeof v[q], q == 4 ? 100 * sc_[p][q] : sc_[p][q]);
+        const char *cells[7] = {cell(&t, firsts[p], "stage"), cell(&t, firsts[p], "metric"),
+                                v[0], v[1], v[2], v[3], v[4]};
+        report_table_row(r, cells, 7);
+    }
+    report_table_end(r);
+    mem_free(firsts);
+    mem_free(sc_);
+    if (plots_section(r))
+        plots_matching(r, "backtest-", "Forecast fan and what happened");
+    report_heading(r, 2, "All figures");
+    report_table_csv(r, "backtest_scores.csv", "Every score by months ahead", 0);
+    (void)m;
+    plot__table_free(&t);
+    return 0;
+}
