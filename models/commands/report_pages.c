@@ -739,8 +739,9 @@ int report_page_backtest(report_t *r)
     report_para(r, "Each cutoff's forecast was made from the records up to that date only and "
                    "set beside what the records show happened next. MAPE: the typical error "
                    "as a share of the truth (8%% means forecasts were typically 8%% out); the "
-                   "baselines are persistence (nothing changes) and rates (the last "
-                   "year's entry and exit rates carried forward). Averages over the months "
+                   "baselines are persistence (each stock stays as it was at the cutoff) "
+                   "and rates (the deterministic stock-and-flow projection spreadsheet "
+                   "models make, on the window's daily rates). Averages over the months "
                    "ahead.");
     static const char *const hdr[] = {"Stage", "Figure", "careflow MAPE", "persistence MAPE",
                                       "rates MAPE", "careflow bias", "90% band held"};
