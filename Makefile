@@ -15,7 +15,8 @@
 #
 # Each step prints one short line; V=1 prints the full commands.
 #
-# Missing Debian packages (libyaml-dev, libxml2-dev, libgsl-dev, libcmocka-dev, gnuplot-nox, pkg-config) are
+# Missing Debian packages (libyaml-dev, libxml2-dev, libgsl-dev, libcmocka-dev, gnuplot-nox, pkg-config,
+# and chromium, the browser tests/test_report.c loads every report.html in) are
 # installed with apt-get the first time a target needs them (run as root on a fresh
 # machine, as CI does). With MPI=1, libopenmpi-dev and openmpi-bin too; for make fuzz,
 # clang and libclang-rt-dev.
@@ -62,7 +63,7 @@ TESTS    = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCHES  = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-DEB_PKGS = libyaml-dev libxml2-dev libgsl-dev libcmocka-dev gnuplot-nox pkg-config
+DEB_PKGS = libyaml-dev libxml2-dev libgsl-dev libcmocka-dev gnuplot-nox pkg-config chromium
 MPI_PKGS = libopenmpi-dev openmpi-bin   # with MPI=1 only
 DEPS_OK  = $(BUILD)/.deps-ok
 
@@ -92,6 +93,7 @@ $(DEPS_OK):
 	 [ -f /usr/include/cmocka.h ] || missing="$$missing libcmocka-dev"; \
 	 command -v gnuplot >/dev/null 2>&1 || missing="$$missing gnuplot-nox"; \
 	 command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	 if [ "$(MPI)" = 1 ]; then \
 	   command -v mpicc >/dev/null 2>&1 || missing="$$missing libopenmpi-dev"; \
 	   command -v mpirun >/dev/null 2>&1 || missing="$$missing openmpi-bin"; \

@@ -35,8 +35,8 @@ typedef struct outputs_run {
     char skipped[1024];         /* out: "label DATE, ..." of those items */
 } outputs_run_t;
 
-/* The names a run's set may hold (for outtx_begin): every file of the table and
- * "plots". NULL-terminated. */
+/* The names a run's set may hold (for outtx_begin): every file of the table, "plots"
+ * and "report.html". NULL-terminated. */
 extern const char *const outputs_run_names[];
 
 /* Writes every file of the table that this scenario has into tx. */

@@ -418,10 +418,12 @@ static void verdict(const plot__table_t *t, const char *alt, const char *base, c
                 money_iv(v1, sizeof v1, s, slo, shi, cur), money_iv(v2, sizeof v2, p, plo, phi, cur));
         if (cmp_row(t, "benefit_cost_ratio", "all", alt, &x, &lo, &hi) >= 0 && !isnan(x)) {
             char a[64], b[64], c[64];
-            ADD("  Benefit-cost ratio %s (95%% interval %s to %s): each 1 spent on the strands "
-                "saves %s in other costs%s.\n",
+            int gbp = !strcmp(cur, "GBP");
+            ADD("  Benefit-cost ratio %s (95%% interval %s to %s): each %s1 spent on the "
+                "strands saves %s%s in other costs%s.\n",
                 report_ratio(a, sizeof a, x), report_ratio(b, sizeof b, lo),
-                report_ratio(c, sizeof c, hi), a, x < 1 ? ", so the strands do not pay for themselves in money" : "");
+                report_ratio(c, sizeof c, hi), gbp ? "\xc2\xa3" : "", gbp ? "\xc2\xa3" : "", a,
+                x < 1 ? ", so the strands do not pay for themselves in money" : "");
         }
     }
     double e, elo, ehi, d, dlo, dhi, w, wlo, whi;
