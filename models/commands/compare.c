@@ -357,7 +357,13 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
                               errlen)) != 0)
             goto out;
     int plotted;
-    char title[512];
+    char title[512], verdict[4096];
+    /* the verdict from compare.csv in the staging folder: printed once the set is in */
+    if ((rc = report_compare_verdict(outtx_dir(&tx), scs[0]->name, scs[0]->currency, verdict,
+                                     sizeof verdict)) != 0) {
+        sim_err_set(err, errlen, rc, "out of memory");
+        goto out;
+    }
     snprintf(title, sizeof title, "Comparison: %s against %s%s",
              n_sc == 2 ? scs[1]->name : "the alternatives", scs[0]->name,
              n_sc == 2 ? "" : " (the base)");
@@ -378,12 +384,8 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
                 o->out_dir, o->out_dir[0] && o->out_dir[strlen(o->out_dir) - 1] == '/' ? "" : "/",
                 plotted ? ", plots/" : "", n_sc, n, (unsigned long long)events,
                 progress_now() - t0);
-    if (!o->quiet) { /* the verdict, from the compare.csv now in place */
-        char verdict[4096];
-        report_compare_verdict(o->out_dir, scs[0]->name, scs[0]->currency, verdict,
-                               sizeof verdict);
+    if (!o->quiet)
         fputs(verdict, stderr);
-    }
     rc = 0;
     goto out;
 nomem:

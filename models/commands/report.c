@@ -114,6 +114,8 @@ void report_heading(report_t *r, int level, const char *text)
 }
 
 const report_meta_t *report_meta(const report_t *r) { return r->meta; }
+void report_oom(report_t *r) { r->oom = 1; }
+int report_is_oom(const report_t *r) { return r->oom; }
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
@@ -257,8 +259,12 @@ void report_table_csv(report_t *r, const char *name, const char *caption, long m
 {
     char path[PLOT_PATH_LEN], err[512];
     plot__table_t t;
-    if (plot__path_fmt(path, "%s/%s", r->meta->dir, name) != 0 ||
-        plot__table_load(&t, path, name, NULL, "", err, sizeof err) != 0) {
+    int rc = plot__path_fmt(path, "%s/%s", r->meta->dir, name) != 0
+                 ? SIM_EINVAL
+                 : plot__table_load(&t, path, name, NULL, "", err, sizeof err);
+    if (rc == SIM_ENOMEM)
+        r->oom = 1;
+    if (rc != 0) {
         report_para(r, "(%s is not in this output set.)", name);
         return;
     }
@@ -288,7 +294,9 @@ void report_table_csv(report_t *r, const char *name, const char *caption, long m
 
 /* ---- plots ----------------------------------------------------------------------------------- */
 
-static char *slurp(const char *path, size_t *n)
+/* The file's bytes, NUL-terminated (mem_free them), or NULL: missing or unreadable, or
+ * out of memory (then r->oom is set). */
+static char *slurp(report_t *r, const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -305,6 +313,7 @@ static char *slurp(const char *path, size_t *n)
             if (!p) {
                 mem_free(s);
                 fclose(f);
+                r->oom = 1;
                 return NULL;
             }
             s = p;
@@ -313,8 +322,10 @@ static char *slurp(const char *path, size_t *n)
         len += k;
     }
     fclose(f);
-    if (!s && (s = mem_alloc(1)) == NULL)
+    if (!s && (s = mem_alloc(1)) == NULL) {
+        r->oom = 1;
         return NULL;
+    }
     s[len] = '\0';
     *n = len;
     return s;
@@ -478,7 +489,7 @@ void report_plot(report_t *r, const char *file, const char *caption)
     size_t n = 0;
     char *s = NULL;
     if (plot__path_fmt(path, "%s/plots/%s", r->meta->dir, file) == 0)
-        s = slurp(path, &n);
+        s = slurp(r, path, &n);
     if (!s) {
         report_para(r, "(The plot plots/%s was not drawn.)", file);
         return;
@@ -551,12 +562,14 @@ static int has_assumption(const char *s, size_t n)
 static int file_assumptions(report_t *r, const char *path)
 {
     size_t n = 0;
-    char *s = slurp(path, &n);
+    char *s = slurp(r, path, &n);
     if (!s)
         return 0;
     const char **ls = NULL;
     size_t *ll = NULL;
     long nl = split_lines(s, n, &ls, &ll), found = 0;
+    if (nl < 0)
+        r->oom = 1;
     for (long i = 0; i < nl; i++) {
         int comment;
         if (!has_assumption(ls[i], ll[i]))

@@ -111,6 +111,9 @@ void report_footer(report_t *r);
 
 /* ---- the pages ---------------------------------------------------------------------- */
 const report_meta_t *report_meta(const report_t *r);
+/* Marks the page incomplete (an allocation failed): report_write returns SIM_ENOMEM. */
+void report_oom(report_t *r);
+int report_is_oom(const report_t *r); /* 1 if an allocation failed */
 int report_page_run(report_t *r);
 int report_page_compare(report_t *r);
 int report_page_sensitivity(report_t *r);
@@ -121,10 +124,10 @@ int report_page_backtest(report_t *r);
  * command), SIM_ENOMEM or outtx's SIM_EIO, with err. */
 int report_write(outtx_t *tx, const report_meta_t *meta, char *err, size_t errlen);
 
-/* The verdict of a comparison for the terminal: one line per alternative, from
- * dir/compare.csv ("ALT vs BASE: costs £X a year net (95% interval ...); benefit-cost
- * ratio ..."), each ending in a newline; "" when compare.csv cannot be read. */
-void report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
+/* The verdict of a comparison for the terminal: a few lines per alternative, from
+ * dir/compare.csv ("ALT against BASE: net cost £X (95% interval ...) a year ..."),
+ * each ending in a newline; "" when compare.csv cannot be read. 0, or SIM_ENOMEM. */
+int report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
                             size_t len);
 
 #endif

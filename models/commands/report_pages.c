@@ -17,14 +17,18 @@
 
 /* ---- reading the CSVs ---------------------------------------------------------------- */
 
-/* Loads dir/name with every column as text; 0, or -1 if it is missing or malformed. */
+/* Loads dir/name with every column as text; 0, or -1 if it is missing or malformed or
+ * memory ran out (then the page is marked incomplete). */
 static int load(report_t *r, plot__table_t *t, const char *name)
 {
     char path[PLOT_PATH_LEN], err[512];
     memset(t, 0, sizeof *t);
     if (plot__path_fmt(path, "%s/%s", report_meta(r)->dir, name) != 0)
         return -1;
-    return plot__table_load(t, path, name, NULL, "", err, sizeof err) == 0 ? 0 : -1;
+    int rc = plot__table_load(t, path, name, NULL, "", err, sizeof err);
+    if (rc == SIM_ENOMEM)
+        report_oom(r);
+    return rc == 0 ? 0 : -1;
 }
 
 static int col(const plot__table_t *t, const char *name)
@@ -114,12 +118,16 @@ static void plots_matching_but(report_t *r, const char *prefix, const char *skip
         if (n == cap) {
             cap = cap ? 2 * cap : 16;
             char **p = mem_reallocarray(names, (size_t)cap, sizeof *names);
-            if (!p)
+            if (!p) {
+                report_oom(r);
                 break;
+            }
             names = p;
         }
-        if (!(names[n] = mem_strdup(e->d_name)))
+        if (!(names[n] = mem_strdup(e->d_name))) {
+            report_oom(r);
             break;
+        }
         n++;
     }
     closedir(d);
@@ -458,15 +466,15 @@ static int alts_of(const plot__table_t *t, const char **alts)
     return n;
 }
 
-void report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
-                            size_t len)
+int report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
+                           size_t len)
 {
-    report_meta_t m = {.command = "compare", .dir = dir};
+    report_meta_t m = {.command = "compare", .title = "", .dir = dir};
     report_t *r = report_new(&m);
     plot__table_t t;
     buf[0] = '\0';
     if (!r)
-        return;
+        return SIM_ENOMEM;
     if (load(r, &t, "compare.csv") == 0) {
         const char *alts[64];
         int n = alts_of(&t, alts);
@@ -480,7 +488,9 @@ void report_compare_verdict(const char *dir, const char *base, const char *curre
         }
     }
     plot__table_free(&t);
+    int rc = report_is_oom(r) ? SIM_ENOMEM : 0;
     report_free(r);
+    return rc;
 }
 
 int report_page_compare(report_t *r)
@@ -658,6 +668,8 @@ int report_page_sensitivity(report_t *r)
     /* outputs in file order: (metric, stage) pairs */
     long *firsts = mem_calloc((size_t)t.nrows + 1, sizeof *firsts);
     int no = 0;
+    if (!firsts)
+        report_oom(r);
     for (long i = 0; firsts && i < t.nrows; i++) {
         int seen = 0;
         for (int j = 0; j < no && !seen; j++)
