@@ -77,6 +77,7 @@ static void esc(report_t *r, const char *s)
 void report_raw(report_t *r, const char *html) { put(r, html, strlen(html)); }
 void report_text(report_t *r, const char *s) { esc(r, s); }
 
+static void vtextf(report_t *r, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void vtextf(report_t *r, const char *fmt, va_list ap)
 {
     char buf[4096];
