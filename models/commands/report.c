@@ -713,7 +713,7 @@ void report_footer(report_t *r)
     esc(r, date);
     report_raw(r, "</dd></div>\n</dl>\n");
     if (k && (m->sc->n_inputs > 1 || k > 1)) {
-        report_raw(r, "<details><summary>Every input file and its SHA-256</summary><ul>\n");
+        report_raw(r, "<h3>Every input file and its SHA-256</h3>\n<ul>\n");
         for (int j = 0; j < k; j++)
             for (int i = 0; i < scs[j]->n_inputs; i++) {
                 if (listed(scs, j, i))
@@ -724,7 +724,7 @@ void report_footer(report_t *r)
                 esc(r, scs[j]->inputs[i].sha256);
                 report_raw(r, "</span></li>\n");
             }
-        report_raw(r, "</ul></details>\n");
+        report_raw(r, "</ul>\n");
     }
     report_raw(r, "<p>The CSV files beside this page hold every figure with full "
                   "precision; docs/outputs.md describes each column.</p>\n</footer>\n");
@@ -768,8 +768,7 @@ static const char css[] =
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;padding:0;font-size:10pt}"
     ".tw{overflow:visible}table{font-size:8pt}h2{break-after:avoid;page-break-after:avoid}"
     "h3{break-after:avoid;page-break-after:avoid}"
-    "figure,table,dl.key div,pre{break-inside:avoid;page-break-inside:avoid}"
-    "details>*{display:block}}\n"
+    "figure,table,dl.key div,pre{break-inside:avoid;page-break-inside:avoid}}\n"
     "</style>\n";
 
 report_t *report_new(const report_meta_t *meta)

@@ -219,13 +219,28 @@ int report_page_run(report_t *r)
     }
     if (peak_stage && peak > 0.5) {
         long fw = find(&su, 0, "metric", "final_waiting", "stage", peak_stage, NULL);
+        long w0 = find(&ts, 0, "stage", peak_stage, "metric", "waiting", NULL);
+        long wp = w0; /* the peak's row */
+        while (wp >= 0 && strcmp(cell(&ts, wp, "date"), peak_date))
+            wp = find(&ts, wp + 1, "stage", peak_stage, "metric", "waiting", NULL);
+        double days = num(&ts, wp, "day") - num(&ts, w0, "day");
+        char growth[256] = "";
+        /* a list still at its peak at the horizon is growing: say how fast, on average
+         * from the first report (a list that peaks and falls back has no trend to give) */
+        if (days >= 28 && !strcmp(peak_date, last))
+            snprintf(growth, sizeof growth, "; from %s on %s, %s more a month on average",
+                     report_count(c, sizeof c, num(&ts, w0, "mean")),
+                     report_date(d2, sizeof d2, cell(&ts, w0, "date")),
+                     report_count(iv, sizeof iv, (peak - num(&ts, w0, "mean")) / days *
+                                                     (365.25 / 12)));
         report_para(r, "Waiting list: the longest is for %s, peaking at %s children waiting on "
-                       "%s (mean of the replications); %s wait at the end of the forecast, "
-                       "%s.",
+                       "%s (mean of the replications%s).",
                     stage_title(sc, peak_stage), report_count(a, sizeof a, peak),
-                    report_date(d1, sizeof d1, peak_date),
+                    report_date(d1, sizeof d1, peak_date), growth);
+        report_para(r, "At the end of the forecast, %s, %s children wait for %s.",
+                    report_date(d2, sizeof d2, last),
                     report_count(b, sizeof b, num(&su, fw, "mean")),
-                    report_date(d2, sizeof d2, last));
+                    stage_title(sc, peak_stage));
     } else if (peak_stage) {
         report_para(r, "Waiting list: no stage has a waiting list to speak of (at most %s "
                        "children waiting on average at any month end).",
