@@ -51,7 +51,7 @@
 #define MAX_PARAMS 64
 #define U_EDGE 0.0005      /* the search keeps unit coordinates in [U_EDGE, 1 - U_EDGE] */
 #define SCAN_RISE 4.0      /* the scan's rise in D: a conditional two-sigma half-width */
-#define BOX_SCALE 3.0      /* the first box: this many scanned half-widths each side */
+#define BOX_SCALE 2.0      /* the first box: this many scanned half-widths each side */
 #define FACE_RISE 9.2      /* a face point within this of Dmin (weight > 1%) widens it */
 #define FACE_SLAB 0.25     /* the outer share of a side's half-width that is its face */
 #define NOISE_FLOOR 1.0    /* least noise variance of an item (a count's unit) */
@@ -725,7 +725,7 @@ static int stage_search(calib_t *c, char *err, size_t errlen)
 /* Stage 3 on every rank: rounds of box points until the faces carry no weight. */
 static int stage_posterior(calib_t *c, char *err, size_t errlen)
 {
-    int rc = 0, k = c->k, n = 2 * c->samples;
+    int rc = 0, k = c->k, n = 4 * c->samples;
     double *U = mem_reallocarray(NULL, (size_t)n * (size_t)k, sizeof *U);
     rc = cluster_agree(U ? 0 : sim_err_set(err, errlen, SIM_ENOMEM, "out of memory"));
     for (int r = 0; r < CALIB__MAX_ROUNDS && rc == 0; r++) {

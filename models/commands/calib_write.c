@@ -173,11 +173,13 @@ static int write_yaml(FILE *f, void *ctx)
     const yaml_ctx_t *y = ctx;
     const calib_t *c = y->c;
     const scenario_t *sc = c->sc;
-    fprintf(f, "# %s calibrated by careflow calibrate (careflow %s):\n#   ", sc->path,
-            CAREFLOW_VERSION);
-    for (const char *p = c->o->cmdline ? c->o->cmdline : ""; *p; p++)
+    fputs("# ", f);
+    for (const char *p = sc->path; *p; p++)
         fputc(*p == '\n' ? ' ' : *p, f);
-    fputs("\n# Each fitted value is the best fit to the observed items; its approximate 95%\n"
+    fprintf(f, " calibrated by careflow %s: careflow calibrate --samples %d --reps %d "
+               "--seed %llu\n# Each fitted value", CAREFLOW_VERSION, c->samples, c->reps,
+            (unsigned long long)sc->seed);
+    fputs(" is the best fit to the observed items; its approximate 95%\n"
           "# posterior interval is in the comment (docs/calibrate.md). The seed and\n"
           "# replications are the calibration's, so `careflow run` on this file gives\n"
           "# the fit.csv written beside it.\n", f);
