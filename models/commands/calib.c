@@ -54,6 +54,8 @@
 #define BOX_SCALE 2.0      /* the first box: this many scanned half-widths each side */
 #define FACE_RISE 9.2      /* a face point within this of Dmin (weight > 1%) widens it */
 #define FACE_SLAB 0.25     /* the outer share of a side's half-width that is its face */
+#define BOX_SD 4.0         /* a later box: the weighted mean +- this many sd */
+#define ESS_WANTED 100.0   /* below it, a box that can shrink by half gets another round */
 #define NOISE_FLOOR 1.0    /* least noise variance of an item (a count's unit) */
 
 const char *const calib__stage_names[CALIB_STAGE_N] = {
@@ -464,8 +466,7 @@ out:
 /* ---- stage 3: the posterior --------------------------------------------------------- */
 
 /* Rank 0: the weights of every box point so far (mixture of the rounds' boxes), and
- * whether the last box must grow: next[2][k] the next box. Returns 1 for another
- * round. */
+ * the next box, next[2][k]. Returns 1 for another round. */
 static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
 {
     int k = c->k, nr = c->n_rounds, grow = 0;
@@ -501,10 +502,25 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
             sw2 += c->w[p] * c->w[p];
         }
     c->ess = sw2 > 0 ? 1 / sw2 : 0;
-    /* the faces of the last box: weight left at a face that is not the prior's edge */
+    /* the next box: the weighted points' mean +- 4 sd on each axis (holding the best
+     * point), a side whose face still carries weight (not the prior's edge) at least
+     * doubled; another round if a face carried weight, or if the points were few and the
+     * box shrinks by half or more */
     const double *ub = &c->u[(size_t)c->best * k];
-    memcpy(next, c->box[nr - 1], sizeof(double) * 2 * MAX_PARAMS);
-    for (int i = 0; i < k; i++)
+    double v_last = 1, v_next = 1;
+    for (int i = 0; i < k; i++) {
+        double m = 0, s2 = 0;
+        for (int p = 0; p < c->n_pts; p++)
+            if (c->stage[p] == CALIB_BOX)
+                m += c->w[p] * c->u[(size_t)p * k + i];
+        for (int p = 0; p < c->n_pts; p++)
+            if (c->stage[p] == CALIB_BOX) {
+                double d = c->u[(size_t)p * k + i] - m;
+                s2 += c->w[p] * d * d;
+            }
+        double sd = sqrt(s2);
+        next[0][i] = fmax(0, fmin(ub[i], m - BOX_SD * sd));
+        next[1][i] = fmin(1, fmax(ub[i], m + BOX_SD * sd));
         for (int side = 0; side < 2; side++) {
             double f = c->box[nr - 1][side][i];
             if (side == 0 ? f <= 0 : f >= 1)
@@ -520,10 +536,16 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
             }
             if (hot) {
                 grow = 1;
-                next[side][i] = side == 0 ? fmax(0, ub[i] - 2 * half) : fmin(1, ub[i] + 2 * half);
+                if (side == 0)
+                    next[0][i] = fmin(next[0][i], fmax(0, ub[i] - 2 * half));
+                else
+                    next[1][i] = fmax(next[1][i], fmin(1, ub[i] + 2 * half));
             }
         }
-    return grow;
+        v_last *= c->box[nr - 1][1][i] - c->box[nr - 1][0][i];
+        v_next *= next[1][i] - next[0][i];
+    }
+    return grow || (c->ess < ESS_WANTED && v_next < 0.5 * v_last);
 }
 
 typedef struct { double v, w; int p; } vw_t;
