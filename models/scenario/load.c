@@ -12,7 +12,9 @@
  *     (models/scenario/ytree.h: syntax, duplicate keys, aliases, depth and size
  *     limits), load its `include:` list (paths relative to the including file) depth
  *     first, and deep-merge: includes in order (later wins over earlier), then the file
- *     itself. Maps merge key by key; lists and scalars are replaced whole. Every node
+ *     itself; then the file's own `set:` map (PATH: VALUE, as --set) is applied to
+ *     that merged result and removed (apply_file_sets). Maps merge key by key; lists
+ *     and scalars are replaced whole. Every node
  *     keeps the mark of the file it was written in. One load reads at most
  *     LD_MAX_FILES files and LD_MAX_TOTAL_BYTES bytes in all (includes and CSV files
  *     together): an include bomb is refused at the include that exceeds the budget.
