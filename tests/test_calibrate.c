@@ -30,6 +30,7 @@
 #include "models/commands/calib.h"
 #include "models/pathway/model.h"
 #include "models/scenario/scenario.h"
+#include "sim/dist.h"
 #include "sim/err.h"
 
 /* The truth's scenario, with %g for the arrivals a year and the mean stay; the
@@ -404,6 +405,44 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     rm_tree(d);
 }
 
+/* ---- set: in a file (what calibrated.yaml is made of) -------------------------------- */
+
+static void set_in_a_file_overrides_what_it_includes(void **state)
+{
+    char d[64], text[8192], path[PATH_MAX + 32], err[1024];
+    scenario_t *sc = NULL;
+    tmpdir(d, sizeof d);
+    snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    write_text(d, "base.yaml", text);
+    /* an included file's set:, then the including file's set: and own keys win */
+    write_text(d, "mid.yaml", "include: [base.yaml]\nset:\n  arrivals.kids.per_year: 500\n"
+                              "  stages.care.duration.mean: 250\n");
+    write_text(d, "top.yaml", "version: 1\ninclude: [mid.yaml]\nname: top\n"
+                              "set:\n  arrivals.kids.per_year: 730.5\n");
+    snprintf(path, sizeof path, "%s/top.yaml", d);
+    sc = load(path);
+    assert_string_equal(sc->name, "top");
+    assert_true(fabs(sc->arrivals[0].rate - 2.0) < 1e-12); /* 730.5 a year */
+    assert_true(fabs(dist_mean(&sc->stages[0].duration) - 250) < 1e-9);
+    scenario_free(sc);
+    /* --set wins over set: */
+    const char *over = "arrivals.kids.per_year=365.25";
+    assert_int_equal(scenario_load(path, &over, 1, &sc, err, sizeof err), 0);
+    assert_true(fabs(sc->arrivals[0].rate - 1.0) < 1e-12);
+    scenario_free(sc);
+    /* errors point at the item */
+    write_text(d, "bad.yaml", "version: 1\ninclude: [base.yaml]\nset:\n"
+                              "  arrivals.kds.per_year: 5\n");
+    snprintf(path, sizeof path, "%s/bad.yaml", d);
+    assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), SIM_EINVAL);
+    assert_non_null(strstr(err, "bad.yaml:4:3: error: no list item named 'kds'"));
+    write_text(d, "bad2.yaml", "version: 1\ninclude: [base.yaml]\nset: [x]\n");
+    snprintf(path, sizeof path, "%s/bad2.yaml", d);
+    assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), SIM_EINVAL);
+    assert_non_null(strstr(err, "bad2.yaml:3:6: error: set must be a map"));
+    rm_tree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +450,7 @@ int main(void)
         cmocka_unit_test(same_bytes_at_any_thread_count_and_after_an_interruption),
         cmocka_unit_test(calibrated_yaml_runs_and_gives_the_same_fit),
         cmocka_unit_test(refuses_what_it_cannot_fit),
+        cmocka_unit_test(set_in_a_file_overrides_what_it_includes),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
