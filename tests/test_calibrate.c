@@ -10,9 +10,12 @@
  * Then: the same bytes at 1 and 2 threads, after an interruption at the design or at
  * the posterior, and on MPI ranks (where MPI is installed); calibrated.yaml runs and
  * gives the fit.csv written beside it; a scenario without `uncertain:` or `observed:`,
- * or with a prior that breaks it, is refused with exit status 2 and nothing written. */
+ * or with a prior that breaks it, is refused with exit status 2 and nothing written;
+ * `set:` in a file overrides what it includes; failed allocations end cleanly. */
 #define _XOPEN_SOURCE 700 /* nftw() */
+#include <dirent.h>
 #include <ftw.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -32,6 +35,7 @@
 #include "models/scenario/scenario.h"
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "tests/failalloc.h"
 
 /* The truth's scenario, with %g for the arrivals a year and the mean stay; the
  * observed items are filled in by observe(). */
@@ -443,6 +447,64 @@ static void set_in_a_file_overrides_what_it_includes(void **state)
     rm_tree(d);
 }
 
+/* ---- out of memory ------------------------------------------------------------------- */
+
+/* 1 if dir holds an entry whose name starts with prefix. */
+static int has_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d)))
+        found = !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Allocations of a tiny calibration made to fail (every one of the first 200, then
+ * every 2999th: a full pass, over 200,000 of them, would take minutes): each ends in
+ * SIM_ENOMEM with a message, writes no result file, leaves no staging folder and
+ * frees what it took. */
+static void failed_allocations_end_cleanly(void **state)
+{
+    char d[64], path[256], out[256], err[2048], staged[96];
+    tmpdir(d, sizeof d);
+    observe(d, 400, 300, 11);
+    snprintf(path, sizeof path, "%s/fitme.yaml", d);
+    scenario_t *sc = load(path);
+    sc->replications = 2;
+    long n, tried = 0;
+    for (n = 1; n < 1000000; n = n < 200 ? n + 1 : n + 2999) {
+        failalloc_t f;
+        snprintf(out, sizeof out, "%s/out-%ld", d, n);
+        calib_opts_t o = {.samples = 2, .threads = 1, .out_dir = out, .no_plots = 1,
+                          .quiet = 1, .fresh = 1, .cmdline = "test"};
+        err[0] = 0;
+        failalloc_begin(&f, n);
+        int rc = calib_run(sc, &o, err, sizeof err);
+        failalloc_end();
+        tried++;
+        if (atomic_load(&f.live) != 0)
+            fail_msg("allocation %ld: %ld blocks left allocated", n, atomic_load(&f.live));
+        if (rc == 0) {
+            if (atomic_load(&f.calls) >= n)
+                fail_msg("allocation %ld failed and the calibration succeeded", n);
+            break;
+        }
+        if (rc != SIM_ENOMEM || !err[0])
+            fail_msg("allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message", n, rc,
+                     err);
+        assert_null(read_in(out, "calibrate.csv"));
+        snprintf(staged, sizeof staged, ".out-%ld.new-", n);
+        assert_false(has_entry(d, staged));
+    }
+    print_message("  %ld failures tried, up to allocation %ld\n", tried, n);
+    assert_true(n > 200 && n < 1000000);
+    scenario_free(sc);
+    rm_tree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +513,7 @@ int main(void)
         cmocka_unit_test(calibrated_yaml_runs_and_gives_the_same_fit),
         cmocka_unit_test(refuses_what_it_cannot_fit),
         cmocka_unit_test(set_in_a_file_overrides_what_it_includes),
+        cmocka_unit_test(failed_allocations_end_cleanly),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
