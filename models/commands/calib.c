@@ -756,6 +756,9 @@ static int stage_posterior(calib_t *c, char *err, size_t errlen)
             break;
         c->n_rounds = r + 1;
         c->box_n[r] = n;
+        if (!c->o->quiet && cluster_rank() == 0)
+            fprintf(stderr, "careflow: posterior, round %d: %d points around the best fit "
+                            "(D %.4g)\n", r + 1, n, c->D[c->best]);
         char tag[32];
         snprintf(tag, sizeof tag, "calib-box%d", r + 1);
         rc = box_design(c, "careflow calibrate posterior", r, n, c->box[r][0], c->box[r][1],
@@ -809,6 +812,9 @@ int calib_run(const scenario_t *sc, const calib_opts_t *o, char *err, size_t err
     rc = stage_design(&c, err, errlen);
     if ((rc = cluster_agree(rc)) != 0)
         goto out;
+    if (!o->quiet && rank == 0)
+        fprintf(stderr, "careflow: search: Nelder-Mead from the best design point (D %.4g), "
+                        "then a scan of each parameter\n", c.D[c.best]);
     rc = rank == 0 ? stage_search(&c, err, errlen) : 0;
     if ((rc = cluster_agree(rc)) != 0)
         goto out;
