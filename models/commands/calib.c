@@ -519,8 +519,11 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
                 s2 += c->w[p] * d * d;
             }
         double sd = sqrt(s2);
-        next[0][i] = fmax(0, fmin(ub[i], m - BOX_SD * sd));
-        next[1][i] = fmin(1, fmax(ub[i], m + BOX_SD * sd));
+        const double *lo = c->box[nr - 1][0], *hi = c->box[nr - 1][1];
+        /* never narrower than a quarter of the last box on either side of the best
+         * point (a posterior resting on one point has no spread to go by) */
+        next[0][i] = fmax(0, fmin(ub[i] - 0.25 * (ub[i] - lo[i]), m - BOX_SD * sd));
+        next[1][i] = fmin(1, fmax(ub[i] + 0.25 * (hi[i] - ub[i]), m + BOX_SD * sd));
         for (int side = 0; side < 2; side++) {
             double f = c->box[nr - 1][side][i];
             if (side == 0 ? f <= 0 : f >= 1)
@@ -598,7 +601,7 @@ static int summarise(calib_t *c, char *err, size_t errlen)
                 uhi = x > uhi ? x : uhi;
             }
         if (ulo < 0.01 || uhi > 0.99)
-            c->at_bound |= 1 << i;
+            c->at_bound |= 1ULL << i;
     }
     mem_free(a);
     return 0;

@@ -71,7 +71,7 @@ typedef struct calib {
     /* the posterior (rank 0) */
     double *est, *lo, *hi, *med;  /* owned [k] each, parameter units */
     double ess;               /* effective sample size of the weights */
-    int at_bound;             /* bit i: parameter i's interval reaches a prior bound */
+    unsigned long long at_bound; /* bit i: parameter i's interval reaches a prior bound */
     double wall0;             /* progress_now() at the start */
     outtx_t tx;               /* rank 0: the output transaction */
     int have_tx;

@@ -56,7 +56,7 @@ static int write_calibrate(FILE *f, void *ctx)
             fputc(',', f);
             fmt_num(f, x[j]);
         }
-        fprintf(f, ",%d\n", (c->at_bound >> i) & 1);
+        fprintf(f, ",%d\n", (int)((c->at_bound >> i) & 1));
     }
     return 0;
 }
