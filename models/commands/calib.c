@@ -42,6 +42,7 @@
 #include "models/commands/cluster.h"
 #include "models/commands/run.h"
 #include "models/commands/sens_internal.h"
+#include "sim/cal.h"
 #include "sim/mem.h"
 #include "sim/progress.h"
 #include "sim/sa.h"
@@ -238,6 +239,17 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
             }
             var[(size_t)p * m + i] = R > 1 ? s / (R - 1) : 0;
         }
+    }
+    if (c->n_use < m && c->n_use > 0 && !c->o->quiet) {
+        fprintf(stderr, "careflow: warning: %d observed item%s outside the simulated period "
+                        "not fitted:", m - c->n_use, m - c->n_use == 1 ? "" : "s");
+        for (int i = 0, said = 0; i < m && said < 5; i++)
+            if (!c->use[i]) {
+                char date[11];
+                cal_format(c->sc->observed[i].date, date);
+                fprintf(stderr, "%s %s %s", said++ ? "," : "", c->sc->observed[i].label, date);
+            }
+        fputs(m - c->n_use > 5 ? ", ...\n" : "\n", stderr);
     }
     if (c->n_use == 0) {
         rc = sim_err_set(err, errlen, SIM_EINVAL,
