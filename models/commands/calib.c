@@ -16,12 +16,15 @@
  *     of theta), then a scan along each axis from the optimum for the distance at which
  *     D rises by 4 (a conditional two-sigma half-width);
  *  3. posterior: approximate-Bayesian, posterior proportional to prior x exp(-D/2).
- *     Rounds of Sobol points uniform in a box around the optimum (3 x the scanned
- *     half-widths, clipped to the cube), simulated as in stage 1 (tag calib-boxR); a
- *     box whose faces still carry weight (a point in the outer quarter of a side within
- *     D + 9.2 of the best) is widened on that side for another round. The rounds are
- *     pooled by their mixture density (the prior is uniform in unit coordinates), so
- *     weight_p is exp(-(D_p - Dmin)/2) / sum_r n_r [u_p in box r] / vol_r. The interval
+ *     Rounds of 4 x `samples` Sobol points uniform in a box of unit coordinates
+ *     (tag calib-boxR), simulated as in stage 1: the first box is twice the scanned
+ *     half-widths each side of the best point, clipped to the cube; each later one the
+ *     weighted points' mean +- 4 sd, a side whose face still carried weight (a point
+ *     in its outer quarter within D + 9.2 of the best) at least doubled. Another round
+ *     while a face carried weight, or while the effective sample size is under 100 and
+ *     the box can shrink by half; at most CALIB__MAX_ROUNDS. The rounds are pooled by
+ *     their mixture density (the prior is uniform in unit coordinates), so
+ *     weight_p = exp(-(D_p - Dmin)/2) / sum_r n_r [u_p in box r] / vol_r. The interval
  *     is the weighted 2.5% and 97.5% quantiles of each parameter.
  * The estimate is the evaluated point of least D. calib_write.c writes the files.
  *
