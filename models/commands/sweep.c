@@ -423,16 +423,20 @@ static void report(const sweep__run_t *S)
                w->out.metric[0], w->out.stage[0], tg->on ? ", target " : "",
                tg->on ? tg->text : "", S->ax[0].path, S->n_ax == 2 ? " and " : "",
                S->n_ax == 2 ? S->ax[1].path : "", w->reps);
-        printf("  %-14s%s%-14s %-10s %-23s%s\n", "value", S->n_ax == 2 ? " " : "",
-               S->n_ax == 2 ? "value2" : "", "mean", "95% interval",
-               tg->on ? "share met" : "");
+        if (S->n_ax == 2)
+            printf("  %-14s %-14s", "value", "value2");
+        else
+            printf("  %-14s", "value");
+        printf(" %-10s %-23s%s\n", "mean", "95% interval", tg->on ? "share met" : "");
         for (int p = 0; p < w->n_pts; p++) {
             char a[32], b[32], c[32], iv[80];
             const sweep__stat_t *s = &S->st[p];
             snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
-            printf("  %-14s%s%-14s %-10s %-23s", sweep__vt(&S->ax[0], p % n1),
-                   S->n_ax == 2 ? " " : "", S->n_ax == 2 ? sweep__vt(&S->ax[1], p / n1) : "",
-                   num(s->mean, a), iv);
+            if (S->n_ax == 2)
+                printf("  %-14s %-14s", sweep__vt(&S->ax[0], p % n1), sweep__vt(&S->ax[1], p / n1));
+            else
+                printf("  %-14s", sweep__vt(&S->ax[0], p % n1));
+            printf(" %-10s %-23s", num(s->mean, a), iv);
             if (tg->on)
                 printf("%.0f%%", 100 * tg->share[p]);
             putchar('\n');
