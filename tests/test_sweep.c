@@ -10,12 +10,14 @@
  * random numbers the wait and the utilisation fall at every step. Then: the same bytes
  * at 1 and 2 threads, over MPI ranks, and after an interruption; a target no value
  * meets exits 1 with the results written; every bad --vary and --target is refused
- * with exit status 2 and nothing written. */
+ * with exit status 2 and nothing written; every failed allocation ends cleanly. */
 #define _XOPEN_SOURCE 700 /* nftw() */
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 #include "models/commands/sweep.h"
 #include "models/scenario/scenario.h"
 #include "sim/err.h"
+#include "tests/failalloc.h"
 
 #define MMC "scenarios/examples/mmc.yaml"
 #define LAMBDA 40.0 /* calls a day (the scenario's) */
@@ -377,6 +380,65 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     rm_tree(d2);
 }
 
+/* ---- out of memory ------------------------------------------------------------------------ */
+
+/* 1 if dir holds an entry whose name starts with prefix. */
+static int has_entry(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int found = 0;
+    while (d && !found && (e = readdir(d)))
+        found = !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Every allocation of a small two-way sweep with a target made to fail in turn: each
+ * ends in SIM_ENOMEM with a message, writes no result file, leaves no staging folder
+ * and frees every block; the first N past the last allocation succeeds. */
+static void every_failed_allocation_ends_cleanly(void **state)
+{
+    static const char *const tiny[] = {"horizon_days=40", "warmup_days=10"};
+    const char *vary[] = {"pools.duty_workers.workers=5:6:1", "arrivals.calls.per_day=40:40:1"};
+    char dir[64], out[PATH_MAX], err[1024];
+    scenario_t *sc = NULL;
+    tmpdir(dir, sizeof dir);
+    if (scenario_load(MMC, tiny, 2, &sc, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    sc->replications = 1;
+    long n;
+    for (n = 1; n < 100000; n++) {
+        failalloc_t f;
+        snprintf(out, sizeof out, "%s/out-%ld", dir, n);
+        sweep_opts_t o = opts(vary, 2, "mean_wait_days:duty<=0.025", out, 1);
+        o.sets = tiny;
+        err[0] = 0;
+        failalloc_begin(&f, n);
+        int rc = sweep_run(sc, &o, err, sizeof err);
+        failalloc_end();
+        if (atomic_load(&f.live) != 0)
+            fail_msg("allocation %ld: %ld blocks left allocated", n, atomic_load(&f.live));
+        if (rc == 0) {
+            if (atomic_load(&f.calls) >= n)
+                fail_msg("allocation %ld failed and the sweep succeeded", n);
+            break;
+        }
+        if (rc != SIM_ENOMEM || !err[0])
+            fail_msg("allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message", n, rc, err);
+        char *csv = read_in(out, "sweep.csv");
+        assert_null(csv);
+        char staged[64];
+        snprintf(staged, sizeof staged, ".out-%ld.new-", n);
+        assert_false(has_entry(dir, staged));
+    }
+    print_message("  %ld allocations, each failed once\n", n - 1);
+    assert_true(n > 10 && n < 100000);
+    scenario_free(sc);
+    rm_tree(dir);
+}
+
 /* ---- the command line ------------------------------------------------------------------- */
 
 static void the_answer_is_printed_with_its_evidence(void **state)
@@ -498,6 +560,7 @@ int main(void)
         cmocka_unit_test(the_answer_is_printed_with_its_evidence),
         cmocka_unit_test(no_value_meeting_the_target_exits_1_with_the_results),
         cmocka_unit_test(bad_vary_and_target_are_refused),
+        cmocka_unit_test(every_failed_allocation_ends_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
