@@ -361,8 +361,6 @@ static int summarise(sweep__run_t *S, char *err, size_t errlen)
             *o = (sweep__stat_t){.mean = s.mean, .lo = s.lo, .hi = s.hi, .n = n,
                                  .p05 = n ? stats_quantile_sorted(v, n, 0.05) : NAN,
                                  .p95 = n ? stats_quantile_sorted(v, n, 0.95) : NAN};
-            if (n == 1)
-                o->lo = o->hi = s.mean;
             if (tg->on && i == 0) {
                 tg->met[p] = met;
                 tg->share[p] = (double)met / w->reps;
