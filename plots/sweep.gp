@@ -95,7 +95,9 @@ do for [FMT in FORMATS] {
             set ylabel ylab(M)
             set title TITLE . "\n" . M . " of " . S . " against " . PATH1 . "\n" . \
                 "Line: mean over replications; dark band: its 95% interval; light band: 5th to 95th percentile of replications" font ",11"
-            set offsets graph 0.03, graph 0.03, graph 0.05, 0
+            set xrange [*:*] noextend
+            set yrange [*:*] noextend
+            set offsets graph 0.03, graph 0.03, graph 0.06, graph 0.02
             if (IST) {
                 set arrow 1 from graph 0, first TX to graph 1, first TX nohead dt (8, 4) lw 1.6 lc rgb TGTCOL
                 set label 1 "target " . TOP . " " . sprintf("%g", TX) at graph 0.01, first TX offset 0, char 0.6 font ",10" tc rgb TGTCOL
