@@ -13,6 +13,7 @@
  * with exit status 2 and nothing written; every failed allocation ends cleanly. */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <math.h>
@@ -125,6 +126,25 @@ static sweep_opts_t opts(const char *const *vary, int n_vary, const char *target
     return o;
 }
 
+/* sweep_run with its stdout (the answer lines, tested through the binary below) sent
+ * to /dev/null, to keep the test log readable. */
+static int run_sweep(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t len)
+{
+    fflush(stdout);
+    int saved = dup(1), null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0)
+        dup2(null, 1);
+    int rc = sweep_run(sc, o, err, len);
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, 1);
+        close(saved);
+    }
+    if (null >= 0)
+        close(null);
+    return rc;
+}
+
 /* One row of sweep.csv. */
 typedef struct row {
     double value, mean, lo, hi, p05, p95, share;
@@ -220,7 +240,7 @@ static void the_answer_is_erlang_c_smallest_c(void **state)
     snprintf(target, sizeof target, "mean_wait_days:duty<=%g", BOUND);
     scenario_t *sc = load();
     sweep_opts_t o = opts(vary, 1, target, d, 2);
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), 0);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
 
     int want = -1;
     for (int c = 4; c <= 8 && want < 0; c++)
@@ -273,7 +293,7 @@ static void monotone_figures_stay_monotone(void **state)
     sc->replications = 5;
     sweep_opts_t o = opts(vary, 1, NULL, d, 2);
     o.outputs = "mean_wait_days:duty,avg_waiting:duty,avg_utilisation:duty_workers";
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), 0);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
     row_t r[64];
     int n = read_sweep(d, r, 64);
     assert_int_equal(n, 27); /* 9 values x 3 figures */
@@ -303,21 +323,21 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
     scenario_t *sc = load();
     sc->replications = 4;
     sweep_opts_t o = opts(vary, 2, target, d1, 1);
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), 0);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
     o = opts(vary, 2, target, d2, 2);
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), 0);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
     same_file(d1, d2, "sweep.csv");
     same_file(d1, d2, "sweep_answer.csv");
 
     /* interrupted after 4 of the 9 points: nothing written, then resumed */
     o = opts(vary, 2, target, d3, 1);
     o.stop_after = 4;
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), SIM_EINTR);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), SIM_EINTR);
     assert_non_null(strstr(err, "resume"));
     snprintf(path, sizeof path, "%s/sweep.csv", d3);
     assert_int_equal(access(path, F_OK), -1);
     o.stop_after = 0;
-    assert_int_equal(sweep_run(sc, &o, err, sizeof err), 0);
+    assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
     same_file(d1, d3, "sweep.csv");
     same_file(d1, d3, "sweep_answer.csv");
     char *man = read_in(d3, "manifest.json");
@@ -416,7 +436,7 @@ static void every_failed_allocation_ends_cleanly(void **state)
         o.sets = tiny;
         err[0] = 0;
         failalloc_begin(&f, n);
-        int rc = sweep_run(sc, &o, err, sizeof err);
+        int rc = run_sweep(sc, &o, err, sizeof err);
         failalloc_end();
         if (atomic_load(&f.live) != 0)
             fail_msg("allocation %ld: %ld blocks left allocated", n, atomic_load(&f.live));
