@@ -160,7 +160,7 @@ static void axis_free(sweep__axis_t *a)
 
 /* ---- --target and the figures ------------------------------------------------------- */
 
-/* Adds figure metric:stage (m, ml, s, sl) unless it is there; a default that the
+/* Adds figure m:s unless it is there; a figure (a default) that the
  * scenario lacks is skipped. 0, or SIM_ERANGE (full) / SIM_ENOMEM. */
 static int add_fig(sweep__run_t *S, const char *m, const char *s)
 {
