@@ -73,12 +73,22 @@ static const char text_main[] =
     "      --as-of 2024-03-31 --out out/est/scenario.yaml\n"
     "  careflow run out/est/scenario.yaml\n"
     "\n"
-    "Docs: README.md (overview, building, a first run), docs/scenario-reference.md\n"
-    "(every scenario key), docs/strands.md (strands and costs), docs/outputs.md\n"
-    "(every output file and column), docs/sensitivity.md (sensitivity analysis),\n"
-    "docs/planning.md (from a council's records to a forecast and a backtest),\n"
-    "docs/records.md (the case records careflow reads), docs/estimate.md (what each\n"
-    "estimate means) and docs/backtest.md (cutoffs, baselines, every score).\n";
+    "Guides, in docs/:\n"
+    "  tutorial.md            scenarios built step by step, checked against queueing\n"
+    "                         theory, Little's law and published figures\n"
+    "  scenario-reference.md  every scenario key, --set and includes\n"
+    "  outputs.md             every output file and column\n"
+    "  model.md               how the simulation works, and how it is checked\n"
+    "  evidence.md            the published figures behind every default value\n"
+    "  strands.md             the innovations (strands), their costs and evidence\n"
+    "  sensitivity.md         which unknowns drive the answers\n"
+    "  calibrate.md           fitting the unknowns to published counts\n"
+    "  sweep.md               the workforce that meets a waiting target\n"
+    "  planning.md            from a council's records to a forecast and a backtest\n"
+    "  records.md             the case records careflow reads (SSDA903, CIN census)\n"
+    "  estimate.md            what each estimate from the records means\n"
+    "  backtest.md            how good past forecasts were: cutoffs, baselines, scores\n"
+    "and README.md (overview, building, a five-minute tour).\n";
 
 static const char text_run[] =
     "Usage: careflow run SCENARIO.yaml [--reps N] [--seed S] [--threads T] [--out DIR]\n"
