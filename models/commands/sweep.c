@@ -300,6 +300,7 @@ static int setup(sweep__run_t *S, char *err, size_t errlen)
     w->k = S->n_ax;
     w->paths = S->paths;
     w->tag = "sweep";
+    w->unit = "swept value";
     w->reps = S->sc->replications;
     w->n_pts = S->ax[0].n * n2;
     if (model_plan_init(&w->plan, S->sc) != 0)
