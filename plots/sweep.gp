@@ -73,12 +73,16 @@ ylab(m) = m eq "mean_wait_days" ? "mean wait for a worker (days)" : \
           m eq "avg_stock" ? "children open (average)" : \
           m eq "entries_per_year" ? "entries per year" : \
           m eq "exits_per_year" ? "exits per year" : \
-          m eq "cost_per_year" ? "cost per year" : m
+          m eq "cost_per_year" ? "cost a year (£ million)" : \
+          strstrt(m, "cost") > 0 ? m . " (£ million)" : m
+# costs are drawn in £ million (a £300k difference on a £30m total reads as 30.0 to
+# 30.3, not 3e+07); everything else as it is
+scale(m) = strstrt(m, "cost") > 0 ? 1e6 : 1
 
 sel(d) = strcol(2) eq M && strcol(3) eq S
 # the bands and the mean of one path's chart (a macro: defined before the loop, as
 # macros in a block are expanded when the block is read)
-BANDS = 'D skip 1 using 1:(sel(0) ? column(7) : NaN):(sel(0) ? column(8) : NaN) with filledcurves fc rgb FANCOL fs transparent solid 0.15 title "5th-95th percentile of replications", D skip 1 using 1:(sel(0) ? column(5) : NaN):(sel(0) ? column(6) : NaN) with filledcurves fc rgb FANCOL fs transparent solid 0.40 title "95% interval of the mean", D skip 1 using 1:(sel(0) ? column(4) : NaN) with linespoints lw 2.2 pt 7 ps 0.7 lc rgb FANCOL title "mean"'
+BANDS = 'D skip 1 using 1:(sel(0) ? column(7) / SC : NaN):(sel(0) ? column(8) / SC : NaN) with filledcurves fc rgb FANCOL fs transparent solid 0.15 title "5th-95th percentile of replications", D skip 1 using 1:(sel(0) ? column(5) / SC : NaN):(sel(0) ? column(6) / SC : NaN) with filledcurves fc rgb FANCOL fs transparent solid 0.40 title "95% interval of the mean", D skip 1 using 1:(sel(0) ? column(4) / SC : NaN) with linespoints lw 2.2 pt 7 ps 0.7 lc rgb FANCOL title "mean"'
 
 do for [FMT in FORMATS] {
     do for [j = 1:NJ] {
@@ -86,6 +90,7 @@ do for [FMT in FORMATS] {
         S = word(JOBS, 4 * j - 2)
         F = word(JOBS, 4 * j - 1)
         IST = int(word(JOBS, 4 * j)) && HAS_TARGET
+        SC = scale(M)
         reset
         eval COMMON
         eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
@@ -99,8 +104,8 @@ do for [FMT in FORMATS] {
             set yrange [*:*] noextend
             set offsets graph 0.03, graph 0.03, graph 0.06, graph 0.02
             if (IST) {
-                set arrow 1 from graph 0, first TX to graph 1, first TX nohead dt (8, 4) lw 1.6 lc rgb TGTCOL
-                set label 1 "target " . TOP . " " . sprintf("%g", TX) at graph 0.01, first TX offset 0, char 0.6 font ",10" tc rgb TGTCOL
+                set arrow 1 from graph 0, first TX / SC to graph 1, first TX / SC nohead dt (8, 4) lw 1.6 lc rgb TGTCOL
+                set label 1 "target " . TOP . " " . sprintf("%g", TX) at graph 0.01, first TX / SC offset 0, char 0.6 font ",10" tc rgb TGTCOL
                 set y2range [0:100]
                 set y2tics 0, 20, 100 nomirror textcolor rgb "#666666"
                 set y2label "% of replications meeting the target" tc rgb "#666666"
