@@ -12,7 +12,8 @@ set ylabel "children"
 set yrange [0<*:*]    # autoscaled, but a stock is never below 0
 if (!KEYS) { unset key }
 set style textbox opaque noborder margins 1, 1
-# How many observed points fall in each label position. gnuplot 5.4.4 crashes on a
+# How many observed points fall in each label position (the observed points, and
+# their key entry, are drawn only for a stage that has some). gnuplot 5.4.4 crashes on a
 # `with labels` plot whose points are all filtered out of a one-row file, so a label
 # layer is drawn only when it has points. (stats does not run in time mode.)
 NL = 0; NC = 0; NR = 0
@@ -32,7 +33,7 @@ plot TS skip 1 using 2:(sel("stock") ? column(6) : NaN):(sel("stock") ? column(1
         with filledcurves fc rgb C fs transparent solid 0.35 title "50% of runs", \
      TS skip 1 using 2:(sel("stock") ? column(8) : NaN) with lines lw 2.2 lc rgb C title "median", \
      TS skip 1 using 2:(sel("stock") ? column(5) : NaN) with lines lw 1.3 dt (12, 7) lc rgb "#222222" title "mean", \
-     for [k = 1:HAVEFIT] FIT skip 1 using 1:(isobs(0) ? column(4) : NaN) \
+     for [k = 1:(NL + NC + NR > 0)] FIT skip 1 using 1:(isobs(0) ? column(4) : NaN) \
         with points pt 7 ps 1.1 lc rgb OBSCOL title "observed", \
      for [k = 1:NL] FIT skip 1 using 1:(isobs(0) && edge(1) == -1 ? column(4) : NaN):(num(column(4))) \
         with labels boxed left offset char 0.2, 1.1 font ",10" notitle, \

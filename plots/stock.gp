@@ -30,7 +30,8 @@ W = 1200; H = 100 + 320 * ROWS
 eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
 set output OUTDIR . "/stocks." . FMT
 set multiplot layout ROWS, COLS title TITLE . "\nChildren open " . ATSTEP . ", by stage\n" . \
-    "Line: median of runs; shading: middle 50% and 90% of runs; dashed: mean; dots: observed" font ",13"
+    "Line: median of runs; shading: middle 50% and 90% of runs (the spread of replications); dashed: mean" . \
+    (HAVEFIT ? "; dots: observed" : "") font ",13"
 KEYS = 0
 do for [i = 1:N] {
     S = i <= NST ? name(i) : "all"

@@ -548,9 +548,10 @@ static void version_prints_version(void **state)
 
 static void help_mentions_every_option(void **state)
 {
-    static const char *const main_words[] = {"run", "validate", "--version", "--help",
-                                             "Exit status", "README.md",
-                                             "docs/scenario-reference.md"};
+    static const char *const main_words[] = {"run", "validate", "compare", "sensitivity",
+                                             "sweep", "calibrate", "estimate", "backtest",
+                                             "--version", "--help", "Exit status",
+                                             "README.md", "docs/"};
     static const char *const run_words[] = {
         "--reps", "--seed", "--threads", "--out", "--set", "--no-plots", "--quiet", "--help",
         "out/NAME", "summary.csv", "timeseries.csv", "replications.csv", "fit.csv",
@@ -563,6 +564,19 @@ static void help_mentions_every_option(void **state)
     expect_status(&p, 0);
     for (size_t i = 0; i < sizeof main_words / sizeof *main_words; i++)
         expect_contains(p.out, main_words[i]);
+    /* every guide in docs/ is named, so a new one cannot be left out of the help */
+    DIR *d = opendir("docs");
+    assert_non_null(d);
+    int guides = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n > 3 && !strcmp(e->d_name + n - 3, ".md")) {
+            expect_contains(p.out, e->d_name);
+            guides++;
+        }
+    }
+    closedir(d);
+    assert_true(guides >= 10);
     proc_free(&p);
 
     RUN(*state, &p, "run", "--help");

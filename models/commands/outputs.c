@@ -345,7 +345,8 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen)
     if (!c.v)
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     for (size_t i = 0; i < sizeof run_files / sizeof run_files[0] && rc == 0; i++)
-        if (run_files[i].wanted(in->sc))
+        if (run_files[i].wanted(in->sc) &&
+            !(in->no_manifest && !strcmp(run_files[i].name, "manifest.json")))
             rc = outtx_write(tx, run_files[i].name, run_files[i].write, &c, err, errlen);
     mem_free(c.v);
     return rc;

@@ -30,6 +30,7 @@ typedef struct outputs_run {
     double sim_wall;            /* seconds spent simulating */
     uint64_t events;            /* events over all replications */
     uint64_t children;          /* children over all replications */
+    int no_manifest;            /* 1: the caller writes manifest.json (calibrate) */
     double wall;                /* out: seconds from t_start to the manifest */
     int n_skipped;              /* out: observed items outside the horizon (fit.csv) */
     char skipped[1024];         /* out: "label DATE, ..." of those items */

@@ -74,4 +74,13 @@ int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const cha
 int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err,
                          size_t errlen);
 
+/* Draws plots/posterior-I (PNG and SVG, I = 1..k) of a calibration (`careflow
+ * calibrate`) from data_dir/pI.tsv (bin centre, prior density, posterior density) with
+ * each parameter's estimate and 95% interval marked, and adds them to out_dir/plots
+ * (made if missing) beside what is there (plot_calib.c). 0, or a negative code with
+ * err set and no image added. */
+int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char *data_dir,
+                          const char *scripts_dir, int k, const double *est,
+                          const double *lo, const double *hi, char *err, size_t errlen);
+
 #endif

@@ -437,8 +437,8 @@ int sens__evaluate(sens__sweep_t *w, char *err, size_t errlen)
         else
             sens__ckpt_read(w);
         if (w->n_resumed && !o->quiet)
-            fprintf(stderr, "careflow: resuming: %d of %d design points already done\n",
-                    w->n_resumed, w->n_pts);
+            fprintf(stderr, "careflow: resuming: %d of %d %ss already done\n", w->n_resumed,
+                    w->n_pts, w->unit ? w->unit : "design point");
     }
     if ((rc = cluster_bcast(w->done, (size_t)w->n_pts)) != 0) {
         sim_err_set(err, errlen, rc, "MPI broadcast failed");
@@ -464,7 +464,7 @@ int sens__evaluate(sens__sweep_t *w, char *err, size_t errlen)
     if (local != 0) {
         int interrupted = local == SIM_EINTR;
         sim_err_set(err, errlen, local, "%s%s", w->err,
-                    interrupted ? "; finished design points are kept: run the same command "
+                    interrupted ? "; finished points are kept: run the same command "
                                   "again to resume" : "");
     }
     if ((rc = cluster_agree(local)) != 0)

@@ -53,6 +53,8 @@ typedef struct sens__sweep {
     const char *const *paths; /* [k]: the --set path each value sets (sensitivity: the
                               * uncertain parameters' paths) */
     const char **paths_owned; /* owned: paths, when the sweep made the list */
+    const char *unit;        /* what a point is called on the terminal ("swept value");
+                              * NULL: "design point" */
     const char *tag;         /* names this set of points in the checkpoint key and file
                               * names (TAG-RANK.txt); NULL: sensitivity's (the method,
                               * points-RANK.txt) */

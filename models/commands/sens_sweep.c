@@ -22,6 +22,8 @@
 #include "sim/pool.h"
 #include "sim/signals.h"
 
+#define UNIT(w) ((w)->unit ? (w)->unit : "design point")
+
 /* Simulates point p: its scenario at every replication. 0; SIM_EINTR when the sweep
  * was stopped meanwhile (the point is not finished; nothing recorded); or a failure,
  * recorded in w. */
@@ -53,7 +55,7 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
             snprintf(msg, sizeof msg, "%s", inner);
             goto out;
         }
-        int at = snprintf(msg, sizeof msg, "design point %d (", p + 1);
+        int at = snprintf(msg, sizeof msg, "%s %d (", UNIT(w), p + 1);
         for (int i = 0; i < k && at < (int)sizeof msg - 64; i++)
             at += snprintf(msg + at, sizeof msg - (size_t)at, "%s%s", i ? ", " : "", sp[i]);
         snprintf(msg + at, sizeof msg - (size_t)at, ") makes the scenario invalid: %s",
@@ -69,8 +71,8 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
     have_plan = 1;
     if (plan.n_reports != w->plan.n_reports) {
         rc = sim_err_set(msg, sizeof msg, SIM_EINVAL,
-                         "design point %d changes the report instants (start, horizon or "
-                         "report step): these cannot be uncertain", p + 1);
+                         "%s %d changes the report instants (start, horizon or "
+                         "report step): these cannot vary", UNIT(w), p + 1);
         goto out;
     }
     size_t nk = (size_t)plan.n_reports;
@@ -91,8 +93,8 @@ static int run_point(sens__sweep_t *w, int p, atomic_uint *progress)
             model_result_free(&res);
             /* model_run's code as it gives it (a SIM_E* code; anything else: no memory) */
             rc = mr < 0 && mr >= SIM_EPEER ? mr : SIM_ENOMEM;
-            sim_err_set(msg, sizeof msg, rc, "%s at design point %d, replication %d",
-                        sim_strerror(rc), p + 1, r + 1);
+            sim_err_set(msg, sizeof msg, rc, "%s at %s %d, replication %d",
+                        sim_strerror(rc), UNIT(w), p + 1, r + 1);
             goto out;
         }
         for (int i = 0; i < w->n_obs; i++) /* the observed items' simulated values */
@@ -136,7 +138,7 @@ static int point_job(void *ctx, int i, atomic_uint *progress)
     }
     int n = atomic_fetch_add(&w->n_done, 1) + 1;
     if (w->o->stop_after > 0 && n >= w->o->stop_after) {
-        sens__fail(w, SIM_EINTR, "stopped after the design points asked for (stop_after)");
+        sens__fail(w, SIM_EINTR, "stopped after the points asked for (stop_after)");
         return 1;
     }
     return 0;
@@ -144,11 +146,13 @@ static int point_job(void *ctx, int i, atomic_uint *progress)
 
 int sens__sweep_run(sens__sweep_t *w, int show_bar)
 {
+    char what[64];
+    snprintf(what, sizeof what, "%ss", UNIT(w));
     pool_task_t t = {.n = w->n_todo,
                      .threads = w->o->threads < 1 ? 1 : w->o->threads,
                      .job = point_job,
                      .ctx = w,
-                     .what = "design points",
+                     .what = what,
                      .show_bar = show_bar};
     pool_report_t rep;
     char msg[SENS__ERR_LEN];

@@ -12,7 +12,9 @@
  *     (models/scenario/ytree.h: syntax, duplicate keys, aliases, depth and size
  *     limits), load its `include:` list (paths relative to the including file) depth
  *     first, and deep-merge: includes in order (later wins over earlier), then the file
- *     itself. Maps merge key by key; lists and scalars are replaced whole. Every node
+ *     itself; then the file's own `set:` map (PATH: VALUE, as --set) is applied to
+ *     that merged result and removed (apply_file_sets). Maps merge key by key; lists
+ *     and scalars are replaced whole. Every node
  *     keeps the mark of the file it was written in. One load reads at most
  *     LD_MAX_FILES files and LD_MAX_TOTAL_BYTES bytes in all (includes and CSV files
  *     together): an include bomb is refused at the include that exceeds the budget.
@@ -181,6 +183,43 @@ static int fail_realpath(ld_t *L, const char *path, const ytree_node_t *at, int 
     return ld__failcode(L, code, path, 1, 1, "cannot read the file: %s", why);
 }
 
+/* A file's `set:` map (PATH: VALUE, as --set PATH=VALUE), applied to the file's merged
+ * tree (its includes, then its own keys) and removed from it, so that each file's
+ * overrides apply to what it includes and an including file's keys and sets still win
+ * (`careflow calibrate` writes calibrated.yaml this way: the original included, the
+ * estimates set). Errors point at the item. 0, or L->rc. */
+static int apply_file_sets(ld_t *L, ytree_node_t **root)
+{
+    int at = -1;
+    const ytree_node_t *set = ytree_get(*root, "set", &at);
+    if (!set)
+        return 0;
+    if (set->kind != YTREE_MAP)
+        return ld__fail(L, set, "set must be a map of PATH: VALUE (as --set PATH=VALUE), "
+                                "not %s", ld__kind_name(set));
+    ytree_node_t *rest = ytree_container(L->yt, YTREE_MAP, (*root)->file, (*root)->line,
+                                         (*root)->col, (*root)->n);
+    if (!rest)
+        return ld__oom(L);
+    for (int i = 0; i < (*root)->n; i++)
+        if (i != at)
+            ytree_append(rest, (*root)->key[i], (*root)->val[i]);
+    *root = rest;
+    for (int i = 0; i < set->n; i++) {
+        const ytree_node_t *k = set->key[i];
+        ytree_node_t *v = set->val[i];
+        if (v->kind != YTREE_SCALAR)
+            return ld__fail(L, v, "each value of set must be a single value, not %s",
+                            ld__kind_name(v));
+        if (!strcmp(k->str, "include") || !strncmp(k->str, "include.", 8) ||
+            !strcmp(k->str, "set") || !strncmp(k->str, "set.", 4))
+            return ld__fail(L, k, "set cannot change '%s'", ld__quote(L, k->str));
+        if (ld__set_path(L, root, k->str, v, k, k->file) < 0)
+            return L->rc;
+    }
+    return 0;
+}
+
 /* Loads `path` and, first, its includes; *out is the merged top-level map. `at` is the
  * include item naming the file (NULL for the scenario itself). */
 static int load_file(ld_t *L, const char *path, const ytree_node_t *at, ytree_node_t **out)
@@ -257,6 +296,8 @@ static int load_file(ld_t *L, const char *path, const ytree_node_t *at, ytree_no
     }
     if (!(*out = ytree_merge(L->yt, merged, self, "dist")))
         ld__oom(L);
+    else
+        apply_file_sets(L, out);
 done:
     input_free(&in);
     free(L->chain[--L->n_chain]);

@@ -1,0 +1,113 @@
+/* plot_sweep.c: a sweep's plots (sweep__plot, see sweep_internal.h), drawn by
+ * plots/sweep.gp from the sweep.csv (and sweep_answer.csv) just written. The figures
+ * and their file names go to gnuplot as one space-separated list of words, four per
+ * chart (metric, stage, image name, 1 for the target's figure); plot.c runs gnuplot,
+ * checks the images and installs them as OUT/plots.
+ *
+ * One-way: plots/sweep-METRIC-STAGE, the mean against the value with its 95% interval
+ * and the 5th-95th percentiles of the replications, the target as a horizontal line,
+ * the share of replications meeting it (right axis) and the answer marked.
+ * Two-way: plots/sweep-heat-METRIC-STAGE, the mean at each (value, value2) as a heat
+ * map; on the target's, the cells where it is met and the answer on the first path at
+ * each value of the second. */
+#include <stdio.h>
+#include <string.h>
+
+#include "models/commands/plot_internal.h"
+#include "models/commands/sweep_internal.h"
+#include "sim/err.h"
+
+#define SWEEP_SCRIPT "sweep.gp"
+#define JOBS_MAX 120000 /* bytes of the chart list: one argument of gnuplot's */
+
+/* Appends name with every character but A-Z a-z 0-9 _ - made _. */
+static void put_fname(plot__sb_t *b, const char *name)
+{
+    for (const char *p = name; *p; p++) {
+        char ch = *p;
+        int ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                 (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+        plot__sb_putc(b, ok ? ch : '_');
+    }
+}
+
+/* A metric or stage name as one word of the list (spaces made _; names never hold
+ * them: the loader's name rule). */
+static void put_word(plot__sb_t *b, const char *name)
+{
+    for (const char *p = name; *p; p++)
+        plot__sb_putc(b, *p == ' ' || *p == '\t' ? '_' : *p);
+}
+
+int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_dir,
+                char *err, size_t errlen)
+{
+    char script[PLOT_PATH_LEN], csv[PLOT_PATH_LEN], target[128] = "", answer[80] = "",
+                                                  grid[80] = "";
+    plot__sb_t jobs = {0}, expect = {0}, fname = {0}, paths = {0};
+    const sens__sweep_t *w = &S->w;
+    int rc;
+    if (err && errlen)
+        err[0] = '\0';
+    if ((rc = plot__input_path(scripts_dir, SWEEP_SCRIPT, script, err, errlen)) <= 0)
+        return rc < 0 ? rc
+                      : sim_err_set(err, errlen, SIM_EIO, "%s/%s not found: plots skipped",
+                                    scripts_dir, SWEEP_SCRIPT);
+    if ((rc = plot__input_path(out_dir, "sweep.csv", csv, err, errlen)) <= 0)
+        return rc < 0 ? rc
+                      : sim_err_set(err, errlen, SIM_EIO, "%s/sweep.csv not found: plots "
+                                    "skipped", out_dir);
+    for (int i = 0; i < w->out.n; i++) {
+        plot__sb_clear(&fname);
+        plot__sb_text(&fname, S->n_ax == 2 ? "sweep-heat-" : "sweep-");
+        put_fname(&fname, w->out.metric[i]);
+        plot__sb_putc(&fname, '-');
+        put_fname(&fname, w->out.stage[i]);
+        plot__sb_ensure(&fname);
+        if (fname.oom)
+            break;
+        if (jobs.len)
+            plot__sb_putc(&jobs, ' ');
+        put_word(&jobs, w->out.metric[i]);
+        plot__sb_putc(&jobs, ' ');
+        put_word(&jobs, w->out.stage[i]);
+        plot__sb_putc(&jobs, ' ');
+        plot__sb_text(&jobs, fname.s);
+        plot__sb_text(&jobs, S->tg.on && i == 0 ? " 1" : " 0");
+        plot__sb_item(&expect, fname.s);
+    }
+    for (int i = 0; i < S->n_ax; i++)
+        plot__sb_item(&paths, S->ax[i].path);
+    plot__sb_ensure(&jobs);
+    plot__sb_ensure(&paths);
+    if (jobs.oom || expect.oom || fname.oom || paths.oom) {
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory: plots skipped");
+        goto out;
+    }
+    if (jobs.len > JOBS_MAX || paths.len > JOBS_MAX) {
+        rc = sim_err_set(err, errlen, SIM_EINVAL, "chart list too long: plots skipped");
+        goto out;
+    }
+    if (S->tg.on) {
+        char x[40];
+        snprintf(x, sizeof x, "%.10g", S->tg.x);
+        snprintf(target, sizeof target, "%s %s", S->tg.ge ? ">=" : "<=", x);
+        if (S->n_ax == 1 && S->tg.answer[0] >= 0)
+            snprintf(answer, sizeof answer, "%s", sweep__vt(&S->ax[0], S->tg.answer[0]));
+        else if (S->n_ax == 2 && S->tg.n_answered > 0)
+            snprintf(answer, sizeof answer, "1");
+    }
+    snprintf(grid, sizeof grid, "%.10g %.10g", S->ax[0].step,
+             S->n_ax == 2 ? S->ax[1].step : 0.0);
+    {
+        const char *args[] = {plot__title(S->sc), paths.s, jobs.s, target, answer, grid,
+                              "png svg", NULL};
+        rc = plot__draw(out_dir, NULL, script, args, expect.s, err, errlen);
+    }
+out:
+    plot__sb_free(&jobs);
+    plot__sb_free(&expect);
+    plot__sb_free(&fname);
+    plot__sb_free(&paths);
+    return rc;
+}
