@@ -2,7 +2,7 @@
 /* test_report.c: report.html (models/commands/report.h), end to end.
  *
  * Runs the built binary ($CAREFLOW, default build/careflow) for run, compare,
- * sensitivity and backtest on small inputs in a mkdtemp() folder and checks each page:
+ * sensitivity, backtest, sweep and calibrate on small inputs in a mkdtemp() folder and checks each page:
  * it is self-contained (no script, no external resource, no @import), has one h1,
  * every inline SVG has an accessible name, the key figures on the page are the CSVs'
  * figures (read here from the CSVs and formatted independently), every ASSUMPTION
@@ -447,6 +447,58 @@ static void backtest_page_scores_against_the_baselines(void **state)
     free(page);
 }
 
+static void sweep_page_gives_the_answer_of_sweep_answer_csv(void **state)
+{
+    (void)state;
+    char out[PATH_MAX];
+    pathf(out, "%s/sweep", g->dir);
+    careflow("sweep", "sweep", "scenarios/council-staffed.yaml", "--vary",
+             "pools.social_workers.workers=54:62:4", "--target", "mean_wait_days:cin<=10",
+             "--reps", "4", "--out", out, "--quiet", NULL);
+    char *page = check_page(out), p[PATH_MAX];
+    pathf(p, "%s/sweep_answer.csv", out);
+    char *csv = slurp(p, NULL);
+    assert_non_null(csv);
+    /* path,value,...: the answer's value, as the CSV has it */
+    char path[128], value[64], want[256];
+    assert_int_equal(sscanf(strchr(csv, '\n') + 1, "%127[^,],%63[^,],", path, value), 2);
+    snprintf(want, sizeof want, "%s = %s is the smallest value swept", path, value);
+    assert_non_null(strstr(page, want));
+    free(csv);
+    free(page);
+}
+
+static void calibrate_page_gives_each_estimate_then_the_forecast(void **state)
+{
+    (void)state;
+    char out[PATH_MAX];
+    pathf(out, "%s/calibrate", g->dir);
+    careflow("calibrate", "calibrate", "scenarios/hampshire-calibrate.yaml", "--samples", "4",
+             "--reps", "2", "--out", out, "--quiet", NULL);
+    char *page = check_page(out), p[PATH_MAX];
+    pathf(p, "%s/calibrate.csv", out);
+    char *csv = slurp(p, NULL);
+    assert_non_null(csv);
+    int rows = 0;
+    for (const char *l = strchr(csv, '\n') + 1; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        char name[128], label[256], esc[600], want[800], est[64];
+        double e;
+        assert_int_equal(sscanf(l, "%127[^,],%255[^,],%lf", name, label, &e), 3);
+        html_esc(label, strlen(label), esc, sizeof esc);
+        grouped(e, fabs(e) >= 100 || e == floor(e) ? 0 : fabs(e) >= 10 ? 1 : 2, est, sizeof est);
+        snprintf(want, sizeof want, "%s: %s (95%% interval", esc, est);
+        if (!strstr(page, want)) {
+            fprintf(stderr, "test_report: no \"%s\"\n", want);
+            fail();
+        }
+        rows++;
+    }
+    assert_true(rows >= 1);
+    assert_non_null(strstr(page, "The forecast in brief")); /* the calibrated run's page */
+    free(csv);
+    free(page);
+}
+
 /* A scenario whose texts try to break the page: a title with markup, an ASSUMPTION
  * comment with markup, a --set; --no-plots. */
 static void hostile_text_is_escaped_and_no_plots_said(void **state)
@@ -541,7 +593,8 @@ static void chromium_loads_every_report(void **state)
                         "browser checks skipped\n");
         skip();
     }
-    static const char *const sets[] = {"run", "compare", "sens", "backtest", "hostile-out"};
+    static const char *const sets[] = {"run",   "compare",   "sens",       "backtest",
+                                       "sweep", "calibrate", "hostile-out"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         char page[PATH_MAX];
         long shot;
@@ -624,6 +677,8 @@ int main(void)
         cmocka_unit_test(compare_page_and_terminal_give_the_verdict),
         cmocka_unit_test(sensitivity_page_names_the_leading_parameter),
         cmocka_unit_test(backtest_page_scores_against_the_baselines),
+        cmocka_unit_test(sweep_page_gives_the_answer_of_sweep_answer_csv),
+        cmocka_unit_test(calibrate_page_gives_each_estimate_then_the_forecast),
         cmocka_unit_test(hostile_text_is_escaped_and_no_plots_said),
         cmocka_unit_test(chromium_loads_every_report),
         cmocka_unit_test(chromium_check_catches_a_broken_page),

@@ -627,7 +627,7 @@ static int summarise(calib_t *c, char *err, size_t errlen)
 static const char *const calib_out_names[] = {
     "calibrate.csv", "calibrated.yaml", "calibrate_points.csv", "calibrate_items.csv",
     "summary.csv", "timeseries.csv", "replications.csv", "fit.csv", "costs.csv",
-    "manifest.json", "plots", ".checkpoint", NULL};
+    "manifest.json", "plots", ".checkpoint", "report.html", NULL};
 
 static int checks(const scenario_t *sc, char *err, size_t errlen)
 {

@@ -406,9 +406,25 @@ int calib__write(calib_t *c, char *err, size_t errlen)
         else if (plot_render(ps, outtx_dir(&c->tx), scripts, perr, sizeof perr) != 0)
             fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
                     perr[0] ? perr : "gnuplot failed");
-        else
+        else {
             posterior_plots(c, outtx_dir(&c->tx));
+            plotted = 1;
+        }
     }
+    char title[512];
+    snprintf(title, sizeof title, "Calibration: %s", c->sc->title ? c->sc->title : c->sc->name);
+    report_meta_t page = {.command = "calibrate",
+                          .title = title,
+                          .sc = c->sc,
+                          .sets = c->o->sets,
+                          .n_sets = c->o->n_sets,
+                          .cmdline = c->o->cmdline,
+                          .dir = outtx_dir(&c->tx),
+                          .plotted = plotted,
+                          .no_plots_why = c->o->no_plots ? OUTPUTS_NO_PLOTS_FLAG
+                                                         : OUTPUTS_NO_PLOTS_FAILED};
+    if ((rc = report_write(&c->tx, &page, err, errlen)) != 0)
+        goto out;
     rc = outputs_finish(&c->tx, ps, NULL, 1, &plotted, err, errlen);
 out:
     for (int i = 0; i < n_init; i++)

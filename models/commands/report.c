@@ -817,7 +817,9 @@ int report_write(outtx_t *tx, const report_meta_t *meta, char *err, size_t errle
     } pages[] = {{"run", report_page_run},
                  {"compare", report_page_compare},
                  {"sensitivity", report_page_sensitivity},
-                 {"backtest", report_page_backtest}};
+                 {"backtest", report_page_backtest},
+                 {"sweep", report_page_sweep},
+                 {"calibrate", report_page_calibrate}};
     int (*page)(report_t *) = NULL;
     for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
         if (!strcmp(pages[i].command, meta->command))

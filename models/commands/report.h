@@ -118,8 +118,11 @@ int report_page_run(report_t *r);
 int report_page_compare(report_t *r);
 int report_page_sensitivity(report_t *r);
 int report_page_backtest(report_t *r);
+int report_page_sweep(report_t *r);
+int report_page_calibrate(report_t *r); /* the calibrated values, then report_page_run */
 
-/* Builds the page of meta->command (run, compare, sensitivity, backtest) from the CSVs
+/* Builds the page of meta->command (run, compare, sensitivity, backtest, sweep,
+ * calibrate) from the CSVs
  * in meta->dir and writes it into tx as report.html. 0, SIM_EINVAL (an unknown
  * command), SIM_ENOMEM or outtx's SIM_EIO, with err. */
 int report_write(outtx_t *tx, const report_meta_t *meta, char *err, size_t errlen);

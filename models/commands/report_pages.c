@@ -843,3 +843,101 @@ int report_page_backtest(report_t *r)
     plot__table_free(&t);
     return 0;
 }
+
+/* ---- sweep ---------------------------------------------------------------------------------- */
+
+int report_page_sweep(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    plot__table_t a, t;
+    int have_a = load(r, &a, "sweep_answer.csv") == 0;
+    int have_t = load(r, &t, "sweep.csv") == 0;
+    char v[64], lo[64], hi[64], sh[64];
+    report_heading(r, 2, "The answer");
+    report_raw(r, "<div class=\"answer\">\n");
+    for (long i = 0; have_a && i < a.nrows; i++) {
+        const char *path = cell(&a, i, "path"), *val = cell(&a, i, "value");
+        const char *p2 = cell(&a, i, "path2"), *v2 = cell(&a, i, "value2");
+        char with[256] = "";
+        if (*p2)
+            snprintf(with, sizeof with, " (with %s = %s)", p2, v2);
+        if (*val)
+            report_para(r, "%s = %s is the smallest value swept at which %s of %s stays %s in "
+                           "at least 90%% of the replications (here %s), there and at every "
+                           "larger value%s; its mean there is %s (95%% interval %s to %s).",
+                        path, val, cell(&a, i, "metric"), stage_title(m->sc, cell(&a, i, "stage")),
+                        cell(&a, i, "target"),
+                        report_pct(sh, sizeof sh, 100 * num(&a, i, "share_met")), with,
+                        report_count(v, sizeof v, num(&a, i, "mean")),
+                        report_count(lo, sizeof lo, num(&a, i, "ci95_low")),
+                        report_count(hi, sizeof hi, num(&a, i, "ci95_high")));
+        else
+            report_para(r, "No value of %s in the range swept keeps %s of %s %s in 90%% of the "
+                           "replications%s.",
+                        path, cell(&a, i, "metric"), stage_title(m->sc, cell(&a, i, "stage")),
+                        cell(&a, i, "target"), with);
+    }
+    if (!have_a)
+        report_para(r, "No target was given (--target): the figures at each value swept are "
+                       "below, with their 95%% intervals.");
+    report_raw(r, "</div>\n");
+    if (plots_section(r))
+        plots_matching(r, "", "The figure against the swept value");
+    report_heading(r, 2, "All figures");
+    if (have_a)
+        report_table_csv(r, "sweep_answer.csv", "The answer", 0);
+    if (have_t)
+        report_table_csv(r, "sweep.csv", "Every figure at every value swept", 500);
+    plot__table_free(&a);
+    plot__table_free(&t);
+    return 0;
+}
+
+/* ---- calibrate ---------------------------------------------------------------------------------- */
+
+int report_page_calibrate(report_t *r)
+{
+    plot__table_t c, it;
+    int have_it = load(r, &it, "calibrate_items.csv") == 0;
+    char e[64], lo[64], hi[64], plo[64], phi[64];
+    report_heading(r, 2, "The calibrated values");
+    report_raw(r, "<div class=\"answer\">\n");
+    if (load(r, &c, "calibrate.csv") == 0) {
+        for (long i = 0; i < c.nrows; i++)
+            report_para(r, "%s: %s (95%% interval %s to %s; the prior's 95%%: %s to %s)%s.",
+                        cell(&c, i, "label"), report_count(e, sizeof e, num(&c, i, "estimate")),
+                        report_count(lo, sizeof lo, num(&c, i, "low")),
+                        report_count(hi, sizeof hi, num(&c, i, "high")),
+                        report_count(plo, sizeof plo, num(&c, i, "prior_low")),
+                        report_count(phi, sizeof phi, num(&c, i, "prior_high")),
+                        num(&c, i, "at_prior_bound") > 0
+                            ? ": the prior, not the data, bounds this interval"
+                            : "");
+    } else {
+        report_para(r, "calibrate.csv could not be read: no figures to report.");
+    }
+    long worst = -1;
+    for (long i = 0; have_it && i < it.nrows; i++)
+        if (!isnan(num(&it, i, "z")) &&
+            (worst < 0 || fabs(num(&it, i, "z")) > fabs(num(&it, worst, "z"))))
+            worst = i;
+    if (worst >= 0)
+        report_para(r, "Fit at the estimate: the worst-fitted observed figure is %s %s on %s "
+                       "(observed %s, fitted %s: %s noise standard deviations away).",
+                    cell(&it, worst, "stages"), cell(&it, worst, "metric"),
+                    report_date(e, sizeof e, cell(&it, worst, "date")),
+                    report_count(lo, sizeof lo, num(&it, worst, "observed")),
+                    report_count(hi, sizeof hi, num(&it, worst, "fitted")),
+                    report_ratio(plo, sizeof plo, num(&it, worst, "z")));
+    report_raw(r, "</div>\n");
+    if (report_meta(r)->plotted) {
+        report_heading(r, 2, "Prior and posterior");
+        plots_matching(r, "posterior-", "Prior and posterior of parameter");
+    }
+    report_table_csv(r, "calibrate.csv", "Each calibrated value", 0);
+    report_table_csv(r, "calibrate_items.csv", "Each observed figure at the estimate", 0);
+    plot__table_free(&c);
+    plot__table_free(&it);
+    /* then the calibrated scenario's forecast, as `careflow run` reports it */
+    return report_page_run(r);
+}

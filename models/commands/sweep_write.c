@@ -24,7 +24,7 @@
 #include "sim/signals.h"
 
 const char *const sweep__out_names[] = {"sweep.csv", "sweep_answer.csv", "manifest.json",
-                                        "plots", ".checkpoint", NULL};
+                                        "plots", ".checkpoint", "report.html", NULL};
 
 static void put_nums(FILE *f, int n, const double *x)
 {
@@ -174,6 +174,7 @@ int sweep__write(sweep__run_t *S, char *err, size_t errlen)
         rc = outtx_write(&w->tx, "manifest.json", write_manifest, S, err, errlen);
     if (rc != 0)
         return rc;
+    int plotted = 0;
     if (!S->o->no_plots) {
         char dir[PATH_MAX], perr[512];
         const char *sd = plot_scripts_dir(dir, sizeof dir);
@@ -182,10 +183,26 @@ int sweep__write(sweep__run_t *S, char *err, size_t errlen)
                           "CAREFLOW_PLOTS");
         else if (sweep__plot(S, outtx_dir(&w->tx), sd, perr, sizeof perr) != 0)
             sens__warn(w, "no plots: %s", perr);
+        else
+            plotted = 1;
     }
     if (signals_caught())
         return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                            signals_name(signals_caught()));
+    char title[512];
+    snprintf(title, sizeof title, "Sweep: %s", S->sc->title ? S->sc->title : S->sc->name);
+    report_meta_t page = {.command = "sweep",
+                          .title = title,
+                          .sc = S->sc,
+                          .sets = S->o->sets,
+                          .n_sets = S->o->n_sets,
+                          .cmdline = S->o->cmdline,
+                          .dir = outtx_dir(&w->tx),
+                          .plotted = plotted,
+                          .no_plots_why = S->o->no_plots ? OUTPUTS_NO_PLOTS_FLAG
+                                                         : OUTPUTS_NO_PLOTS_FAILED};
+    if ((rc = report_write(&w->tx, &page, err, errlen)) != 0)
+        return rc;
     if (w->ckpt) { /* the checkpoint goes with the old set */
         fclose(w->ckpt);
         w->ckpt = NULL;
