@@ -355,16 +355,28 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
             var[(size_t)p * m + i] = R > 1 ? s / (R - 1) : 0;
         }
     }
-    if (c->n_use < m && c->n_use > 0 && !c->o->quiet) {
-        fprintf(stderr, "careflow: warning: %d observed item%s outside the simulated period "
-                        "not fitted:", m - c->n_use, m - c->n_use == 1 ? "" : "s");
+    /* what is not fitted, and why: a stock on the start day is the initial count (a
+     * note), anything else has no simulated value (a warning) */
+    for (int kind = 0; kind < 2 && c->n_use > 0 && !c->o->quiet; kind++) {
+        int n_left = 0;
+        for (int i = 0; i < m; i++)
+            n_left += !c->use[i] && (calib__item_use(c->sc, i) == CALIB_ITEM_START) == !kind;
+        if (n_left == 0)
+            continue;
+        if (kind == 0)
+            fprintf(stderr, "careflow: note: %d stock item%s on the start day left out (%s the "
+                            "initial count%s, not data):", n_left, n_left == 1 ? "" : "s",
+                    n_left == 1 ? "it is" : "they are", n_left == 1 ? "" : "s");
+        else
+            fprintf(stderr, "careflow: warning: %d observed item%s outside the simulated "
+                            "period not fitted:", n_left, n_left == 1 ? "" : "s");
         for (int i = 0, said = 0; i < m && said < 5; i++)
-            if (!c->use[i]) {
+            if (!c->use[i] && (calib__item_use(c->sc, i) == CALIB_ITEM_START) == !kind) {
                 char date[11];
                 cal_format(c->sc->observed[i].date, date);
                 fprintf(stderr, "%s %s %s", said++ ? "," : "", c->sc->observed[i].label, date);
             }
-        fputs(m - c->n_use > 5 ? ", ...\n" : "\n", stderr);
+        fputs(n_left > 5 ? ", ...\n" : "\n", stderr);
     }
     if (c->n_use == 0) {
         rc = sim_err_set(err, errlen, SIM_EINVAL,

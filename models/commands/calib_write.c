@@ -278,11 +278,17 @@ static int write_manifest(FILE *f, void *ctx)
 /* ---- the prior and posterior plots ------------------------------------------------- */
 
 /* Writes DIR/pI.tsv for parameter i: bin centre, prior density, posterior density, over
- * the prior's 0.5% to 99.5% range (or the posterior's, if it reaches further). */
+ * the prior's whole support, min to max (an unbounded prior: the range of the values
+ * calibrate tries, its 0.05% to 99.95% quantiles). */
 static int hist_data(const calib_t *c, int i, const char *dir)
 {
     char path[PATH_MAX + 128];
-    double lo = calib__value(c, i, 0.005), hi = calib__value(c, i, 0.995);
+    const scn_uncertain_t *u = &c->sc->uncertain[i];
+    double lo = sens__param_value(u, 0, 0), hi = sens__param_value(u, 1, 0);
+    if (!isfinite(lo))
+        lo = calib__value(c, i, 0);
+    if (!isfinite(hi))
+        hi = calib__value(c, i, 1);
     double prior[HIST_BINS] = {0}, post[HIST_BINS] = {0};
     if (!(hi > lo))
         hi = lo + 1;
@@ -325,7 +331,7 @@ static void posterior_plots(const calib_t *c, const char *staging)
         rc = hist_data(c, i, data);
     if (rc == 0)
         rc = plot_render_calibrate(c->sc, staging, data, scripts, c->k, c->est, c->lo,
-                                   c->hi, perr, sizeof perr);
+                                   c->hi, c->ess, perr, sizeof perr);
     for (int i = 0; i < c->k; i++) {
         char p[PATH_MAX + 96];
         snprintf(p, sizeof p, "%s/p%d.tsv", data, i + 1);
