@@ -5,27 +5,33 @@
  *  1. design: `samples` scrambled Sobol points over the unit cube, each coordinate
  *     mapped through its parameter's inverse CDF (so the points spread as the prior),
  *     each simulated with the same R replications (common random numbers) through
- *     sens__evaluate (threads, ranks, resume: tag calib-design). Rank 0 sets each
- *     item's noise variance s2_i from the replications of the best design points and
- *     computes every point's discrepancy
- *         D(theta) = sum_i (ybar_i(theta) - o_i)^2 / s2_i,
- *     ybar_i the mean over replications of observed item i;
+ *     sens__evaluate (threads, ranks, resume: tag calib-design). Rank 0 sets the
+ *     items' noise covariance from the replications (noise_precision) and computes
+ *     every point's discrepancy
+ *         D(theta) = r' P r,  r_i = ybar_i(theta) - o_i,
+ *     ybar_i the mean over replications of fitted item i, P the noise's precision
+ *     (start-day stocks and items outside the period are not fitted);
  *  2. search (rank 0, on its threads): GSL's Nelder-Mead simplex
  *     (gsl_multimin_fminimizer_nmsimplex2) in unit coordinates from the best design
  *     point, each evaluation the same R replications (so D is a deterministic function
  *     of theta), then a scan along each axis from the optimum for the distance at which
- *     D rises by 4 (a conditional two-sigma half-width);
- *  3. posterior: approximate-Bayesian, posterior proportional to prior x exp(-D/2).
+ *     D rises by 4c (a conditional two-sigma half-width), c = max(1, Dmin / (n_use -
+ *     k)) the misfit correction;
+ *  3. posterior: approximate-Bayesian, posterior proportional to prior x exp(-D/2c).
  *     Rounds of 4 x `samples` Sobol points uniform in a box of unit coordinates
  *     (tag calib-boxR), simulated as in stage 1: the first box is twice the scanned
  *     half-widths each side of the best point, clipped to the cube; each later one the
  *     weighted points' mean +- 4 sd, a side whose face still carried weight (a point
- *     in its outer quarter within D + 9.2 of the best) at least doubled. Another round
+ *     in its outer quarter within D + 9.2c of the best) at least doubled. Another round
  *     while a face carried weight, or while the effective sample size is under 100 and
  *     the box can shrink by half; at most CALIB__MAX_ROUNDS. The rounds are pooled by
  *     their mixture density (the prior is uniform in unit coordinates), so
- *     weight_p = exp(-(D_p - Dmin)/2) / sum_r n_r [u_p in box r] / vol_r. The interval
- *     is the weighted 2.5% and 97.5% quantiles of each parameter.
+ *     weight_p = exp(-(D_p - Dmin)/2c) / sum_r n_r [u_p in box r] / vol_r. The interval
+ *     is the weighted 2.5% and 97.5% quantiles of each parameter; a face still hot
+ *     after the last round is flagged (box_cut).
+ * Stage 2 keeps no checkpoint: resuming runs it again (deterministically). Every unit
+ * coordinate is clipped to [U_EDGE, 1 - U_EDGE], and checks() tries each prior at those
+ * two ends before anything is simulated.
  * The estimate is the evaluated point of least D. calib_write.c writes the files.
  *
  * The boxes are decided on rank 0 and broadcast, so every rank builds the same points;
