@@ -4,9 +4,10 @@
  * stocks at four dates and entries in seven quarters are made by the simulator itself
  * at known values with a seed of their own, one realisation as a council's published
  * counts are. Calibrating the two values from wide priors must give intervals that
- * hold the known values (at least 9 of 10 intervals over five data sets, as 95%
- * intervals should) and are narrow (under a quarter of the prior range): the test
- * fails if the fit drifts, or if the intervals are made wide enough to hold anything.
+ * hold the known values (at least 27 of 32 intervals over sixteen data sets: see the
+ * test for the binomial reasoning) and are narrow (under a quarter of the prior
+ * range): the test fails if the fit drifts, or if the intervals are made wide enough
+ * to hold anything.
  * Then: the same bytes at 1 and 2 threads, after an interruption at the design or at
  * the posterior, and on MPI ranks (where MPI is installed); calibrated.yaml runs and
  * gives the fit.csv written beside it; a scenario without `uncertain:` or `observed:`,
@@ -212,8 +213,8 @@ static void recovers_known_parameters_within_its_intervals(void **state)
      * and 1100-1111 were). With intervals of true coverage 0.95 and independent data
      * sets, fewer than 27 of 32 happens with probability 0.005, so the test fails
      * rarely; at coverage 0.85 it happens with probability 0.35 (32 intervals cannot
-     * tell 95% from 85% surely: docs/calibrate.md quotes the coverage measured on 80
-     * intervals). */
+     * tell 95% from 85% surely: docs/calibrate.md quotes the coverage measured on the 40
+     * intervals of seeds 300-309 and 1300-1309, these and four more). */
     enum { PER_TRUTH = 8, NEED = 27 };
     int inside = 0, total = 0;
     for (int t = 0; t < 2 * PER_TRUTH; t++) {
@@ -539,6 +540,22 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     char *man = read_in(o2, "manifest.json");
     assert_non_null(strstr(man, "\"ranks\": 3"));
     free(man);
+    /* a refusal is said once, not once a rank */
+    char text[8192], o3[PATH_MAX];
+    int at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    snprintf(text + at, sizeof text - (size_t)at,
+             "observed:\n  - {stages: [care], date: 2020-06-30, value: 300}\n"
+             "uncertain:\n  - {path: seed, dist: uniform, min: 1, max: 9}\n");
+    write_text(d, "seed.yaml", text);
+    snprintf(o3, sizeof o3, "%s/refused", d);
+    snprintf(cmd, sizeof cmd,
+             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -n 3 "
+             "--oversubscribe %s calibrate %s/seed.yaml --out %s", mpi, d, o3);
+    assert_int_not_equal(sh(cmd, err, sizeof err), 0);
+    char *first = strstr(err, "careflow: error: ");
+    if (!first || strstr(first + 1, "careflow: error: "))
+        fail_msg("the refusal should be said once: %s", err);
+    assert_int_equal(access(o3, F_OK), -1);
     rm_tree(d);
 }
 
