@@ -254,8 +254,8 @@ static void recovers_known_parameters_within_its_intervals(void **state)
 static void coverage_measurement(void **state)
 {
     const char *env = getenv("CALIB_COVERAGE");
-    unsigned s0;
-    int n;
+    unsigned s0 = 0;
+    int n = 0;
     if (!env || sscanf(env, "%u %d", &s0, &n) != 2)
         skip();
     int inside = 0, total = 0;
