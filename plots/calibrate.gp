@@ -7,7 +7,8 @@
 #   DATADIR  folder holding p1.tsv, p2.tsv, ...: parameter I's histogram, tab-separated:
 #            bin centre, prior density, posterior density
 #   OUTDIR   existing folder the images are written into (posterior-I.png, .svg)
-#   TITLE    scenario title, starts every plot title
+#   TITLE    scenario title (and the posterior's effective sample size), starts every
+#            plot title
 #   LABELS   the parameters' labels, separated by tabs
 #   NUMBERS  three per parameter, separated by spaces: estimate, 95% low, 95% high
 #   OPTIONS  words: png and/or svg (formats drawn)
@@ -52,7 +53,7 @@ do for [FMT in FORMATS] {
         set xlabel LAB[I]
         set ylabel "density"
         set yrange [0:*]
-        set key below horizontal center samplen 2.5 width 2 font ",10"
+        set key outside right top vertical samplen 2.5 font ",10"
         set style fill solid 0.55 border lc rgb "#ffffff"
         EST = NUM(I, 1); LO = NUM(I, 2); HI = NUM(I, 3)
         set arrow 1 from EST, graph 0 to EST, graph 1 nohead lw 2 lc rgb ESTCOL front
@@ -60,7 +61,7 @@ do for [FMT in FORMATS] {
         set arrow 3 from HI, graph 0 to HI, graph 1 nohead lw 1.4 dt (8, 5) lc rgb ESTCOL front
         D = DATADIR . "/p" . I . ".tsv"
         plot D using 1:3 with boxes fc rgb POSTCOL title "posterior (weighted points)", \
-             D using 1:2 with steps lw 2 lc rgb PRIORCOL title "prior", \
+             D using 1:2 with histeps lw 2 lc rgb PRIORCOL title "prior", \
              keyentry with lines lw 2 lc rgb ESTCOL title "estimate", \
              keyentry with lines lw 1.4 dt (8, 5) lc rgb ESTCOL title "95% interval"
         unset output

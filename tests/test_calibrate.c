@@ -4,9 +4,10 @@
  * stocks at four dates and entries in seven quarters are made by the simulator itself
  * at known values with a seed of their own, one realisation as a council's published
  * counts are. Calibrating the two values from wide priors must give intervals that
- * hold the known values (at least 9 of 10 intervals over five data sets, as 95%
- * intervals should) and are narrow (under a quarter of the prior range): the test
- * fails if the fit drifts, or if the intervals are made wide enough to hold anything.
+ * hold the known values (at least 27 of 32 intervals over sixteen data sets: see the
+ * test for the binomial reasoning) and are narrow (under a quarter of the prior
+ * range): the test fails if the fit drifts, or if the intervals are made wide enough
+ * to hold anything.
  * Then: the same bytes at 1 and 2 threads, after an interruption at the design or at
  * the posterior, and on MPI ranks (where MPI is installed); calibrated.yaml runs and
  * gives the fit.csv written beside it; a scenario without `uncertain:` or `observed:`,
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_errno.h>
 
 #include "models/commands/calib.h"
 #include "models/pathway/model.h"
@@ -207,37 +209,123 @@ static void row(const char *dir, const char *name, double *est, double *lo, doub
 
 static void recovers_known_parameters_within_its_intervals(void **state)
 {
-    static const struct {
-        double per_year, mean;
-        unsigned seed;
-    } truths[] = {{400, 300, 11}, {400, 300, 12}, {400, 300, 13}, {600, 200, 21},
-                  {600, 200, 22}};
+    /* 16 data sets, 32 intervals, on seeds not used to tune the method (seeds 100-111
+     * and 1100-1111 were). With intervals of true coverage 0.95 and independent data
+     * sets, fewer than 27 of 32 happens with probability 0.005, so the test fails
+     * rarely; at coverage 0.85 it happens with probability 0.35 (32 intervals cannot
+     * tell 95% from 85% surely: docs/calibrate.md quotes the coverage measured on the 40
+     * intervals of seeds 300-309 and 1300-1309, these and four more). */
+    enum { PER_TRUTH = 8, NEED = 27 };
     int inside = 0, total = 0;
-    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+    for (int t = 0; t < 2 * PER_TRUTH; t++) {
+        double py = t < PER_TRUTH ? 400 : 600, mean = t < PER_TRUTH ? 300 : 200;
+        unsigned seed = t < PER_TRUTH ? 300u + (unsigned)t : 1300u + (unsigned)(t - PER_TRUTH);
         char d[64], path[PATH_MAX], out[PATH_MAX], err[2048];
         double e, lo, hi;
         tmpdir(d, sizeof d);
-        observe(d, truths[t].per_year, truths[t].mean, truths[t].seed);
+        observe(d, py, mean, seed);
         snprintf(path, sizeof path, "%s/fitme.yaml", d);
         snprintf(out, sizeof out, "%s/out", d);
         if (calibrate(path, out, 2, 32, 0, err, sizeof err) != 0)
             fail_msg("calibrate: %s", err);
         row(out, "arrivals.kids.per_year", &e, &lo, &hi);
-        print_message("  truth %g a year, %g days (seed %u): arrivals %.1f (%.1f to %.1f)",
-                      truths[t].per_year, truths[t].mean, truths[t].seed, e, lo, hi);
-        inside += lo <= truths[t].per_year && truths[t].per_year <= hi;
+        print_message("  truth %g a year, %g days (seed %u): arrivals %.1f (%.1f to %.1f)", py,
+                      mean, seed, e, lo, hi);
+        inside += lo <= py && py <= hi;
         assert_true(lo <= e && e <= hi);
         assert_true(hi - lo < 600.0 / 4); /* a quarter of the prior's range */
         row(out, "stages.care.duration.mean", &e, &lo, &hi);
         print_message(", stay %.1f (%.1f to %.1f)\n", e, lo, hi);
-        inside += lo <= truths[t].mean && truths[t].mean <= hi;
+        inside += lo <= mean && mean <= hi;
         assert_true(lo <= e && e <= hi);
         assert_true(hi - lo < 500.0 / 4);
         total += 2;
         rm_tree(d);
     }
-    if (inside < total - 1)
-        fail_msg("only %d of %d intervals hold the known value", inside, total);
+    print_message("  %d of %d intervals hold the known value\n", inside, total);
+    if (inside < NEED)
+        fail_msg("only %d of %d intervals hold the known value (at least %d expected)", inside,
+                 total, NEED);
+}
+
+/* Not a test: CALIB_COVERAGE="SEED N" calibrates N data sets at each truth (seeds
+ * SEED.., SEED+1000..) and prints how many intervals hold the truth (the coverage
+ * quoted in docs/calibrate.md was measured so, on seeds the test does not use). */
+static void coverage_measurement(void **state)
+{
+    const char *env = getenv("CALIB_COVERAGE");
+    unsigned s0 = 0;
+    int n = 0;
+    if (!env || sscanf(env, "%u %d", &s0, &n) != 2)
+        skip();
+    int inside = 0, total = 0;
+    for (int t = 0; t < 2 * n; t++) {
+        double py = t < n ? 400 : 600, mean = t < n ? 300 : 200;
+        unsigned seed = t < n ? s0 + (unsigned)t : s0 + 1000 + (unsigned)(t - n);
+        char d[64], path[PATH_MAX], out[PATH_MAX], err[2048];
+        double e, lo, hi, e2, lo2, hi2;
+        tmpdir(d, sizeof d);
+        observe(d, py, mean, seed);
+        snprintf(path, sizeof path, "%s/fitme.yaml", d);
+        snprintf(out, sizeof out, "%s/out", d);
+        if (calibrate(path, out, 2, 32, 0, err, sizeof err) != 0)
+            fail_msg("calibrate: %s", err);
+        row(out, "arrivals.kids.per_year", &e, &lo, &hi);
+        row(out, "stages.care.duration.mean", &e2, &lo2, &hi2);
+        char *m = read_in(out, "manifest.json");
+        char *dm = m ? strstr(m, "discrepancy_min") : NULL, *inf = m ? strstr(m, "noise_inflation") : NULL;
+        int a = lo <= py && py <= hi, b = lo2 <= mean && mean <= hi2;
+        inside += a + b;
+        total += 2;
+        print_message("  %g/%g seed %u: arrivals %.1f (%.1f-%.1f)%s stay %.1f (%.1f-%.1f)%s "
+                      "Dmin %.5s infl %.5s\n", py, mean, seed, e, lo, hi, a ? "" : " MISS",
+                      e2, lo2, hi2, b ? "" : " MISS", dm ? dm + 18 : "?", inf ? inf + 18 : "?");
+        free(m);
+        if (getenv("CALIB_KEEP"))
+            print_message("  kept %s\n", d);
+        else
+            rm_tree(d);
+    }
+    print_message("coverage: %d of %d\n", inside, total);
+}
+
+/* ---- items on the start day, the GSL handler ------------------------------------- */
+
+static void gsl_handler_mark(const char *reason, const char *file, int line, int gsl_errno)
+{
+}
+
+static void start_day_items_are_not_data(void **state)
+{
+    char d[64], path[PATH_MAX], out[PATH_MAX], err[2048], text[8192];
+    tmpdir(d, sizeof d);
+    int at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    snprintf(text + at, sizeof text - (size_t)at,
+             "observed:\n  - {stages: [care], date: 2020-01-01, value: 330}\n"
+             "  - {stages: [care], date: 2020-12-31, value: 330}\n"
+             "  - {stages: [care], metric: entries, from: 2020-01-02, to: 2020-12-31, "
+             "value: 400}\n%s", priors);
+    write_text(d, "start.yaml", text);
+    snprintf(path, sizeof path, "%s/start.yaml", d);
+    snprintf(out, sizeof out, "%s/out", d);
+    /* the caller's GSL error handler is the caller's again afterwards */
+    gsl_set_error_handler(gsl_handler_mark);
+    if (calibrate(path, out, 2, 8, 0, err, sizeof err) != 0)
+        fail_msg("calibrate: %s", err);
+    assert_ptr_equal(gsl_set_error_handler(NULL), gsl_handler_mark);
+    char *t = read_in(out, "calibrate_items.csv");
+    assert_non_null(t);
+    assert_non_null(strstr(t, ",fitted_item,note\n2020-01-01,care,stock,330,,,,0,on the start "
+                              "day: the initial count itself\n2020-12-31,care,stock,330,"));
+    free(t);
+    t = read_in(out, "manifest.json");
+    assert_non_null(strstr(t, "\"items_fitted\": 2"));
+    free(t);
+    t = read_in(out, "calibrate.csv");
+    assert_memory_equal(t, "name,label,estimate,low,high,median,prior_low,prior_high,ess,"
+                           "at_prior_bound,box_cut\n", 84);
+    free(t);
+    rm_tree(d);
 }
 
 /* ---- bytes --------------------------------------------------------------------------- */
@@ -371,8 +459,54 @@ static void refuses_what_it_cannot_fit(void **state)
     write_text(d, "bad.yaml", text);
     snprintf(cmd, sizeof cmd, "%s calibrate %s/bad.yaml --out %s", bin(), d, out);
     assert_int_equal(sh(cmd, err, sizeof err), 2);
-    assert_non_null(strstr(err, "bad.yaml:22:5: error: uncertain 'stages.care.duration.mean'"));
+    /* said once, without a second "error:" after the position */
+    assert_non_null(strstr(err, "careflow: error: "));
+    assert_non_null(strstr(err, "bad.yaml:22:5: uncertain 'stages.care.duration.mean'"));
+    assert_null(strstr(strstr(err, "error:") + 6, "error:"));
     assert_int_equal(access(out, F_OK), -1); /* nothing written */
+    /* a normal prior fine at its 5% and 95% points but negative in the tail calibrate
+     * samples (the clipped unit cube's 0.05% point): refused before simulating */
+    at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    snprintf(text + at, sizeof text - (size_t)at,
+             "observed:\n  - {stages: [care], date: 2020-06-30, value: 300}\n"
+             "uncertain:\n  - {path: stages.care.duration.mean, dist: normal, mean: 300, "
+             "sd: 100}\n");
+    write_text(d, "tail.yaml", text);
+    snprintf(cmd, sizeof cmd, "%s calibrate %s/tail.yaml --out %s", bin(), d, out);
+    assert_int_equal(sh(cmd, err, sizeof err), 2);
+    assert_non_null(strstr(err, "tail.yaml:22:5: uncertain 'stages.care.duration.mean' at -"));
+    assert_null(strstr(err, "calibrate: 1 parameter")); /* nothing simulated */
+    assert_int_equal(access(out, F_OK), -1);
+    /* the seed, and a path that moves the report instants, are not values to fit */
+    static const char *const fixed[] = {"seed", "horizon_days"};
+    for (int j = 0; j < 2; j++) {
+        at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+        snprintf(text + at, sizeof text - (size_t)at,
+                 "observed:\n  - {stages: [care], date: 2020-06-30, value: 300}\n"
+                 "uncertain:\n  - {path: %s, dist: uniform, min: 400, max: 700}\n", fixed[j]);
+        write_text(d, "fixed.yaml", text);
+        snprintf(cmd, sizeof cmd, "%s calibrate %s/fixed.yaml --out %s", bin(), d, out);
+        assert_int_equal(sh(cmd, err, sizeof err), 2);
+        char want[128];
+        snprintf(want, sizeof want, "fixed.yaml:22:5: calibrate cannot fit '%s'", fixed[j]);
+        if (!strstr(err, want))
+            fail_msg("expected '%s' in: %s", want, err);
+        assert_int_equal(access(out, F_OK), -1);
+    }
+    /* no item inside the simulated period (only one on the start day, one after the
+     * horizon): refused at once, naming the file */
+    at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    snprintf(text + at, sizeof text - (size_t)at,
+             "observed:\n  - {stages: [care], date: 2020-01-01, value: 330}\n"
+             "  - {stages: [care], date: 2030-01-01, value: 300}\n%s", priors);
+    write_text(d, "none.yaml", text);
+    snprintf(cmd, sizeof cmd, "%s calibrate %s/none.yaml --out %s", bin(), d, out);
+    assert_int_equal(sh(cmd, err, sizeof err), 2);
+    assert_non_null(strstr(err, "none.yaml:1:1: none of the 2 observed items"));
+    assert_null(strstr(err, "calibrate: 2 parameters")); /* nothing simulated */
+    assert_int_equal(access(out, F_OK), -1);
+    snprintf(cmd, sizeof cmd, "%s calibrate --help | grep -q 'not resumable'", bin());
+    assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s calibrate --help | grep -q 'Nelder-Mead'", bin());
     assert_int_equal(system(cmd), 0);
     rm_tree(d);
@@ -406,6 +540,22 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     char *man = read_in(o2, "manifest.json");
     assert_non_null(strstr(man, "\"ranks\": 3"));
     free(man);
+    /* a refusal is said once, not once a rank */
+    char text[8192], o3[PATH_MAX];
+    int at = snprintf(text, sizeof text, truth_head, 300.0, 400.0);
+    snprintf(text + at, sizeof text - (size_t)at,
+             "observed:\n  - {stages: [care], date: 2020-06-30, value: 300}\n"
+             "uncertain:\n  - {path: seed, dist: uniform, min: 1, max: 9}\n");
+    write_text(d, "seed.yaml", text);
+    snprintf(o3, sizeof o3, "%s/refused", d);
+    snprintf(cmd, sizeof cmd,
+             "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -n 3 "
+             "--oversubscribe %s calibrate %s/seed.yaml --out %s", mpi, d, o3);
+    assert_int_not_equal(sh(cmd, err, sizeof err), 0);
+    char *first = strstr(err, "careflow: error: ");
+    if (!first || strstr(first + 1, "careflow: error: "))
+        fail_msg("the refusal should be said once: %s", err);
+    assert_int_equal(access(o3, F_OK), -1);
     rm_tree(d);
 }
 
@@ -509,6 +659,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recovers_known_parameters_within_its_intervals),
+        cmocka_unit_test(start_day_items_are_not_data),
         cmocka_unit_test(same_bytes_at_any_thread_count_and_after_an_interruption),
         cmocka_unit_test(calibrated_yaml_runs_and_gives_the_same_fit),
         cmocka_unit_test(refuses_what_it_cannot_fit),
@@ -516,5 +667,8 @@ int main(void)
         cmocka_unit_test(failed_allocations_end_cleanly),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
     };
+    const struct CMUnitTest measure[] = {cmocka_unit_test(coverage_measurement)};
+    if (getenv("CALIB_COVERAGE"))
+        return cmocka_run_group_tests(measure, NULL, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

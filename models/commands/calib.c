@@ -5,27 +5,33 @@
  *  1. design: `samples` scrambled Sobol points over the unit cube, each coordinate
  *     mapped through its parameter's inverse CDF (so the points spread as the prior),
  *     each simulated with the same R replications (common random numbers) through
- *     sens__evaluate (threads, ranks, resume: tag calib-design). Rank 0 sets each
- *     item's noise variance s2_i from the replications of the best design points and
- *     computes every point's discrepancy
- *         D(theta) = sum_i (ybar_i(theta) - o_i)^2 / s2_i,
- *     ybar_i the mean over replications of observed item i;
+ *     sens__evaluate (threads, ranks, resume: tag calib-design). Rank 0 sets the
+ *     items' noise covariance from the replications (noise_precision) and computes
+ *     every point's discrepancy
+ *         D(theta) = r' P r,  r_i = ybar_i(theta) - o_i,
+ *     ybar_i the mean over replications of fitted item i, P the noise's precision
+ *     (start-day stocks and items outside the period are not fitted);
  *  2. search (rank 0, on its threads): GSL's Nelder-Mead simplex
  *     (gsl_multimin_fminimizer_nmsimplex2) in unit coordinates from the best design
  *     point, each evaluation the same R replications (so D is a deterministic function
  *     of theta), then a scan along each axis from the optimum for the distance at which
- *     D rises by 4 (a conditional two-sigma half-width);
- *  3. posterior: approximate-Bayesian, posterior proportional to prior x exp(-D/2).
+ *     D rises by 4c (a conditional two-sigma half-width), c = max(1, Dmin / (n_use -
+ *     k)) the misfit correction;
+ *  3. posterior: approximate-Bayesian, posterior proportional to prior x exp(-D/2c).
  *     Rounds of 4 x `samples` Sobol points uniform in a box of unit coordinates
  *     (tag calib-boxR), simulated as in stage 1: the first box is twice the scanned
  *     half-widths each side of the best point, clipped to the cube; each later one the
  *     weighted points' mean +- 4 sd, a side whose face still carried weight (a point
- *     in its outer quarter within D + 9.2 of the best) at least doubled. Another round
+ *     in its outer quarter within D + 9.2c of the best) at least doubled. Another round
  *     while a face carried weight, or while the effective sample size is under 100 and
  *     the box can shrink by half; at most CALIB__MAX_ROUNDS. The rounds are pooled by
  *     their mixture density (the prior is uniform in unit coordinates), so
- *     weight_p = exp(-(D_p - Dmin)/2) / sum_r n_r [u_p in box r] / vol_r. The interval
- *     is the weighted 2.5% and 97.5% quantiles of each parameter.
+ *     weight_p = exp(-(D_p - Dmin)/2c) / sum_r n_r [u_p in box r] / vol_r. The interval
+ *     is the weighted 2.5% and 97.5% quantiles of each parameter; a face still hot
+ *     after the last round is flagged (box_cut).
+ * Stage 2 keeps no checkpoint: resuming runs it again (deterministically). Every unit
+ * coordinate is clipped to [U_EDGE, 1 - U_EDGE], and checks() tries each prior at those
+ * two ends before anything is simulated.
  * The estimate is the evaluated point of least D. calib_write.c writes the files.
  *
  * The boxes are decided on rank 0 and broadcast, so every rank builds the same points;
@@ -34,6 +40,7 @@
 #include "models/commands/calib.h"
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_multimin.h>
 #include <math.h>
 #include <stdio.h>
@@ -61,6 +68,9 @@
 #define BOX_SD 4.0         /* a later box: the weighted mean +- this many sd */
 #define ESS_WANTED 100.0   /* below it, a box that can shrink by half gets another round */
 #define NOISE_FLOOR 1.0    /* least noise variance of an item (a count's unit) */
+#define NOISE_POINTS 4     /* the noise is pooled over the best eighth of the design
+                            * points, and at least this many */
+#define COV_SHRINK 0.05    /* the noise correlations are shrunk by this share */
 
 const char *const calib__stage_names[CALIB_STAGE_N] = {
 #define CALIB_STAGE_NAME(e, s) s,
@@ -70,10 +80,18 @@ const char *const calib__stage_names[CALIB_STAGE_N] = {
 
 /* ---- values ------------------------------------------------------------------------- */
 
+/* Every value calibrate uses comes from a unit coordinate clipped to [U_EDGE,
+ * 1 - U_EDGE] (an unbounded prior's 0 or 1 would be infinite); checks() tests the two
+ * ends, so no point can break the scenario mid-run. */
+static double clip_u(double x)
+{
+    return x < U_EDGE ? U_EDGE : x > 1 - U_EDGE ? 1 - U_EDGE : x;
+}
+
 double calib__value(const calib_t *c, int i, double x)
 {
     const scn_uncertain_t *u = &c->sc->uncertain[i];
-    double v = sens__param_value(u, x, 0);
+    double v = sens__param_value(u, clip_u(x), 0);
     char t[SENS__VALUE_LEN];
     sens__value_text(u, v, t, sizeof t); /* the value as set: integers rounded */
     return strtod(t, NULL);
@@ -82,10 +100,40 @@ double calib__value(const calib_t *c, int i, double x)
 void calib__text(const calib_t *c, int i, double x, char *buf, size_t len)
 {
     const scn_uncertain_t *u = &c->sc->uncertain[i];
-    sens__value_text(u, sens__param_value(u, x, 0), buf, len);
+    sens__value_text(u, sens__param_value(u, clip_u(x), 0), buf, len);
+}
+
+/* Whether observed item i can be fitted: CALIB_ITEM_FIT, or why not. A stock on the
+ * start day is the initial count itself (no information about the parameters); an
+ * item outside the simulated period has no simulated value. */
+int calib__item_use(const scenario_t *sc, int i)
+{
+    const scn_observed_t *o = &sc->observed[i];
+    if (o->metric == SCN_OBS_STOCK) {
+        if (o->day == 0)
+            return CALIB_ITEM_START;
+        return o->day > 0 && o->day <= sc->horizon ? CALIB_ITEM_FIT : CALIB_ITEM_OUTSIDE;
+    }
+    return o->from >= 0 && o->to <= sc->horizon + 1e-9 ? CALIB_ITEM_FIT : CALIB_ITEM_OUTSIDE;
 }
 
 /* ---- the points table (rank 0) ------------------------------------------------------ */
+
+/* D = r' P r, r the misfits of the fitted items, P the noise's precision matrix. */
+static double discrepancy(const calib_t *c, const double *ybar)
+{
+    int m = c->n_obs;
+    double D = 0;
+    for (int i = 0; i < m; i++) {
+        if (!c->use[i])
+            continue;
+        double di = ybar[i] - c->sc->observed[i].value;
+        for (int j = 0; j < m; j++)
+            if (c->use[j])
+                D += di * c->prec[(size_t)i * m + j] * (ybar[j] - c->sc->observed[j].value);
+    }
+    return D;
+}
 
 static int add_point(calib_t *c, calib_stage_t st, const double *u, const double *ybar,
                      int round)
@@ -120,14 +168,8 @@ static int add_point(calib_t *c, calib_stage_t st, const double *u, const double
     memcpy(&c->ybar[(size_t)p * c->n_obs], ybar, (size_t)c->n_obs * sizeof *ybar);
     c->round[p] = round;
     c->w[p] = 0;
-    double D = 0;
-    for (int i = 0; i < c->n_obs; i++)
-        if (c->use[i]) {
-            double d = ybar[i] - c->sc->observed[i].value;
-            D += d * d / c->s2[i];
-        }
-    c->D[p] = D;
-    if (c->best < 0 || D < c->D[c->best])
+    c->D[p] = discrepancy(c, ybar);
+    if (c->best < 0 || c->D[p] < c->D[c->best])
         c->best = p;
     return 0;
 }
@@ -210,6 +252,82 @@ static int by_d(const void *a, const void *b)
     return x->d < y->d ? -1 : x->d > y->d ? 1 : x->p - y->p;
 }
 
+/* Rank 0: the precision matrix P of the fitted items' noise. The replications of the
+ * nb best design points give the pooled covariance S of one realisation (df = nb (R -
+ * 1) degrees of freedom); the noise of a misfit ybar - o is S (1 + 1/R) (the observed
+ * count's own noise and that of the mean of R). Stocks on nearby dates, and a stage's
+ * stock beside a total holding it, are strongly correlated: treating them as
+ * independent counts the same children twice and makes the intervals too narrow. S is
+ * shrunk a little towards its diagonal (COV_SHRINK: it must stay invertible when items
+ * nearly repeat each other), its diagonal taken from s2 (floored), and its inverse
+ * scaled by (df - q - 1) / df, q the fitted items, the factor that makes the
+ * inverse of an estimated covariance an unbiased estimate of the precision (Hartlap et
+ * al. 2007). With too few degrees of freedom (df < 2 q + 2) or a matrix that will not
+ * factor, P is the diagonal 1 / s2 alone. */
+static int noise_precision(calib_t *c, const sens__sweep_t *w, const double *ybar,
+                           const rank_t *rk, int nb, char *err, size_t errlen)
+{
+    int m = c->n_obs, R = c->reps, q = 0;
+    int *ix = mem_calloc((size_t)m + 1, sizeof *ix);
+    if (!ix)
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    for (int i = 0; i < m; i++)
+        if (c->use[i])
+            ix[q++] = i;
+    memset(c->prec, 0, (size_t)m * (size_t)m * sizeof *c->prec);
+    for (int a = 0; a < q; a++)
+        c->prec[(size_t)ix[a] * m + ix[a]] = 1 / c->s2[ix[a]];
+    c->noise_df = nb * (R - 1);
+    c->full_cov = 0;
+    int df = c->noise_df;
+    if (q < 2 || df < 2 * q + 2) {
+        mem_free(ix);
+        return 0;
+    }
+    gsl_matrix *S = gsl_matrix_calloc((size_t)q, (size_t)q);
+    if (!S) {
+        mem_free(ix);
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    }
+    for (int j = 0; j < nb; j++) {
+        int p = rk[j].p;
+        for (int r = 0; r < R; r++) {
+            const double *y = &w->val[(size_t)p * w->block + (size_t)r * m];
+            for (int a = 0; a < q; a++)
+                for (int b = 0; b <= a; b++) {
+                    double v = (y[ix[a]] - ybar[(size_t)p * m + ix[a]]) *
+                               (y[ix[b]] - ybar[(size_t)p * m + ix[b]]);
+                    *gsl_matrix_ptr(S, (size_t)a, (size_t)b) += v;
+                }
+        }
+    }
+    /* correlations from the pooled sums, scaled to the (floored) variances s2 */
+    for (int a = 0; a < q; a++)
+        for (int b = 0; b < a; b++) {
+            double saa = gsl_matrix_get(S, (size_t)a, (size_t)a);
+            double sbb = gsl_matrix_get(S, (size_t)b, (size_t)b);
+            double rho = saa > 0 && sbb > 0 ? gsl_matrix_get(S, (size_t)a, (size_t)b) /
+                                                  sqrt(saa * sbb)
+                                            : 0;
+            double v = (1 - COV_SHRINK) * rho * sqrt(c->s2[ix[a]] * c->s2[ix[b]]);
+            gsl_matrix_set(S, (size_t)a, (size_t)b, v);
+            gsl_matrix_set(S, (size_t)b, (size_t)a, v);
+        }
+    for (int a = 0; a < q; a++)
+        gsl_matrix_set(S, (size_t)a, (size_t)a, c->s2[ix[a]]);
+    if (gsl_linalg_cholesky_decomp1(S) == GSL_SUCCESS &&
+        gsl_linalg_cholesky_invert(S) == GSL_SUCCESS) {
+        double h = (double)(df - q - 1) / df;
+        for (int a = 0; a < q; a++)
+            for (int b = 0; b < q; b++)
+                c->prec[(size_t)ix[a] * m + ix[b]] = h * gsl_matrix_get(S, (size_t)a, (size_t)b);
+        c->full_cov = 1;
+    }
+    gsl_matrix_free(S);
+    mem_free(ix);
+    return 0;
+}
+
 /* Rank 0: which items are fitted, their noise, and every design point's D. */
 static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t errlen)
 {
@@ -224,7 +342,7 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
     }
     c->n_use = 0;
     for (int i = 0; i < m; i++) {
-        c->use[i] = 1;
+        c->use[i] = calib__item_use(c->sc, i) == CALIB_ITEM_FIT;
         for (int p = 0; p < n && c->use[i]; p++)
             for (int r = 0; r < R; r++)
                 if (isnan(w->val[(size_t)p * w->block + (size_t)r * m + i]))
@@ -243,16 +361,28 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
             var[(size_t)p * m + i] = R > 1 ? s / (R - 1) : 0;
         }
     }
-    if (c->n_use < m && c->n_use > 0 && !c->o->quiet) {
-        fprintf(stderr, "careflow: warning: %d observed item%s outside the simulated period "
-                        "not fitted:", m - c->n_use, m - c->n_use == 1 ? "" : "s");
+    /* what is not fitted, and why: a stock on the start day is the initial count (a
+     * note), anything else has no simulated value (a warning) */
+    for (int kind = 0; kind < 2 && c->n_use > 0 && !c->o->quiet; kind++) {
+        int n_left = 0;
+        for (int i = 0; i < m; i++)
+            n_left += !c->use[i] && (calib__item_use(c->sc, i) == CALIB_ITEM_START) == !kind;
+        if (n_left == 0)
+            continue;
+        if (kind == 0)
+            fprintf(stderr, "careflow: note: %d stock item%s on the start day left out (%s the "
+                            "initial count%s, not data):", n_left, n_left == 1 ? "" : "s",
+                    n_left == 1 ? "it is" : "they are", n_left == 1 ? "" : "s");
+        else
+            fprintf(stderr, "careflow: warning: %d observed item%s outside the simulated "
+                            "period not fitted:", n_left, n_left == 1 ? "" : "s");
         for (int i = 0, said = 0; i < m && said < 5; i++)
-            if (!c->use[i]) {
+            if (!c->use[i] && (calib__item_use(c->sc, i) == CALIB_ITEM_START) == !kind) {
                 char date[11];
                 cal_format(c->sc->observed[i].date, date);
                 fprintf(stderr, "%s %s %s", said++ ? "," : "", c->sc->observed[i].label, date);
             }
-        fputs(m - c->n_use > 5 ? ", ...\n" : "\n", stderr);
+        fputs(n_left > 5 ? ", ...\n" : "\n", stderr);
     }
     if (c->n_use == 0) {
         rc = sim_err_set(err, errlen, SIM_EINVAL,
@@ -275,7 +405,7 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
         rk[p].p = p;
     }
     qsort(rk, (size_t)n, sizeof *rk, by_d);
-    int nb = n / 8 < 2 ? (n < 2 ? n : 2) : n / 8;
+    int nb = n / 8 < NOISE_POINTS ? (n < NOISE_POINTS ? n : NOISE_POINTS) : n / 8;
     for (int i = 0; i < m; i++) {
         double s = 0;
         for (int j = 0; j < nb; j++)
@@ -283,6 +413,8 @@ static int design_analyse(calib_t *c, const sens__sweep_t *w, char *err, size_t 
         s /= nb;
         c->s2[i] = (s > NOISE_FLOOR ? s : NOISE_FLOOR) * (1.0 + 1.0 / R);
     }
+    if ((rc = noise_precision(c, w, ybar, rk, n, err, errlen)) != 0)
+        goto out;
     for (int p = 0; p < n && rc == 0; p++)
         if (add_point(c, CALIB_DESIGN, &w->U[(size_t)p * c->k], &ybar[(size_t)p * m], -1))
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
@@ -371,11 +503,6 @@ typedef struct nm_ctx {
     double *u;       /* scratch [k] */
 } nm_ctx_t;
 
-static double clamp_u(double x)
-{
-    return x < U_EDGE ? U_EDGE : x > 1 - U_EDGE ? 1 - U_EDGE : x;
-}
-
 /* The objective: D at the clamped point (a huge value once something failed, which
  * ends the search). */
 static double nm_f(const gsl_vector *x, void *params)
@@ -385,7 +512,7 @@ static double nm_f(const gsl_vector *x, void *params)
     if (n->rc != 0)
         return 1e300;
     for (int i = 0; i < c->k; i++)
-        n->u[i] = clamp_u(gsl_vector_get(x, (size_t)i));
+        n->u[i] = clip_u(gsl_vector_get(x, (size_t)i));
     if ((n->rc = eval_one(c, CALIB_SEARCH, n->u, n->err, n->errlen)) != 0)
         return 1e300;
     return c->D[c->n_pts - 1];
@@ -404,7 +531,7 @@ static int search(calib_t *c, char *err, size_t errlen)
     }
     const double *u0 = &c->u[(size_t)c->best * k];
     for (int i = 0; i < k; i++) {
-        double x0 = clamp_u(u0[i]);
+        double x0 = clip_u(u0[i]);
         gsl_vector_set(x, (size_t)i, x0);
         /* a first step of a tenth of the range, towards the middle */
         gsl_vector_set(ss, (size_t)i, x0 > 0.5 ? -0.1 : 0.1);
@@ -450,7 +577,7 @@ static int scan_axis(calib_t *c, int i, int dir, double *half, char *err, size_t
         u[i] = x0 + dir * t;
         if ((rc = eval_one(c, CALIB_SCAN, u, err, errlen)) != 0)
             goto out;
-        if (c->D[c->n_pts - 1] - D0 >= SCAN_RISE) {
+        if (c->D[c->n_pts - 1] - D0 >= SCAN_RISE * c->infl) {
             b = t;
             break;
         }
@@ -465,7 +592,7 @@ static int scan_axis(calib_t *c, int i, int dir, double *half, char *err, size_t
             u[i] = x0 + dir * t;
             if ((rc = eval_one(c, CALIB_SCAN, u, err, errlen)) != 0)
                 goto out;
-            if (c->D[c->n_pts - 1] - D0 >= SCAN_RISE)
+            if (c->D[c->n_pts - 1] - D0 >= SCAN_RISE * c->infl)
                 b = t;
             else
                 a = t;
@@ -508,7 +635,7 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
             if (in)
                 q += c->box_n[r] / vol[r];
         }
-        c->w[p] = q > 0 ? exp(-(c->D[p] - dmin) / 2) / q : 0;
+        c->w[p] = q > 0 ? exp(-(c->D[p] - dmin) / (2 * c->infl)) / q : 0;
         sw += c->w[p];
     }
     for (int p = 0; p < c->n_pts; p++)
@@ -523,6 +650,7 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
      * box shrinks by half or more */
     const double *ub = &c->u[(size_t)c->best * k];
     double v_last = 1, v_next = 1;
+    c->cut = 0;
     for (int i = 0; i < k; i++) {
         double m = 0, s2 = 0;
         for (int p = 0; p < c->n_pts; p++)
@@ -550,10 +678,11 @@ static int posterior_weights(calib_t *c, double next[2][MAX_PARAMS])
                     continue;
                 double x = c->u[(size_t)p * k + i];
                 int in_slab = side == 0 ? x <= f + FACE_SLAB * half : x >= f - FACE_SLAB * half;
-                hot = in_slab && c->D[p] - dmin < FACE_RISE;
+                hot = in_slab && c->D[p] - dmin < FACE_RISE * c->infl;
             }
             if (hot) {
                 grow = 1;
+                c->cut |= 1ULL << i; /* kept if this was the last round */
                 if (side == 0)
                     next[0][i] = fmin(next[0][i], fmax(0, ub[i] - 2 * half));
                 else
@@ -644,14 +773,64 @@ static int checks(const scenario_t *sc, char *err, size_t errlen)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "%s:1:1: error: calibrate fits at most %d uncertain parameters",
                            sc->path, MAX_PARAMS);
+    /* paths that are not a value of the model: the seed and replications are the
+     * calibration's own, and the dates move the report instants the items are read at */
+    static const char *const fixed[] = {"seed", "replications", "start", "end",
+                                        "horizon_days", "report_every_days", NULL};
     for (int i = 0; i < sc->n_uncertain; i++) {
         const scn_uncertain_t *u = &sc->uncertain[i];
         if (u->dist.kind == SA_CHOICE)
             return sim_err_set(err, errlen, SIM_EINVAL,
                                "%s:%d:%d: error: calibrate fits numbers, and uncertain '%s' "
                                "is a choice", u->file, u->line, u->col, u->path);
+        for (int j = 0; fixed[j]; j++)
+            if (strcmp(u->path, fixed[j]) == 0)
+                return sim_err_set(err, errlen, SIM_EINVAL,
+                                   "%s:%d:%d: error: calibrate cannot fit '%s': it is not a "
+                                   "value of the model (the seed and replications are the "
+                                   "calibration's own, and the dates fix when the counts are "
+                                   "read)", u->file, u->line, u->col, u->path);
     }
-    return sens_check(sc, err, errlen);
+    int fit = 0;
+    for (int i = 0; i < sc->n_observed; i++)
+        fit += calib__item_use(sc, i) == CALIB_ITEM_FIT;
+    if (fit == 0)
+        return sim_err_set(err, errlen, SIM_EINVAL,
+                           "%s:1:1: error: none of the %d observed items falls inside the "
+                           "simulated period (after the start day, up to the horizon): "
+                           "nothing to fit", sc->path, sc->n_observed);
+    /* each prior at the two ends calibrate uses (the unit cube clipped to [U_EDGE,
+     * 1 - U_EDGE]), not only at sens_check's 5% and 95% points: a normal prior's far
+     * tail can break the scenario where sensitivity's never goes */
+    for (int i = 0; i < sc->n_uncertain; i++) {
+        const scn_uncertain_t *u = &sc->uncertain[i];
+        for (int end = 0; end < 2; end++) {
+            char text[SENS__VALUE_LEN], inner[1024];
+            scenario_t *t = NULL;
+            sens__value_text(u, sens__param_value(u, end ? 1 - U_EDGE : U_EDGE, 0), text,
+                             sizeof text);
+            size_t room = strlen(u->path) + 1 + strlen(text) + 1;
+            char *set = mem_alloc(room);
+            if (!set)
+                return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            snprintf(set, room, "%s=%s", u->path, text);
+            const char *one = set;
+            int rc = sens__vary(sc, &one, 1, &t, inner, sizeof inner);
+            mem_free(set);
+            if (rc == SIM_EINVAL)
+                return sim_err_set(err, errlen, SIM_EINVAL,
+                                   "%s:%d:%d: error: uncertain '%s' at %s (its %g%% "
+                                   "quantile, the %s end of the values calibrate tries) "
+                                   "makes the scenario invalid: %s", u->file, u->line,
+                                   u->col, u->path, text, 100 * (end ? 1 - U_EDGE : U_EDGE),
+                                   end ? "high" : "low",
+                                   sens__drop_error_word(inner));
+            if (rc != 0)
+                return sim_err_set(err, errlen, rc, "%s", inner);
+            scenario_free(t);
+        }
+    }
+    return 0;
 }
 
 static void calib_free(calib_t *c)
@@ -659,6 +838,7 @@ static void calib_free(calib_t *c)
     mem_free(c->paths);
     mem_free(c->use);
     mem_free(c->s2);
+    mem_free(c->prec);
     mem_free(c->stage);
     mem_free(c->u);
     mem_free(c->D);
@@ -704,7 +884,8 @@ static int setup(calib_t *c, const scenario_t *sc, const calib_opts_t *o, char *
                            "spread between them is each observation's noise");
     size_t k = (size_t)c->k, m = (size_t)c->n_obs;
     if (!(c->paths = mem_calloc(k, sizeof *c->paths)) || !(c->use = mem_calloc(m, 1)) ||
-        !(c->s2 = mem_calloc(m, sizeof *c->s2)) || !(c->cond = mem_calloc(2 * k, sizeof *c->cond)) ||
+        !(c->s2 = mem_calloc(m, sizeof *c->s2)) ||
+        !(c->prec = mem_calloc(m * m, sizeof *c->prec)) || !(c->cond = mem_calloc(2 * k, sizeof *c->cond)) ||
         !(c->est = mem_calloc(k, sizeof *c->est)) || !(c->lo = mem_calloc(k, sizeof *c->lo)) ||
         !(c->hi = mem_calloc(k, sizeof *c->hi)) || !(c->med = mem_calloc(k, sizeof *c->med)))
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
@@ -749,6 +930,14 @@ static int stage_design(calib_t *c, char *err, size_t errlen)
 static int stage_search(calib_t *c, char *err, size_t errlen)
 {
     int rc = search(c, err, errlen);
+    /* the overdispersion ("Birge ratio") correction: a least D above its expectation
+     * n_use - k says the noise is larger than the replications show (model error,
+     * correlations the precision matrix missed), and every item's noise variance is
+     * scaled by c = max(1, Dmin / (n_use - k)) from here on: the scan's rise, the
+     * posterior's weights exp(-(D - Dmin) / 2c) and the faces' test */
+    c->infl = 1;
+    if (rc == 0 && c->n_use > c->k && c->D[c->best] > c->n_use - c->k)
+        c->infl = c->D[c->best] / (c->n_use - c->k);
     for (int i = 0; i < c->k && rc == 0; i++)
         for (int side = 0; side < 2 && rc == 0; side++)
             rc = scan_axis(c, i, side ? 1 : -1, &c->cond[2 * i + side], err, errlen);
@@ -817,7 +1006,9 @@ int calib_run(const scenario_t *sc, const calib_opts_t *o, char *err, size_t err
     int rank = cluster_rank(), rc;
     memset(&c, 0, sizeof c);
     err[0] = 0;
-    gsl_set_error_handler_off(); /* GSL's errors come back as codes, never abort() */
+    /* GSL's errors come back as codes, never abort(): its handler is process-wide state,
+     * so the caller's is put back before returning */
+    gsl_error_handler_t *gsl_old = gsl_set_error_handler_off();
     signals_catch(&sigs);
     rc = setup(&c, sc, o, err, errlen);
     if ((rc = cluster_agree(rc)) != 0)
@@ -834,6 +1025,12 @@ int calib_run(const scenario_t *sc, const calib_opts_t *o, char *err, size_t err
         fprintf(stderr, "careflow: search: Nelder-Mead from the best design point (D %.4g), "
                         "then a scan of each parameter\n", c.D[c.best]);
     rc = rank == 0 ? stage_search(&c, err, errlen) : 0;
+    if (rc == SIM_EINTR && rank == 0) {
+        char was[512];
+        snprintf(was, sizeof was, "%s", err);
+        sim_err_set(err, errlen, rc, "%s (in the search, which is redone on resuming; the "
+                    "design's points are kept): run the same command again to resume", was);
+    }
     if ((rc = cluster_agree(rc)) != 0)
         goto out;
     if ((rc = stage_posterior(&c, err, errlen)) != 0)
@@ -848,7 +1045,23 @@ int calib_run(const scenario_t *sc, const calib_opts_t *o, char *err, size_t err
 out:
     if (rc == SIM_EPEER)
         err[0] = 0; /* the failing rank says what failed */
+    if (rc == SIM_EINVAL) {
+        /* a refusal: no checkpoint of this run is left behind (its points would never
+         * be resumed), and the message is said once (every rank finds the same), with
+         * main's "careflow: error: " in place of the message's own */
+        if (rank == 0 && c.have_tx) {
+            sens__sweep_t w;
+            memset(&w, 0, sizeof w);
+            w.o = &c.so;
+            w.tag = "calib"; /* every calib-*.txt */
+            sens__ckpt_remove(&w);
+        }
+        sens__drop_error_word(err);
+        if (rank != 0)
+            err[0] = 0;
+    }
     calib_free(&c);
     signals_restore(&sigs);
+    gsl_set_error_handler(gsl_old);
     return rc;
 }

@@ -51,6 +51,11 @@ typedef struct calib {
     unsigned char *use;       /* owned [n_obs]: 1 if item i is fitted */
     int n_use;                /* items fitted */
     double *s2;               /* owned [n_obs]: noise variance of item i (see calib.c) */
+    double *prec;             /* owned [n_obs * n_obs]: the noise's precision matrix
+                               * (fitted items; zero elsewhere; see calib.c) */
+    int noise_df;             /* degrees of freedom of the pooled noise covariance */
+    int full_cov;             /* 1: D uses the covariance; 0: the variances alone */
+    double infl;              /* noise inflation c = max(1, Dmin / (n_use - k)) */
     /* every evaluated point (rank 0), in the order evaluated */
     int n_pts, cap_pts;
     unsigned char *stage;     /* owned [cap_pts]: calib_stage_t */
@@ -72,10 +77,16 @@ typedef struct calib {
     double *est, *lo, *hi, *med;  /* owned [k] each, parameter units */
     double ess;               /* effective sample size of the weights */
     unsigned long long at_bound; /* bit i: parameter i's interval reaches a prior bound */
+    unsigned long long cut;   /* bit i: a face of the last box on axis i still carried
+                               * weight (the box, not the posterior, ends the interval) */
     double wall0;             /* progress_now() at the start */
     outtx_t tx;               /* rank 0: the output transaction */
     int have_tx;
 } calib_t;
+
+/* Whether an observed item is fitted (calibrate_items.csv's fitted_item and note). */
+enum { CALIB_ITEM_FIT, CALIB_ITEM_START, CALIB_ITEM_OUTSIDE };
+int calib__item_use(const scenario_t *sc, int i);
 
 /* Parameter i's value at unit coordinate x, and its --set text. */
 double calib__value(const calib_t *c, int i, double x);

@@ -44,7 +44,8 @@
 static int write_calibrate(FILE *f, void *ctx)
 {
     const calib_t *c = ctx;
-    fputs("name,label,estimate,low,high,median,prior_low,prior_high,ess,at_prior_bound\n", f);
+    fputs("name,label,estimate,low,high,median,prior_low,prior_high,ess,at_prior_bound,"
+          "box_cut\n", f);
     for (int i = 0; i < c->k; i++) {
         const scn_uncertain_t *u = &c->sc->uncertain[i];
         double x[] = {c->est[i], c->lo[i], c->hi[i], c->med[i], calib__value(c, i, 0.025),
@@ -56,7 +57,7 @@ static int write_calibrate(FILE *f, void *ctx)
             fputc(',', f);
             fmt_num(f, x[j]);
         }
-        fprintf(f, ",%d\n", (int)((c->at_bound >> i) & 1));
+        fprintf(f, ",%d,%d\n", (int)((c->at_bound >> i) & 1), (int)((c->cut >> i) & 1));
     }
     return 0;
 }
@@ -96,7 +97,7 @@ static int write_items(FILE *f, void *ctx)
 {
     const calib_t *c = ctx;
     const double *yb = &c->ybar[(size_t)c->best * c->n_obs];
-    fputs("date,stages,metric,observed,fitted,noise_sd,z,fitted_item\n", f);
+    fputs("date,stages,metric,observed,fitted,noise_sd,z,fitted_item,note\n", f);
     for (int i = 0; i < c->n_obs; i++) {
         const scn_observed_t *o = &c->sc->observed[i];
         char date[11];
@@ -116,7 +117,12 @@ static int write_items(FILE *f, void *ctx)
         } else {
             fputs(",,", f);
         }
-        fprintf(f, ",%d\n", c->use[i]);
+        int why = calib__item_use(c->sc, i);
+        fprintf(f, ",%d,%s\n", c->use[i],
+                c->use[i] ? ""
+                : why == CALIB_ITEM_START ? "on the start day: the initial count itself"
+                : why == CALIB_ITEM_OUTSIDE ? "outside the simulated period"
+                                            : "no simulated value");
     }
     return 0;
 }
@@ -256,6 +262,10 @@ static int write_manifest(FILE *f, void *ctx)
     fmt_num(f, c->D[c->best]);
     fputs(",\n  \"effective_sample_size\": ", f);
     fmt_num(f, c->ess);
+    fprintf(f, ",\n  \"noise_covariance\": %s,\n  \"noise_df\": %d",
+            c->full_cov ? "true" : "false", c->noise_df);
+    fputs(",\n  \"noise_inflation\": ", f);
+    fmt_num(f, c->infl);
     fprintf(f, ",\n  \"threads\": %d,\n  \"ranks\": %d", c->o->threads, cluster_size());
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, c->o->cmdline);
@@ -268,11 +278,17 @@ static int write_manifest(FILE *f, void *ctx)
 /* ---- the prior and posterior plots ------------------------------------------------- */
 
 /* Writes DIR/pI.tsv for parameter i: bin centre, prior density, posterior density, over
- * the prior's 0.5% to 99.5% range (or the posterior's, if it reaches further). */
+ * the prior's whole support, min to max (an unbounded prior: the range of the values
+ * calibrate tries, its 0.05% to 99.95% quantiles). */
 static int hist_data(const calib_t *c, int i, const char *dir)
 {
     char path[PATH_MAX + 128];
-    double lo = calib__value(c, i, 0.005), hi = calib__value(c, i, 0.995);
+    const scn_uncertain_t *u = &c->sc->uncertain[i];
+    double lo = sens__param_value(u, 0, 0), hi = sens__param_value(u, 1, 0);
+    if (!isfinite(lo))
+        lo = calib__value(c, i, 0);
+    if (!isfinite(hi))
+        hi = calib__value(c, i, 1);
     double prior[HIST_BINS] = {0}, post[HIST_BINS] = {0};
     if (!(hi > lo))
         hi = lo + 1;
@@ -315,7 +331,7 @@ static void posterior_plots(const calib_t *c, const char *staging)
         rc = hist_data(c, i, data);
     if (rc == 0)
         rc = plot_render_calibrate(c->sc, staging, data, scripts, c->k, c->est, c->lo,
-                                   c->hi, perr, sizeof perr);
+                                   c->hi, c->ess, perr, sizeof perr);
     for (int i = 0; i < c->k; i++) {
         char p[PATH_MAX + 96];
         snprintf(p, sizeof p, "%s/p%d.tsv", data, i + 1);
@@ -449,11 +465,12 @@ void calib__report(const calib_t *c)
         char v[6][32];
         double x[6] = {calib__value(c, i, 0.025), calib__value(c, i, 0.975), c->est[i],
                        c->lo[i], c->hi[i]};
-        for (int j = 0; j < 5; j++)
-            fmt_num_str(v[j], sizeof v[j], x[j]);
-        fprintf(stderr, "%-40.40s %12s %12s %12s %12s %12s%s\n", c->sc->uncertain[i].label,
+        for (int j = 0; j < 5; j++) /* 4 significant figures (the CSV has them all) */
+            snprintf(v[j], sizeof v[j], "%.4g", x[j] == 0 ? 0 : x[j]);
+        fprintf(stderr, "%-40.40s %12s %12s %12s %12s %12s%s%s\n", c->sc->uncertain[i].label,
                 v[0], v[1], v[2], v[3], v[4],
-                (c->at_bound >> i) & 1 ? "  (reaches the prior's bound)" : "");
+                (c->at_bound >> i) & 1 ? "  (reaches the prior's bound)" : "",
+                (c->cut >> i) & 1 ? "  (cut by the last box)" : "");
     }
     /* the worst-fitted items */
     const double *yb = &c->ybar[(size_t)c->best * c->n_obs];
@@ -473,9 +490,14 @@ void calib__report(const calib_t *c)
             }
         }
     }
+    int expect = c->n_use > c->k ? c->n_use - c->k : 1;
     fprintf(stderr, "\nfit: discrepancy %.3g over %d items (about %d if the model fits within "
                     "noise); effective sample size %.0f\n",
-            c->D[c->best], c->n_use, c->n_use, c->ess);
+            c->D[c->best], c->n_use, expect, c->ess);
+    if (c->infl > 1)
+        fprintf(stderr, "  the noise is scaled by %.3g (discrepancy / %d) to cover the misfit: "
+                        "the intervals are %.3g times as wide as the replications alone make "
+                        "them\n", c->infl, expect, sqrt(c->infl));
     for (int j = 0; j < 3 && order[j] >= 0; j++) {
         const scn_observed_t *o = &c->sc->observed[order[j]];
         char date[11];
@@ -484,12 +506,13 @@ void calib__report(const calib_t *c)
                 o->label, o->metric == SCN_OBS_ENTRIES ? "entries to" : "stock on", date,
                 o->value, yb[order[j]], (yb[order[j]] - o->value) / sqrt(c->s2[order[j]]));
     }
-    if (c->D[c->best] > 4.0 * c->n_use + 10)
+    if (c->D[c->best] > 4.0 * expect + 10)
         fprintf(stderr, "careflow: warning: the best fit is far outside the replication noise "
                         "(discrepancy %.3g over %d items): the model cannot reproduce these "
-                        "observations with any value in the priors, and the intervals, which "
-                        "assume it can, are too narrow\n",
-                c->D[c->best], c->n_use);
+                        "observations with any value in the priors; the intervals are widened "
+                        "for it (noise scaled by %.3g) but measure where the misfit is least, "
+                        "not only what the counts allow\n",
+                c->D[c->best], c->n_use, c->infl);
     if (c->ess < 20)
         fprintf(stderr, "careflow: warning: the posterior rests on few points (effective "
                         "sample size %.0f): raise --samples\n", c->ess);
@@ -498,6 +521,12 @@ void calib__report(const calib_t *c)
             fprintf(stderr, "careflow: warning: '%s': the posterior reaches the prior's bound; "
                             "the data would allow values beyond it: widen its range if they "
                             "are plausible\n", c->sc->uncertain[i].path);
+    for (int i = 0; i < c->k; i++)
+        if ((c->cut >> i) & 1)
+            fprintf(stderr, "careflow: warning: '%s': the last posterior box still had weight "
+                            "at its face, so the interval may be cut short by the box, not the "
+                            "data: raise --samples (box_cut is 1 in calibrate.csv)\n",
+                    c->sc->uncertain[i].path);
     fprintf(stderr, "wrote %s (calibrate.csv, calibrated.yaml, fit.csv, ...) in %.1f s\n",
             c->o->out_dir, progress_now() - c->wall0);
 }

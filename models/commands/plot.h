@@ -81,6 +81,7 @@ int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err
  * err set and no image added. */
 int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char *data_dir,
                           const char *scripts_dir, int k, const double *est,
-                          const double *lo, const double *hi, char *err, size_t errlen);
+                          const double *lo, const double *hi, double ess, char *err,
+                          size_t errlen);
 
 #endif

@@ -19,7 +19,8 @@
 
 int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char *data_dir,
                           const char *scripts_dir, int k, const double *est,
-                          const double *lo, const double *hi, char *err, size_t errlen)
+                          const double *lo, const double *hi, double ess, char *err,
+                          size_t errlen)
 {
     char script[PLOT_PATH_LEN], side[PLOT_PATH_LEN], from[PLOT_PATH_LEN], to[PLOT_PATH_LEN];
     plot__sb_t labels = {0}, nums = {0}, expect = {0};
@@ -50,7 +51,9 @@ int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char 
         rc = sim_err_set(err, errlen, SIM_EIO, "%s: %s: plots skipped", side, strerror(errno));
         goto out;
     }
-    const char *args[] = {plot__title(sc), labels.s, nums.s, "png svg", NULL};
+    char title[512]; /* the title, and on how many points the posterior rests */
+    snprintf(title, sizeof title, "%s (effective sample size %.0f)", plot__title(sc), ess);
+    const char *args[] = {title, labels.s, nums.s, "png svg", NULL};
     if ((rc = plot__draw(side, data_dir, script, args, expect.s, err, errlen)) == 0) {
         /* into OUT/plots, beside the run's */
         char dst[PLOT_PATH_LEN];
