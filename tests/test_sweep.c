@@ -259,9 +259,14 @@ static void the_answer_is_erlang_c_smallest_c(void **state)
     free(ans);
 
     /* each stable c's mean wait and utilisation agree with the theory */
-    row_t r[16];
-    int n = read_sweep(d, r, 16);
-    assert_int_equal(n, 10); /* 5 values x 2 figures */
+    row_t r[32];
+    int n = read_sweep(d, r, 32);
+    /* 5 values x 5 figures: the target, the --outputs figure, then (a target on a
+     * stage's wait) that stage's final_waiting, avg_waiting and avg_stock */
+    assert_int_equal(n, 25);
+    assert_string_equal(r[10].metric, "final_waiting");
+    assert_string_equal(r[15].metric, "avg_waiting");
+    assert_string_equal(r[20].metric, "avg_stock");
     for (int i = 0; i < 5; i++) {
         int c = 4 + i;
         assert_string_equal(r[i].metric, "mean_wait_days");
@@ -349,8 +354,8 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
 
     /* the two-way grid: 3 x 3 points of each figure, the first path running fastest,
      * and one answer row per value of the second path */
-    row_t r[32];
-    assert_int_equal(read_sweep(d1, r, 32), 18);
+    row_t r[64];
+    assert_int_equal(read_sweep(d1, r, 64), 45); /* 9 points x 5 figures */
     assert_true(r[0].value == 5 && !strcmp(r[0].value2, "36"));
     assert_true(r[1].value == 6 && !strcmp(r[1].value2, "36"));
     assert_true(r[3].value == 5 && !strcmp(r[3].value2, "40"));
@@ -478,6 +483,60 @@ static void the_answer_is_printed_with_its_evidence(void **state)
     assert_non_null(strstr(a, "met in 20 of 20 replications (100%)\n"));
     assert_non_null(strstr(a, "at pools.duty_workers.workers=5: mean "));
     assert_non_null(strstr(a, "met in 0 of 20 replications (0%) (fails)\n"));
+    /* a stable queue: no warning about a list left at the horizon, nor about noise */
+    assert_null(strstr(err, "warning"));
+    rm_tree(d);
+}
+
+/* The contract's rule: the smallest value meeting the target is the answer even when a
+ * larger one fails again. Swept the other way round (calls a day at 6 workers: waits
+ * grow with the value), 30 and 40 calls meet the bound (Erlang C: W_q(6) = 0.014 at
+ * 40) and 50 (5 erlangs on 6 workers: W_q = 0.10) fails: the answer is 30, exit 0, and
+ * a warning names 50. */
+static void an_answer_stands_when_a_larger_value_fails_again(void **state)
+{
+    char cmd[2048], out[8192], err[4096], d[64];
+    tmpdir(d, sizeof d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --set "
+             "pools.duty_workers.workers=6 --reps 4 --vary arrivals.calls.per_day=30:50:10 "
+             "--target 'mean_wait_days:duty<=0.025' --no-plots --out %s",
+             bin(), MMC, d);
+    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    if (st != 0 || !strstr(out, "answer: arrivals.calls.per_day=30\n"))
+        fail_msg("exit %d, stdout:\n%s\nstderr:\n%s", st, out, err);
+    if (!strstr(err, "careflow: warning: answer arrivals.calls.per_day=30: "
+                     "mean_wait_days:duty<=0.025 fails again at larger value: 50 (0%);"))
+        fail_msg("no warning naming 50 in:\n%s", err);
+    char *ans = read_in(d, "sweep_answer.csv");
+    assert_non_null(strstr(ans, "\narrivals.calls.per_day,30,mean_wait_days,duty,<=0.025,1,"));
+    free(ans);
+    rm_tree(d);
+}
+
+/* A waiting list that never clears is not a met target: at 48 calls a day on 4
+ * workers (4.8 erlangs on 4 workers: overloaded) the mean
+ * wait of those allocated is under 1000 days, but the list grows to thousands by the
+ * horizon; the answer comes with a warning that names it. */
+static void a_waiting_list_left_at_the_horizon_is_named(void **state)
+{
+    char cmd[2048], out[8192], err[4096], d[64];
+    tmpdir(d, sizeof d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --set "
+             "arrivals.calls.per_day=48 --reps 4 --vary pools.duty_workers.workers=4:6:1 "
+             "--target 'mean_wait_days:duty<=1000' --no-plots --out %s",
+             bin(), MMC, d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "answer: pools.duty_workers.workers=4\n"));
+    if (!strstr(err, "careflow: warning: answer pools.duty_workers.workers=4: the duty waiting "
+                     "list is still "))
+        fail_msg("no warning about the list in:\n%s", err);
+    /* the figures it rests on are in sweep.csv */
+    char *csv = read_in(d, "sweep.csv");
+    assert_non_null(strstr(csv, "\n4,final_waiting,duty,"));
+    assert_non_null(strstr(csv, "\n4,avg_stock,duty,"));
+    free(csv);
     rm_tree(d);
 }
 
@@ -579,6 +638,8 @@ int main(void)
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
         cmocka_unit_test(the_answer_is_printed_with_its_evidence),
         cmocka_unit_test(no_value_meeting_the_target_exits_1_with_the_results),
+        cmocka_unit_test(an_answer_stands_when_a_larger_value_fails_again),
+        cmocka_unit_test(a_waiting_list_left_at_the_horizon_is_named),
         cmocka_unit_test(bad_vary_and_target_are_refused),
         cmocka_unit_test(every_failed_allocation_ends_cleanly),
     };

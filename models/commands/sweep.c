@@ -14,10 +14,10 @@
  *     answer on stdout; the files (sweep_write.c).
  *
  * The answer, for "<=": the smallest value of the first axis at which the target holds
- * in at least 90% of replications there AND at every larger value of the grid (for
- * ">=": the largest, with every smaller value): a value that meets it only by luck
- * between two that fail is not offered. With two axes, one answer per value of the
- * second. */
+ * in at least 90% of replications (for ">=": the largest). A larger (for ">=": smaller)
+ * value that fails again does not take the answer away: the figure is not monotone
+ * there (noise, or a sweep the other way round), and a warning names those values. With
+ * two axes, one answer per value of the second. */
 #include "models/commands/sweep.h"
 
 #include <math.h>
@@ -251,6 +251,10 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
                 rc = add_fig(S, "mean_wait_days", sc->stages[s].name);
                 if (rc == 0)
                     rc = add_fig(S, "avg_waiting", sc->stages[s].name);
+                if (rc == 0)
+                    rc = add_fig(S, "final_waiting", sc->stages[s].name);
+                if (rc == 0)
+                    rc = add_fig(S, "max_waiting", sc->stages[s].name);
             }
         if (rc == 0)
             rc = add_fig(S, "avg_stock", "all");
@@ -260,6 +264,28 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
             rc = add_fig(S, "cost_per_year", "all");
         if (rc == SIM_ERANGE)
             rc = 0; /* the defaults stop at the limit */
+    }
+    /* a target on a wait or waiting list of a stage: that stage's final_waiting and
+     * avg_stock too (at the end, when there is room), to see whether the list clears */
+    if (rc == 0 && tg->on && strstr(S->w.out.metric[0], "wait") &&
+        strcmp(S->w.out.metric[0], "final_waiting") != 0 && strcmp(S->w.out.stage[0], "all")) {
+        const char *st = S->w.out.stage[0];
+        rc = add_fig(S, "final_waiting", st);
+        if (rc == 0)
+            rc = add_fig(S, "avg_waiting", st);
+        if (rc == 0)
+            rc = add_fig(S, "avg_stock", st);
+        if (rc == SIM_ERANGE)
+            rc = 0;
+        for (int i = 0; i < S->w.out.n; i++)
+            if (!strcmp(S->w.out.stage[i], st)) {
+                if (!strcmp(S->w.out.metric[i], "final_waiting"))
+                    S->i_final = i;
+                else if (!strcmp(S->w.out.metric[i], "avg_waiting"))
+                    S->i_avgw = i;
+                else if (!strcmp(S->w.out.metric[i], "avg_stock"))
+                    S->i_stock = i;
+            }
     }
     return rc == 0 ? 0 : sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
 }
@@ -341,7 +367,7 @@ static int summarise(sweep__run_t *S, char *err, size_t errlen)
         (tg->on && (!(tg->share = mem_calloc((size_t)w->n_pts, sizeof *tg->share)) ||
                     !(tg->met = mem_calloc((size_t)w->n_pts, sizeof *tg->met)) ||
                     !(tg->answer = mem_calloc((size_t)n2, sizeof *tg->answer)) ||
-                    !(tg->isolated = mem_calloc((size_t)n2, sizeof *tg->isolated))))) {
+                    !(tg->n_beyond = mem_calloc((size_t)n2, sizeof *tg->n_beyond))))) {
         mem_free(v);
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     }
@@ -370,22 +396,21 @@ static int summarise(sweep__run_t *S, char *err, size_t errlen)
     mem_free(v);
     if (!tg->on)
         return 0;
-    /* per row of the second axis: the run of values meeting the target that reaches
-     * the end of the grid the direction points to */
+    /* per row of the second axis: the first value meeting the target from the end the
+     * direction starts at; n_beyond: values past it that fail again */
     for (int j = 0; j < n2; j++) {
         const double *sh = &tg->share[(size_t)j * n1];
-        int ans = -1, any = 0;
-        if (!tg->ge)
-            for (int i = n1 - 1; i >= 0 && sh[i] >= SWEEP__SHARE; i--)
+        int ans = -1, beyond = 0;
+        for (int k = 0; k < n1 && ans < 0; k++) {
+            int i = tg->ge ? n1 - 1 - k : k;
+            if (sh[i] >= SWEEP__SHARE)
                 ans = i;
-        else
-            for (int i = 0; i < n1 && sh[i] >= SWEEP__SHARE; i++)
-                ans = i;
-        for (int i = 0; i < n1; i++)
-            if (sh[i] >= SWEEP__SHARE && (ans < 0 || (tg->ge ? i > ans : i < ans)))
-                any = 1;
+        }
+        for (int i = 0; i < n1 && ans >= 0; i++)
+            if (sh[i] < SWEEP__SHARE && (tg->ge ? i < ans : i > ans))
+                beyond++;
         tg->answer[j] = ans;
-        tg->isolated[j] = any;
+        tg->n_beyond[j] = beyond;
         tg->n_answered += ans >= 0;
     }
     return 0;
@@ -400,82 +425,193 @@ static const char *num(double x, char *buf)
     return buf;
 }
 
+/* " with PATH2=V2" for row j of a two-way sweep, else "". */
+static const char *at2(const sweep__run_t *S, int j, char *buf, size_t len)
+{
+    buf[0] = 0;
+    if (S->n_ax == 2)
+        snprintf(buf, len, " with %s=%s", S->ax[1].path, sweep__vt(&S->ax[1], j));
+    return buf;
+}
+
 static void evidence_line(const sweep__run_t *S, int p, const char *what)
 {
     const sweep__stat_t *s = &S->st[p];
-    char a[32], b[32], c[32];
-    printf("  at %s=%s: mean %s, 95%% interval %s to %s; met in %d of %d replications "
+    char a[32], b[32], c[32], w2[SENS__VALUE_LEN + 300];
+    printf("  at %s=%s%s: mean %s, 95%% interval %s to %s; met in %d of %d replications "
            "(%.0f%%)%s\n",
-           S->ax[0].path, sweep__vt(&S->ax[0], p % S->ax[0].n), num(s->mean, a), num(s->lo, b),
-           num(s->hi, c), S->tg.met[p], S->w.reps, 100 * S->tg.share[p], what);
+           S->ax[0].path, sweep__vt(&S->ax[0], p % S->ax[0].n),
+           at2(S, p / S->ax[0].n, w2, sizeof w2), num(s->mean, a), num(s->lo, b), num(s->hi, c),
+           S->tg.met[p], S->w.reps, 100 * S->tg.share[p], what);
 }
 
-/* The table of the target's figure (or the first figure) and the answers, on stdout. */
+/* Prints line (without its trailing spaces) and a newline. */
+static void put_line(char *line)
+{
+    size_t n = strlen(line);
+    while (n && line[n - 1] == ' ')
+        line[--n] = 0;
+    puts(line);
+}
+
+/* The table of the target's figure (or the first figure) on stdout: the columns as wide
+ * as their widest entry. */
+static void table(const sweep__run_t *S)
+{
+    const sens__sweep_t *w = &S->w;
+    const sweep__target_t *tg = &S->tg;
+    int n1 = S->ax[0].n, wv = 5, wv2 = 6, wm = 4, wi = 12;
+    char line[4 * SENS__VALUE_LEN + 256], a[32], b[32], c[32], iv[80];
+    for (int p = 0; p < w->n_pts; p++) {
+        const sweep__stat_t *s = &S->st[p];
+        int l = (int)strlen(sweep__vt(&S->ax[0], p % n1));
+        wv = l > wv ? l : wv;
+        if (S->n_ax == 2) {
+            l = (int)strlen(sweep__vt(&S->ax[1], p / n1));
+            wv2 = l > wv2 ? l : wv2;
+        }
+        l = (int)strlen(num(s->mean, a));
+        wm = l > wm ? l : wm;
+        l = snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
+        wi = l > wi ? l : wi;
+    }
+    printf("%s:%s%s%s at each value of %s%s%s (%d replications each, common random "
+           "numbers)\n",
+           w->out.metric[0], w->out.stage[0], tg->on ? ", target " : "", tg->on ? tg->text : "",
+           S->ax[0].path, S->n_ax == 2 ? " and " : "", S->n_ax == 2 ? S->ax[1].path : "",
+           w->reps);
+    int k = snprintf(line, sizeof line, "  %-*s  ", wv, "value");
+    if (S->n_ax == 2)
+        k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  ", wv2, "value2");
+    snprintf(line + k, sizeof line - (size_t)k, "%-*s  %-*s  %s", wm, "mean", wi, "95% interval",
+             tg->on ? "share met" : "");
+    put_line(line);
+    for (int p = 0; p < w->n_pts; p++) {
+        const sweep__stat_t *s = &S->st[p];
+        snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
+        k = snprintf(line, sizeof line, "  %-*s  ", wv, sweep__vt(&S->ax[0], p % n1));
+        if (S->n_ax == 2)
+            k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  ", wv2,
+                          sweep__vt(&S->ax[1], p / n1));
+        k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  %-*s  ", wm, num(s->mean, a), wi,
+                      iv);
+        if (tg->on)
+            snprintf(line + k, sizeof line - (size_t)k, "%.0f%%", 100 * tg->share[p]);
+        put_line(line);
+    }
+}
+
+/* 1 if output i has the same value in every replication at every point (NaN alike). */
+static int constant_output(const sweep__run_t *S, int i)
+{
+    const sens__sweep_t *w = &S->w;
+    for (int p = 1; p < w->n_pts; p++)
+        for (int r = 0; r < w->reps; r++) {
+            size_t at = (size_t)r * w->out.n + (size_t)i;
+            double x0 = w->val[at], x = w->val[(size_t)p * w->block + at];
+            if (!(x == x0 || (isnan(x) && isnan(x0))))
+                return 0;
+        }
+    return 1;
+}
+
+/* The warnings at the answer of row j (answer index a): values beyond it that fail
+ * again, and a waiting list still there at the horizon. */
+static void answer_warnings(const sweep__run_t *S, int j, int a)
+{
+    const sens__sweep_t *w = &S->w;
+    const sweep__target_t *tg = &S->tg;
+    int n1 = S->ax[0].n;
+    char w2[SENS__VALUE_LEN + 300], list[512] = "";
+    if (tg->n_beyond[j] > 0) {
+        size_t k = 0;
+        int shown = 0;
+        for (int i = 0; i < n1; i++) {
+            int p = j * n1 + i;
+            if (!(tg->share[p] < SWEEP__SHARE && (tg->ge ? i < a : i > a)))
+                continue;
+            if (shown < 5 && k < sizeof list)
+                k += (size_t)snprintf(list + k, sizeof list - k, "%s%s (%.0f%%)",
+                                      shown ? ", " : "", sweep__vt(&S->ax[0], i),
+                                      100 * tg->share[p]);
+            shown++;
+        }
+        if (shown > 5 && k < sizeof list)
+            snprintf(list + k, sizeof list - k, " and %d more", shown - 5);
+        fflush(stdout);
+        sens__warn(w, "answer %s=%s%s: %s:%s%s fails again at %s value%s: %s; the figure is "
+                      "not monotone in %s here (noise, or the sweep runs the other way); more "
+                      "replications (--reps) or a finer grid may settle it",
+                   S->ax[0].path, sweep__vt(&S->ax[0], a), at2(S, j, w2, sizeof w2),
+                   w->out.metric[0], w->out.stage[0], tg->text, tg->ge ? "smaller" : "larger",
+                   shown == 1 ? "" : "s", list, S->ax[0].path);
+    }
+    /* the list still there at the horizon: at least 1 child and 1% of the stage's
+     * average stock, and clearly above its own average over the window (the 95%
+     * interval of final_waiting above the mean of avg_waiting): growing, or not cleared */
+    if (S->i_final >= 0 && S->i_avgw >= 0 && S->i_stock >= 0) {
+        int p = j * n1 + a;
+        const sweep__stat_t *fin = &S->st[(size_t)S->i_final * w->n_pts + p];
+        double avg = S->st[(size_t)S->i_avgw * w->n_pts + p].mean,
+               stock = S->st[(size_t)S->i_stock * w->n_pts + p].mean,
+               lo = isnan(fin->lo) ? fin->mean : fin->lo;
+        if (fin->mean >= 1 && fin->mean > 0.01 * stock && lo > avg) {
+            char b1[32];
+            fflush(stdout);
+            sens__warn(w, "answer %s=%s%s: the %s waiting list is still %.0f at the horizon "
+                          "(final_waiting:%s, mean over replications), above its average of "
+                          "%s over the window: it has not cleared, and children still waiting "
+                          "do not count in %s:%s, so the answer may be too low (read "
+                          "final_waiting and max_waiting in sweep.csv)",
+                       S->ax[0].path, sweep__vt(&S->ax[0], a), at2(S, j, w2, sizeof w2),
+                       w->out.stage[0], fin->mean, w->out.stage[0], num(avg, b1),
+                       w->out.metric[0], w->out.stage[0]);
+        }
+    }
+}
+
+/* The table and the answers, on stdout (warnings on stderr). */
 static void report(const sweep__run_t *S)
 {
     const sens__sweep_t *w = &S->w;
     const sweep__target_t *tg = &S->tg;
     int n1 = S->ax[0].n, n2 = w->n_pts / n1;
-    if (!S->o->quiet) {
-        printf("%s:%s%s%s at each value of %s%s%s (%d replications each, common random "
-               "numbers)\n",
-               w->out.metric[0], w->out.stage[0], tg->on ? ", target " : "",
-               tg->on ? tg->text : "", S->ax[0].path, S->n_ax == 2 ? " and " : "",
-               S->n_ax == 2 ? S->ax[1].path : "", w->reps);
-        if (S->n_ax == 2)
-            printf("  %-14s %-14s", "value", "value2");
-        else
-            printf("  %-14s", "value");
-        printf(" %-10s %-23s%s\n", "mean", "95% interval", tg->on ? "share met" : "");
-        for (int p = 0; p < w->n_pts; p++) {
-            char a[32], b[32], c[32], iv[80];
-            const sweep__stat_t *s = &S->st[p];
-            snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
-            if (S->n_ax == 2)
-                printf("  %-14s %-14s", sweep__vt(&S->ax[0], p % n1), sweep__vt(&S->ax[1], p / n1));
-            else
-                printf("  %-14s", sweep__vt(&S->ax[0], p % n1));
-            printf(" %-10s %-23s", num(s->mean, a), iv);
-            if (tg->on)
-                printf("%.0f%%", 100 * tg->share[p]);
-            putchar('\n');
-        }
-    }
-    if (!tg->on)
+    if (!S->o->quiet)
+        table(S);
+    if (!tg->on) {
+        fflush(stdout);
         return;
-    const char *dir = tg->ge ? "largest" : "smallest", *beyond = tg->ge ? "smaller" : "larger";
+    }
+    if (constant_output(S, 0)) {
+        fflush(stdout);
+        sens__warn(w, "%s:%s is the same at every value swept: it does not depend on %s%s%s "
+                      "(is the target the figure you meant?)",
+                   w->out.metric[0], w->out.stage[0], S->ax[0].path,
+                   S->n_ax == 2 ? " nor " : "", S->n_ax == 2 ? S->ax[1].path : "");
+    }
+    const char *dir = tg->ge ? "largest" : "smallest";
     for (int j = 0; j < n2; j++) {
-        char at2[SENS__VALUE_LEN + 300] = "";
-        if (S->n_ax == 2)
-            snprintf(at2, sizeof at2, " with %s=%s", S->ax[1].path, sweep__vt(&S->ax[1], j));
+        char w2[SENS__VALUE_LEN + 300];
         int a = tg->answer[j];
+        at2(S, j, w2, sizeof w2);
         if (a < 0) {
             printf("no answer%s: no value of %s from %s to %s meets %s:%s%s in at least 90%% "
-                   "of replications",
-                   at2, S->ax[0].path, sweep__vt(&S->ax[0], 0), sweep__vt(&S->ax[0], n1 - 1),
+                   "of replications\n",
+                   w2, S->ax[0].path, sweep__vt(&S->ax[0], 0), sweep__vt(&S->ax[0], n1 - 1),
                    w->out.metric[0], w->out.stage[0], tg->text);
-            if (tg->isolated[j])
-                printf(" there and at every %s value (some meet it, but a %s one does not)",
-                       beyond, beyond);
-            putchar('\n');
             continue;
         }
-        printf("answer: %s=%s%s\n", S->ax[0].path, sweep__vt(&S->ax[0], a), at2);
-        printf("  the %s value where %s:%s%s holds in at least 90%% of replications, there "
-               "and at every %s value swept:\n",
-               dir, w->out.metric[0], w->out.stage[0], tg->text, beyond);
+        printf("answer: %s=%s%s\n", S->ax[0].path, sweep__vt(&S->ax[0], a), w2);
+        printf("  the %s value where %s:%s%s holds in at least 90%% of replications:\n", dir,
+               w->out.metric[0], w->out.stage[0], tg->text);
         int p = j * n1 + a, prev = tg->ge ? a + 1 : a - 1;
         evidence_line(S, p, "");
         if (prev >= 0 && prev < n1)
-            evidence_line(S, j * n1 + prev, tg->share[j * n1 + prev] >= SWEEP__SHARE
-                                                ? " (met, but not at every value beyond)"
-                                                : " (fails)");
+            evidence_line(S, j * n1 + prev, " (fails)");
         else
             printf("  (the %s end of the range: widen --vary to see where it fails)\n",
                    tg->ge ? "high" : "low");
-        if (tg->isolated[j])
-            printf("  note: a value beyond meets it too, but not with every %s value\n",
-                   beyond);
+        answer_warnings(S, j, a);
     }
     fflush(stdout);
 }
@@ -492,6 +628,7 @@ int sweep_run(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t err
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     S->sc = sc;
     S->o = o;
+    S->i_final = S->i_avgw = S->i_stock = -1;
     pthread_mutex_init(&S->w.mu, NULL);
     err[0] = 0;
     signals_catch(&sigs);
@@ -512,6 +649,7 @@ int sweep_run(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t err
     }
     if (rank == 0 && rc == 0) {
         report(S);
+        fflush(stdout); /* the table before "wrote" in 2>&1 */
         if (!o->quiet)
             fprintf(stderr, "wrote %s (%d points x %d replications, %.1f s)\n", o->out_dir,
                     S->w.n_pts, S->w.reps, progress_now() - t0);
@@ -538,7 +676,7 @@ out:
     mem_free(S->tg.share);
     mem_free(S->tg.met);
     mem_free(S->tg.answer);
-    mem_free(S->tg.isolated);
+    mem_free(S->tg.n_beyond);
     mem_free(S);
     signals_restore(&sigs);
     return rc;
