@@ -564,7 +564,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
     /* ">=": the largest value; utilisation 0.8 at 5 workers, 0.67 at 6 */
     snprintf(cmd, sizeof cmd,
              "%s sweep %s --set horizon_days=400 --set warmup_days=50 --reps 4 --vary "
-             "pools.duty_workers.workers=4:8:1 --target 'avg_utilisation:duty_workers>=0.75' "
+             "pools.duty_workers.workers=4:8:1 --target 'avg_utilisation:duty_workers >= 0.75' "
              "--no-plots --quiet --out %s",
              bin(), MMC, d);
     assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
@@ -595,20 +595,32 @@ static void bad_vary_and_target_are_refused(void **state)
         {"--vary pools.clerks.workers=4:8:1", "no key 'clerks'"},
         {"--vary pools.duty_workers.workers=-2:2:1", "'workers' cannot be negative"},
         {"--vary seed=1:3:1", "set it with --seed"},
-        {"--vary horizon_days=1000:2000:500", "changes the report instants"},
+        {"--vary horizon_days=1000:2000:500", "--vary horizon_days: horizon_days, start, end and "
+         "report_every_days cannot be swept"},
+        {"--vary report_every_days=10:20:10", "cannot be swept"},
+        {"--vary pools.duty_worker.workers=4:8:1",
+         "--vary pools.duty_worker.workers=4:8:1: no key 'duty_worker' at "
+         "'pools.duty_worker.workers' (did you mean 'duty_workers'?)"},
+        {"--vary pools.duty_workers.workers=4:4.0000000000000036:1e-16",
+         "STEP 1e-16 is too small to change the value (4 twice)"},
+        {"--vary pools.duty_workers.workers=1:1e300:1e-300", "too many values from 1 to 1e300"},
+        {"--vary pools.duty_workers.workers=1:1e30:1e-3", ": 1e+33 values from 1 to 1e30"},
         {"--vary pools.duty_workers.workers=4:8:1 --vary pools.duty_workers.workers=1:2:1",
          "pools.duty_workers.workers is given twice"},
         {"--vary pools.duty_workers.workers=4:8:1 --target mean_wait_days:duty",
          "expected METRIC:STAGE<=X or METRIC:STAGE>=X"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty<0.1'",
-         "expected METRIC:STAGE<=X or METRIC:STAGE>=X"},
+         "only <= and >= are accepted"},
+        {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_day:duty<=1'",
+         "no figure mean_wait_day:duty in this scenario (did you mean 'mean_wait_days'?); the "
+         "metrics of stage duty: avg_stock, "},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty<=soon'",
          "the bound 'soon' is not a finite number"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty>=inf'",
          "the bound 'inf' is not a finite number"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:desk<=1'",
-         "no figure mean_wait_days:desk in this scenario (outputs are summary.csv's "
-         "metric:stage pairs: mean_wait_days:duty, mean_wait_days:all)"},
+         "no figure mean_wait_days:desk in this scenario; the stages with mean_wait_days: duty, "
+         "all"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'wait<=1'", "expected METRIC:STAGE"},
         {"--vary pools.duty_workers.workers=4:8:1 --outputs avg_stok:all", "no figure avg_stok:all"},
     };
@@ -629,6 +641,37 @@ static void bad_vary_and_target_are_refused(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Two paths each fine alone but not together (a minimum age above the maximum): refused
+ * before anything is simulated, naming the pair, with no output folder. A target that
+ * does not depend on the swept path is answered with a warning. */
+static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
+{
+    char cmd[2048], out[8192], err[4096];
+    const char *d = "/tmp/careflow-sweep-pair";
+    rm_tree(d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep scenarios/council-staffed.yaml --vary arrivals.0.age.min=0:10:5 --vary "
+             "arrivals.0.age.max=6:18:6 --reps 2 --out %s",
+             bin(), d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 2);
+    if (!strstr(err, "--vary arrivals.0.age.min=0:10:5 --vary arrivals.0.age.max=6:18:6: at "
+                     "arrivals.0.age.min=10, arrivals.0.age.max=6: "))
+        fail_msg("stderr:\n%s", err);
+    assert_int_equal(access(d, F_OK), -1);
+    /* entries_per_year does not depend on the workers (the same calls at every value) */
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --vary "
+             "pools.duty_workers.workers=5:6:1 --target 'entries_per_year:all>=0' --reps 2 "
+             "--no-plots --out %s",
+             bin(), MMC, d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "careflow: warning: entries_per_year:all is the same at every "
+                                "value swept: it does not depend on pools.duty_workers.workers"));
+    /* the table comes before "wrote" and its header has no trailing space */
+    assert_null(strstr(out, " \n"));
+    rm_tree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +683,7 @@ int main(void)
         cmocka_unit_test(no_value_meeting_the_target_exits_1_with_the_results),
         cmocka_unit_test(an_answer_stands_when_a_larger_value_fails_again),
         cmocka_unit_test(a_waiting_list_left_at_the_horizon_is_named),
+        cmocka_unit_test(a_bad_pair_is_refused_and_a_flat_target_warned),
         cmocka_unit_test(bad_vary_and_target_are_refused),
         cmocka_unit_test(every_failed_allocation_ends_cleanly),
     };

@@ -32,6 +32,7 @@
 #include "sim/mem.h"
 #include "sim/progress.h"
 #include "sim/signals.h"
+#include "sim/text.h"
 
 /* ---- --vary ------------------------------------------------------------------------- */
 
@@ -65,6 +66,30 @@ static double shortest(double v, double tol, char *buf, size_t len)
     snprintf(buf, len, "%.17g", v);
     return v;
 }
+
+/* The loader's message about `--set SET` (set: "PATH=VALUE"), without its pseudo-file
+ * position "--set PATH=VALUE:L:C: " (whose ":1:1:" would read as LOW:HIGH:STEP) and
+ * without the word "error: ". */
+static const char *loader_msg(char *inner, const char *set)
+{
+    const char *m = sens__drop_error_word(inner);
+    size_t n = strlen(set);
+    if (!strncmp(m, "--set ", 6) && !strncmp(m + 6, set, n) && m[6 + n] == ':') {
+        const char *q = m + 6 + n + 1;
+        q += strspn(q, "0123456789");
+        if (*q == ':') {
+            q++;
+            q += strspn(q, "0123456789");
+            if (q[0] == ':' && q[1] == ' ')
+                return q + 2;
+        }
+    }
+    return m;
+}
+
+/* 1 if the loader's message (as loader_msg gives it) is about the path, whatever the
+ * value: a key the scenario lacks. */
+static int about_path(const char *msg) { return !strncmp(msg, "no key ", 7); }
 
 static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, char *err,
                       size_t errlen)
@@ -104,20 +129,36 @@ static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, c
                            "--vary %s: every value runs the same %s (common random numbers); "
                            "set it with --%s", a->path, a->path,
                            a->path[0] == 's' ? "seed" : "reps");
+    static const char *const dates[] = {"horizon_days", "start", "end", "report_every_days"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(a->path, dates[i]))
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--vary %s: horizon_days, start, end and report_every_days "
+                               "cannot be swept (every value must report at the same dates); "
+                               "set them with --set", a->path);
     double span = (a->high - a->low) / a->step;
-    if (!(span < SWEEP__MAX_AXIS)) /* also catches an overflowing span */
+    if (!(span < SWEEP__MAX_AXIS)) { /* also catches an overflowing span */
+        char count[40] = "too many";
+        if (isfinite(span))
+            snprintf(count, sizeof count, "%.3g", floor(span) + 1);
         return sim_err_set(err, errlen, SIM_EINVAL,
-                           "--vary %s: %.0f values from %.*s to %.*s in steps of %.*s; at most "
-                           "%d (give a larger STEP)", a->path, isfinite(span) ? floor(span) + 1 : 1e308,
-                           (int)plen[0], part[0], (int)plen[1], part[1], (int)plen[2], part[2],
-                           SWEEP__MAX_AXIS);
+                           "--vary %s: %s values from %.*s to %.*s in steps of %.*s; at most "
+                           "%d (give a larger STEP)", a->path, count, (int)plen[0], part[0],
+                           (int)plen[1], part[1], (int)plen[2], part[2], SWEEP__MAX_AXIS);
+    }
     a->n = (int)floor(span + 1e-9) + 1; /* HIGH itself when it is on the grid, rounding aside */
     if (!(a->v = mem_calloc((size_t)a->n, sizeof *a->v)) ||
         !(a->text = mem_calloc((size_t)a->n, SENS__VALUE_LEN)))
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-    for (int i = 0; i < a->n; i++)
+    for (int i = 0; i < a->n; i++) {
         a->v[i] = shortest(a->low + i * a->step, 1e-9 * a->step, a->text + (size_t)i * SENS__VALUE_LEN,
                            SENS__VALUE_LEN);
+        if (i > 0 && !(a->v[i] > a->v[i - 1])) /* a STEP below the numbers' resolution */
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--vary %s: STEP %.*s is too small to change the value (%s "
+                               "twice); give a larger STEP", a->path, (int)plen[2], part[2],
+                               sweep__vt(a, i));
+    }
     /* every value on the scenario: the loader's own message for a path it lacks or a
      * value it refuses (a negative count, a fraction where a whole number is due) */
     model_plan_t base;
@@ -131,10 +172,14 @@ static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, c
         model_plan_t plan;
         snprintf(set, sizeof set, "%s=%s", a->path, sweep__vt(a, i));
         rc = sens__vary(sc, &one, 1, &t, inner, sizeof inner);
-        if (rc == SIM_EINVAL)
-            rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: at %s: %s", a->path,
-                             sweep__vt(a, i), sens__drop_error_word(inner));
-        else if (rc != 0)
+        if (rc == SIM_EINVAL) {
+            const char *m = loader_msg(inner, set);
+            if (about_path(m))
+                rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: %s", arg, m);
+            else
+                rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: at %s: %s", arg,
+                                 sweep__vt(a, i), m);
+        } else if (rc != 0)
             rc = sim_err_set(err, errlen, rc, "%s", inner);
         else if (model_plan_init(&plan, t) != 0)
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
@@ -158,7 +203,101 @@ static void axis_free(sweep__axis_t *a)
     mem_free(a->text);
 }
 
+/* Every pair of values of two axes on the scenario (in memory): a pair the loader
+ * refuses (a minimum age above the maximum) is a usage error before anything runs. */
+static int check_pairs(const sweep__run_t *S, char *err, size_t errlen)
+{
+    const sweep__axis_t *a = &S->ax[0], *b = &S->ax[1];
+    int rc = 0;
+    for (int j = 0; j < b->n && rc == 0; j++)
+        for (int i = 0; i < a->n && rc == 0; i++) {
+            char s1[1024], s2[1024], inner[1024];
+            const char *two[2] = {s1, s2};
+            scenario_t *t = NULL;
+            snprintf(s1, sizeof s1, "%s=%s", a->path, sweep__vt(a, i));
+            snprintf(s2, sizeof s2, "%s=%s", b->path, sweep__vt(b, j));
+            rc = sens__vary(S->sc, two, 2, &t, inner, sizeof inner);
+            if (rc == SIM_EINVAL) {
+                const char *m = loader_msg(inner, s2);
+                m = m == sens__drop_error_word(inner) ? loader_msg(inner, s1) : m;
+                rc = sim_err_set(err, errlen, SIM_EINVAL,
+                                 "--vary %s --vary %s: at %s, %s: %s (every pair of values "
+                                 "must make a valid scenario)",
+                                 a->given, b->given, s1, s2, m);
+            } else if (rc != 0)
+                rc = sim_err_set(err, errlen, rc, "%s", inner);
+            scenario_free(t);
+        }
+    return rc;
+}
+
 /* ---- --target and the figures ------------------------------------------------------- */
+
+/* SIM_EINVAL with a message for a figure m:s the scenario lacks: a "did you mean" over
+ * the names and the metrics that stage has (or the stages that metric has). */
+static int no_figure(const sweep__run_t *S, const char *flag, const char *m, const char *st,
+                     char *err, size_t errlen)
+{
+    figure_t *f = NULL;
+    int n = 0, has_m = 0, has_s = 0;
+    if (figures_list(S->sc, &S->w.plan, &f, &n) != 0)
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    const char **names = mem_calloc((size_t)n + 1, sizeof *names);
+    char list[1024] = "", hint[160] = "";
+    size_t k = 0;
+    if (!names) {
+        mem_free(f);
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        has_m |= !strcmp(f[i].metric, m);
+        has_s |= !strcmp(f[i].stage, st);
+    }
+    /* the candidates: metrics (when the metric is unknown) or stages, each once */
+    int nn = 0;
+    for (int i = 0; i < n; i++) {
+        const char *c = has_m ? f[i].stage : f[i].metric;
+        if (has_m && strcmp(f[i].metric, m))
+            continue;
+        int dup = 0;
+        for (int j = 0; j < nn && !dup; j++)
+            dup = !strcmp(names[j], c);
+        if (!dup)
+            names[nn++] = c;
+    }
+    if (!(has_m && has_s)) /* both exist, not together: no spelling to mend */
+        text_suggest(hint, sizeof hint, has_m ? st : m, names, nn);
+    /* the list: the metrics of the stage (when it exists), else the stages of the metric,
+     * else every metric */
+    int by_stage = has_s;
+    for (int i = 0, shown = 0; i < n; i++) {
+        const char *c;
+        if (by_stage) {
+            if (strcmp(f[i].stage, st))
+                continue;
+            c = f[i].metric;
+        } else if (has_m) {
+            if (strcmp(f[i].metric, m))
+                continue;
+            c = f[i].stage;
+        } else
+            c = f[i].metric;
+        int dup = 0;
+        for (int j = 0; j < i && !dup; j++)
+            dup = (by_stage ? !strcmp(f[j].stage, st) && !strcmp(f[j].metric, c)
+                   : has_m  ? !strcmp(f[j].metric, m) && !strcmp(f[j].stage, c)
+                            : !strcmp(f[j].metric, c));
+        if (!dup && k < sizeof list)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", shown++ ? ", " : "", c);
+    }
+    int rc = sim_err_set(err, errlen, SIM_EINVAL, "%s: no figure %s:%s in this scenario%s; %s %s: %s",
+                         flag, m, st, hint,
+                         by_stage ? "the metrics of stage" : has_m ? "the stages with" : "the metrics are",
+                         by_stage ? st : has_m ? m : "(METRIC:STAGE, as in summary.csv)", list);
+    mem_free(names);
+    mem_free(f);
+    return rc;
+}
 
 /* Adds figure m:s unless it is there; a figure (a default) that the
  * scenario lacks is skipped. 0, or SIM_ERANGE (full) / SIM_ENOMEM. */
@@ -194,24 +333,47 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
     int rc = 0;
     memset(&given, 0, sizeof given);
     if (o->target) {
-        const char *op = strstr(o->target, "<="), *op2 = strstr(o->target, ">=");
+        const char *t = o->target, *op = strstr(t, "<="), *op2 = strstr(t, ">=");
         if (!op || (op2 && op2 < op))
             op = op2;
+        if (!op && strpbrk(t, "<>="))
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--target %s: only <= and >= are accepted (a bound is met "
+                               "when the figure is at or below, or at or above, it)", t);
         if (!op || strstr(op + 2, "<=") || strstr(op + 2, ">="))
             return sim_err_set(err, errlen, SIM_EINVAL,
                                "--target: expected METRIC:STAGE<=X or METRIC:STAGE>=X, got '%s'",
-                               o->target);
+                               t);
         tg->on = 1;
         tg->ge = op[0] == '>';
-        if (parse_num(op + 2, strlen(op + 2), &tg->x) != 0)
+        /* spaces around the operator are allowed: 'mean_wait_days:cin <= 10' */
+        const char *x = op + 2, *xe = x + strlen(x);
+        while (*x == ' ')
+            x++;
+        while (xe > x && xe[-1] == ' ')
+            xe--;
+        if (parse_num(x, (size_t)(xe - x), &tg->x) != 0)
             return sim_err_set(err, errlen, SIM_EINVAL,
-                               "--target %s: the bound '%s' is not a finite number", o->target,
-                               op + 2);
+                               "--target %s: the bound '%.*s' is not a finite number", t,
+                               (int)(xe - x), x);
         char fig[256];
-        if ((size_t)(op - o->target) >= sizeof fig)
+        const char *fe = op;
+        while (fe > t && fe[-1] == ' ')
+            fe--;
+        if ((size_t)(fe - t) >= sizeof fig)
             return sim_err_set(err, errlen, SIM_EINVAL, "--target: figure name too long");
-        memcpy(fig, o->target, (size_t)(op - o->target));
-        fig[op - o->target] = 0;
+        memcpy(fig, t, (size_t)(fe - t));
+        fig[fe - t] = 0;
+        char *colon = strchr(fig, ':');
+        if (colon && colon != fig && colon[1] && !strchr(colon + 1, ':') && !strchr(fig, ',')) {
+            int idx;
+            *colon = 0;
+            if (figures_find(sc, &S->w.plan, fig, colon + 1, &idx) != 0)
+                return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            if (idx < 0)
+                return no_figure(S, "--target", fig, colon + 1, err, errlen);
+            *colon = ':';
+        }
         if ((rc = sens__outputs_parse(sc, "--target", fig, &given, err, errlen)) != 0)
             return rc;
         if (given.n != 1) {
@@ -312,6 +474,8 @@ static int setup(sweep__run_t *S, char *err, size_t errlen)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "--vary: %d x %d = %ld points; at most %d (give larger steps)",
                            S->ax[0].n, n2, (long)S->ax[0].n * n2, SWEEP__MAX_POINTS);
+    if (S->n_ax == 2 && (rc = check_pairs(S, err, errlen)) != 0)
+        return rc;
     S->so = (sens_opts_t){.threads = o->threads,
                           .out_dir = o->out_dir,
                           .sets = o->sets,
@@ -641,8 +805,11 @@ int sweep_run(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t err
         fprintf(stderr, "careflow: sweep: %d point%s x %d replications, %d figure%s%s\n",
                 S->w.n_pts, S->w.n_pts == 1 ? "" : "s", S->w.reps, S->w.out.n,
                 S->w.out.n == 1 ? "" : "s", size > 1 ? " over MPI ranks" : "");
-    if ((rc = sens__evaluate(&S->w, err, errlen)) != 0)
+    if ((rc = sens__evaluate(&S->w, err, errlen)) != 0) {
+        if (rc == SIM_EINVAL && rank == 0)
+            sens__ckpt_remove(&S->w); /* a value the scenario refuses: no resuming it */
         goto out;
+    }
     if (rank == 0 && (rc = summarise(S, err, errlen)) == 0) {
         S->wall = progress_now() - t0;
         rc = sweep__write(S, err, errlen);
