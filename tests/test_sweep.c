@@ -9,7 +9,9 @@
  * reproduce W_q(c) and the utilisation a / c within its intervals, and with common
  * random numbers the wait and the utilisation fall at every step. Then: the same bytes
  * at 1 and 2 threads, over MPI ranks, and after an interruption; a target no value
- * meets exits 1 with the results written; every bad --vary and --target is refused
+ * meets exits 1 with the results written; the answer is the contract's (the first value
+ * meeting the target, a later failing one warned about); a waiting list left at the
+ * horizon is warned about; every bad --vary, pair of values and --target is refused
  * with exit status 2 and nothing written; every failed allocation ends cleanly. */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <dirent.h>
@@ -667,8 +669,33 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
     assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(err, "careflow: warning: entries_per_year:all is the same at every "
                                 "value swept: it does not depend on pools.duty_workers.workers"));
-    /* the table comes before "wrote" and its header has no trailing space */
+    /* no trailing space (the header without a target had them) */
     assert_null(strstr(out, " \n"));
+    /* in one stream (2>&1) the table and the answer come before "wrote", and each share
+     * stands apart from the interval before it (two spaces: "... to 0.0185  100%") */
+    char both[4096];
+    snprintf(both, sizeof both, "{ %s; } 2>&1 | cat", cmd);
+    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    const char *ans = strstr(out, "\nanswer: "), *wrote = strstr(out, "\nwrote ");
+    if (!ans || !wrote || wrote < ans)
+        fail_msg("'wrote' before the answer:\n%s", out);
+    /* and without a target (the table alone) */
+    snprintf(both, sizeof both,
+             "{ %s sweep %s --set horizon_days=400 --set warmup_days=50 --vary "
+             "pools.duty_workers.workers=5:6:1 --outputs avg_stock:all --reps 2 --no-plots "
+             "--out %s; } 2>&1 | cat",
+             bin(), MMC, d);
+    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    const char *last = strstr(out, "\n  6 ");
+    wrote = strstr(out, "\nwrote ");
+    if (!last || !wrote || wrote < last)
+        fail_msg("'wrote' before the table's end:\n%s", out);
+    for (char *l = out, *e; (e = strchr(l, '\n')); l = e + 1) {
+        *e = 0;
+        char *sp = strrchr(l, ' ');
+        if (e > l && e[-1] == '%' && !strstr(l, "(") && (!sp || sp == l || sp[-1] != ' '))
+            fail_msg("a share run into the column before it: '%s'", l);
+    }
     rm_tree(d);
 }
 
