@@ -17,8 +17,8 @@
 #
 # One path: per figure, its mean over replications against the value (line), the 95%
 # interval of that mean (dark band) and the 5th to 95th percentiles of the replications
-# (light band); on the target's figure the target as a dashed line, the share of
-# replications meeting it (right axis) and the answer as a vertical line.
+# (light band); the answer as a vertical line on every chart; on the target's figure the
+# target as a dashed line and the share of replications meeting it (right axis).
 # Two paths: per figure, a heat map of its mean at each pair of values; on the
 # target's, the cells where the target holds in at least 90% of replications (circles)
 # and the answer on the first path at each value of the second (black line).
@@ -109,11 +109,12 @@ do for [FMT in FORMATS] {
                 set y2range [0:100]
                 set y2tics 0, 20, 100 nomirror textcolor rgb "#666666"
                 set y2label "% of replications meeting the target" tc rgb "#666666"
-                if (strlen(ANSWER) > 0) {
-                    AX = real(ANSWER)
-                    set arrow 2 from first AX, graph 0 to first AX, graph 1 nohead lw 1.6 lc rgb "#222222"
-                    set label 2 "answer: " . PATH1 . "=" . ANSWER at first AX, graph 0.96 left offset char 0.6, 0 font ",10" tc rgb "#222222"
-                }
+            }
+            # the answer on every chart, so what it costs or leaves waiting reads off
+            if (HAS_TARGET && strlen(ANSWER) > 0) {
+                AX = real(ANSWER)
+                set arrow 2 from first AX, graph 0 to first AX, graph 1 nohead lw 1.6 lc rgb "#222222"
+                set label 2 "answer: " . PATH1 . "=" . ANSWER at first AX, graph 0.96 left offset char 0.6, 0 font ",10" tc rgb "#222222"
             }
             # (a y2 curve in a `for` that runs no times still wants a y2 range: two commands)
             if (IST) {
@@ -128,7 +129,7 @@ do for [FMT in FORMATS] {
             set ylabel PATH2
             set cblabel ylab(M)
             set palette defined (0 "#f7fbff", 0.35 "#9ecae1", 0.7 "#3182bd", 1 "#08306b")
-            set title TITLE . "\nmean " . M . " of " . S . "\n" . \
+            set title TITLE . "\n" . M . " of " . S . " (mean over replications)\n" . \
                 "against " . PATH1 . " and " . PATH2 . (IST ? "\ncircles: target " . TOP . " " . sprintf("%g", TX) . " met in 90% of replications" : "")
             set xrange [*:*] noextend
             set yrange [*:*] noextend

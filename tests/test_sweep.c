@@ -9,7 +9,9 @@
  * reproduce W_q(c) and the utilisation a / c within its intervals, and with common
  * random numbers the wait and the utilisation fall at every step. Then: the same bytes
  * at 1 and 2 threads, over MPI ranks, and after an interruption; a target no value
- * meets exits 1 with the results written; every bad --vary and --target is refused
+ * meets exits 1 with the results written; the answer is the contract's (the first value
+ * meeting the target, a later failing one warned about); a waiting list left at the
+ * horizon is warned about; every bad --vary, pair of values and --target is refused
  * with exit status 2 and nothing written; every failed allocation ends cleanly. */
 #define _XOPEN_SOURCE 700 /* nftw() */
 #include <dirent.h>
@@ -259,9 +261,14 @@ static void the_answer_is_erlang_c_smallest_c(void **state)
     free(ans);
 
     /* each stable c's mean wait and utilisation agree with the theory */
-    row_t r[16];
-    int n = read_sweep(d, r, 16);
-    assert_int_equal(n, 10); /* 5 values x 2 figures */
+    row_t r[32];
+    int n = read_sweep(d, r, 32);
+    /* 5 values x 5 figures: the target, the --outputs figure, then (a target on a
+     * stage's wait) that stage's final_waiting, avg_waiting and avg_stock */
+    assert_int_equal(n, 25);
+    assert_string_equal(r[10].metric, "final_waiting");
+    assert_string_equal(r[15].metric, "avg_waiting");
+    assert_string_equal(r[20].metric, "avg_stock");
     for (int i = 0; i < 5; i++) {
         int c = 4 + i;
         assert_string_equal(r[i].metric, "mean_wait_days");
@@ -349,8 +356,8 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
 
     /* the two-way grid: 3 x 3 points of each figure, the first path running fastest,
      * and one answer row per value of the second path */
-    row_t r[32];
-    assert_int_equal(read_sweep(d1, r, 32), 18);
+    row_t r[64];
+    assert_int_equal(read_sweep(d1, r, 64), 45); /* 9 points x 5 figures */
     assert_true(r[0].value == 5 && !strcmp(r[0].value2, "36"));
     assert_true(r[1].value == 6 && !strcmp(r[1].value2, "36"));
     assert_true(r[3].value == 5 && !strcmp(r[3].value2, "40"));
@@ -478,6 +485,60 @@ static void the_answer_is_printed_with_its_evidence(void **state)
     assert_non_null(strstr(a, "met in 20 of 20 replications (100%)\n"));
     assert_non_null(strstr(a, "at pools.duty_workers.workers=5: mean "));
     assert_non_null(strstr(a, "met in 0 of 20 replications (0%) (fails)\n"));
+    /* a stable queue: no warning about a list left at the horizon, nor about noise */
+    assert_null(strstr(err, "warning"));
+    rm_tree(d);
+}
+
+/* The contract's rule: the smallest value meeting the target is the answer even when a
+ * larger one fails again. Swept the other way round (calls a day at 6 workers: waits
+ * grow with the value), 30 and 40 calls meet the bound (Erlang C: W_q(6) = 0.014 at
+ * 40) and 50 (5 erlangs on 6 workers: W_q = 0.10) fails: the answer is 30, exit 0, and
+ * a warning names 50. */
+static void an_answer_stands_when_a_larger_value_fails_again(void **state)
+{
+    char cmd[2048], out[8192], err[4096], d[64];
+    tmpdir(d, sizeof d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --set "
+             "pools.duty_workers.workers=6 --reps 4 --vary arrivals.calls.per_day=30:50:10 "
+             "--target 'mean_wait_days:duty<=0.025' --no-plots --out %s",
+             bin(), MMC, d);
+    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    if (st != 0 || !strstr(out, "answer: arrivals.calls.per_day=30\n"))
+        fail_msg("exit %d, stdout:\n%s\nstderr:\n%s", st, out, err);
+    if (!strstr(err, "careflow: warning: answer arrivals.calls.per_day=30: "
+                     "mean_wait_days:duty<=0.025 fails again at larger value: 50 (0%);"))
+        fail_msg("no warning naming 50 in:\n%s", err);
+    char *ans = read_in(d, "sweep_answer.csv");
+    assert_non_null(strstr(ans, "\narrivals.calls.per_day,30,mean_wait_days,duty,<=0.025,1,"));
+    free(ans);
+    rm_tree(d);
+}
+
+/* A waiting list that never clears is not a met target: at 48 calls a day on 4
+ * workers (4.8 erlangs on 4 workers: overloaded) the mean
+ * wait of those allocated is under 1000 days, but the list grows to thousands by the
+ * horizon; the answer comes with a warning that names it. */
+static void a_waiting_list_left_at_the_horizon_is_named(void **state)
+{
+    char cmd[2048], out[8192], err[4096], d[64];
+    tmpdir(d, sizeof d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --set "
+             "arrivals.calls.per_day=48 --reps 4 --vary pools.duty_workers.workers=4:6:1 "
+             "--target 'mean_wait_days:duty<=1000' --no-plots --out %s",
+             bin(), MMC, d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(out, "answer: pools.duty_workers.workers=4\n"));
+    if (!strstr(err, "careflow: warning: answer pools.duty_workers.workers=4: the duty waiting "
+                     "list is still "))
+        fail_msg("no warning about the list in:\n%s", err);
+    /* the figures it rests on are in sweep.csv */
+    char *csv = read_in(d, "sweep.csv");
+    assert_non_null(strstr(csv, "\n4,final_waiting,duty,"));
+    assert_non_null(strstr(csv, "\n4,avg_stock,duty,"));
+    free(csv);
     rm_tree(d);
 }
 
@@ -505,7 +566,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
     /* ">=": the largest value; utilisation 0.8 at 5 workers, 0.67 at 6 */
     snprintf(cmd, sizeof cmd,
              "%s sweep %s --set horizon_days=400 --set warmup_days=50 --reps 4 --vary "
-             "pools.duty_workers.workers=4:8:1 --target 'avg_utilisation:duty_workers>=0.75' "
+             "pools.duty_workers.workers=4:8:1 --target 'avg_utilisation:duty_workers >= 0.75' "
              "--no-plots --quiet --out %s",
              bin(), MMC, d);
     assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
@@ -536,20 +597,32 @@ static void bad_vary_and_target_are_refused(void **state)
         {"--vary pools.clerks.workers=4:8:1", "no key 'clerks'"},
         {"--vary pools.duty_workers.workers=-2:2:1", "'workers' cannot be negative"},
         {"--vary seed=1:3:1", "set it with --seed"},
-        {"--vary horizon_days=1000:2000:500", "changes the report instants"},
+        {"--vary horizon_days=1000:2000:500", "--vary horizon_days: horizon_days, start, end and "
+         "report_every_days cannot be swept"},
+        {"--vary report_every_days=10:20:10", "cannot be swept"},
+        {"--vary pools.duty_worker.workers=4:8:1",
+         "--vary pools.duty_worker.workers=4:8:1: no key 'duty_worker' at "
+         "'pools.duty_worker.workers' (did you mean 'duty_workers'?)"},
+        {"--vary pools.duty_workers.workers=4:4.0000000000000036:1e-16",
+         "STEP 1e-16 is too small to change the value (4 twice)"},
+        {"--vary pools.duty_workers.workers=1:1e300:1e-300", "too many values from 1 to 1e300"},
+        {"--vary pools.duty_workers.workers=1:1e30:1e-3", ": 1e+33 values from 1 to 1e30"},
         {"--vary pools.duty_workers.workers=4:8:1 --vary pools.duty_workers.workers=1:2:1",
          "pools.duty_workers.workers is given twice"},
         {"--vary pools.duty_workers.workers=4:8:1 --target mean_wait_days:duty",
          "expected METRIC:STAGE<=X or METRIC:STAGE>=X"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty<0.1'",
-         "expected METRIC:STAGE<=X or METRIC:STAGE>=X"},
+         "only <= and >= are accepted"},
+        {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_day:duty<=1'",
+         "no figure mean_wait_day:duty in this scenario (did you mean 'mean_wait_days'?); the "
+         "metrics of stage duty: avg_stock, "},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty<=soon'",
          "the bound 'soon' is not a finite number"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:duty>=inf'",
          "the bound 'inf' is not a finite number"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'mean_wait_days:desk<=1'",
-         "no figure mean_wait_days:desk in this scenario (outputs are summary.csv's "
-         "metric:stage pairs: mean_wait_days:duty, mean_wait_days:all)"},
+         "no figure mean_wait_days:desk in this scenario; the stages with mean_wait_days: duty, "
+         "all"},
         {"--vary pools.duty_workers.workers=4:8:1 --target 'wait<=1'", "expected METRIC:STAGE"},
         {"--vary pools.duty_workers.workers=4:8:1 --outputs avg_stok:all", "no figure avg_stok:all"},
     };
@@ -570,6 +643,62 @@ static void bad_vary_and_target_are_refused(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Two paths each fine alone but not together (a minimum age above the maximum): refused
+ * before anything is simulated, naming the pair, with no output folder. A target that
+ * does not depend on the swept path is answered with a warning. */
+static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
+{
+    char cmd[2048], out[8192], err[4096];
+    const char *d = "/tmp/careflow-sweep-pair";
+    rm_tree(d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep scenarios/council-staffed.yaml --vary arrivals.0.age.min=0:10:5 --vary "
+             "arrivals.0.age.max=6:18:6 --reps 2 --out %s",
+             bin(), d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 2);
+    if (!strstr(err, "--vary arrivals.0.age.min=0:10:5 --vary arrivals.0.age.max=6:18:6: at "
+                     "arrivals.0.age.min=10, arrivals.0.age.max=6: "))
+        fail_msg("stderr:\n%s", err);
+    assert_int_equal(access(d, F_OK), -1);
+    /* entries_per_year does not depend on the workers (the same calls at every value) */
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=400 --set warmup_days=50 --vary "
+             "pools.duty_workers.workers=5:6:1 --target 'entries_per_year:all>=0' --reps 2 "
+             "--no-plots --out %s",
+             bin(), MMC, d);
+    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "careflow: warning: entries_per_year:all is the same at every "
+                                "value swept: it does not depend on pools.duty_workers.workers"));
+    /* no trailing space (the header without a target had them) */
+    assert_null(strstr(out, " \n"));
+    /* in one stream (2>&1) the table and the answer come before "wrote", and each share
+     * stands apart from the interval before it (two spaces: "... to 0.0185  100%") */
+    char both[4096];
+    snprintf(both, sizeof both, "{ %s; } 2>&1 | cat", cmd);
+    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    const char *ans = strstr(out, "\nanswer: "), *wrote = strstr(out, "\nwrote ");
+    if (!ans || !wrote || wrote < ans)
+        fail_msg("'wrote' before the answer:\n%s", out);
+    /* and without a target (the table alone) */
+    snprintf(both, sizeof both,
+             "{ %s sweep %s --set horizon_days=400 --set warmup_days=50 --vary "
+             "pools.duty_workers.workers=5:6:1 --outputs avg_stock:all --reps 2 --no-plots "
+             "--out %s; } 2>&1 | cat",
+             bin(), MMC, d);
+    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    const char *last = strstr(out, "\n  6 ");
+    wrote = strstr(out, "\nwrote ");
+    if (!last || !wrote || wrote < last)
+        fail_msg("'wrote' before the table's end:\n%s", out);
+    for (char *l = out, *e; (e = strchr(l, '\n')); l = e + 1) {
+        *e = 0;
+        char *sp = strrchr(l, ' ');
+        if (e > l && e[-1] == '%' && !strstr(l, "(") && (!sp || sp == l || sp[-1] != ' '))
+            fail_msg("a share run into the column before it: '%s'", l);
+    }
+    rm_tree(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +708,9 @@ int main(void)
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
         cmocka_unit_test(the_answer_is_printed_with_its_evidence),
         cmocka_unit_test(no_value_meeting_the_target_exits_1_with_the_results),
+        cmocka_unit_test(an_answer_stands_when_a_larger_value_fails_again),
+        cmocka_unit_test(a_waiting_list_left_at_the_horizon_is_named),
+        cmocka_unit_test(a_bad_pair_is_refused_and_a_flat_target_warned),
         cmocka_unit_test(bad_vary_and_target_are_refused),
         cmocka_unit_test(every_failed_allocation_ends_cleanly),
     };

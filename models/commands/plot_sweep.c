@@ -6,7 +6,7 @@
  *
  * One-way: plots/sweep-METRIC-STAGE, the mean against the value with its 95% interval
  * and the 5th-95th percentiles of the replications, the target as a horizontal line,
- * the share of replications meeting it (right axis) and the answer marked.
+ * the share of replications meeting it (right axis); the answer marked on every chart.
  * Two-way: plots/sweep-heat-METRIC-STAGE, the mean at each (value, value2) as a heat
  * map; on the target's, the cells where it is met and the answer on the first path at
  * each value of the second. */

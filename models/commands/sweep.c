@@ -14,10 +14,10 @@
  *     answer on stdout; the files (sweep_write.c).
  *
  * The answer, for "<=": the smallest value of the first axis at which the target holds
- * in at least 90% of replications there AND at every larger value of the grid (for
- * ">=": the largest, with every smaller value): a value that meets it only by luck
- * between two that fail is not offered. With two axes, one answer per value of the
- * second. */
+ * in at least 90% of replications (for ">=": the largest). A larger (for ">=": smaller)
+ * value that fails again does not take the answer away: the figure is not monotone
+ * there (noise, or a sweep the other way round), and a warning names those values. With
+ * two axes, one answer per value of the second. */
 #include "models/commands/sweep.h"
 
 #include <math.h>
@@ -32,6 +32,7 @@
 #include "sim/mem.h"
 #include "sim/progress.h"
 #include "sim/signals.h"
+#include "sim/text.h"
 
 /* ---- --vary ------------------------------------------------------------------------- */
 
@@ -65,6 +66,30 @@ static double shortest(double v, double tol, char *buf, size_t len)
     snprintf(buf, len, "%.17g", v);
     return v;
 }
+
+/* The loader's message about `--set SET` (set: "PATH=VALUE"), without its pseudo-file
+ * position "--set PATH=VALUE:L:C: " (whose ":1:1:" would read as LOW:HIGH:STEP) and
+ * without the word "error: ". */
+static const char *loader_msg(char *inner, const char *set)
+{
+    const char *m = sens__drop_error_word(inner);
+    size_t n = strlen(set);
+    if (!strncmp(m, "--set ", 6) && !strncmp(m + 6, set, n) && m[6 + n] == ':') {
+        const char *q = m + 6 + n + 1;
+        q += strspn(q, "0123456789");
+        if (*q == ':') {
+            q++;
+            q += strspn(q, "0123456789");
+            if (q[0] == ':' && q[1] == ' ')
+                return q + 2;
+        }
+    }
+    return m;
+}
+
+/* 1 if the loader's message (as loader_msg gives it) is about the path, whatever the
+ * value: a key the scenario lacks. */
+static int about_path(const char *msg) { return !strncmp(msg, "no key ", 7); }
 
 static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, char *err,
                       size_t errlen)
@@ -104,20 +129,36 @@ static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, c
                            "--vary %s: every value runs the same %s (common random numbers); "
                            "set it with --%s", a->path, a->path,
                            a->path[0] == 's' ? "seed" : "reps");
+    static const char *const dates[] = {"horizon_days", "start", "end", "report_every_days"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(a->path, dates[i]))
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--vary %s: horizon_days, start, end and report_every_days "
+                               "cannot be swept (every value must report at the same dates); "
+                               "set them with --set", a->path);
     double span = (a->high - a->low) / a->step;
-    if (!(span < SWEEP__MAX_AXIS)) /* also catches an overflowing span */
+    if (!(span < SWEEP__MAX_AXIS)) { /* also catches an overflowing span */
+        char count[40] = "too many";
+        if (isfinite(span))
+            snprintf(count, sizeof count, "%.3g", floor(span) + 1);
         return sim_err_set(err, errlen, SIM_EINVAL,
-                           "--vary %s: %.0f values from %.*s to %.*s in steps of %.*s; at most "
-                           "%d (give a larger STEP)", a->path, isfinite(span) ? floor(span) + 1 : 1e308,
-                           (int)plen[0], part[0], (int)plen[1], part[1], (int)plen[2], part[2],
-                           SWEEP__MAX_AXIS);
+                           "--vary %s: %s values from %.*s to %.*s in steps of %.*s; at most "
+                           "%d (give a larger STEP)", a->path, count, (int)plen[0], part[0],
+                           (int)plen[1], part[1], (int)plen[2], part[2], SWEEP__MAX_AXIS);
+    }
     a->n = (int)floor(span + 1e-9) + 1; /* HIGH itself when it is on the grid, rounding aside */
     if (!(a->v = mem_calloc((size_t)a->n, sizeof *a->v)) ||
         !(a->text = mem_calloc((size_t)a->n, SENS__VALUE_LEN)))
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-    for (int i = 0; i < a->n; i++)
+    for (int i = 0; i < a->n; i++) {
         a->v[i] = shortest(a->low + i * a->step, 1e-9 * a->step, a->text + (size_t)i * SENS__VALUE_LEN,
                            SENS__VALUE_LEN);
+        if (i > 0 && !(a->v[i] > a->v[i - 1])) /* a STEP below the numbers' resolution */
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--vary %s: STEP %.*s is too small to change the value (%s "
+                               "twice); give a larger STEP", a->path, (int)plen[2], part[2],
+                               sweep__vt(a, i));
+    }
     /* every value on the scenario: the loader's own message for a path it lacks or a
      * value it refuses (a negative count, a fraction where a whole number is due) */
     model_plan_t base;
@@ -131,10 +172,14 @@ static int parse_vary(const scenario_t *sc, const char *arg, sweep__axis_t *a, c
         model_plan_t plan;
         snprintf(set, sizeof set, "%s=%s", a->path, sweep__vt(a, i));
         rc = sens__vary(sc, &one, 1, &t, inner, sizeof inner);
-        if (rc == SIM_EINVAL)
-            rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: at %s: %s", a->path,
-                             sweep__vt(a, i), sens__drop_error_word(inner));
-        else if (rc != 0)
+        if (rc == SIM_EINVAL) {
+            const char *m = loader_msg(inner, set);
+            if (about_path(m))
+                rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: %s", arg, m);
+            else
+                rc = sim_err_set(err, errlen, SIM_EINVAL, "--vary %s: at %s: %s", arg,
+                                 sweep__vt(a, i), m);
+        } else if (rc != 0)
             rc = sim_err_set(err, errlen, rc, "%s", inner);
         else if (model_plan_init(&plan, t) != 0)
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
@@ -158,7 +203,101 @@ static void axis_free(sweep__axis_t *a)
     mem_free(a->text);
 }
 
+/* Every pair of values of two axes on the scenario (in memory): a pair the loader
+ * refuses (a minimum age above the maximum) is a usage error before anything runs. */
+static int check_pairs(const sweep__run_t *S, char *err, size_t errlen)
+{
+    const sweep__axis_t *a = &S->ax[0], *b = &S->ax[1];
+    int rc = 0;
+    for (int j = 0; j < b->n && rc == 0; j++)
+        for (int i = 0; i < a->n && rc == 0; i++) {
+            char s1[1024], s2[1024], inner[1024];
+            const char *two[2] = {s1, s2};
+            scenario_t *t = NULL;
+            snprintf(s1, sizeof s1, "%s=%s", a->path, sweep__vt(a, i));
+            snprintf(s2, sizeof s2, "%s=%s", b->path, sweep__vt(b, j));
+            rc = sens__vary(S->sc, two, 2, &t, inner, sizeof inner);
+            if (rc == SIM_EINVAL) {
+                const char *m = loader_msg(inner, s2);
+                m = m == sens__drop_error_word(inner) ? loader_msg(inner, s1) : m;
+                rc = sim_err_set(err, errlen, SIM_EINVAL,
+                                 "--vary %s --vary %s: at %s, %s: %s (every pair of values "
+                                 "must make a valid scenario)",
+                                 a->given, b->given, s1, s2, m);
+            } else if (rc != 0)
+                rc = sim_err_set(err, errlen, rc, "%s", inner);
+            scenario_free(t);
+        }
+    return rc;
+}
+
 /* ---- --target and the figures ------------------------------------------------------- */
+
+/* SIM_EINVAL with a message for a figure m:s the scenario lacks: a "did you mean" over
+ * the names and the metrics that stage has (or the stages that metric has). */
+static int no_figure(const sweep__run_t *S, const char *flag, const char *m, const char *st,
+                     char *err, size_t errlen)
+{
+    figure_t *f = NULL;
+    int n = 0, has_m = 0, has_s = 0;
+    if (figures_list(S->sc, &S->w.plan, &f, &n) != 0)
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    const char **names = mem_calloc((size_t)n + 1, sizeof *names);
+    char list[1024] = "", hint[160] = "";
+    size_t k = 0;
+    if (!names) {
+        mem_free(f);
+        return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        has_m |= !strcmp(f[i].metric, m);
+        has_s |= !strcmp(f[i].stage, st);
+    }
+    /* the candidates: metrics (when the metric is unknown) or stages, each once */
+    int nn = 0;
+    for (int i = 0; i < n; i++) {
+        const char *c = has_m ? f[i].stage : f[i].metric;
+        if (has_m && strcmp(f[i].metric, m))
+            continue;
+        int dup = 0;
+        for (int j = 0; j < nn && !dup; j++)
+            dup = !strcmp(names[j], c);
+        if (!dup)
+            names[nn++] = c;
+    }
+    if (!(has_m && has_s)) /* both exist, not together: no spelling to mend */
+        text_suggest(hint, sizeof hint, has_m ? st : m, names, nn);
+    /* the list: the metrics of the stage (when it exists), else the stages of the metric,
+     * else every metric */
+    int by_stage = has_s;
+    for (int i = 0, shown = 0; i < n; i++) {
+        const char *c;
+        if (by_stage) {
+            if (strcmp(f[i].stage, st))
+                continue;
+            c = f[i].metric;
+        } else if (has_m) {
+            if (strcmp(f[i].metric, m))
+                continue;
+            c = f[i].stage;
+        } else
+            c = f[i].metric;
+        int dup = 0;
+        for (int j = 0; j < i && !dup; j++)
+            dup = (by_stage ? !strcmp(f[j].stage, st) && !strcmp(f[j].metric, c)
+                   : has_m  ? !strcmp(f[j].metric, m) && !strcmp(f[j].stage, c)
+                            : !strcmp(f[j].metric, c));
+        if (!dup && k < sizeof list)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", shown++ ? ", " : "", c);
+    }
+    int rc = sim_err_set(err, errlen, SIM_EINVAL, "%s: no figure %s:%s in this scenario%s; %s %s: %s",
+                         flag, m, st, hint,
+                         by_stage ? "the metrics of stage" : has_m ? "the stages with" : "the metrics are",
+                         by_stage ? st : has_m ? m : "(METRIC:STAGE, as in summary.csv)", list);
+    mem_free(names);
+    mem_free(f);
+    return rc;
+}
 
 /* Adds figure m:s unless it is there; a figure (a default) that the
  * scenario lacks is skipped. 0, or SIM_ERANGE (full) / SIM_ENOMEM. */
@@ -194,24 +333,47 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
     int rc = 0;
     memset(&given, 0, sizeof given);
     if (o->target) {
-        const char *op = strstr(o->target, "<="), *op2 = strstr(o->target, ">=");
+        const char *t = o->target, *op = strstr(t, "<="), *op2 = strstr(t, ">=");
         if (!op || (op2 && op2 < op))
             op = op2;
+        if (!op && strpbrk(t, "<>="))
+            return sim_err_set(err, errlen, SIM_EINVAL,
+                               "--target %s: only <= and >= are accepted (a bound is met "
+                               "when the figure is at or below, or at or above, it)", t);
         if (!op || strstr(op + 2, "<=") || strstr(op + 2, ">="))
             return sim_err_set(err, errlen, SIM_EINVAL,
                                "--target: expected METRIC:STAGE<=X or METRIC:STAGE>=X, got '%s'",
-                               o->target);
+                               t);
         tg->on = 1;
         tg->ge = op[0] == '>';
-        if (parse_num(op + 2, strlen(op + 2), &tg->x) != 0)
+        /* spaces around the operator are allowed: 'mean_wait_days:cin <= 10' */
+        const char *x = op + 2, *xe = x + strlen(x);
+        while (*x == ' ')
+            x++;
+        while (xe > x && xe[-1] == ' ')
+            xe--;
+        if (parse_num(x, (size_t)(xe - x), &tg->x) != 0)
             return sim_err_set(err, errlen, SIM_EINVAL,
-                               "--target %s: the bound '%s' is not a finite number", o->target,
-                               op + 2);
+                               "--target %s: the bound '%.*s' is not a finite number", t,
+                               (int)(xe - x), x);
         char fig[256];
-        if ((size_t)(op - o->target) >= sizeof fig)
+        const char *fe = op;
+        while (fe > t && fe[-1] == ' ')
+            fe--;
+        if ((size_t)(fe - t) >= sizeof fig)
             return sim_err_set(err, errlen, SIM_EINVAL, "--target: figure name too long");
-        memcpy(fig, o->target, (size_t)(op - o->target));
-        fig[op - o->target] = 0;
+        memcpy(fig, t, (size_t)(fe - t));
+        fig[fe - t] = 0;
+        char *colon = strchr(fig, ':');
+        if (colon && colon != fig && colon[1] && !strchr(colon + 1, ':') && !strchr(fig, ',')) {
+            int idx;
+            *colon = 0;
+            if (figures_find(sc, &S->w.plan, fig, colon + 1, &idx) != 0)
+                return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            if (idx < 0)
+                return no_figure(S, "--target", fig, colon + 1, err, errlen);
+            *colon = ':';
+        }
         if ((rc = sens__outputs_parse(sc, "--target", fig, &given, err, errlen)) != 0)
             return rc;
         if (given.n != 1) {
@@ -251,6 +413,10 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
                 rc = add_fig(S, "mean_wait_days", sc->stages[s].name);
                 if (rc == 0)
                     rc = add_fig(S, "avg_waiting", sc->stages[s].name);
+                if (rc == 0)
+                    rc = add_fig(S, "final_waiting", sc->stages[s].name);
+                if (rc == 0)
+                    rc = add_fig(S, "max_waiting", sc->stages[s].name);
             }
         if (rc == 0)
             rc = add_fig(S, "avg_stock", "all");
@@ -260,6 +426,28 @@ static int pick_figures(sweep__run_t *S, char *err, size_t errlen)
             rc = add_fig(S, "cost_per_year", "all");
         if (rc == SIM_ERANGE)
             rc = 0; /* the defaults stop at the limit */
+    }
+    /* a target on a wait or waiting list of a stage: that stage's final_waiting and
+     * avg_stock too (at the end, when there is room), to see whether the list clears */
+    if (rc == 0 && tg->on && strstr(S->w.out.metric[0], "wait") &&
+        strcmp(S->w.out.metric[0], "final_waiting") != 0 && strcmp(S->w.out.stage[0], "all")) {
+        const char *st = S->w.out.stage[0];
+        rc = add_fig(S, "final_waiting", st);
+        if (rc == 0)
+            rc = add_fig(S, "avg_waiting", st);
+        if (rc == 0)
+            rc = add_fig(S, "avg_stock", st);
+        if (rc == SIM_ERANGE)
+            rc = 0;
+        for (int i = 0; i < S->w.out.n; i++)
+            if (!strcmp(S->w.out.stage[i], st)) {
+                if (!strcmp(S->w.out.metric[i], "final_waiting"))
+                    S->i_final = i;
+                else if (!strcmp(S->w.out.metric[i], "avg_waiting"))
+                    S->i_avgw = i;
+                else if (!strcmp(S->w.out.metric[i], "avg_stock"))
+                    S->i_stock = i;
+            }
     }
     return rc == 0 ? 0 : sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
 }
@@ -286,6 +474,8 @@ static int setup(sweep__run_t *S, char *err, size_t errlen)
         return sim_err_set(err, errlen, SIM_EINVAL,
                            "--vary: %d x %d = %ld points; at most %d (give larger steps)",
                            S->ax[0].n, n2, (long)S->ax[0].n * n2, SWEEP__MAX_POINTS);
+    if (S->n_ax == 2 && (rc = check_pairs(S, err, errlen)) != 0)
+        return rc;
     S->so = (sens_opts_t){.threads = o->threads,
                           .out_dir = o->out_dir,
                           .sets = o->sets,
@@ -341,7 +531,7 @@ static int summarise(sweep__run_t *S, char *err, size_t errlen)
         (tg->on && (!(tg->share = mem_calloc((size_t)w->n_pts, sizeof *tg->share)) ||
                     !(tg->met = mem_calloc((size_t)w->n_pts, sizeof *tg->met)) ||
                     !(tg->answer = mem_calloc((size_t)n2, sizeof *tg->answer)) ||
-                    !(tg->isolated = mem_calloc((size_t)n2, sizeof *tg->isolated))))) {
+                    !(tg->n_beyond = mem_calloc((size_t)n2, sizeof *tg->n_beyond))))) {
         mem_free(v);
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     }
@@ -370,22 +560,21 @@ static int summarise(sweep__run_t *S, char *err, size_t errlen)
     mem_free(v);
     if (!tg->on)
         return 0;
-    /* per row of the second axis: the run of values meeting the target that reaches
-     * the end of the grid the direction points to */
+    /* per row of the second axis: the first value meeting the target from the end the
+     * direction starts at; n_beyond: values past it that fail again */
     for (int j = 0; j < n2; j++) {
         const double *sh = &tg->share[(size_t)j * n1];
-        int ans = -1, any = 0;
-        if (!tg->ge)
-            for (int i = n1 - 1; i >= 0 && sh[i] >= SWEEP__SHARE; i--)
+        int ans = -1, beyond = 0;
+        for (int k = 0; k < n1 && ans < 0; k++) {
+            int i = tg->ge ? n1 - 1 - k : k;
+            if (sh[i] >= SWEEP__SHARE)
                 ans = i;
-        else
-            for (int i = 0; i < n1 && sh[i] >= SWEEP__SHARE; i++)
-                ans = i;
-        for (int i = 0; i < n1; i++)
-            if (sh[i] >= SWEEP__SHARE && (ans < 0 || (tg->ge ? i > ans : i < ans)))
-                any = 1;
+        }
+        for (int i = 0; i < n1 && ans >= 0; i++)
+            if (sh[i] < SWEEP__SHARE && (tg->ge ? i < ans : i > ans))
+                beyond++;
         tg->answer[j] = ans;
-        tg->isolated[j] = any;
+        tg->n_beyond[j] = beyond;
         tg->n_answered += ans >= 0;
     }
     return 0;
@@ -400,82 +589,193 @@ static const char *num(double x, char *buf)
     return buf;
 }
 
+/* " with PATH2=V2" for row j of a two-way sweep, else "". */
+static const char *at2(const sweep__run_t *S, int j, char *buf, size_t len)
+{
+    buf[0] = 0;
+    if (S->n_ax == 2)
+        snprintf(buf, len, " with %s=%s", S->ax[1].path, sweep__vt(&S->ax[1], j));
+    return buf;
+}
+
 static void evidence_line(const sweep__run_t *S, int p, const char *what)
 {
     const sweep__stat_t *s = &S->st[p];
-    char a[32], b[32], c[32];
-    printf("  at %s=%s: mean %s, 95%% interval %s to %s; met in %d of %d replications "
+    char a[32], b[32], c[32], w2[SENS__VALUE_LEN + 300];
+    printf("  at %s=%s%s: mean %s, 95%% interval %s to %s; met in %d of %d replications "
            "(%.0f%%)%s\n",
-           S->ax[0].path, sweep__vt(&S->ax[0], p % S->ax[0].n), num(s->mean, a), num(s->lo, b),
-           num(s->hi, c), S->tg.met[p], S->w.reps, 100 * S->tg.share[p], what);
+           S->ax[0].path, sweep__vt(&S->ax[0], p % S->ax[0].n),
+           at2(S, p / S->ax[0].n, w2, sizeof w2), num(s->mean, a), num(s->lo, b), num(s->hi, c),
+           S->tg.met[p], S->w.reps, 100 * S->tg.share[p], what);
 }
 
-/* The table of the target's figure (or the first figure) and the answers, on stdout. */
+/* Prints line (without its trailing spaces) and a newline. */
+static void put_line(char *line)
+{
+    size_t n = strlen(line);
+    while (n && line[n - 1] == ' ')
+        line[--n] = 0;
+    puts(line);
+}
+
+/* The table of the target's figure (or the first figure) on stdout: the columns as wide
+ * as their widest entry. */
+static void table(const sweep__run_t *S)
+{
+    const sens__sweep_t *w = &S->w;
+    const sweep__target_t *tg = &S->tg;
+    int n1 = S->ax[0].n, wv = 5, wv2 = 6, wm = 4, wi = 12;
+    char line[4 * SENS__VALUE_LEN + 256], a[32], b[32], c[32], iv[80];
+    for (int p = 0; p < w->n_pts; p++) {
+        const sweep__stat_t *s = &S->st[p];
+        int l = (int)strlen(sweep__vt(&S->ax[0], p % n1));
+        wv = l > wv ? l : wv;
+        if (S->n_ax == 2) {
+            l = (int)strlen(sweep__vt(&S->ax[1], p / n1));
+            wv2 = l > wv2 ? l : wv2;
+        }
+        l = (int)strlen(num(s->mean, a));
+        wm = l > wm ? l : wm;
+        l = snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
+        wi = l > wi ? l : wi;
+    }
+    printf("%s:%s%s%s at each value of %s%s%s (%d replications each, common random "
+           "numbers)\n",
+           w->out.metric[0], w->out.stage[0], tg->on ? ", target " : "", tg->on ? tg->text : "",
+           S->ax[0].path, S->n_ax == 2 ? " and " : "", S->n_ax == 2 ? S->ax[1].path : "",
+           w->reps);
+    int k = snprintf(line, sizeof line, "  %-*s  ", wv, "value");
+    if (S->n_ax == 2)
+        k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  ", wv2, "value2");
+    snprintf(line + k, sizeof line - (size_t)k, "%-*s  %-*s  %s", wm, "mean", wi, "95% interval",
+             tg->on ? "share met" : "");
+    put_line(line);
+    for (int p = 0; p < w->n_pts; p++) {
+        const sweep__stat_t *s = &S->st[p];
+        snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
+        k = snprintf(line, sizeof line, "  %-*s  ", wv, sweep__vt(&S->ax[0], p % n1));
+        if (S->n_ax == 2)
+            k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  ", wv2,
+                          sweep__vt(&S->ax[1], p / n1));
+        k += snprintf(line + k, sizeof line - (size_t)k, "%-*s  %-*s  ", wm, num(s->mean, a), wi,
+                      iv);
+        if (tg->on)
+            snprintf(line + k, sizeof line - (size_t)k, "%.0f%%", 100 * tg->share[p]);
+        put_line(line);
+    }
+}
+
+/* 1 if output i has the same value in every replication at every point (NaN alike). */
+static int constant_output(const sweep__run_t *S, int i)
+{
+    const sens__sweep_t *w = &S->w;
+    for (int p = 1; p < w->n_pts; p++)
+        for (int r = 0; r < w->reps; r++) {
+            size_t at = (size_t)r * w->out.n + (size_t)i;
+            double x0 = w->val[at], x = w->val[(size_t)p * w->block + at];
+            if (!(x == x0 || (isnan(x) && isnan(x0))))
+                return 0;
+        }
+    return 1;
+}
+
+/* The warnings at the answer of row j (answer index a): values beyond it that fail
+ * again, and a waiting list still there at the horizon. */
+static void answer_warnings(const sweep__run_t *S, int j, int a)
+{
+    const sens__sweep_t *w = &S->w;
+    const sweep__target_t *tg = &S->tg;
+    int n1 = S->ax[0].n;
+    char w2[SENS__VALUE_LEN + 300], list[512] = "";
+    if (tg->n_beyond[j] > 0) {
+        size_t k = 0;
+        int shown = 0;
+        for (int i = 0; i < n1; i++) {
+            int p = j * n1 + i;
+            if (!(tg->share[p] < SWEEP__SHARE && (tg->ge ? i < a : i > a)))
+                continue;
+            if (shown < 5 && k < sizeof list)
+                k += (size_t)snprintf(list + k, sizeof list - k, "%s%s (%.0f%%)",
+                                      shown ? ", " : "", sweep__vt(&S->ax[0], i),
+                                      100 * tg->share[p]);
+            shown++;
+        }
+        if (shown > 5 && k < sizeof list)
+            snprintf(list + k, sizeof list - k, " and %d more", shown - 5);
+        fflush(stdout);
+        sens__warn(w, "answer %s=%s%s: %s:%s%s fails again at %s value%s: %s; the figure is "
+                      "not monotone in %s here (noise, or the sweep runs the other way); more "
+                      "replications (--reps) or a finer grid may settle it",
+                   S->ax[0].path, sweep__vt(&S->ax[0], a), at2(S, j, w2, sizeof w2),
+                   w->out.metric[0], w->out.stage[0], tg->text, tg->ge ? "smaller" : "larger",
+                   shown == 1 ? "" : "s", list, S->ax[0].path);
+    }
+    /* the list still there at the horizon: at least 1 child and 1% of the stage's
+     * average stock, and clearly above its own average over the window (the 95%
+     * interval of final_waiting above the mean of avg_waiting): growing, or not cleared */
+    if (S->i_final >= 0 && S->i_avgw >= 0 && S->i_stock >= 0) {
+        int p = j * n1 + a;
+        const sweep__stat_t *fin = &S->st[(size_t)S->i_final * w->n_pts + p];
+        double avg = S->st[(size_t)S->i_avgw * w->n_pts + p].mean,
+               stock = S->st[(size_t)S->i_stock * w->n_pts + p].mean,
+               lo = isnan(fin->lo) ? fin->mean : fin->lo;
+        if (fin->mean >= 1 && fin->mean > 0.01 * stock && lo > avg) {
+            char b1[32];
+            fflush(stdout);
+            sens__warn(w, "answer %s=%s%s: the %s waiting list is still %.0f at the horizon "
+                          "(final_waiting:%s, mean over replications), above its average of "
+                          "%s over the window: it has not cleared, and children still waiting "
+                          "do not count in %s:%s, so the answer may be too low (read "
+                          "final_waiting and max_waiting in sweep.csv)",
+                       S->ax[0].path, sweep__vt(&S->ax[0], a), at2(S, j, w2, sizeof w2),
+                       w->out.stage[0], fin->mean, w->out.stage[0], num(avg, b1),
+                       w->out.metric[0], w->out.stage[0]);
+        }
+    }
+}
+
+/* The table and the answers, on stdout (warnings on stderr). */
 static void report(const sweep__run_t *S)
 {
     const sens__sweep_t *w = &S->w;
     const sweep__target_t *tg = &S->tg;
     int n1 = S->ax[0].n, n2 = w->n_pts / n1;
-    if (!S->o->quiet) {
-        printf("%s:%s%s%s at each value of %s%s%s (%d replications each, common random "
-               "numbers)\n",
-               w->out.metric[0], w->out.stage[0], tg->on ? ", target " : "",
-               tg->on ? tg->text : "", S->ax[0].path, S->n_ax == 2 ? " and " : "",
-               S->n_ax == 2 ? S->ax[1].path : "", w->reps);
-        if (S->n_ax == 2)
-            printf("  %-14s %-14s", "value", "value2");
-        else
-            printf("  %-14s", "value");
-        printf(" %-10s %-23s%s\n", "mean", "95% interval", tg->on ? "share met" : "");
-        for (int p = 0; p < w->n_pts; p++) {
-            char a[32], b[32], c[32], iv[80];
-            const sweep__stat_t *s = &S->st[p];
-            snprintf(iv, sizeof iv, "%s to %s", num(s->lo, b), num(s->hi, c));
-            if (S->n_ax == 2)
-                printf("  %-14s %-14s", sweep__vt(&S->ax[0], p % n1), sweep__vt(&S->ax[1], p / n1));
-            else
-                printf("  %-14s", sweep__vt(&S->ax[0], p % n1));
-            printf(" %-10s %-23s", num(s->mean, a), iv);
-            if (tg->on)
-                printf("%.0f%%", 100 * tg->share[p]);
-            putchar('\n');
-        }
-    }
-    if (!tg->on)
+    if (!S->o->quiet)
+        table(S);
+    if (!tg->on) {
+        fflush(stdout);
         return;
-    const char *dir = tg->ge ? "largest" : "smallest", *beyond = tg->ge ? "smaller" : "larger";
+    }
+    if (constant_output(S, 0)) {
+        fflush(stdout);
+        sens__warn(w, "%s:%s is the same at every value swept: it does not depend on %s%s%s "
+                      "(is the target the figure you meant?)",
+                   w->out.metric[0], w->out.stage[0], S->ax[0].path,
+                   S->n_ax == 2 ? " nor " : "", S->n_ax == 2 ? S->ax[1].path : "");
+    }
+    const char *dir = tg->ge ? "largest" : "smallest";
     for (int j = 0; j < n2; j++) {
-        char at2[SENS__VALUE_LEN + 300] = "";
-        if (S->n_ax == 2)
-            snprintf(at2, sizeof at2, " with %s=%s", S->ax[1].path, sweep__vt(&S->ax[1], j));
+        char w2[SENS__VALUE_LEN + 300];
         int a = tg->answer[j];
+        at2(S, j, w2, sizeof w2);
         if (a < 0) {
             printf("no answer%s: no value of %s from %s to %s meets %s:%s%s in at least 90%% "
-                   "of replications",
-                   at2, S->ax[0].path, sweep__vt(&S->ax[0], 0), sweep__vt(&S->ax[0], n1 - 1),
+                   "of replications\n",
+                   w2, S->ax[0].path, sweep__vt(&S->ax[0], 0), sweep__vt(&S->ax[0], n1 - 1),
                    w->out.metric[0], w->out.stage[0], tg->text);
-            if (tg->isolated[j])
-                printf(" there and at every %s value (some meet it, but a %s one does not)",
-                       beyond, beyond);
-            putchar('\n');
             continue;
         }
-        printf("answer: %s=%s%s\n", S->ax[0].path, sweep__vt(&S->ax[0], a), at2);
-        printf("  the %s value where %s:%s%s holds in at least 90%% of replications, there "
-               "and at every %s value swept:\n",
-               dir, w->out.metric[0], w->out.stage[0], tg->text, beyond);
+        printf("answer: %s=%s%s\n", S->ax[0].path, sweep__vt(&S->ax[0], a), w2);
+        printf("  the %s value where %s:%s%s holds in at least 90%% of replications:\n", dir,
+               w->out.metric[0], w->out.stage[0], tg->text);
         int p = j * n1 + a, prev = tg->ge ? a + 1 : a - 1;
         evidence_line(S, p, "");
         if (prev >= 0 && prev < n1)
-            evidence_line(S, j * n1 + prev, tg->share[j * n1 + prev] >= SWEEP__SHARE
-                                                ? " (met, but not at every value beyond)"
-                                                : " (fails)");
+            evidence_line(S, j * n1 + prev, " (fails)");
         else
             printf("  (the %s end of the range: widen --vary to see where it fails)\n",
                    tg->ge ? "high" : "low");
-        if (tg->isolated[j])
-            printf("  note: a value beyond meets it too, but not with every %s value\n",
-                   beyond);
+        answer_warnings(S, j, a);
     }
     fflush(stdout);
 }
@@ -492,6 +792,7 @@ int sweep_run(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t err
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
     S->sc = sc;
     S->o = o;
+    S->i_final = S->i_avgw = S->i_stock = -1;
     pthread_mutex_init(&S->w.mu, NULL);
     err[0] = 0;
     signals_catch(&sigs);
@@ -504,14 +805,18 @@ int sweep_run(const scenario_t *sc, const sweep_opts_t *o, char *err, size_t err
         fprintf(stderr, "careflow: sweep: %d point%s x %d replications, %d figure%s%s\n",
                 S->w.n_pts, S->w.n_pts == 1 ? "" : "s", S->w.reps, S->w.out.n,
                 S->w.out.n == 1 ? "" : "s", size > 1 ? " over MPI ranks" : "");
-    if ((rc = sens__evaluate(&S->w, err, errlen)) != 0)
+    if ((rc = sens__evaluate(&S->w, err, errlen)) != 0) {
+        if (rc == SIM_EINVAL && rank == 0)
+            sens__ckpt_remove(&S->w); /* a value the scenario refuses: no resuming it */
         goto out;
+    }
     if (rank == 0 && (rc = summarise(S, err, errlen)) == 0) {
         S->wall = progress_now() - t0;
         rc = sweep__write(S, err, errlen);
     }
     if (rank == 0 && rc == 0) {
         report(S);
+        fflush(stdout); /* the table before "wrote" in 2>&1 */
         if (!o->quiet)
             fprintf(stderr, "wrote %s (%d points x %d replications, %.1f s)\n", o->out_dir,
                     S->w.n_pts, S->w.reps, progress_now() - t0);
@@ -538,7 +843,7 @@ out:
     mem_free(S->tg.share);
     mem_free(S->tg.met);
     mem_free(S->tg.answer);
-    mem_free(S->tg.isolated);
+    mem_free(S->tg.n_beyond);
     mem_free(S);
     signals_restore(&sigs);
     return rc;

@@ -51,7 +51,8 @@ typedef struct sweep__target {
     double *share;      /* owned [n_pts]: share of replications meeting it */
     int *met;           /* owned [n_pts]: replications meeting it */
     int *answer;        /* owned [n2]: index on the first axis, or -1 */
-    int *isolated;      /* owned [n2]: a value outside the answer's run met it too */
+    int *n_beyond;      /* owned [n2]: values beyond the answer (larger for "<=",
+                         * smaller for ">=") that fail again */
     int n_answered;     /* rows with an answer */
 } sweep__target_t;
 
@@ -65,6 +66,9 @@ typedef struct sweep__run {
     const char *paths[2];      /* ax[i].path, for w.paths */
     sweep__target_t tg;        /* the target (output 0 when on) */
     sweep__stat_t *st;         /* owned [out.n * n_pts]: output-major */
+    int i_final, i_avgw, i_stock; /* with a target on a wait of a stage: the outputs
+                                * final_waiting, avg_waiting and avg_stock of that stage,
+                                * else -1 */
     double wall;               /* seconds from the start to the writing */
 } sweep__run_t;
 
