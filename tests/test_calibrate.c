@@ -30,6 +30,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/files.h"
 #include <gsl/gsl_errno.h>
 
 #include "models/commands/calib.h"
@@ -82,38 +84,6 @@ static const char priors[] =
     "max: 800}\n"
     "  - {path: stages.care.duration.mean, label: mean stay, dist: uniform, min: 100, "
     "max: 600}\n";
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-static void rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b)
-        b[n] = 0;
-    fclose(f);
-    return b;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[PATH_MAX + 64];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return slurp(p);
-}
 
 static void tmpdir(char *buf, size_t len)
 {
@@ -194,7 +164,7 @@ static int calibrate(const char *scenario, const char *out, int threads, int sam
 /* calibrate.csv's row of `name`: estimate, low, high. */
 static void row(const char *dir, const char *name, double *est, double *lo, double *hi)
 {
-    char *t = read_in(dir, "calibrate.csv");
+    char *t = files_read_in(dir, "calibrate.csv");
     assert_non_null(t);
     assert_memory_equal(t, "name,label,estimate,low,high,", 29);
     char *r = strstr(t, name);
@@ -240,7 +210,7 @@ static void recovers_known_parameters_within_its_intervals(void **state)
         assert_true(lo <= e && e <= hi);
         assert_true(hi - lo < 500.0 / 4);
         total += 2;
-        rm_tree(d);
+        files_rm_tree(d);
     }
     print_message("  %d of %d intervals hold the known value\n", inside, total);
     if (inside < NEED)
@@ -272,7 +242,7 @@ static void coverage_measurement(void **state)
             fail_msg("calibrate: %s", err);
         row(out, "arrivals.kids.per_year", &e, &lo, &hi);
         row(out, "stages.care.duration.mean", &e2, &lo2, &hi2);
-        char *m = read_in(out, "manifest.json");
+        char *m = files_read_in(out, "manifest.json");
         char *dm = m ? strstr(m, "discrepancy_min") : NULL, *inf = m ? strstr(m, "noise_inflation") : NULL;
         int a = lo <= py && py <= hi, b = lo2 <= mean && mean <= hi2;
         inside += a + b;
@@ -284,7 +254,7 @@ static void coverage_measurement(void **state)
         if (getenv("CALIB_KEEP"))
             print_message("  kept %s\n", d);
         else
-            rm_tree(d);
+            files_rm_tree(d);
     }
     print_message("coverage: %d of %d\n", inside, total);
 }
@@ -313,19 +283,19 @@ static void start_day_items_are_not_data(void **state)
     if (calibrate(path, out, 2, 8, 0, err, sizeof err) != 0)
         fail_msg("calibrate: %s", err);
     assert_ptr_equal(gsl_set_error_handler(NULL), gsl_handler_mark);
-    char *t = read_in(out, "calibrate_items.csv");
+    char *t = files_read_in(out, "calibrate_items.csv");
     assert_non_null(t);
     assert_non_null(strstr(t, ",fitted_item,note\n2020-01-01,care,stock,330,,,,0,on the start "
                               "day: the initial count itself\n2020-12-31,care,stock,330,"));
     free(t);
-    t = read_in(out, "manifest.json");
+    t = files_read_in(out, "manifest.json");
     assert_non_null(strstr(t, "\"items_fitted\": 2"));
     free(t);
-    t = read_in(out, "calibrate.csv");
+    t = files_read_in(out, "calibrate.csv");
     assert_memory_equal(t, "name,label,estimate,low,high,median,prior_low,prior_high,ess,"
                            "at_prior_bound,box_cut\n", 84);
     free(t);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* ---- bytes --------------------------------------------------------------------------- */
@@ -337,7 +307,7 @@ static const char *const result_files[] = {"calibrate.csv", "calibrate_points.cs
 static void same_files(const char *d1, const char *d2)
 {
     for (int i = 0; result_files[i]; i++) {
-        char *a = read_in(d1, result_files[i]), *b = read_in(d2, result_files[i]);
+        char *a = files_read_in(d1, result_files[i]), *b = files_read_in(d2, result_files[i]);
         if (!a || !b)
             fail_msg("%s missing in %s or %s", result_files[i], d1, d2);
         if (strcmp(a, b) != 0)
@@ -363,17 +333,17 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
     same_files(o1, o2);
     /* stopped in the design (its 16 points), then in the posterior (past them) */
     assert_int_equal(calibrate(path, o3, 2, 16, 5, err, sizeof err), SIM_EINTR);
-    assert_null(read_in(o3, "calibrate.csv"));
+    assert_null(files_read_in(o3, "calibrate.csv"));
     assert_int_equal(calibrate(path, o3, 2, 16, 0, err, sizeof err), 0);
     same_files(o1, o3);
     assert_int_equal(calibrate(path, o4, 1, 16, 30, err, sizeof err), SIM_EINTR);
-    assert_null(read_in(o4, "calibrate.csv"));
+    assert_null(files_read_in(o4, "calibrate.csv"));
     assert_int_equal(calibrate(path, o4, 2, 16, 0, err, sizeof err), 0);
     same_files(o1, o4);
     char ck[PATH_MAX + 16];
     snprintf(ck, sizeof ck, "%s/.checkpoint", o4);
     assert_int_equal(access(ck, F_OK), -1); /* gone with the finished set */
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* ---- the command line -------------------------------------------------------------- */
@@ -392,7 +362,7 @@ static int sh(const char *cmd, char *err, size_t len)
     close(fd);
     snprintf(full, sizeof full, "%s >/dev/null 2>%s", cmd, errf);
     int st = system(full);
-    char *e = slurp(errf);
+    char *e = files_slurp(errf);
     snprintf(err, len, "%s", e ? e : "");
     free(e);
     unlink(errf);
@@ -415,7 +385,7 @@ static void calibrated_yaml_runs_and_gives_the_same_fit(void **state)
              out, run);
     if (sh(cmd, err, sizeof err) != 0)
         fail_msg("run of calibrated.yaml failed: %s", err);
-    char *a = read_in(out, "fit.csv"), *b = read_in(run, "fit.csv");
+    char *a = files_read_in(out, "fit.csv"), *b = files_read_in(run, "fit.csv");
     assert_non_null(a);
     assert_non_null(b);
     assert_string_equal(a, b);
@@ -424,14 +394,14 @@ static void calibrated_yaml_runs_and_gives_the_same_fit(void **state)
     /* and it sets the estimates: the stay in calibrate.csv is the stay it runs */
     double e, lo, hi;
     row(out, "stages.care.duration.mean", &e, &lo, &hi);
-    char *y = read_in(out, "calibrated.yaml");
+    char *y = files_read_in(out, "calibrated.yaml");
     const char *key = "  stages.care.duration.mean: ";
     char *v = strstr(y, key);
     if (!strstr(y, "include: [../fitme.yaml]") || !strstr(y, "\nset:\n") || !v)
         fail_msg("calibrated.yaml does not include the original and set: %s", y);
     assert_true(fabs(strtod(v + strlen(key), NULL) - e) < 1e-6 * e);
     free(y);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 static void refuses_what_it_cannot_fit(void **state)
@@ -509,7 +479,7 @@ static void refuses_what_it_cannot_fit(void **state)
     assert_int_equal(system(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s calibrate --help | grep -q 'Nelder-Mead'", bin());
     assert_int_equal(system(cmd), 0);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
@@ -537,7 +507,7 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     if (st != 0)
         fail_msg("mpirun failed (%d): %s", st, err);
     same_files(o1, o2);
-    char *man = read_in(o2, "manifest.json");
+    char *man = files_read_in(o2, "manifest.json");
     assert_non_null(strstr(man, "\"ranks\": 3"));
     free(man);
     /* a refusal is said once, not once a rank */
@@ -556,7 +526,7 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     if (!first || strstr(first + 1, "careflow: error: "))
         fail_msg("the refusal should be said once: %s", err);
     assert_int_equal(access(o3, F_OK), -1);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* ---- set: in a file (what calibrated.yaml is made of) -------------------------------- */
@@ -594,7 +564,7 @@ static void set_in_a_file_overrides_what_it_includes(void **state)
     snprintf(path, sizeof path, "%s/bad2.yaml", d);
     assert_int_equal(scenario_load(path, NULL, 0, &sc, err, sizeof err), SIM_EINVAL);
     assert_non_null(strstr(err, "bad2.yaml:3:6: error: set must be a map"));
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* ---- out of memory ------------------------------------------------------------------- */
@@ -645,14 +615,14 @@ static void failed_allocations_end_cleanly(void **state)
         if (rc != SIM_ENOMEM || !err[0])
             fail_msg("allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message", n, rc,
                      err);
-        assert_null(read_in(out, "calibrate.csv"));
+        assert_null(files_read_in(out, "calibrate.csv"));
         snprintf(staged, sizeof staged, ".out-%ld.new-", n);
         assert_false(has_entry(d, staged));
     }
     print_message("  %ld failures tried, up to allocation %ld\n", tried, n);
     assert_true(n > 200 && n < 1000000);
     scenario_free(sc);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 int main(void)

@@ -27,6 +27,8 @@
 
 #include <cmocka.h>
 
+#include "tests/files.h"
+
 #include "models/scenario/scenario.h"
 #include "models/commands/sens.h"
 #include "sim/mem.h"
@@ -47,39 +49,6 @@ static void analytic(double S1[3], double ST[3])
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
-static void rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[PATH_MAX + 256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return slurp(p);
-}
 
 /* Splits one CSV line (RFC 4180 quotes) into at most max fields, in place. */
 static int split(char *line, char **f, int max)
@@ -121,7 +90,7 @@ static int find_row(const char *dir, const char *file, int col, const char *key,
                     const char *key2, char **buf, char **f, int max)
 {
     free(*buf);
-    *buf = read_in(dir, file);
+    *buf = files_read_in(dir, file);
     if (!*buf)
         return 0;
     for (char *line = *buf; line && *line;) {
@@ -168,7 +137,7 @@ static void tmpdir(char *buf, size_t len)
 
 static void same_file(const char *d1, const char *d2, const char *name)
 {
-    char *a = read_in(d1, name), *b = read_in(d2, name);
+    char *a = files_read_in(d1, name), *b = files_read_in(d2, name);
     if (!a || !b)
         fail_msg("%s missing in %s or %s", name, d1, d2);
     if (strcmp(a, b) != 0)
@@ -214,7 +183,7 @@ static void sobol_reproduces_analytic_indices(void **state)
      * noise of a point on its own */
     assert_true(atof(f[3]) < atof(f[5]));
     /* the convergence file has every N for every parameter */
-    char *conv = read_in(dir, "sobol_convergence.csv");
+    char *conv = files_read_in(dir, "sobol_convergence.csv");
     assert_non_null(conv);
     int rows = 0;
     for (char *p = conv; (p = strchr(p, '\n')); p++)
@@ -223,7 +192,7 @@ static void sobol_reproduces_analytic_indices(void **state)
     free(conv);
     free(buf);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 static void oat_gives_the_analytic_ends_and_order(void **state)
@@ -234,7 +203,7 @@ static void oat_gives_the_analytic_ends_and_order(void **state)
     sens_opts_t o = opts(SENS_OAT, 0, dir, 2);
     o.outputs = "avg_stock:hold";
     assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
-    char *text = read_in(dir, "oat.csv");
+    char *text = files_read_in(dir, "oat.csv");
     assert_non_null(text);
     /* largest swing first: the rate (2000 x 60 / 365.25 = 328.5 a swing), then the stay
      * (40 x 2000 / 365.25 = 219.0), then the unused stage (exactly 0) */
@@ -259,7 +228,7 @@ static void oat_gives_the_analytic_ends_and_order(void **state)
     assert_string_equal(f[9], "0");
     free(buf);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 static void morris_ranks_and_sees_the_interaction(void **state)
@@ -287,7 +256,7 @@ static void morris_ranks_and_sees_the_interaction(void **state)
     assert_true(mu[2] == 0 && sigma[2] == 0);
     free(buf);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 static void lhs_propagates_the_uncertainty(void **state)
@@ -314,7 +283,7 @@ static void lhs_propagates_the_uncertainty(void **state)
     assert_true(find_row(dir, "lhs_timeseries.csv", 2, "hold", 3, "stock", &buf, f, 16) == 10);
     free(buf);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 static const char *const result_files[] = {"params.csv", "design.csv", "design_unit.csv",
@@ -335,8 +304,8 @@ static void same_bytes_at_any_thread_count(void **state)
     same_file(d1, d2, "sobol.csv");
     same_file(d1, d2, "sobol_convergence.csv");
     scenario_free(sc);
-    rm_tree(d1);
-    rm_tree(d2);
+    files_rm_tree(d1);
+    files_rm_tree(d2);
 }
 
 static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
@@ -353,7 +322,7 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     assert_int_equal(sens_run(sc, &o, err, sizeof err), SIM_EINTR);
     assert_non_null(strstr(err, "resume"));
     snprintf(path, sizeof path, "%s/.checkpoint/points-0.txt", d2);
-    char *ck = slurp(path);
+    char *ck = files_slurp(path);
     assert_non_null(ck);
     int lines = 0;
     for (char *p = ck; (p = strchr(p, '\n')); p++)
@@ -376,15 +345,15 @@ static void interrupted_sweep_resumes_to_the_same_bytes(void **state)
     for (int i = 0; result_files[i]; i++)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "lhs.csv");
-    char *man = read_in(d2, "manifest.json");
+    char *man = files_read_in(d2, "manifest.json");
     assert_non_null(man);
     assert_non_null(strstr(man, "\"resumed_points\": 5"));
     free(man);
     snprintf(path, sizeof path, "%s/.checkpoint", d2);
     assert_int_equal(access(path, F_OK), -1); /* removed once the outputs are written */
     scenario_free(sc);
-    rm_tree(d1);
-    rm_tree(d2);
+    files_rm_tree(d1);
+    files_rm_tree(d2);
 }
 
 static void checkpoint_of_another_sweep_is_not_used(void **state)
@@ -401,11 +370,11 @@ static void checkpoint_of_another_sweep_is_not_used(void **state)
     fclose(f);
     sens_opts_t o = opts(SENS_OAT, 0, d1, 2);
     assert_int_equal(sens_run(sc, &o, err, sizeof err), 0);
-    char *man = read_in(d1, "manifest.json");
+    char *man = files_read_in(d1, "manifest.json");
     assert_non_null(strstr(man, "\"resumed_points\": 0"));
     free(man);
     scenario_free(sc);
-    rm_tree(d1);
+    files_rm_tree(d1);
 }
 
 /* OUT/.checkpoint planted as a symlink to a folder outside, holding a points-0.txt:
@@ -431,7 +400,7 @@ static void a_symlinked_checkpoint_is_refused(void **state)
         o.fresh = fresh;
         assert_int_equal(sens_run(sc, &o, err, sizeof err), SIM_EIO);
         assert_non_null(strstr(err, "symbolic link"));
-        char *t = read_in(outside, "points-0.txt");
+        char *t = files_read_in(outside, "points-0.txt");
         assert_non_null(t);
         assert_string_equal(t, text);
         free(t);
@@ -443,13 +412,13 @@ static void a_symlinked_checkpoint_is_refused(void **state)
             n += e->d_name[0] != '.';
         closedir(d);
         assert_int_equal(n, 1);
-        char *y = read_in(d1, "oat.csv");
+        char *y = files_read_in(d1, "oat.csv");
         assert_null(y);
     }
     scenario_free(sc);
     unlink(path);
-    rm_tree(d1);
-    rm_tree(outside);
+    files_rm_tree(d1);
+    files_rm_tree(outside);
 }
 
 /* ---- bad input -------------------------------------------------------------------------- */
@@ -617,7 +586,7 @@ static int run_caught(const scenario_t *sc, const sens_opts_t *o, char **text)
     dup2(saved, 2);
     close(saved);
     close(fd);
-    *text = slurp(errf);
+    *text = files_slurp(errf);
     unlink(errf);
     return rc;
 }
@@ -644,7 +613,7 @@ static int resume_after_edit(const char *dir, const char *edit, char **text)
     o.quiet = 0;
     assert_int_equal(run_caught(sc, &o, text), 0);
     scenario_free(sc);
-    char *man = read_in(out, "manifest.json");
+    char *man = files_read_in(out, "manifest.json");
     assert_non_null(man);
     const char *at = strstr(man, "\"resumed_points\": ");
     assert_non_null(at);
@@ -668,7 +637,7 @@ static void a_changed_include_starts_the_sweep_afresh(void **state)
         fail_msg("stderr does not say the inputs changed: %s", text);
     assert_null(strstr(text, "resuming"));
     free(text);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 static void unchanged_includes_resume(void **state)
@@ -679,7 +648,7 @@ static void unchanged_includes_resume(void **state)
     assert_non_null(strstr(text, "resuming: 5 of 12 design points"));
     assert_null(strstr(text, "inputs changed"));
     free(text);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 /* Each point is the loaded scenario varied in memory: the files may go once loaded. */
@@ -700,7 +669,7 @@ static void design_points_do_not_read_the_files_again(void **state)
     if (sens_run(sc, &o, err, sizeof err) != 0)
         fail_msg("a design point read a file again: %s", err);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 
@@ -756,8 +725,8 @@ static void every_failed_allocation_ends_cleanly(void **state)
             if (rc != SIM_ENOMEM || !err[0])
                 fail_msg("%s: allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message",
                          sens_method_name(sweeps[s].m), n, rc, err);
-            assert_null(read_in(out, "Y.csv"));
-            assert_null(read_in(out, "manifest.json"));
+            assert_null(files_read_in(out, "Y.csv"));
+            assert_null(files_read_in(out, "manifest.json"));
             char staged[64];
             snprintf(staged, sizeof staged, ".out-%zu-%ld.new-", s, n);
             assert_false(has_entry(dir, staged)); /* the lock file (.out-S-N.lock) stays */
@@ -767,7 +736,7 @@ static void every_failed_allocation_ends_cleanly(void **state)
         assert_true(n > 10 && n < 100000);
     }
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 /* ---- the command line, and MPI ---------------------------------------------------------- */
@@ -786,7 +755,7 @@ static int sh(const char *cmd, char *err, size_t len)
     close(fd);
     snprintf(full, sizeof full, "%s >/dev/null 2>%s", cmd, errf);
     int st = system(full);
-    char *e = slurp(errf);
+    char *e = files_slurp(errf);
     snprintf(err, len, "%s", e ? e : "");
     free(e);
     unlink(errf);
@@ -842,11 +811,11 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
         same_file(d1, d2, result_files[i]);
     same_file(d1, d2, "sobol.csv");
     same_file(d1, d2, "sobol_convergence.csv");
-    char *man = read_in(d2, "manifest.json");
+    char *man = files_read_in(d2, "manifest.json");
     assert_non_null(strstr(man, "\"ranks\": 3"));
     free(man);
-    rm_tree(d1);
-    rm_tree(d2);
+    files_rm_tree(d1);
+    files_rm_tree(d2);
 }
 
 
@@ -880,7 +849,7 @@ static void mpi_a_failing_rank_ends_every_rank(void **state)
             fail_msg("no message from the failing rank at %s: %s", steps[i], err);
         snprintf(path, sizeof path, "%s/Y.csv", d);
         assert_int_equal(access(path, F_OK), -1);
-        rm_tree(d);
+        files_rm_tree(d);
     }
 }
 

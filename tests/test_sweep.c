@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include "tests/files.h"
+
 #include "models/commands/sweep.h"
 #include "models/scenario/scenario.h"
 #include "sim/err.h"
@@ -51,39 +53,6 @@ static const char *const sets[] = {"horizon_days=400", "warmup_days=50"};
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
-static void rm_tree(const char *dir) { nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS); }
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = 0;
-    fclose(f);
-    return s;
-}
-
-static char *read_in(const char *dir, const char *name)
-{
-    char p[PATH_MAX + 256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    return slurp(p);
-}
-
 static void tmpdir(char *buf, size_t len)
 {
     snprintf(buf, len, "/tmp/careflow-sweep-XXXXXX");
@@ -92,7 +61,7 @@ static void tmpdir(char *buf, size_t len)
 
 static void same_file(const char *d1, const char *d2, const char *name)
 {
-    char *a = read_in(d1, name), *b = read_in(d2, name);
+    char *a = files_read_in(d1, name), *b = files_read_in(d2, name);
     if (!a || !b)
         fail_msg("%s missing in %s or %s", name, d1, d2);
     if (strcmp(a, b) != 0)
@@ -156,7 +125,7 @@ typedef struct row {
 /* The rows of dir/sweep.csv into r (at most max); returns how many. Checks the header. */
 static int read_sweep(const char *dir, row_t *r, int max)
 {
-    char *text = read_in(dir, "sweep.csv");
+    char *text = files_read_in(dir, "sweep.csv");
     int n = 0;
     assert_non_null(text);
     char *line = strtok(text, "\n");
@@ -222,7 +191,7 @@ static int sh(const char *cmd, char *out, size_t olen, char *err, size_t elen)
     close(mkstemp(ef));
     snprintf(full, sizeof full, "%s >%s 2>%s", cmd, of, ef);
     int st = system(full);
-    char *o = slurp(of), *e = slurp(ef);
+    char *o = files_slurp(of), *e = files_slurp(ef);
     snprintf(out, olen, "%s", o ? o : "");
     snprintf(err, elen, "%s", e ? e : "");
     free(o);
@@ -250,7 +219,7 @@ static void the_answer_is_erlang_c_smallest_c(void **state)
             want = c;
     assert_int_equal(want, 6);
     /* sweep_answer.csv names it */
-    char *ans = read_in(d, "sweep_answer.csv"), line[256];
+    char *ans = files_read_in(d, "sweep_answer.csv"), line[256];
     assert_non_null(ans);
     snprintf(line, sizeof line,
              "path,value,metric,stage,target,share_met,mean,ci95_low,ci95_high,replications,"
@@ -286,7 +255,7 @@ static void the_answer_is_erlang_c_smallest_c(void **state)
         assert_true(isnan(u->share));
     }
     scenario_free(sc);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* With common random numbers every value sees the same calls and services, so more
@@ -314,7 +283,7 @@ static void monotone_figures_stay_monotone(void **state)
                          a->mean, a->value, b->mean, b->value);
         }
     scenario_free(sc);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* ---- the same bytes -------------------------------------------------------------------- */
@@ -347,7 +316,7 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
     assert_int_equal(run_sweep(sc, &o, err, sizeof err), 0);
     same_file(d1, d3, "sweep.csv");
     same_file(d1, d3, "sweep_answer.csv");
-    char *man = read_in(d3, "manifest.json");
+    char *man = files_read_in(d3, "manifest.json");
     assert_non_null(man);
     assert_non_null(strstr(man, "\"resumed_points\": 4"));
     free(man);
@@ -361,16 +330,16 @@ static void same_bytes_at_any_thread_count_and_after_an_interruption(void **stat
     assert_true(r[0].value == 5 && !strcmp(r[0].value2, "36"));
     assert_true(r[1].value == 6 && !strcmp(r[1].value2, "36"));
     assert_true(r[3].value == 5 && !strcmp(r[3].value2, "40"));
-    char *ans = read_in(d1, "sweep_answer.csv");
+    char *ans = files_read_in(d1, "sweep_answer.csv");
     int lines = 0;
     for (char *p = ans; (p = strchr(p, '\n')); p++)
         lines++;
     assert_int_equal(lines, 1 + 3);
     free(ans);
     scenario_free(sc);
-    rm_tree(d1);
-    rm_tree(d2);
-    rm_tree(d3);
+    files_rm_tree(d1);
+    files_rm_tree(d2);
+    files_rm_tree(d3);
 }
 
 static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
@@ -400,11 +369,11 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     assert_null(strstr(strstr(out, "answer:") + 1, "answer:"));
     same_file(d1, d2, "sweep.csv");
     same_file(d1, d2, "sweep_answer.csv");
-    char *man = read_in(d2, "manifest.json");
+    char *man = files_read_in(d2, "manifest.json");
     assert_non_null(strstr(man, "\"ranks\": 3"));
     free(man);
-    rm_tree(d1);
-    rm_tree(d2);
+    files_rm_tree(d1);
+    files_rm_tree(d2);
 }
 
 /* ---- out of memory ------------------------------------------------------------------------ */
@@ -454,7 +423,7 @@ static void every_failed_allocation_ends_cleanly(void **state)
         }
         if (rc != SIM_ENOMEM || !err[0])
             fail_msg("allocation %ld: got %d (%s), wanted SIM_ENOMEM with a message", n, rc, err);
-        char *csv = read_in(out, "sweep.csv");
+        char *csv = files_read_in(out, "sweep.csv");
         assert_null(csv);
         char staged[64];
         snprintf(staged, sizeof staged, ".out-%ld.new-", n);
@@ -463,7 +432,7 @@ static void every_failed_allocation_ends_cleanly(void **state)
     print_message("  %ld allocations, each failed once\n", n - 1);
     assert_true(n > 10 && n < 100000);
     scenario_free(sc);
-    rm_tree(dir);
+    files_rm_tree(dir);
 }
 
 /* ---- the command line ------------------------------------------------------------------- */
@@ -487,7 +456,7 @@ static void the_answer_is_printed_with_its_evidence(void **state)
     assert_non_null(strstr(a, "met in 0 of 20 replications (0%) (fails)\n"));
     /* a stable queue: no warning about a list left at the horizon, nor about noise */
     assert_null(strstr(err, "warning"));
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* The contract's rule: the smallest value meeting the target is the answer even when a
@@ -510,10 +479,10 @@ static void an_answer_stands_when_a_larger_value_fails_again(void **state)
     if (!strstr(err, "careflow: warning: answer arrivals.calls.per_day=30: "
                      "mean_wait_days:duty<=0.025 fails again at larger value: 50 (0%);"))
         fail_msg("no warning naming 50 in:\n%s", err);
-    char *ans = read_in(d, "sweep_answer.csv");
+    char *ans = files_read_in(d, "sweep_answer.csv");
     assert_non_null(strstr(ans, "\narrivals.calls.per_day,30,mean_wait_days,duty,<=0.025,1,"));
     free(ans);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* A waiting list that never clears is not a met target: at 48 calls a day on 4
@@ -535,11 +504,11 @@ static void a_waiting_list_left_at_the_horizon_is_named(void **state)
                      "list is still "))
         fail_msg("no warning about the list in:\n%s", err);
     /* the figures it rests on are in sweep.csv */
-    char *csv = read_in(d, "sweep.csv");
+    char *csv = files_read_in(d, "sweep.csv");
     assert_non_null(strstr(csv, "\n4,final_waiting,duty,"));
     assert_non_null(strstr(csv, "\n4,avg_stock,duty,"));
     free(csv);
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
@@ -559,7 +528,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
     assert_non_null(strstr(out, "no answer: no value of pools.duty_workers.workers from 5 to 6"));
     snprintf(path, sizeof path, "%s/sweep.csv", d);
     assert_int_equal(access(path, F_OK), 0);
-    char *ans = read_in(d, "sweep_answer.csv");
+    char *ans = files_read_in(d, "sweep_answer.csv");
     assert_non_null(ans);
     assert_non_null(strstr(ans, "\npools.duty_workers.workers,,mean_wait_days,duty,<=0.0001,"));
     free(ans);
@@ -571,7 +540,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
              bin(), MMC, d);
     assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "answer: pools.duty_workers.workers=5\n"));
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 /* Each bad argument: exit status 2, a message naming what is wrong, no folder. */
@@ -628,7 +597,7 @@ static void bad_vary_and_target_are_refused(void **state)
     };
     char cmd[2048], out[4096], err[4096];
     const char *d = "/tmp/careflow-sweep-refused";
-    rm_tree(d);
+    files_rm_tree(d);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(cmd, sizeof cmd, "%s sweep %s %s --reps 2 --out %s", bin(), MMC, cases[i].args,
                  d);
@@ -650,7 +619,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
 {
     char cmd[2048], out[8192], err[4096];
     const char *d = "/tmp/careflow-sweep-pair";
-    rm_tree(d);
+    files_rm_tree(d);
     snprintf(cmd, sizeof cmd,
              "%s sweep scenarios/council-staffed.yaml --vary arrivals.0.age.min=0:10:5 --vary "
              "arrivals.0.age.max=6:18:6 --reps 2 --out %s",
@@ -696,7 +665,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
         if (e > l && e[-1] == '%' && !strstr(l, "(") && (!sp || sp == l || sp[-1] != ' '))
             fail_msg("a share run into the column before it: '%s'", l);
     }
-    rm_tree(d);
+    files_rm_tree(d);
 }
 
 int main(void)
