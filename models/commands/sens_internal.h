@@ -219,5 +219,9 @@ void sens__results_free(sens__results_t *R);
  * the old set). 0, or SIM_EIO / SIM_EINTR / SIM_ENOMEM with err; then o->out_dir is as
  * it was. */
 int sens__write(sens__results_t *R, char *err, size_t errlen);
+/* The end of a manifest.json of points (sensitivity, sweep): the figures as a list
+ * under `key`, how the points were spread (MPI or threads, ranks, threads a rank),
+ * the points resumed, the command line and the wall seconds, and the closing brace. */
+void sens__manifest_tail(FILE *f, const sens__sweep_t *w, const char *key, double wall);
 
 #endif

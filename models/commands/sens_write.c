@@ -354,7 +354,13 @@ static int write_manifest(FILE *f, void *ctx)
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)sc->seed);
     fprintf(f, ",\n  \"bootstrap_resamples\": %d",
             w->o->n_boot > 0 ? w->o->n_boot : SENS__DEFAULT_BOOT);
-    fputs(",\n  \"outputs\": [", f);
+    sens__manifest_tail(f, w, "outputs", R->wall);
+    return 0;
+}
+
+void sens__manifest_tail(FILE *f, const sens__sweep_t *w, const char *key, double wall)
+{
+    fprintf(f, ",\n  \"%s\": [", key);
     for (int o = 0; o < w->out.n; o++) {
         char name[256];
         snprintf(name, sizeof name, "%s:%s", w->out.metric[o], w->out.stage[o]);
@@ -369,8 +375,7 @@ static int write_manifest(FILE *f, void *ctx)
     fprintf(f, ",\n  \"resumed_points\": %d", w->n_resumed);
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, w->o->cmdline);
-    fprintf(f, ",\n  \"wall_seconds\": %.3f\n}\n", R->wall);
-    return 0;
+    fprintf(f, ",\n  \"wall_seconds\": %.3f\n}\n", wall);
 }
 
 const char *const sens__out_names[] = {

@@ -144,22 +144,7 @@ static int write_manifest(FILE *f, void *ctx)
     fprintf(f, ",\n  \"points\": %d", w->n_pts);
     fprintf(f, ",\n  \"replications_per_point\": %d", w->reps);
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)sc->seed);
-    fputs(",\n  \"figures\": [", f);
-    for (int o = 0; o < w->out.n; o++) {
-        char name[256];
-        snprintf(name, sizeof name, "%s:%s", w->out.metric[o], w->out.stage[o]);
-        fputs(o ? ", " : "", f);
-        fmt_json_str(f, name);
-    }
-    fputs("]", f);
-    fputs(",\n  \"parallel\": ", f);
-    fmt_json_str(f, cluster_kind());
-    fprintf(f, ",\n  \"ranks\": %d", cluster_size());
-    fprintf(f, ",\n  \"threads_per_rank\": %d", S->o->threads);
-    fprintf(f, ",\n  \"resumed_points\": %d", w->n_resumed);
-    fputs(",\n  \"command_line\": ", f);
-    fmt_json_str(f, S->o->cmdline);
-    fprintf(f, ",\n  \"wall_seconds\": %.3f\n}\n", S->wall);
+    sens__manifest_tail(f, w, "figures", S->wall); /* w->o: S->o's threads, cmdline */
     return 0;
 }
 
