@@ -350,6 +350,58 @@ double dist_cdf(const dist_t *d, double x)
     }
 }
 
+/* ---- the mean cut off at a cap ---- */
+
+/* E[X; X < c] + c P(X >= c) for each family. For gamma(k, theta), E[X; X < c] =
+ * k theta P(k + 1, c / theta); for weibull(k, lambda), with y = (c / lambda)^k,
+ * E[X; X < c] = lambda Gamma(1 + 1/k) P(1 + 1/k, y); for lognormal(mu, sigma),
+ * E[X; X < c] = exp(mu + sigma^2 / 2) Phi((ln c - mu - sigma^2) / sigma). */
+double dist_mean_capped(const dist_t *d, double cap)
+{
+    if (isnan(cap) || (unsigned)d->kind >= DIST_KIND_N) return NAN;
+    if (cap == INFINITY) return d->c;
+    double below, s = dist_survival(d, cap);
+    switch (d->kind) {
+    case DIST_EXPONENTIAL: return cap <= 0.0 ? cap : d->a * -expm1(-cap / d->a);
+    case DIST_GAMMA:
+        if (cap <= 0.0) return cap;
+        below = d->a * d->b * gamma_p(d->a + 1.0, cap / d->b);
+        break;
+    case DIST_WEIBULL: {
+        if (cap <= 0.0) return cap;
+        double k1 = 1.0 + 1.0 / d->a;
+        below = d->b * exp(lgam(k1)) * gamma_p(k1, pow(cap / d->b, d->a));
+        break;
+    }
+    case DIST_LOGNORMAL:
+        if (cap <= 0.0) return cap;
+        below = exp(d->a + 0.5 * d->b * d->b) * 0.5 *
+                erfc(-(log(cap) - d->a - d->b * d->b) / (d->b * sqrt(2.0)));
+        break;
+    case DIST_UNIFORM: {
+        double lo = d->a, hi = d->b;
+        if (cap <= lo) return cap;
+        if (cap >= hi) return d->c;
+        return ((cap * cap - lo * lo) / 2.0 + cap * (hi - cap)) / (hi - lo);
+    }
+    case DIST_FIXED: return cap < d->a ? cap : d->a;
+    case DIST_EMPIRICAL: {
+        /* segment i is uniform on [x_i, x_{i+1}] with mass dP */
+        double m = 0.0;
+        for (int i = 0; i + 1 < d->n; i++) {
+            double dp = emp_p(d, i + 1) - emp_p(d, i), u = d->x[i], v = d->x[i + 1];
+            if (!(dp > 0.0)) continue;
+            if (cap >= v) m += dp * 0.5 * (u + v);
+            else if (cap <= u) m += dp * cap;
+            else m += dp * ((cap * cap - u * u) / 2.0 + cap * (v - cap)) / (v - u);
+        }
+        return m;
+    }
+    default: return NAN;
+    }
+    return below + cap * s;
+}
+
 /* ---- residual life ---- */
 
 /* Length-biased empirical: segment i has mass dP and mean (x_i + x_{i+1}) / 2, so it is

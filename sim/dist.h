@@ -86,6 +86,12 @@ double dist_mean(const dist_t *d);
 double dist_var(const dist_t *d);
 double dist_cdf(const dist_t *d, double x);
 
+/* E[min(X, cap)]: the mean of X cut off at cap (for a stay that ends early at cap, the
+ * mean stay). Exact for every family (incomplete gamma and normal tails for gamma,
+ * weibull and lognormal; segment by segment for empirical). cap <= 0 gives cap when X
+ * is non-negative (0 for cap = 0); cap = +inf gives the mean; NaN cap gives NaN. */
+double dist_mean_capped(const dist_t *d, double cap);
+
 /* The stationary (equilibrium) state of a renewal process with this duration: draws a
  * length-biased total T (density x f(x) / mean) and a uniform U, and returns
  * *elapsed = U T and *remaining = (1 - U) T. *remaining then has the residual-life

@@ -305,11 +305,15 @@ static void by_age_means(void **state)
           "  m: {count: steady, age: {dist: uniform, min: 0, max: 18}}\n");
     runs_t R;
     run_in(f, &R);
-    /* steady by hand: y 2 x 20; o 1 x 80; m: ages uniform on [0, 18): 10/18 of them in
-     * the first band, 8/18 in the second: 1 x (10/18 x 20 + 8/18 x 80) = 46.67 -> 47 */
+    /* steady by hand: y 2 x 20; o 1 x 80 (the oldest, 16, have two years left: too long
+     * for an 80-day mean to matter); m: ages uniform on [0, 18): 10/18 of them in the
+     * first band, 8/18 in the second, whose stays are cut at 18: an exponential with
+     * mean u cut at c has mean u (1 - e^(-c/u)), and over A uniform on [10, 18) with
+     * c = (18 - A) 365.25 days that integrates to 8 x 80 - 80 x 80 / 365.25 (1 - e^-36.5):
+     * 1 x (10 x 20 + 640 - 17.52) / 18 = 45.69 -> 46 (47 without ageing out) */
     assert_int_equal(R.sc->initial[0].count, 40);
     assert_int_equal(R.sc->initial[1].count, 80);
-    assert_int_equal(R.sc->initial[2].count, 47);
+    assert_int_equal(R.sc->initial[2].count, 46);
     /* an exponential stay's sd is its mean: se of a mean over n exits is mean/sqrt(n) */
     assert_near("by_age: young mean stay", stage_metric(&R, "y", MS_MEAN_DURATION), 20, 4, 0.01);
     assert_near("by_age: older mean stay", stage_metric(&R, "o", MS_MEAN_DURATION), 80, 4, 0.01);
@@ -335,9 +339,10 @@ static void steady_chain(void **state)
     const fx_t *f = *state;
     /* a -> b 0.4, exit 0.6; b -> a 0.25, exit 0.75; 3 a day into a.
      * lam_a = 3 + 0.25 lam_b, lam_b = 0.4 lam_a: lam_a = 3 / 0.9, lam_b = 1.2 / 0.9.
-     * stocks: a 30 x 3/0.9 = 100, b 90 x 1.2/0.9 = 120 */
+     * stocks: a 30 x 3/0.9 = 100, b 90 x 1.2/0.9 = 120 (nobody ages out: max_age 1000) */
     put_s(f, "s.yaml",
           "version: 1\nname: steady\nstart: 2020-01-01\nhorizon_days: 365\nreplications: 12\n"
+          "max_age: 1000\n"
           "stages:\n"
           "  a:\n    duration: {dist: gamma, mean: 30, sd: 10}\n    next: {b: 0.4, exit: 0.6}\n"
           "  b:\n    duration: {dist: lognormal, mean: 90, sd: 50}\n    next: {a: 0.25, exit: 0.75}\n"
@@ -352,10 +357,28 @@ static void steady_chain(void **state)
     assert_near("steady: b's stock", stage_metric(&R, "b", MS_AVG_STOCK), 120, 4, 0.02);
     runs_free(&R);
 
+    /* ageing out shortens the stay (Little's law's W): children enter aged uniform on
+     * [12, 18) for exponential stays of mean 2,000 days, cut at 18. With c = (18 - A)
+     * 365.25 days the mean stay is 2000 (1 - e^(-c/2000)), averaged over A: 2000 -
+     * 2000/6 x 2000/365.25 (1 - e^-1.09575) = 785.0 days, so 1 a day sustain 785 (not
+     * 2,000). The simulated stock after six years (when every child there entered
+     * after day 0, so the start's ages no longer matter) averages the same. */
+    put_s(f, "s.yaml",
+          "version: 1\nname: steady\nstart: 2020-01-01\nhorizon_days: 4000\n"
+          "warmup_days: 2200\nreplications: 8\n"
+          "stages:\n  care:\n    duration: {dist: exponential, mean: 2000}\n"
+          "arrivals:\n  - {name: r, to: care, per_day: 1, age: {dist: uniform, min: 12, max: 18}}\n"
+          "initial: {care: steady}\n");
+    run_in(f, &R);
+    assert_int_equal(R.sc->initial[0].count, 785);
+    assert_near("steady with ageing out: care's stock", stage_metric(&R, "care", MS_AVG_STOCK),
+                785, 4, 0.03);
+    runs_free(&R);
+
     /* a profile in force at day 0 (x 1.5) counts; the trend is 1 at day 0 */
     const char *sets[] = {"arrivals.r.trend_per_year=0.2"};
     put_s(f, "s.yaml",
-          "version: 1\nname: steady\nstart: 2020-01-01\nhorizon_days: 365\n"
+          "version: 1\nname: steady\nstart: 2020-01-01\nhorizon_days: 365\nmax_age: 1000\n"
           "stages:\n"
           "  a:\n    duration: {dist: gamma, mean: 30, sd: 10}\n    next: {b: 0.4, exit: 0.6}\n"
           "  b:\n    duration: {dist: lognormal, mean: 90, sd: 50}\n    next: {a: 0.25, exit: 0.75}\n"

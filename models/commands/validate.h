@@ -15,11 +15,13 @@ int validate_describe(FILE *f, const scenario_t *sc);
 
 /* The start's honesty: for each stage the arrivals reach (at day 0) whose stay
  * averages two weeks or more, the level its inflows sustain (the traffic equations and
- * Little's law: entries a day x mean stay, with the first arrival stream's ages) set
- * beside the children it starts with (initial counts and open-cases rows). Writes one
- * "careflow: warning: ..." line to f for each stage that starts empty or more than 25%
- * from that level (a stock that drifts in the first months because of its start, not
- * because of anything forecast). Returns the number of warnings (0 when the traffic
+ * Little's law: entries a day x mean stay cut short at max_age, scenario_stage_stay)
+ * set beside the children it starts with (initial counts and open-cases rows). Writes
+ * one "careflow: warning: ..." line to f for each stage that starts empty or more than
+ * 25% from that level (a stock that drifts in the first months because of its start,
+ * not because of anything forecast), or a "careflow: note: ..." line instead when the
+ * stage's count gives its `source` (the gap is then the data's: an observed stock away
+ * from its sustained level). Returns the number of warnings (0 when the traffic
  * equations have no solution: the loader reports that where it matters), or
  * SIM_ENOMEM. */
 int validate_warn_start(FILE *f, const scenario_t *sc);

@@ -26,7 +26,8 @@
 #include "sim/csv.h"
 #include "sim/mem.h"
 
-static const char *const entry_keys[] = {"count", "age", "flags", "profiles", "elapsed", NULL};
+static const char *const entry_keys[] = {"count", "age", "flags", "profiles", "elapsed",
+                                          "source", NULL};
 
 /* Is key k of `initial` the file form (no stage is named `file`)? */
 static int is_file_key(const scenario_t *sc, const ytree_node_t *k)
@@ -86,6 +87,11 @@ static int parse_entry(ld_t *L, scn_initial_t *in, const ytree_node_t *key,
             in->fresh = 1;
         else if (strcmp(s, "equilibrium") != 0)
             return ld__fail(L, v, "unknown elapsed '%s' (expected equilibrium or fresh)", s);
+    }
+    if ((v = ytree_get(n, "source", NULL))) {
+        const char *s = NULL;
+        if (ld__get_str(L, v, "source", &s) < 0 || !(in->source = ld__strdup(L, s)))
+            return L->rc;
     }
     return 0;
 }
@@ -413,7 +419,8 @@ static int solve(double *A, double *b, int n)
     return 0;
 }
 
-int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
+/* The traffic equations fed by arrival stream `only` (every stream when -1). */
+static int traffic(const scenario_t *sc, int only, double *rate, int *bad)
 {
     int n = sc->n_stages;
     double a[SCN_MAX_STAGES] = {0}, lam[SCN_MAX_STAGES] = {0};
@@ -422,6 +429,8 @@ int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
     /* external inflow at day 0: each stream's rate x its profile at day 0 (trend: x 1) */
     for (int j = 0; j < sc->n_arrivals; j++) {
         const scn_arrival_t *ar = &sc->arrivals[j];
+        if (only >= 0 && j != only)
+            continue;
         a[ar->to] += ar->rate * scenario_steps_at(&ar->profile, 0, 1.0);
     }
     /* stages the inflow reaches along routes of positive probability */
@@ -478,6 +487,40 @@ int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
     return 0;
 }
 
+int scenario_traffic(const scenario_t *sc, double *rate, int *bad)
+{
+    return traffic(sc, -1, rate, bad);
+}
+
+int scenario_stage_stay(const scenario_t *sc, int s, double *stay)
+{
+    const scn_stage_t *st = &sc->stages[s];
+    double sum = 0, wsum = 0, rate[SCN_MAX_STAGES];
+    int bad;
+    for (int j = 0; j < sc->n_arrivals; j++) {
+        int rc = traffic(sc, j, rate, &bad);
+        if (rc < 0)
+            return rc;
+        if (rc > 0 || !(rate[s] > 0))
+            continue;
+        sum += rate[s] * scenario_stage_mean_stay(sc, st, &sc->arrivals[j].attrs.age);
+        wsum += rate[s];
+    }
+    if (wsum > 0) {
+        *stay = sum / wsum;
+        return 0;
+    }
+    /* no stream reaches the stage: the first stream's ages, or uniform from 0 to max_age */
+    dist_t age = {.kind = DIST_UNIFORM, .min = 0, .max = sc->max_age};
+    if (sc->n_arrivals > 0)
+        *stay = scenario_stage_mean_stay(sc, st, &sc->arrivals[0].attrs.age);
+    else if (dist_init(&age, 1) == 0)
+        *stay = scenario_stage_mean_stay(sc, st, &age);
+    else
+        *stay = NAN;
+    return 0;
+}
+
 int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
 {
     scenario_t *sc = L->sc;
@@ -519,7 +562,9 @@ int ld__resolve_steady(ld_t *L, const ytree_node_t *root)
             return ld__fail(L, m->key[i], "steady: stage '%s' has no inflow at the start (no "
                                           "arrival stream reaches it at day 0)",
                             st->name);
-        double mean = scenario_stage_mean_duration(st, &in->attrs.age);
+        double mean;
+        if (scenario_stage_stay(sc, in->stage, &mean) < 0)
+            return ld__oom(L);
         if (!isfinite(mean))
             return ld__fail(L, m->key[i], "steady: the ages of stage '%s''s children fall in "
                                           "none of its by_age bands",

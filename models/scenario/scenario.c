@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/scenario/load_internal.h"
+#include "sim/cal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
@@ -56,8 +57,10 @@ void scenario_free(scenario_t *sc)
         attrs_free(&sc->arrivals[i].attrs);
     }
     mem_free(sc->arrivals);
-    for (int i = 0; i < sc->n_initial; i++)
+    for (int i = 0; i < sc->n_initial; i++) {
         attrs_free(&sc->initial[i].attrs);
+        mem_free(sc->initial[i].source);
+    }
     mem_free(sc->initial);
     mem_free(sc->open);
     for (int i = 0; i < sc->n_pools; i++) {
@@ -222,6 +225,21 @@ const dist_t *scenario_stage_duration(const scn_stage_t *st, double age)
         }
     }
     return &st->by_age[best].dist;
+}
+
+double scenario_stage_mean_stay(const scenario_t *sc, const scn_stage_t *st,
+                                const dist_t *age)
+{
+    enum { J = 256 }; /* midpoints in probability of the ages */
+    double sum = 0;
+    for (int j = 0; j < J; j++) {
+        double a = dist_quantile(age, (j + 0.5) / J);
+        if (!isfinite(a))
+            return NAN;
+        double cap = (sc->max_age - a) * CAL_DAYS_PER_YEAR;
+        sum += dist_mean_capped(scenario_stage_duration(st, a), cap > 0 ? cap : 0);
+    }
+    return sum / J;
 }
 
 double scenario_stage_mean_duration(const scn_stage_t *st, const dist_t *age)

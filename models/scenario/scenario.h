@@ -109,6 +109,7 @@ typedef struct scn_initial {
     int fresh;             /* 1: `elapsed: fresh`; 0: equilibrium (default) */
     int steady;            /* 1: `steady`: count was computed by the loader from the
                             * traffic equations and Little's law at day 0 */
+    char *source;          /* `source`: where the count comes from (may be NULL) */
 } scn_initial_t;
 
 /* One open case of `initial: {file: PATH}` (a row of the file). */
@@ -335,6 +336,22 @@ const dist_t *scenario_stage_duration(const scn_stage_t *st, double age);
  * item's band (the bands' shares renormalised to sum 1; NaN when `age` puts no weight on
  * any band). */
 double scenario_stage_mean_duration(const scn_stage_t *st, const dist_t *age);
+
+/* The mean stay in stage st of children whose ages on entering it follow `age` (years),
+ * cut short at max_age (they leave at max_age whatever stage they are in):
+ * E[min(T_A, (max_age - A) days)] over A, with T_A the duration of a child entering at
+ * age A (by_age items included). NaN if `age` has no finite quantiles. */
+double scenario_stage_mean_stay(const scenario_t *sc, const scn_stage_t *st,
+                                const dist_t *age);
+
+/* The mean stay in stage s of the children its inflows bring (Little's law's W): the
+ * arrival streams' ages, each weighted by the entries a day it sustains into s (the
+ * traffic equations of that stream alone), through scenario_stage_mean_stay. A child's
+ * age on entering s is taken as its age on arrival (time spent upstream is left out,
+ * so the stay is a little long for stages far down the pathway). With no stream
+ * reaching s: the first stream's ages (uniform 0 to max_age without streams). Sets
+ * *stay (NaN: no by_age band holds the ages); returns 0 or SIM_ENOMEM. */
+int scenario_stage_stay(const scenario_t *sc, int s, double *stay);
 
 /* The traffic equations at day 0: rate[s] = the entries a day into stage s that the
  * arrival streams (their rates at day 0) sustain in the steady state, lam = a + P^T lam
