@@ -5,7 +5,7 @@
 # themselves.)
 #
 # cnum(v): v rounded to a whole number with separators: 203456.4 -> "203,456".
-# COMMAS_Y, COMMAS_X (eval): in CLO, CHI (the lowest and highest value the axis shows,
+# COMMAS_Y, COMMAS_X, COMMAS_CB (eval): in CLO, CHI (the lowest and highest value the axis shows,
 # from `stats`) and CN (about how many ticks): when either end reaches 10,000, ticks at
 # a round step (1, 2, 2.5 or 5 times a power of ten) labelled with cnum; otherwise
 # gnuplot's own ticks (set again, so a panel does not keep the one before's).
@@ -19,3 +19,4 @@ _big(lo, hi) = (abs(lo) >= 10000 || abs(hi) >= 10000) && nicestep(hi - lo, CN) >
 CN = 6
 COMMAS_Y = 'if (_big(CLO, CHI)) { CST = nicestep(CHI - CLO, CN); set ytics (); do for [CK = int(floor(CLO / CST)) : int(ceil(CHI / CST))] { set ytics add (cnum(CK * CST) CK * CST) } } else { set ytics autofreq }'
 COMMAS_X = 'if (_big(CLO, CHI)) { CST = nicestep(CHI - CLO, CN); set xtics (); do for [CK = int(floor(CLO / CST)) : int(ceil(CHI / CST))] { set xtics add (cnum(CK * CST) CK * CST) } } else { set xtics autofreq }'
+COMMAS_CB = 'if (_big(CLO, CHI)) { CST = nicestep(CHI - CLO, CN); set cbtics (); do for [CK = int(floor(CLO / CST)) : int(ceil(CHI / CST))] { set cbtics add (cnum(CK * CST) CK * CST) } } else { set cbtics autofreq }'
