@@ -1,10 +1,13 @@
 # backtest.gp: draws the fan charts of a careflow backtest (`careflow backtest`) from
 # the CSVs it wrote.
 #
-#   gnuplot -d -c plots/backtest.gp DATADIR OUTDIR STAGES JOBS FORMATS
+#   gnuplot -d -c plots/backtest.gp DATADIR OUTDIR TITLE STAGES JOBS FORMATS
 #
 #   DATADIR  folder holding backtest.csv and actual.csv
 #   OUTDIR   existing folder the images are written into
+#   TITLE    the prefix of the scenarios' names: each cutoff's scenario, estimated
+#            from the records as on it, is TITLE-CUTOFF ("backtest-2023-03-31"), which
+#            starts the chart's title; then a tab and the footer line (footer.gp)
 #   STAGES   the stage names as in the CSVs, separated by tabs
 #   JOBS     six words per chart, separated by spaces: CUTOFF (YYYY-MM-DD), the stage's
 #            number in STAGES (from 1), the image's base name, the first and last date
@@ -19,8 +22,8 @@
 # Lists come in as ARG strings and are never parsed as gnuplot commands. Any gnuplot
 # error ends the script with a non-zero exit status.
 
-if (ARGC < 5) {
-    print "usage: gnuplot -c backtest.gp DATADIR OUTDIR STAGES JOBS FORMATS"
+if (ARGC < 6) {
+    print "usage: gnuplot -c backtest.gp DATADIR OUTDIR TITLE STAGES JOBS FORMATS"
     exit status 2
 }
 
@@ -32,21 +35,29 @@ head(l) = _head(l, strstrt(l, TAB))
 tail(l) = _tail(l, strstrt(l, TAB))
 item(l, n) = n <= 1 ? head(l) : item(tail(l), n - 1)
 
+_lastslash(s, p) = p == 0 ? 0 : p + _lastslash(s[p+1:], strstrt(s[p+1:], "/"))
+SCRIPTS = ARG0[1:_lastslash(ARG0, strstrt(ARG0, "/"))]
 DATADIR = ARG1
 OUTDIR = ARG2
-STAGES = ARG3
-JOBS = ARG4
+TITLE = ARG3
+STAGES = ARG4
+JOBS = ARG5
 BT = DATADIR . "/backtest.csv"
 ACT = DATADIR . "/actual.csv"
 NJ = int(words(JOBS) / 6)
 FORMATS = ""
-do for [w in ARG5] { if (w eq "png" || w eq "svg") { FORMATS = FORMATS . " " . w } }
+do for [w in ARG6] { if (w eq "png" || w eq "svg") { FORMATS = FORMATS . " " . w } }
 
 # ---- look (as careflow.gp) ------------------------------------------------------------
 FANCOL = "#0072B2"
 ACTCOL = "#D55E00"
-TERM_PNG = 'set terminal pngcairo size 1000, 640 font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
-TERM_SVG = 'set terminal svg size 1000, 640 dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+W = 1000; H = 640
+TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+load SCRIPTS . "footer.gp"    # TITLE's footer on every plot (TERM_* draw it)
+load SCRIPTS . "units.gp"     # thousands separators on axes of counts
+max(a, b) = a > b ? a : b
+min(a, b) = a < b ? a : b
 COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set xdata time; set timefmt "%Y-%m-%d"; set format x "%b %Y"; set xtics rotate by -30; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"'
 
 # rows of this chart: backtest.csv by cutoff, stage and metric; actual.csv by stage
@@ -65,6 +76,19 @@ do for [FMT in FORMATS] {
         HASACT = int(word(JOBS, 6 * j))
         TC = strptime("%Y-%m-%d", CUT)
         reset
+        # the y axis's span (the bands and the actual points), for units.gp
+        set datafile separator comma
+        undefine STATS_*
+        stats BT skip 1 using (sel(0) ? column(8) : NaN) nooutput
+        CLO = exists("STATS_records") && STATS_records > 0 ? STATS_min : 0
+        undefine STATS_*
+        stats BT skip 1 using (sel(0) ? column(12) : NaN) nooutput
+        CHI = exists("STATS_records") && STATS_records > 0 ? STATS_max : 0
+        if (HASACT) {
+            undefine STATS_*
+            stats ACT skip 1 using (asel(0) ? column(4) : NaN) nooutput
+            if (exists("STATS_records") && STATS_records > 0) { CLO = min(CLO, STATS_min); CHI = max(CHI, STATS_max) }
+        }
         eval COMMON
         eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
         set output OUTDIR . "/" . F . "." . FMT
@@ -73,7 +97,9 @@ do for [FMT in FORMATS] {
         set rmargin 7
         set yrange [0<*:*]
         set ylabel "children open at month end"
-        set title S . ": forecast from the records as on " . CUT . " against what happened\n" . \
+        eval COMMAS_Y
+        set title TITLE . "-" . CUT . ": the scenario estimated from the records as on " . CUT . "\n" . \
+            S . ": its forecast against what happened\n" . \
             "Shading: middle 50% and 90% of simulated runs; line: median; points: the records"
         set arrow 1 from TC, graph 0 to TC, graph 1 nohead dt (6, 4) lc rgb "#444444"
         set label 1 "cutoff" at TC, graph 0.97 right offset char -0.5, 0 font ",10" tc rgb "#444444"

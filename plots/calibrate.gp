@@ -8,7 +8,7 @@
 #            bin centre, prior density, posterior density
 #   OUTDIR   existing folder the images are written into (posterior-I.png, .svg)
 #   TITLE    scenario title (and the posterior's effective sample size), starts every
-#            plot title
+#            plot title; then a tab and the footer line (footer.gp)
 #   LABELS   the parameters' labels, separated by tabs
 #   NUMBERS  three per parameter, separated by spaces: estimate, 95% low, 95% high
 #   OPTIONS  words: png and/or svg (formats drawn)
@@ -21,6 +21,8 @@ if (ARGC < 6) {
 }
 set encoding utf8
 TAB = "\t"
+_lastslash(s, p) = p == 0 ? 0 : p + _lastslash(s[p+1:], strstrt(s[p+1:], "/"))
+SCRIPTS = ARG0[1:_lastslash(ARG0, strstrt(ARG0, "/"))]
 DATADIR = ARG1
 OUTDIR = ARG2
 TITLE = ARG3
@@ -37,8 +39,11 @@ NUM(i, k) = real(word(ARG5, 3 * (i - 1) + k))
 PRIORCOL = "#8DB6DD"
 POSTCOL = "#D55E00"
 ESTCOL = "#222222"
-TERM_PNG = 'set terminal pngcairo size 900, 560 font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
-TERM_SVG = 'set terminal svg size 900, 560 dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+W = 900; H = 560
+TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+load SCRIPTS . "footer.gp"    # TITLE's footer on every plot (TERM_* draw it)
+load SCRIPTS . "units.gp"     # thousands separators on a parameter's axis
 
 do for [FMT in FORMATS] {
     do for [I = 1:NLAB] {
@@ -51,15 +56,21 @@ do for [FMT in FORMATS] {
         set tics nomirror out scale 0.5
         set title TITLE . "\n" . LAB[I] . ": prior and posterior" font ",13"
         set xlabel LAB[I]
-        set ylabel "density"
+        set ylabel "density (area 1 under each)"
+        set format y ""
         set yrange [0:*]
-        set key outside right top vertical samplen 2.5 font ",10"
+        set key below horizontal center samplen 2.5 width 2 font ",10"   # (right of the plot it pushed a long title off the image)
         set style fill solid 0.55 border lc rgb "#ffffff"
         EST = NUM(I, 1); LO = NUM(I, 2); HI = NUM(I, 3)
         set arrow 1 from EST, graph 0 to EST, graph 1 nohead lw 2 lc rgb ESTCOL front
         set arrow 2 from LO, graph 0 to LO, graph 1 nohead lw 1.4 dt (8, 5) lc rgb ESTCOL front
         set arrow 3 from HI, graph 0 to HI, graph 1 nohead lw 1.4 dt (8, 5) lc rgb ESTCOL front
         D = DATADIR . "/p" . I . ".tsv"
+        # a parameter in the tens of thousands (arrivals a year) with separators; the
+        # densities' scale means nothing to a reader: their shapes are compared
+        stats D using 1 nooutput
+        CLO = STATS_min; CHI = STATS_max
+        eval COMMAS_X
         plot D using 1:3 with boxes fc rgb POSTCOL title "posterior (weighted points)", \
              D using 1:2 with histeps lw 2 lc rgb PRIORCOL title "prior", \
              keyentry with lines lw 2 lc rgb ESTCOL title "estimate", \

@@ -4,12 +4,15 @@
 #
 #   DATADIR  folder holding timeseries.csv (and fit.csv)
 #   OUTDIR   existing folder the images are written into
-#   TITLE    scenario title, starts every plot title
+#   TITLE    scenario title, starts every plot title; then a tab and the footer line
+#            (version, scenario, seed, replications: footer.gp draws it on every plot)
 #   NAMES    stage names in scenario order, as in timeseries.csv, separated by tabs
 #   TITLES   their titles, same order, separated by tabs
 #   FLAGS    one digit per stage: 1 counts in `all` (open case), 2 served by a pool,
 #            3 both, 0 neither
-#   POOLS    name, caseload cap, name, caseload cap, ... separated by tabs ("" = none)
+#   POOLS    three items per pool, separated by tabs: name, caseload cap, the numbers
+#            (from 1, in NAMES) of the stages it serves separated by spaces ("0": none);
+#            "" = no pool
 #   STEP     the report step as a noun: "month", "day", "14 days"
 #   OPTIONS  words: png and/or svg (formats drawn), fit (fit.csv exists)
 #
@@ -68,9 +71,10 @@ stitle(i) = item(TITLES, i)
 flag(i) = int(FLAGS[i:i])
 isopen(i) = flag(i) % 2
 served(i) = int(flag(i) / 2) % 2
-NPOOLS = count(POOLS) / 2
-pname(p) = item(POOLS, 2 * p - 1)
-pcap(p) = real(item(POOLS, 2 * p))
+NPOOLS = count(POOLS) / 3
+pname(p) = item(POOLS, 3 * p - 2)
+pcap(p) = real(item(POOLS, 3 * p - 1))
+pserves(p) = item(POOLS, 3 * p)   # stage numbers as words; "0" none
 FORMATS = ""
 do for [w in ARG9] { if (w eq "png" || w eq "svg") { FORMATS = FORMATS . " " . w } }
 HAVEFIT = strstrt(" " . ARG9 . " ", " fit ") > 0
@@ -100,6 +104,8 @@ CAPCOL = "#C0392B"
 
 TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
 TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+load SCRIPTS . "footer.gp"    # TITLE's footer on every plot (TERM_* draw it)
+load SCRIPTS . "units.gp"     # thousands separators on axes of counts
 # Everything a plot starts from (after `reset`): CSV input, real dates, a light grid.
 COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set xdata time; set timefmt "%Y-%m-%d"; set format x "%b %Y"; set offsets 0, 0, graph 0.06, graph 0.06; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"'
 

@@ -5,7 +5,8 @@
 #
 #   DATADIR  folder holding compare_timeseries.csv (and compare.csv)
 #   OUTDIR   existing folder the images are written into
-#   TITLE    the base scenario's title, starts every plot title
+#   TITLE    the base scenario's title, starts every plot title; then a tab and the
+#            footer line (footer.gp)
 #   NAMES    the base's stage names in scenario order, as in compare_timeseries.csv,
 #            separated by tabs
 #   TITLES   their titles, same order, separated by tabs
@@ -86,6 +87,7 @@ ZEROCOL = "#222222"
 
 TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
 TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+load ARG0[1:strlen(ARG0) - strlen("compare.gp")] . "footer.gp"   # the footer line (TITLE, TERM_*)
 COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set xdata time; set timefmt "%Y-%m-%d"; set format x "%b %Y"; set offsets 0, 0, graph 0.06, graph 0.06; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"'
 
 # Dates: ticks at month ends, March-aligned, at most MAXT of them between T0 and T1.
@@ -139,10 +141,10 @@ do for [FMT in FORMATS] {
                 YL = "difference in children open"
                 KEYS = 1
                 set bmargin 7
-                set key at screen 0.5, screen 0.085 center center horizontal maxrows 1
+                set key at screen 0.5, screen FY(0.085) center center horizontal maxrows 1
                 set label 1 sprintf("On %s, mean of paired runs: %s children open with %s, %s with %s (%s)", \
                     strftime("%d %b %Y", LASTT), num(LASTB), BASE, num(LASTA), A, snum(LASTA - LASTB)) \
-                    at screen 0.5, screen 0.025 center font ",10" tc rgb "#444444"
+                    at screen 0.5, screen FY(0.025) center font ",10" tc rgb "#444444"
                 eval PANEL
                 unset output
             }
@@ -161,7 +163,7 @@ do for [FMT in FORMATS] {
         eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
         set output OUTDIR . "/diffs-" . fname(A) . "." . FMT
         set multiplot layout ROWS, COLS title TITLE . "\n" . A . " minus " . BASE . ": change in children open " . ATSTEP . ", by stage\n" . \
-            "Line: mean difference; shading: middle 50% and 90% of paired runs; dashed: no difference" font ",13"
+            "Line: mean difference; shading: middle 50% and 90% of paired runs; dashed: no difference" font ",13" @FOOT_LAYOUT
         KEYS = 0
         YL = "children (difference)"
         do for [i = 1:N] {
@@ -169,6 +171,7 @@ do for [FMT in FORMATS] {
             C = i <= NST ? col(i) : ALLCOL
             PT = i <= NST ? stitle(i) : ALLTITLE
             eval PANEL
+            unset label FOOT_TAG
         }
         unset multiplot
         unset output

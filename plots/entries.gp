@@ -35,7 +35,7 @@ if (LOG) {
     set yrange [YLO * 0.999 : max(TOP, HI) * 1.3]   # (a tick exactly at the end is dropped)
     set ytics ()
     do for [e = int(floor(log10(YLO))) : int(ceil(log10(max(TOP, HI) * 1.3)))] {
-        do for [f in "1 2 5"] { set ytics add (sprintf("%.0f", real(f) * 10 ** e) real(f) * 10 ** e) }
+        do for [f in "1 2 5"] { set ytics add ((real(f) * 10 ** e >= 10000 ? cnum(real(f) * 10 ** e) : sprintf("%.0f", real(f) * 10 ** e)) real(f) * 10 ** e) }
     }
     set ylabel "children " . PERSTEP . " (log scale)"
     fl(v) = v < YLO ? YLO : v
@@ -43,6 +43,8 @@ if (LOG) {
     set yrange [0:*]
     set offsets 0, 0, graph 0.06, 0
     set ylabel "children " . PERSTEP
+    CLO = 0; CHI = max(TOP, HI)
+    eval COMMAS_Y
     fl(v) = v
 }
 sel(s) = strcol(3) eq s && strcol(4) eq "entries"

@@ -17,6 +17,21 @@ set style textbox opaque noborder margins 1, 1
 # `with labels` plot whose points are all filtered out of a one-row file, so a label
 # layer is drawn only when it has points. (stats does not run in time mode.)
 NL = 0; NC = 0; NR = 0
+# the y axis's span, for thousands separators (units.gp): the bands and observed points
+set xdata
+undefine STATS_*
+stats TS skip 1 using (sel("stock") ? column(6) : NaN) nooutput
+CLO = exists("STATS_records") && STATS_records > 0 ? STATS_min : 0
+undefine STATS_*
+stats TS skip 1 using (sel("stock") ? column(10) : NaN) nooutput
+CHI = exists("STATS_records") && STATS_records > 0 ? STATS_max : 0
+if (HAVEFIT) {
+    undefine STATS_*
+    stats FIT skip 1 using (isobs(0) ? column(4) : NaN) nooutput
+    if (exists("STATS_records") && STATS_records > 0) { CLO = min(CLO, STATS_min); CHI = max(CHI, STATS_max) }
+}
+set xdata time
+eval COMMAS_Y
 if (HAVEFIT) {
     set xdata
     stats FIT skip 1 using (isobs(0) && edge(1) == -1 ? 1 : 0) nooutput

@@ -23,7 +23,7 @@ ROWS = NSER < 1 ? 1 : int((NSER + COLS - 1) / COLS)
 W = COLS == 1 ? 1000 : 1200; H = max(600, 60 + 360 * ROWS)
 eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
 set output OUTDIR . "/fit." . FMT
-set multiplot layout ROWS, COLS title TITLE . "\nObserved data and the simulation" font ",13"
+set multiplot layout ROWS, COLS title TITLE . "\nObserved data and the simulation" font ",13" @FOOT_LAYOUT
 do for [j = 1:NSER] {
     K = item(SERIES, j)
     M = smetric(K)
@@ -32,6 +32,12 @@ do for [j = 1:NSER] {
     unset xdata
     stats FIT skip 1 using (in(0) ? timecolumn(1, "%Y-%m-%d") : NaN) nooutput
     D0 = STATS_min; D1 = STATS_max
+    # the y axis's span (observed and the simulated CI), for units.gp's COMMAS_Y
+    stats FIT skip 1 using (in(0) ? column(4) : NaN) nooutput
+    CLO = STATS_min; CHI = STATS_max
+    undefine STATS_*
+    stats FIT skip 1 using (in(0) ? column(7) : NaN) nooutput   # (empty with 1 replication)
+    if (exists("STATS_records") && STATS_records > 0) { CHI = max(CHI, STATS_max) }
     PAD = max(45 * 86400, (D1 - D0) * 0.08)
     T0 = D0 - PAD; T1 = D1 + PAD
     eval COMMON
@@ -41,6 +47,7 @@ do for [j = 1:NSER] {
     eval SETDATES
     set title settitle(SS) . (M eq "stock" ? ": children open at the date" : ": children entering in the period ending")
     set ylabel "children"
+    eval COMMAS_Y
     C = NSER == 1 ? col(1) : col(j)
     # observed first: a simulated value on top of it stays visible
     plot FIT skip 1 using 1:(in(0) ? column(4) : NaN) with points pt 13 ps 1.6 lc rgb OBSCOL title "observed", \
@@ -48,6 +55,7 @@ do for [j = 1:NSER] {
          FIT skip 1 using 1:(in(0) ? column(5) : NaN) with points pt 7 ps 0.9 lc rgb C notitle, \
          FIT skip 1 using 1:(in(0) ? column(4) : NaN):(in(0) && column(8) == column(8) ? sprintf("%+.1f%%", column(8)) : "") \
             with labels left offset char 1.2, 0 font ",9" tc rgb "#333333" notitle
+    unset label FOOT_TAG    # (drawn once, with the first panel)
 }
 unset multiplot
 unset output

@@ -35,7 +35,7 @@ if (NR == 0) {
     unset key
     sel(p, c) = int(column(1)) == p ? column(c) : NaN
     set multiplot layout ROWS, COLS title PT . "\nSolid: total effect ST; dashed: first-order S1; shading: 95% intervals; " . \
-        "x: base sample size N (log scale)" font ",13"
+        "x: base sample size N (log scale)" font ",13" @FOOT_LAYOUT
     do for [k = 1:NP] {
         P = int(NUM(6 + k))
         C = col(P)
@@ -45,6 +45,7 @@ if (NR == 0) {
              0 with lines lw 1 lc rgb "#aaaaaa" notitle, \
              D using 2:(sel(P, 6)) with linespoints pt 7 ps 0.7 lw 2 lc rgb C notitle, \
              D using 2:(sel(P, 3)) with linespoints pt 6 ps 0.7 lw 1.5 dt (7, 4) lc rgb C notitle
+        unset label FOOT_TAG    # (drawn once, with the first panel)
     }
     unset multiplot
 }

@@ -21,6 +21,10 @@ if (NR == 0) {
     # the dates: month-end ticks, March-aligned, as careflow.gp
     stats D using (timecolumn(1, "%Y-%m-%d")) nooutput
     T0 = STATS_min; T1 = STATS_max
+    # the y axis's span, for thousands separators (units.gp)
+    stats D using 3:7 nooutput
+    CLO = STATS_min_x; CHI = STATS_max_y
+    eval COMMAS_Y
     if (T1 <= T0) { T1 = T0 + 86400 }
     PAD = (T1 - T0) * 0.015; T0 = T0 - PAD; T1 = T1 + PAD
     set xdata time

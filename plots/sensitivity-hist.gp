@@ -25,8 +25,8 @@ if (NB == 0) {
     set ylabel "parameter sets"
     set grid noxtics
     set bmargin 8
-    set key at screen 0.5, screen 0.085 center center horizontal width 1
-    set label 90 NOTE(3) at screen 0.5, screen 0.03 center font ",9" tc rgb NOTECOL
+    set key at screen 0.5, screen FY(0.085) center center horizontal width 1
+    set label 90 NOTE(3) at screen 0.5, screen FY(0.03) center font ",9" tc rgb NOTECOL
     if (P05 == P05) { set arrow 1 from P05, graph 0 to P05, graph 1 nohead lw 1.6 dt (8, 5) lc rgb HIGHCOL front }
     if (P50 == P50) { set arrow 2 from P50, graph 0 to P50, graph 1 nohead lw 2.2 lc rgb HIGHCOL front }
     if (P95 == P95) { set arrow 3 from P95, graph 0 to P95, graph 1 nohead lw 1.6 dt (8, 5) lc rgb HIGHCOL front }

@@ -25,16 +25,16 @@ if (NR == 0) {
     XMAX = NUM(2); YMAX = NUM(3); NOISE = NUM(4); UN = UNIT(NUM(5))
     set lmargin at screen 0.085
     set rmargin at screen 0.965
-    set bmargin at screen 0.215
-    set tmargin at screen 0.865
-    set key at screen 0.5, screen 0.075 center center horizontal maxrows 1
+    set bmargin at screen FY(0.215)
+    set tmargin at screen FY(0.865)
+    set key at screen 0.5, screen FY(0.075) center center horizontal maxrows 1
     set xrange [0 : XMAX]
     set yrange [0 : YMAX]
     set offsets 0, 0, 0, 0
     set xlabel "μ*: mean absolute elementary effect on " . S . UN
     set ylabel "σ: standard deviation of the elementary effects" . UN
     set label 90 "Further right: more influence. Higher up against the dashed lines: the effect depends on the other parameters (interaction) or is not linear." \
-        at screen 0.5, screen 0.03 center font ",9" tc rgb NOTECOL
+        at screen 0.5, screen FY(0.03) center font ",9" tc rgb NOTECOL
     if (NOISE > 0) {
         set object 1 rect from 0, 0 to min(NOISE, XMAX), YMAX behind fc rgb "#e9e9e9" fs solid 1.0 noborder
     }

@@ -31,9 +31,9 @@ if (NR == 0) {
     if (NUM(2) < 0) { set arrow 1 from 0, graph 0 to 0, graph 1 nohead lw 1 lc rgb INKCOL front }
     if (SWAMPED != 0) {
         set bmargin 8
-        set key at screen 0.5, screen 0.1 center center horizontal
+        set key at screen 0.5, screen FY(0.1) center center horizontal
         set label 90 "* within replication noise: the index cannot be told apart from the noise of the simulation" \
-            at screen 0.5, screen 0.03 center font ",9" tc rgb NOTECOL
+            at screen 0.5, screen FY(0.03) center font ",9" tc rgb NOTECOL
     }
     set style fill solid 1.0 noborder
     DY = 0.19; HALF = 0.17

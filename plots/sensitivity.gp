@@ -5,7 +5,8 @@
 #
 #   DATADIR  folder holding p1.tsv, p2.tsv, ...: plot J's data, tab-separated
 #   OUTDIR   existing folder the images are written into
-#   TITLE    scenario title, starts every plot title
+#   TITLE    scenario title, starts every plot title; then a tab and the footer line
+#            (footer.gp)
 #   LABELS   the uncertain parameters' labels, separated by tabs; the data files name
 #            a parameter by its place in this list, from 1
 #   PLOTS    five items per plot, separated by tabs: KIND (tornado, morris, sobol,
@@ -74,8 +75,11 @@ do for [j = 1:NPLOTS] {
 NUM(k) = word(NUMS[J], k) eq "NaN" ? NaN : real(word(NUMS[J], k))
 _note(s, k, p) = k <= 1 ? (p ? s[1:p-1] : s) : (p ? _note(s[p+1:], k - 1, strstrt(s[p+1:], "|")) : "")
 NOTE(k) = _note(NOTES[J], k, strstrt(NOTES[J], "|"))
-# the unit an axis is in, after the scale careflow divided the numbers by
-UNIT(sc) = sc >= 1e9 ? " (billions)" : sc >= 1e6 ? " (millions)" : ""
+# the unit an axis is in, after the scale careflow divided the numbers by (money, an
+# output per year in pounds, in £)
+ISMONEY = 0
+UNIT(sc) = ISMONEY ? (sc >= 1e9 ? " (£ billions)" : sc >= 1e6 ? " (£ millions)" : sc >= 1e3 ? " (£ thousands)" : " (£)") : \
+           sc >= 1e9 ? " (billions)" : sc >= 1e6 ? " (millions)" : sc >= 1e3 ? " (thousands)" : ""
 
 # ---- look (as careflow.gp) ------------------------------------------------------------
 # Okabe-Ito, then darker extras: one colour per parameter, or per stage in a fan chart
@@ -93,6 +97,8 @@ TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced line
 TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
 # Everything a plot starts from (after `reset`): tab-separated input, a light grid.
 COMMON = 'set datafile separator "\t"; set datafile commentschars ""; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"; set style textbox opaque noborder margins 1, 1'
+load SCRIPTS . "footer.gp"    # TITLE's footer on every plot (TERM_* draw it)
+load SCRIPTS . "units.gp"     # thousands separators on axes of counts
 # An output with no values to draw: the frame, the title and a note.
 EMPTY = 'unset xtics; unset ytics; unset grid; set border 0; set xrange [0:1]; set yrange [0:1]; unset key; set label 99 "No finite values to draw for this output" at 0.5, 0.5 center tc rgb NOTECOL; plot NaN notitle'
 
@@ -100,6 +106,7 @@ do for [FMT in FORMATS] {
     do for [J = 1:NPLOTS] {
         D = DATADIR . "/p" . J . ".tsv"
         S = SUBJ[J]
+        ISMONEY = strstrt(S, "cost_per") > 0
         load SCRIPTS . "sensitivity-" . KIND[J] . ".gp"
     }
 }

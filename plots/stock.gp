@@ -31,13 +31,14 @@ eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
 set output OUTDIR . "/stocks." . FMT
 set multiplot layout ROWS, COLS title TITLE . "\nChildren open " . ATSTEP . ", by stage\n" . \
     "Line: median of runs; shading: middle 50% and 90% of runs (the spread of replications); dashed: mean" . \
-    (HAVEFIT ? "; dots: observed" : "") font ",13"
+    (HAVEFIT ? "; dots: observed" : "") font ",13" @FOOT_LAYOUT
 KEYS = 0
 do for [i = 1:N] {
     S = i <= NST ? name(i) : "all"
     C = i <= NST ? col(i) : ALLCOL
     PT = i <= NST ? stitle(i) : ALLTITLE
     load SCRIPTS . "fan.gp"
+    unset label FOOT_TAG    # (drawn once, with the first panel)
 }
 unset multiplot
 unset output

@@ -5,7 +5,7 @@
 #
 #   DATADIR  folder holding sweep.csv (and sweep_answer.csv with a target)
 #   OUTDIR   existing folder the images are written into
-#   TITLE    the scenario's title
+#   TITLE    the scenario's title, then a tab and the footer line (footer.gp)
 #   PATHS    the swept --set path, or the two paths separated by a tab (a heat map)
 #   JOBS     four words per chart, separated by spaces: METRIC, STAGE (as in
 #            sweep.csv), the image's base name, and 1 for the target's figure (else 0)
@@ -37,6 +37,8 @@ _tail(l, p) = p == 0 ? "" : l[p+1:]
 head(l) = _head(l, strstrt(l, TAB))
 tail(l) = _tail(l, strstrt(l, TAB))
 
+_lastslash(s, p) = p == 0 ? 0 : p + _lastslash(s[p+1:], strstrt(s[p+1:], "/"))
+SCRIPTS = ARG0[1:_lastslash(ARG0, strstrt(ARG0, "/"))]
 DATADIR = ARG1
 OUTDIR = ARG2
 TITLE = ARG3
@@ -60,24 +62,36 @@ TWO = strlen(PATH2) > 0
 # ---- look (as careflow.gp) ------------------------------------------------------------
 FANCOL = "#0072B2"
 TGTCOL = "#D55E00"
-TERM_PNG = 'set terminal pngcairo size 1000, 640 font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
-TERM_SVG = 'set terminal svg size 1000, 640 dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+W = 1000; H = 640
+TERM_PNG = 'set terminal pngcairo size W, H font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+TERM_SVG = 'set terminal svg size W, H dynamic font "sans-serif,11" noenhanced linewidth 1.2 background "#ffffff"'
+load SCRIPTS . "footer.gp"    # TITLE's footer on every plot (TERM_* draw it)
+load SCRIPTS . "units.gp"     # thousands separators on axes of counts
+max(a, b) = a > b ? a : b
+min(a, b) = a < b ? a : b
 COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"'
 
 # what each metric measures, for the axis
 ylab(m) = m eq "mean_wait_days" ? "mean wait for a worker (days)" : \
           m eq "avg_waiting" ? "children waiting for a worker (average)" : \
-          m eq "avg_utilisation" ? "utilisation (share of caseload capacity in use)" : \
+          m eq "avg_utilisation" ? "utilisation (% of caseload capacity in use)" : \
           m eq "avg_caseload_per_worker" ? "weighted cases per available worker" : \
           m eq "avg_used" ? "weighted cases held (average)" : \
           m eq "avg_stock" ? "children open (average)" : \
           m eq "entries_per_year" ? "entries per year" : \
           m eq "exits_per_year" ? "exits per year" : \
           m eq "cost_per_year" ? "cost a year (£ million)" : \
-          strstrt(m, "cost") > 0 ? m . " (£ million)" : m
+          ismoney(m) ? m . " (£ million)" : m
 # costs are drawn in £ million (a £300k difference on a £30m total reads as 30.0 to
-# 30.3, not 3e+07); everything else as it is
-scale(m) = strstrt(m, "cost") > 0 ? 1e6 : 1
+# 30.3, not 3e+07), utilisation as %; everything else as it is (counts from 10,000 with
+# thousands separators: units.gp)
+ismoney(m) = strstrt(m, "cost_per") > 0
+scale(m) = ismoney(m) ? 1e6 : m eq "avg_utilisation" ? 0.01 : 1
+# the target as the axis shows it
+tgt(m, v) = ismoney(m) ? sprintf("£%gm", v / 1e6) : m eq "avg_utilisation" ? sprintf("%g%%", 100 * v) : abs(v) >= 10000 ? cnum(v) : sprintf("%g", v)
+# the span of columns c1..c2 of the chart's rows, divided by SC, into CLO and CHI
+SPAN = 'undefine STATS_*; stats D skip 1 using (sel(0) ? column(SC1) / SC : NaN) nooutput; CLO = exists("STATS_records") && STATS_records > 0 ? STATS_min : 0; CHI = CLO; undefine STATS_*; stats D skip 1 using (sel(0) ? column(SC2) / SC : NaN) nooutput; if (exists("STATS_records") && STATS_records > 0) { CHI = STATS_max }'
+
 
 sel(d) = strcol(2) eq M && strcol(3) eq S
 # the bands and the mean of one path's chart (a macro: defined before the loop, as
@@ -103,9 +117,19 @@ do for [FMT in FORMATS] {
             set xrange [*:*] noextend
             set yrange [*:*] noextend
             set offsets graph 0.03, graph 0.03, graph 0.06, graph 0.02
+            SC1 = 7; SC2 = 8; SCTMP = SC
+            eval SPAN
+            if (IST) { CLO = min(CLO, TX / SC); CHI = max(CHI, TX / SC) }
+            eval COMMAS_Y
+            SC = 1; SC1 = 1; SC2 = 1
+            eval SPAN
+            eval COMMAS_X
+            SC = SCTMP
+            if (ismoney(M)) { set format y "£%gm" }
+            if (M eq "avg_utilisation") { set format y "%g%%" }
             if (IST) {
                 set arrow 1 from graph 0, first TX / SC to graph 1, first TX / SC nohead dt (8, 4) lw 1.6 lc rgb TGTCOL
-                set label 1 "target " . TOP . " " . sprintf("%g", TX) at graph 0.01, first TX / SC offset 0, char 0.6 font ",10" tc rgb TGTCOL
+                set label 1 "target " . TOP . " " . tgt(M, TX) at graph 0.01, first TX / SC offset 0, char 0.6 font ",10" tc rgb TGTCOL
                 set y2range [0:100]
                 set y2tics 0, 20, 100 nomirror textcolor rgb "#666666"
                 set y2label "% of replications meeting the target" tc rgb "#666666"
@@ -130,11 +154,18 @@ do for [FMT in FORMATS] {
             set cblabel ylab(M)
             set palette defined (0 "#f7fbff", 0.35 "#9ecae1", 0.7 "#3182bd", 1 "#08306b")
             set title TITLE . "\n" . M . " of " . S . " (mean over replications)\n" . \
-                "against " . PATH1 . " and " . PATH2 . (IST ? "\ncircles: target " . TOP . " " . sprintf("%g", TX) . " met in 90% of replications" : "")
+                "against " . PATH1 . " and " . PATH2 . (IST ? "\ncircles: target " . TOP . " " . tgt(M, TX) . " met in 90% of replications" : "")
             set xrange [*:*] noextend
             set yrange [*:*] noextend
+            SCTMP = SC; SC = 1
+            SC1 = 1; SC2 = 1; eval SPAN; eval COMMAS_X
+            SC1 = 9; SC2 = 9; eval SPAN; eval COMMAS_Y
+            SC = SCTMP
+            SC1 = 4; SC2 = 4; eval SPAN; eval COMMAS_CB
+            if (ismoney(M)) { set format cb "£%gm" }
+            if (M eq "avg_utilisation") { set format cb "%g%%" }
             HAS_ANS = IST && strlen(ANSWER) > 0
-            plot D skip 1 using (sel(0) ? column(1) : NaN):9:(STEP1 / 2):(STEP2 / 2):4 \
+            plot D skip 1 using (sel(0) ? column(1) : NaN):9:(STEP1 / 2):(STEP2 / 2):(column(4) / SC) \
                     with boxxyerror fs solid 1.0 noborder fc palette title "", \
                  for [k = 1:IST] D skip 1 using (sel(0) && column(10) >= 0.9 ? column(1) : NaN):9 \
                     with points pt 6 ps 1.2 lc rgb TGTCOL title "target met", \

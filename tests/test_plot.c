@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "models/commands/plot.h"
+#include "models/commands/version.h"
 #include "sim/err.h"
 
 #define SCRIPTS "plots"
@@ -167,6 +168,90 @@ static void assert_plot(const char *out, const char *base)
     assert_non_null(strstr(head, "<svg"));
 }
 
+/* The whole file at path, NUL-terminated (free it). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long size;
+
+    if (!f)
+        fail_msg("%s: cannot open", path);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    rewind(f);
+    buf = calloc(1, (size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return buf;
+}
+
+/* Does the SVG text s show a number in exponent notation (2e+05) or a plain one of five
+ * digits or more (200000, never written so on an axis: units.gp)? Returns where, or
+ * NULL. */
+static const char *unreadable_number(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (p[0] >= '0' && p[0] <= '9' && p[1] == 'e' && (p[2] == '+' || p[2] == '-') &&
+            p[3] >= '0' && p[3] <= '9')
+            return p;
+        if (p[0] == '>') { /* a text: >[ -]DIGITS< */
+            const char *q = p + 1;
+            size_t n;
+
+            while (*q == ' ' || *q == '-')
+                q++;
+            n = strspn(q, "0123456789");
+            if (n >= 5 && q[n] == '<')
+                return p;
+        }
+    }
+    return NULL;
+}
+
+/* The footer line the fixture's scenario gives every plot (plot__footer) */
+#define MIDDOT " \xc2\xb7 "
+#define FOOTER_HEAD "careflow " CAREFLOW_VERSION MIDDOT "test-borough" MIDDOT "seed 1" MIDDOT \
+                    "20 replications"
+
+/* Every SVG in out/plots shows the footer line exactly once, holding head and then
+ * tail (NULL: none), and no number that is hard to read (unreadable_number). */
+static void assert_footers(const char *out, const char *head, const char *tail)
+{
+    char dir[4096], path[4096];
+    struct dirent *de;
+    DIR *d;
+    int n = 0;
+
+    join(dir, sizeof dir, out, "plots");
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL) {
+        const char *dot = strrchr(de->d_name, '.');
+        char *svg, *at;
+        const char *bad;
+
+        if (!dot || strcmp(dot, ".svg") != 0)
+            continue;
+        join(path, sizeof path, dir, de->d_name);
+        svg = slurp(path);
+        /* a text of its own (">" before it): not glued to the end of a title */
+        if (!(at = strstr(svg, head)) || at == svg || at[-1] != '>')
+            fail_msg("%s: no footer '%s'", path, head);
+        if (strstr(at + 1, head))
+            fail_msg("%s: the footer is drawn more than once", path);
+        if (tail && !strstr(at, tail))
+            fail_msg("%s: the footer lacks '%s'", path, tail);
+        if ((bad = unreadable_number(svg)))
+            fail_msg("%s: a number hard to read: %.40s", path, bad);
+        free(svg);
+        n++;
+    }
+    closedir(d);
+    assert_true(n > 0);
+}
+
 /* ---- the data: 2 stages + all + 1 pool, 13 month ends --------------------------------- */
 
 static void put_row(FILE *f, int k, const char *stage, const char *metric, double mean,
@@ -181,12 +266,13 @@ static void put_row(FILE *f, int k, const char *stage, const char *metric, doubl
 }
 
 /* timeseries.csv: stages cin and care, `all`, then (if with_pool) pool social_workers
- * serving cin; rows by stage, then metric, then day. */
-static void write_timeseries(const char *dir, int with_pool)
+ * serving cin; rows by stage, then metric, then day. Stocks and entries times scale
+ * (100: England's size, stocks of 380,000). */
+static void write_timeseries_scaled(const char *dir, int with_pool, double scale)
 {
     static const char *const stage[] = {"cin", "care", "all"};
-    static const double base[] = {3800, 1340, 5140};
-    static const double entries[] = {260, 38, 270};
+    const double base[] = {3800 * scale, 1340 * scale, 5140 * scale};
+    const double entries[] = {260 * scale, 38 * scale, 270 * scale};
     char path[4096];
     FILE *f;
 
@@ -211,6 +297,11 @@ static void write_timeseries(const char *dir, int with_pool)
             put_row(f, k, "social_workers", "utilisation", (3300 + 20.0 * k) / 3600, 0.011);
     }
     assert_int_equal(fclose(f), 0);
+}
+
+static void write_timeseries(const char *dir, int with_pool)
+{
+    write_timeseries_scaled(dir, with_pool, 1);
 }
 
 static void write_summary(const char *dir)
@@ -376,9 +467,71 @@ static void render_draws_every_plot(void **state)
         fail_msg("plot_render: %s", err);
     for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
         assert_plot(fx->dir, bases[i]);
+    assert_footers(fx->dir, FOOTER_HEAD, MIDDOT "bands: spread of replications");
     join(plots, sizeof plots, fx->dir, "plots");
     assert_false(exists(plots, "gnuplot.log"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
+}
+
+/* England's size (stocks of 380,000, entries of 26,000 a month): every axis of counts
+ * reads 380,000, never 380000 or 3.8e+05 */
+static void render_england_size_axes_have_separators(void **state)
+{
+    fixture_t *fx = *state;
+    char err[256], path[4096];
+    char *svg;
+
+    skip_without_gnuplot();
+    write_timeseries_scaled(fx->dir, 1, 100);
+    write_summary(fx->dir);
+    if (plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render: %s", err);
+    assert_footers(fx->dir, FOOTER_HEAD, NULL); /* and nothing hard to read */
+    join(path, sizeof path, fx->dir, "plots/stock-cin.svg");
+    svg = slurp(path);
+    assert_non_null(strstr(svg, ",000</text>")); /* the stock axis's ticks */
+    free(svg);
+    join(path, sizeof path, fx->dir, "plots/entries.svg");
+    svg = slurp(path);
+    assert_non_null(strstr(svg, ",000</text>"));
+    free(svg);
+}
+
+/* each pool's panels are titled with its name and cap; two pools give two pairs */
+static void render_titles_each_pool(void **state)
+{
+    fixture_t *fx = *state;
+    scn_pool_t pools[2];
+    int serves[1] = {1};
+    double weight[1] = {1.0};
+    char err[256], path[4096];
+    FILE *f;
+    char *svg;
+
+    skip_without_gnuplot();
+    pools[0] = fx->pool;
+    pools[1] = (scn_pool_t){.name = "care_team", .caseload_cap = 12.5, .n_serves = 1,
+                            .serves = serves, .serves_weight = weight, .n_levels = 1};
+    fx->sc.n_pools = 2;
+    fx->sc.pools = pools;
+    write_timeseries(fx->dir, 1);
+    join(path, sizeof path, fx->dir, "timeseries.csv");
+    assert_non_null(f = fopen(path, "a"));
+    for (int k = 0; k < N_REPORTS; k++)
+        put_row(f, k, "care_team", "utilisation", 0.8 + 0.01 * k, 0.02);
+    assert_int_equal(fclose(f), 0);
+    write_summary(fx->dir);
+    if (plot_render(&fx->sc, fx->dir, SCRIPTS, err, sizeof err) != 0)
+        fail_msg("plot_render: %s", err);
+    join(path, sizeof path, fx->dir, "plots/pools.svg");
+    svg = slurp(path);
+    assert_non_null(strstr(svg, "social_workers (caseload cap 18 per worker): weighted"));
+    assert_non_null(strstr(svg, "social_workers: children waiting for a worker"));
+    assert_non_null(strstr(svg, "care_team (caseload cap 12.5 per worker): weighted"));
+    assert_non_null(strstr(svg, "care_team: children waiting for a worker"));
+    free(svg);
+    fx->sc.n_pools = 1;
+    fx->sc.pools = &fx->pool;
 }
 
 static void render_without_pools_or_fit_skips_them(void **state)
@@ -602,6 +755,8 @@ static void compare_draws_every_plot(void **state)
         assert_plot(fx->dir, base);
     }
     assert_plot(fx->dir, "costs");
+    assert_footers(fx->dir, FOOTER_HEAD " each, paired",
+                   MIDDOT "bands: spread of paired replications");
     join(plots, sizeof plots, fx->dir, "plots");
     assert_false(exists(plots, "gnuplot.log"));
     assert_false(exists(plots, "diff-more-workers-referral.png")); /* not a stage */
@@ -972,6 +1127,7 @@ static void sensitivity_oat_draws_tornados(void **state)
     if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "oat", err, sizeof err) != 0)
         fail_msg("plot_render_sensitivity: %s", err);
     assert_sa_plots(fx->dir, "tornado");
+    assert_footers(fx->dir, FOOTER_HEAD " per point", MIDDOT "one at a time");
     /* the label with a comma and quotes, and the range after it, reach the image whole
      */
     join(path, sizeof path, fx->dir, "plots/tornado-avg_waiting-cin.svg");
@@ -993,6 +1149,7 @@ static void sensitivity_morris_draws_screening(void **state)
     if (plot_render_sensitivity(&fx->sc, fx->dir, SCRIPTS, "morris", err, sizeof err) != 0)
         fail_msg("plot_render_sensitivity: %s", err);
     assert_sa_plots(fx->dir, "morris");
+    assert_footers(fx->dir, FOOTER_HEAD " per point", MIDDOT "Morris screening");
     join(path, sizeof path, fx->dir, "plots/morris-entries_per_year-care.svg");
     assert_true(file_has(path, "Referral rate growth (\"demand\", % a year)"));
     assert_false(has_entry_prefix(fx->dir, ".plots."));
@@ -1038,6 +1195,7 @@ static void sensitivity_lhs_draws_histograms_and_fans(void **state)
     assert_sa_plots(fx->dir, "lhs-hist");
     for (int i = 0; i < 3; i++)
         assert_plot(fx->dir, fans[i]);
+    assert_footers(fx->dir, FOOTER_HEAD " per parameter set", MIDDOT "Latin hypercube");
     join(path, sizeof path, fx->dir, "plots/lhs-hist-cost_per_year-all.svg");
     assert_true(file_has(path, "over 64 parameter sets"));
     join(path, sizeof path, fx->dir, "plots");
@@ -1249,11 +1407,94 @@ static void scripts_dir_from_environment(void **state)
     }
 }
 
+/* ---- calibrate and backtest ---------------------------------------------------------- */
+
+/* a parameter in the tens of thousands (referrals a year): its axis has separators */
+static void calibrate_plots_carry_footer(void **state)
+{
+    fixture_t *fx = *state;
+    scn_uncertain_t unc = {.label = "Referrals a year"};
+    double est = 52000, lo = 47000, hi = 57000;
+    char err[256], data[4096], path[4096];
+    FILE *f;
+    char *svg;
+
+    skip_without_gnuplot();
+    join(data, sizeof data, fx->dir, "data");
+    assert_int_equal(mkdir(data, 0777), 0);
+    join(path, sizeof path, data, "p1.tsv");
+    assert_non_null(f = fopen(path, "w"));
+    for (int b = 0; b < 20; b++) { /* centre, prior, posterior */
+        double x = 40000 + 1000 * (b + 0.5);
+        fprintf(f, "%.10g\t%.10g\t%.10g\n", x, 1.0 / 20000, exp(-0.5 * pow((x - est) / 3000, 2)) / 7520);
+    }
+    assert_int_equal(fclose(f), 0);
+    fx->sc.n_uncertain = 1;
+    fx->sc.uncertain = &unc;
+    if (plot_render_calibrate(&fx->sc, fx->dir, data, SCRIPTS, 1, &est, &lo, &hi, 12.0, err,
+                              sizeof err) != 0)
+        fail_msg("plot_render_calibrate: %s", err);
+    fx->sc.n_uncertain = 0;
+    fx->sc.uncertain = NULL;
+    assert_plot(fx->dir, "posterior-1");
+    assert_footers(fx->dir, FOOTER_HEAD " per point", NULL);
+    join(path, sizeof path, fx->dir, "plots/posterior-1.svg");
+    svg = slurp(path);
+    assert_non_null(strstr(svg, "Test Borough baseline (effective sample size 12)"));
+    assert_non_null(strstr(svg, ",000</text>"));
+    free(svg);
+}
+
+/* England-size stocks; the title names the cutoff's scenario, the footer the records */
+static void backtest_plots_carry_footer(void **state)
+{
+    fixture_t *fx = *state;
+    static const char *const months[] = {"2022-11-30", "2022-12-31", "2023-01-31",
+                                         "2023-02-28", "2023-03-31", "2023-04-30",
+                                         "2023-05-31", "2023-06-30"};
+    char err[256], path[4096];
+    FILE *f;
+    char *svg;
+
+    skip_without_gnuplot();
+    join(path, sizeof path, fx->dir, "backtest.csv");
+    assert_non_null(f = fopen(path, "w"));
+    fputs("cutoff,date,months_ahead,stage,metric,actual,mean,p05,p25,p50,p75,p95,pct_error,"
+          "persistence,rates\n", f);
+    for (int k = 5; k < 8; k++) {
+        double m = 380000 + 1500.0 * (k - 4);
+        fprintf(f, "2023-03-31,%s,%d,cin,stock,%g,%g,%g,%g,%g,%g,%g,1.0,,\n", months[k], k - 4,
+                m + 900, m, m - 4000, m - 2000, m, m + 2000, m + 4000);
+    }
+    assert_int_equal(fclose(f), 0);
+    join(path, sizeof path, fx->dir, "actual.csv");
+    assert_non_null(f = fopen(path, "w"));
+    fputs("date,stage,metric,value\n", f);
+    for (int k = 0; k < 8; k++)
+        fprintf(f, "%s,cin,stock,%g\n", months[k], 379000 + 700.0 * k);
+    assert_int_equal(fclose(f), 0);
+    if (plot_render_backtest(fx->dir, SCRIPTS, "records.csv", 7, 12, err, sizeof err) != 0)
+        fail_msg("plot_render_backtest: %s", err);
+    assert_plot(fx->dir, "backtest-2023-03-31-cin");
+    assert_footers(fx->dir, "careflow " CAREFLOW_VERSION MIDDOT "records records.csv" MIDDOT
+                   "seed 7" MIDDOT "12 replications per cutoff", NULL);
+    join(path, sizeof path, fx->dir, "plots/backtest-2023-03-31-cin.svg");
+    svg = slurp(path);
+    assert_non_null(strstr(svg, "backtest-2023-03-31: the scenario estimated from the records"));
+    assert_non_null(strstr(svg, ",000</text>"));
+    free(svg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(render_draws_every_plot, setup, teardown),
         cmocka_unit_test_setup_teardown(render_without_pools_or_fit_skips_them, setup, teardown),
+        cmocka_unit_test_setup_teardown(render_england_size_axes_have_separators, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(render_titles_each_pool, setup, teardown),
+        cmocka_unit_test_setup_teardown(calibrate_plots_carry_footer, setup, teardown),
+        cmocka_unit_test_setup_teardown(backtest_plots_carry_footer, setup, teardown),
         cmocka_unit_test_setup_teardown(render_replaces_older_plots, setup, teardown),
         cmocka_unit_test_setup_teardown(render_missing_timeseries_fails_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(render_gnuplot_failure_keeps_older_plots, setup,

@@ -35,6 +35,7 @@
 #include "tests/files.h"
 
 #include "models/commands/sweep.h"
+#include "models/commands/version.h"
 #include "models/scenario/scenario.h"
 #include "sim/err.h"
 #include "tests/failalloc.h"
@@ -459,6 +460,45 @@ static void the_answer_is_printed_with_its_evidence(void **state)
     files_rm_tree(d);
 }
 
+/* Every chart carries the footer line (version, scenario, seed, replications per value)
+ * once, as a text of its own (plots/footer.gp); skipped without gnuplot. */
+static void the_charts_carry_the_footer(void **state)
+{
+    char cmd[2048], out[8192], err[4096], d[64], path[PATH_MAX];
+    const char *head = ">careflow " CAREFLOW_VERSION " \xc2\xb7 mmc \xc2\xb7 seed 1 \xc2\xb7 "
+                       "2 replications per value \xc2\xb7 bands: ";
+    int n = 0;
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0)
+        skip();
+    tmpdir(d, sizeof d);
+    snprintf(cmd, sizeof cmd,
+             "%s sweep %s --set horizon_days=60 --set warmup_days=10 --reps 2 --vary "
+             "pools.duty_workers.workers=5:6:1 --target 'mean_wait_days:duty<=0.025' --quiet "
+             "--out %s/o",
+             bin(), MMC, d);
+    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    assert_true(st == 0 || st == 1); /* 1: no value met the target; the files are written */
+    assert_null(strstr(err, "warning: plots"));
+    snprintf(path, sizeof path, "%s/o/plots", d);
+    DIR *dir = opendir(path);
+    assert_non_null(dir);
+    for (struct dirent *de; (de = readdir(dir)) != NULL;) {
+        const char *dot = strrchr(de->d_name, '.');
+        if (!dot || strcmp(dot, ".svg") != 0)
+            continue;
+        char *svg = files_read_in(path, de->d_name);
+        assert_non_null(svg);
+        const char *at = strstr(svg, head);
+        if (!at || strstr(at + 1, head))
+            fail_msg("%s: the footer is missing or drawn twice", de->d_name);
+        free(svg);
+        n++;
+    }
+    closedir(dir);
+    assert_true(n > 0);
+    files_rm_tree(d);
+}
+
 /* The contract's rule: the smallest value meeting the target is the answer even when a
  * larger one fails again. Swept the other way round (calls a day at 6 workers: waits
  * grow with the value), 30 and 40 calls meet the bound (Erlang C: W_q(6) = 0.014 at
@@ -676,6 +716,7 @@ int main(void)
         cmocka_unit_test(same_bytes_at_any_thread_count_and_after_an_interruption),
         cmocka_unit_test(mpi_ranks_write_the_same_bytes_as_threads),
         cmocka_unit_test(the_answer_is_printed_with_its_evidence),
+        cmocka_unit_test(the_charts_carry_the_footer),
         cmocka_unit_test(no_value_meeting_the_target_exits_1_with_the_results),
         cmocka_unit_test(an_answer_stands_when_a_larger_value_fails_again),
         cmocka_unit_test(a_waiting_list_left_at_the_horizon_is_named),

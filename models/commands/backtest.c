@@ -950,7 +950,8 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (!scripts)
             fprintf(stderr, "careflow: warning: plots not drawn: gnuplot scripts (plots/) not "
                             "found; set CAREFLOW_PLOTS (the CSVs are complete)\n");
-        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, perr, sizeof perr) != 0) {
+        else if (plot_render_backtest(outtx_dir(&b->tx), scripts, b->source, b->seed,
+                                      b->reps, perr, sizeof perr) != 0) {
             name_final(perr, sizeof perr, outtx_dir(&b->tx), c->out);
             fprintf(stderr, "careflow: warning: plots: %s (the CSVs are complete)\n",
                     perr[0] ? perr : "gnuplot failed");

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "models/commands/plot_internal.h"
+#include "models/commands/version.h"
 #include "sim/err.h"
 #include "sim/mem.h"
 
@@ -471,6 +472,35 @@ void plot__stage_lists(const scenario_t *sc, plot__sb_t *title, plot__sb_t *name
     plot__sb_ensure(title);
     plot__sb_ensure(names);
     plot__sb_ensure(titles);
+}
+
+#define MIDDOT " \xc2\xb7 " /* " · " in UTF-8: the footer's separator */
+
+void plot__footer(plot__sb_t *b, const char *name, uint64_t seed, int reps, const char *per,
+                  const char *note)
+{
+    char num[96];
+
+    plot__sb_text(b, "careflow " CAREFLOW_VERSION MIDDOT);
+    plot__sb_text(b, name && *name ? name : "careflow");
+    snprintf(num, sizeof num, MIDDOT "seed %llu" MIDDOT "%d replication%s",
+             (unsigned long long)seed, reps, reps == 1 ? "" : "s");
+    plot__sb_text(b, num);
+    if (per && *per) {
+        plot__sb_putc(b, ' ');
+        plot__sb_text(b, per);
+    }
+    if (note && *note) {
+        plot__sb_text(b, MIDDOT);
+        plot__sb_text(b, note);
+    }
+}
+
+void plot__title_footer(plot__sb_t *title, const scenario_t *sc, const char *per,
+                        const char *note)
+{
+    plot__sb_putc(title, '\t');
+    plot__footer(title, sc->name, sc->seed, sc->replications, per, note);
 }
 
 void plot__report_step(const scenario_t *sc, char *step, size_t len)

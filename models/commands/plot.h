@@ -27,6 +27,7 @@
 #define MODELS_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "models/scenario/scenario.h"
 
@@ -69,10 +70,11 @@ int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const cha
  * and SVG; a character of a stage name other than A-Z a-z 0-9 _ - becomes _): the
  * forecast stock's p05-p95 and p25-p75 bands and median from the cutoff on, the
  * actual month-end stock over it from as many months before the cutoff as the
- * forecast runs after it. As plot_render: 0, or a negative code with OUT/plots as it
- * was (plot_backtest.c). */
-int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err,
-                         size_t errlen);
+ * forecast runs after it. source (the records read), seed and reps (replications per
+ * cutoff) go into every chart's footer. As plot_render: 0, or a negative code with
+ * OUT/plots as it was (plot_backtest.c). */
+int plot_render_backtest(const char *out_dir, const char *scripts_dir, const char *source,
+                         uint64_t seed, int reps, char *err, size_t errlen);
 
 /* Draws plots/posterior-I (PNG and SVG, I = 1..k) of a calibration (`careflow
  * calibrate`) from data_dir/pI.tsv (bin centre, prior density, posterior density) with

@@ -45,12 +45,12 @@ static void put_fname(plot__sb_t *b, const char *name)
     }
 }
 
-int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err,
-                         size_t errlen)
+int plot_render_backtest(const char *out_dir, const char *scripts_dir, const char *source,
+                         uint64_t seed, int reps, char *err, size_t errlen)
 {
     char script[PLOT_PATH_LEN], bpath[PLOT_PATH_LEN], apath[PLOT_PATH_LEN];
     plot__table_t bt = {0}, at = {0};
-    plot__sb_t stages = {0}, jobs = {0}, expect = {0}, fname = {0};
+    plot__sb_t stages = {0}, jobs = {0}, expect = {0}, fname = {0}, title = {0};
     const char *names[SCN_MAX_STAGES];
     int n_names = 0, rc;
 
@@ -140,9 +140,24 @@ int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err
             plot__sb_item(&expect, fname.s);
         }
     }
+    /* TITLE: the prefix of the cutoffs' scenario names (backtest-CUTOFF), and the
+     * footer: the records, seed and replications */
+    plot__sb_text(&title, "backtest");
+    plot__sb_putc(&title, '\t');
+    {
+        plot__sb_t what = {0};
+        plot__sb_text(&what, "records ");
+        plot__sb_text(&what, source);
+        plot__sb_ensure(&what);
+        plot__footer(&title, what.s, seed, reps, "per cutoff",
+                     "bands: spread of replications");
+        if (what.oom)
+            title.oom = 1;
+        plot__sb_free(&what);
+    }
     plot__sb_ensure(&stages);
     plot__sb_ensure(&jobs);
-    if (stages.oom || jobs.oom || expect.oom || fname.oom) {
+    if (stages.oom || jobs.oom || expect.oom || fname.oom || title.oom) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory: plots skipped");
         goto out;
     }
@@ -157,7 +172,7 @@ int plot_render_backtest(const char *out_dir, const char *scripts_dir, char *err
         goto out;
     }
     {
-        const char *args[] = {stages.s, jobs.s, "png svg", NULL};
+        const char *args[] = {title.s, stages.s, jobs.s, "png svg", NULL};
         rc = plot__draw(out_dir, NULL, script, args, expect.s, err, errlen);
     }
 out:
@@ -167,5 +182,6 @@ out:
     plot__sb_free(&jobs);
     plot__sb_free(&expect);
     plot__sb_free(&fname);
+    plot__sb_free(&title);
     return rc;
 }

@@ -23,7 +23,7 @@ int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char 
                           size_t errlen)
 {
     char script[PLOT_PATH_LEN], side[PLOT_PATH_LEN], from[PLOT_PATH_LEN], to[PLOT_PATH_LEN];
-    plot__sb_t labels = {0}, nums = {0}, expect = {0};
+    plot__sb_t labels = {0}, nums = {0}, expect = {0}, title = {0};
     int rc;
     if (err && errlen)
         err[0] = '\0';
@@ -40,9 +40,13 @@ int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char 
         snprintf(b, sizeof b, "posterior-%d", i + 1);
         plot__sb_item(&expect, b);
     }
+    char head[512]; /* the title, and on how many points the posterior rests */
+    snprintf(head, sizeof head, "%s (effective sample size %.0f)", plot__title(sc), ess);
+    plot__sb_text(&title, head);
+    plot__title_footer(&title, sc, "per point", "bars: posterior weights of the points");
     plot__sb_ensure(&labels);
     plot__sb_ensure(&nums);
-    if (labels.oom || nums.oom || expect.oom) {
+    if (labels.oom || nums.oom || expect.oom || title.oom) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory: plots skipped");
         goto out;
     }
@@ -51,9 +55,7 @@ int plot_render_calibrate(const scenario_t *sc, const char *out_dir, const char 
         rc = sim_err_set(err, errlen, SIM_EIO, "%s: %s: plots skipped", side, strerror(errno));
         goto out;
     }
-    char title[512]; /* the title, and on how many points the posterior rests */
-    snprintf(title, sizeof title, "%s (effective sample size %.0f)", plot__title(sc), ess);
-    const char *args[] = {title, labels.s, nums.s, "png svg", NULL};
+    const char *args[] = {title.s, labels.s, nums.s, "png svg", NULL};
     if ((rc = plot__draw(side, data_dir, script, args, expect.s, err, errlen)) == 0) {
         /* into OUT/plots, beside the run's */
         char dst[PLOT_PATH_LEN];
@@ -76,5 +78,6 @@ out:
     plot__sb_free(&labels);
     plot__sb_free(&nums);
     plot__sb_free(&expect);
+    plot__sb_free(&title);
     return rc;
 }

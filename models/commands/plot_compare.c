@@ -121,6 +121,7 @@ int plot_render_compare(const scenario_t *base, const char *out_dir, const char 
 
     /* the arguments: see the top of plots/compare.gp */
     plot__stage_lists(base, &title, &names, &titles);
+    plot__title_footer(&title, base, "each, paired", "bands: spread of paired replications");
     plot__sb_text(&base_name, base->name ? base->name : "base");
     plot__sb_ensure(&base_name);
     plot__report_step(base, step, sizeof step);

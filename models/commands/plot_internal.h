@@ -16,6 +16,7 @@
 #define MODELS_PLOT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "models/scenario/scenario.h"
 
@@ -76,6 +77,20 @@ void plot__report_step(const scenario_t *sc, char *step, size_t len);
 
 /* The scenario's title for a plot: its title, else its name, else "careflow". */
 const char *plot__title(const scenario_t *sc);
+
+/* The footer line every plot carries (plots/footer.gp draws it), appended to b:
+ * "careflow VERSION · NAME · seed SEED · N replications[ PER][ · NOTE]", e.g. "careflow
+ * 0.1.0 · hampshire-baseline · seed 20150930 · 20 replications · bands: spread of
+ * replications". PER says what the replications are of ("per point"); NULL or "" for
+ * none, as NOTE. Control characters become spaces (plot__sb_text). */
+void plot__footer(plot__sb_t *b, const char *name, uint64_t seed, int reps, const char *per,
+                  const char *note);
+
+/* Appends a tab and sc's footer (its name, seed and replications; per and note as
+ * plot__footer) to title, a script's TITLE argument: every script takes "TITLE<TAB>
+ * FOOTER" there and footer.gp splits it (a title's own tabs are spaces already). */
+void plot__title_footer(plot__sb_t *title, const scenario_t *sc, const char *per,
+                        const char *note);
 
 #define PLOT_MAX_SCRIPT_ARGS 7 /* gnuplot -c takes ARG1..ARG9: DATA and TMP, then these */
 

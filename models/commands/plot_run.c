@@ -63,13 +63,21 @@ int plot_render(const scenario_t *sc, const char *out_dir, const char *scripts_d
 
     /* the arguments: see the top of plots/careflow.gp */
     plot__stage_lists(sc, &title, &names, &titles);
+    plot__title_footer(&title, sc, NULL, "bands: spread of replications");
     stage_flags(sc, flags);
-    for (int p = 0; p < sc->n_pools; p++) {
-        char cap[32];
+    for (int p = 0; p < sc->n_pools; p++) { /* name, cap, the stages it serves */
+        char num[32];
 
-        snprintf(cap, sizeof cap, "%g", sc->pools[p].caseload_cap);
+        snprintf(num, sizeof num, "%g", sc->pools[p].caseload_cap);
         plot__sb_item(&pools, sc->pools[p].name);
-        plot__sb_item(&pools, cap);
+        plot__sb_item(&pools, num);
+        plot__sb_putc(&pools, '\t');
+        for (int k = 0; k < sc->pools[p].n_serves; k++) {
+            snprintf(num, sizeof num, "%s%d", k ? " " : "", sc->pools[p].serves[k] + 1);
+            plot__sb_text(&pools, num);
+        }
+        if (sc->pools[p].n_serves == 0)
+            plot__sb_putc(&pools, '0'); /* none (an empty last item would vanish) */
     }
     plot__sb_ensure(&pools);
     expected(sc, have_fit, &expect);

@@ -157,11 +157,13 @@ static void put_num(FILE *f, double v)
         fputs("NaN", f);
 }
 
-/* The unit an output is drawn in: 1, or 1e6 (millions) or 1e9 (billions) when its
- * largest value is that big (the axis says so; the texts say "m" or "bn"). */
+/* The unit an output is drawn in: 1, or 1e3 (thousands: from 10,000, so that an axis
+ * never reads 200000 or 2e+05), 1e6 (millions) or 1e9 (billions) when its largest value
+ * is that big (the axis says so, as "thousands" or "£ thousands" for money; the texts
+ * say "m" or "bn" and keep their thousands separators). */
 static double display_scale(double maxabs)
 {
-    return maxabs >= 999.5e6 ? 1e9 : maxabs >= 999.5e3 ? 1e6 : 1;
+    return maxabs >= 999.5e6 ? 1e9 : maxabs >= 999.5e3 ? 1e6 : maxabs >= 9999.5 ? 1e3 : 1;
 }
 
 /* a number scaled for drawing */
@@ -1323,6 +1325,12 @@ int plot_render_sensitivity(const scenario_t *sc, const char *out_dir, const cha
     if ((rc = sa_methods[m].read(&cx)) == 0) {
         /* the arguments: see the top of plots/sensitivity.gp */
         plot__sb_text(&title, plot__title(sc));
+        plot__title_footer(&title, sc, strcmp(sa_methods[m].name, "lhs") == 0
+                                           ? "per parameter set" : "per point",
+                           strcmp(sa_methods[m].name, "oat") == 0      ? "one at a time"
+                           : strcmp(sa_methods[m].name, "morris") == 0 ? "Morris screening"
+                           : strcmp(sa_methods[m].name, "sobol") == 0  ? "Sobol indices"
+                                                                       : "Latin hypercube");
         plot__sb_ensure(&title);
         plot__sb_ensure(&cx.par.labels);
         plot__sb_ensure(&cx.plots.list);

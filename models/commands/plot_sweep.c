@@ -44,7 +44,7 @@ int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_
 {
     char script[PLOT_PATH_LEN], csv[PLOT_PATH_LEN], target[128] = "", answer[80] = "",
                                                   grid[80] = "";
-    plot__sb_t jobs = {0}, expect = {0}, fname = {0}, paths = {0};
+    plot__sb_t jobs = {0}, expect = {0}, fname = {0}, paths = {0}, title = {0};
     const sens__sweep_t *w = &S->w;
     int rc;
     if (err && errlen)
@@ -78,9 +78,14 @@ int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_
     }
     for (int i = 0; i < S->n_ax; i++)
         plot__sb_item(&paths, S->ax[i].path);
+    plot__sb_text(&title, plot__title(S->sc));
+    plot__title_footer(&title, S->sc, S->n_ax == 2 ? "per pair of values" : "per value",
+                       S->n_ax == 2 ? "cells: mean over replications"
+                                    : "bands: 95% interval of the mean, 5th-95th percentile "
+                                      "of replications");
     plot__sb_ensure(&jobs);
     plot__sb_ensure(&paths);
-    if (jobs.oom || expect.oom || fname.oom || paths.oom) {
+    if (jobs.oom || expect.oom || fname.oom || paths.oom || title.oom) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory: plots skipped");
         goto out;
     }
@@ -100,7 +105,7 @@ int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_
     snprintf(grid, sizeof grid, "%.10g %.10g", S->ax[0].step,
              S->n_ax == 2 ? S->ax[1].step : 0.0);
     {
-        const char *args[] = {plot__title(S->sc), paths.s, jobs.s, target, answer, grid,
+        const char *args[] = {title.s, paths.s, jobs.s, target, answer, grid,
                               "png svg", NULL};
         rc = plot__draw(out_dir, NULL, script, args, expect.s, err, errlen);
     }
@@ -109,5 +114,6 @@ out:
     plot__sb_free(&expect);
     plot__sb_free(&fname);
     plot__sb_free(&paths);
+    plot__sb_free(&title);
     return rc;
 }
