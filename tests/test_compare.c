@@ -275,6 +275,23 @@ static void pool_only_in_the_alternative(void **state)
         snprintf(p, sizeof p, "plots/%s.svg", names[i]);
         assert_true(exists(cmp, p));
     }
+    /* every title names the scenarios it shows */
+    static const struct {
+        const char *file, *title;
+    } titles[] = {
+        {"plots/costs.svg", "anyshire minus council (base): change in cost per year"},
+        {"plots/waiting-anyshire.svg", "anyshire against council (base): children waiting"},
+        {"plots/caseloads-anyshire.svg", "anyshire against council (base): weighted cases"},
+        {"plots/diffs-anyshire.svg", "anyshire minus council (base): change in children open"},
+        {"plots/diff-anyshire-cin.svg", "anyshire minus council (base)"},
+    };
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        char *svg = files_read_in(cmp, titles[i].file);
+        assert_non_null(svg);
+        if (!strstr(svg, titles[i].title))
+            fail_msg("%s: no title '%s'", titles[i].file, titles[i].title);
+        free(svg);
+    }
     /* the page shows them and names each folder */
     char *page = files_read_in(cmp, "report.html");
     assert_non_null(page);
