@@ -358,6 +358,20 @@ static void write_compare_ts(const char *dir)
                         fprintf(f, ",%.10g", d + z[q] * sd);
                     fputc('\n', f);
                 }
+    /* then the pool rows: utilisation, then caseload per worker (cap 18, the
+     * alternatives' caseloads falling below the base's) */
+    for (int a = 0; a < N_ALTS; a++)
+        for (int m = 0; m < 2; m++)
+            for (int k = 0; k < N_REPORTS; k++) {
+                double u = 0.8 + 0.01 * k, ua = u - 0.02 * (a + 1) * k / N_REPORTS;
+                double x = m ? 18 * u : u, y = m ? 18 * ua : ua;
+                fprintf(f, "%d,%s,social_workers,%s,%s,%.10g,%.10g,%.10g", reports[k].day,
+                        reports[k].date, m ? "caseload_per_worker" : "utilisation", alts[a], x,
+                        y, y - x);
+                for (int q = 0; q < 5; q++)
+                    fprintf(f, ",%.10g", y - x + 0.01 * z[q]);
+                fputc('\n', f);
+            }
     assert_int_equal(fclose(f), 0);
 }
 
@@ -752,6 +766,10 @@ static void compare_draws_every_plot(void **state)
             assert_plot(fx->dir, base);
         }
         snprintf(base, sizeof base, "diffs-%s", alts[a]);
+        assert_plot(fx->dir, base);
+        snprintf(base, sizeof base, "waiting-%s", alts[a]); /* cin is served */
+        assert_plot(fx->dir, base);
+        snprintf(base, sizeof base, "caseloads-%s", alts[a]); /* social_workers' rows */
         assert_plot(fx->dir, base);
     }
     assert_plot(fx->dir, "costs");

@@ -1,6 +1,7 @@
 /* compare.c: see compare.h. */
 #include "models/commands/compare.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "models/commands/figures.h"
 #include "models/commands/outputs.h"
 #include "models/commands/plot.h"
+#include "models/commands/version.h"
 #include "sim/cal.h"
 #include "sim/err.h"
 #include "sim/fmt.h"
@@ -26,6 +28,10 @@ typedef struct cmp_run {
     int n_init;           /* slots initialised (to free) */
     figure_t *figs;       /* its figures (figures.h) */
     int n_figs;           /* how many */
+    char folder[COMPARE_FOLDER_MAX]; /* its folder in OUT (compare_folders) */
+    double sim_wall;      /* seconds spent simulating it */
+    uint64_t events;      /* events over its replications */
+    uint64_t children;    /* children over its replications */
 } cmp_run_t;
 
 /* What the writers get. */
@@ -33,6 +39,9 @@ typedef struct cmp_ctx {
     cmp_run_t *runs;   /* [n]: the base, then the alternatives */
     int n;             /* scenarios */
     double *a, *b, *d; /* scratch, [replications] each */
+    const char *cmdline; /* the command line (manifests) */
+    int threads;       /* threads that simulated */
+    double t_start;    /* progress_now() when the command began */
 } cmp_ctx_t;
 
 /* The figure of run r named (metric, stage), or NULL. */
@@ -219,8 +228,68 @@ static int write_compare(FILE *f, void *vctx)
     return 0;
 }
 
+/* One pool row of compare_timeseries.csv: the base's pool p against the alternative's
+ * pool rp (either -1: that scenario has no such pool) at report k, metric m (0
+ * utilisation, 1 caseload_per_worker), over the replications where the values are
+ * defined (a pool with no available worker has none). A side with no pool or no
+ * value has its mean empty, and then the difference and its percentiles are empty. */
+static void pool_ts_row(FILE *f, cmp_ctx_t *c, const cmp_run_t *r, int p, int rp, int m, int k)
+{
+    static const double q[] = {0.05, 0.25, 0.50, 0.75, 0.95};
+    const cmp_run_t *b = &c->runs[0];
+    int n = b->sc->replications, nb = b->sc->n_pools, na = r->sc->n_pools;
+    int ka = 0, kb = 0, kd = 0;
+    double capb = m && p >= 0 ? b->sc->pools[p].caseload_cap : 1;
+    double capa = m && rp >= 0 ? r->sc->pools[rp].caseload_cap : 1;
+    double sa = 0, sb = 0, sd = 0;
+    for (int i = 0; i < n; i++) {
+        double x = p < 0 ? NAN
+                         : b->res[i].pool_ts[((size_t)k * nb + (size_t)p) * MPT_N + MPT_UTILISATION] * capb;
+        double y = rp < 0 ? NAN
+                          : r->res[i].pool_ts[((size_t)k * na + (size_t)rp) * MPT_N + MPT_UTILISATION] * capa;
+        if (!isnan(x)) {
+            sa += x;
+            ka++;
+        }
+        if (!isnan(y)) {
+            sb += y;
+            kb++;
+        }
+        if (!isnan(x) && !isnan(y)) {
+            sd += y - x;
+            c->d[kd++] = y - x;
+        }
+    }
+    char date[11];
+    cal_format(b->sc->start + (long)floor(b->plan.report_day[k]), date);
+    fmt_num(f, b->plan.report_day[k]);
+    fprintf(f, ",%s,", date);
+    fmt_field(f, p >= 0 ? b->sc->pools[p].name : r->sc->pools[rp].name);
+    fprintf(f, ",%s,", m ? "caseload_per_worker" : "utilisation");
+    fmt_field(f, r->sc->name);
+    fputc(',', f);
+    if (ka)
+        fmt_num(f, sa / ka);
+    fputc(',', f);
+    if (kb)
+        fmt_num(f, sb / kb);
+    if (kd == 0 || ka != kd || kb != kd) { /* the difference only where both have every value */
+        fputs(",,,,,,\n", f);
+        return;
+    }
+    stats_sort(c->d, kd);
+    fputc(',', f);
+    fmt_num(f, sd / kd);
+    for (int qi = 0; qi < 5; qi++) {
+        fputc(',', f);
+        fmt_num(f, stats_quantile_sorted(c->d, kd, q[qi]));
+    }
+    fputc('\n', f);
+}
+
 /* compare_timeseries.csv: the paired difference alt - base of each stage's stock and
- * waiting at each report instant, with percentiles over replications. */
+ * waiting at each report instant, with percentiles over replications; then the pool
+ * rows (pool_ts_row), after every stage row so that those keep their order. */
 static int write_compare_ts(FILE *f, void *vctx)
 {
     cmp_ctx_t *c = vctx;
@@ -272,11 +341,76 @@ static int write_compare_ts(FILE *f, void *vctx)
             }
         }
     }
+    /* then, after every stage row, each pool of the base or the alternative (matched
+     * by name): utilisation, then caseload_per_worker (utilisation x the pool's
+     * caseload_cap: weighted cases per available worker) */
+    for (int j = 1; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        for (int p = 0; p < b->sc->n_pools + r->sc->n_pools; p++) {
+            /* the base's pools, then those only the alternative has */
+            int bp = p < b->sc->n_pools ? p : -1;
+            int rp = bp >= 0 ? scenario_pool_index(r->sc, b->sc->pools[bp].name)
+                             : p - b->sc->n_pools;
+            if (bp < 0 && scenario_pool_index(b->sc, r->sc->pools[rp].name) >= 0)
+                continue; /* written with the base's */
+            for (int m = 0; m < 2; m++)
+                for (int k = 0; k < b->plan.n_reports && k < r->plan.n_reports; k++)
+                    pool_ts_row(f, c, r, bp, rp, m, k);
+        }
+    }
     return 0;
 }
 
 
-/* X(file name, writer): compare's files, in the order written. */
+/* manifest.json of the comparison: what was compared (each scenario's path, SHA-256,
+ * every input it read, and its folder), the common seed and replications, the
+ * threads, the command line, the wall time and the events over every scenario. */
+static int write_manifest(FILE *f, void *vctx)
+{
+    cmp_ctx_t *c = vctx;
+    const scenario_t *b = c->runs[0].sc;
+    double sim = 0;
+    uint64_t events = 0, children = 0;
+    fputs("{\n  \"careflow_version\": ", f);
+    fmt_json_str(f, CAREFLOW_VERSION);
+    fputs(",\n  \"command\": \"compare\",\n  \"scenarios\": [", f);
+    for (int j = 0; j < c->n; j++) {
+        const cmp_run_t *r = &c->runs[j];
+        const scenario_t *sc = r->sc;
+        sim += r->sim_wall;
+        events += r->events;
+        children += r->children;
+        fputs(j ? ",\n  {\n  \"role\": " : "\n  {\n  \"role\": ", f);
+        fmt_json_str(f, j ? "alternative" : "base");
+        fputs(",\n  \"name\": ", f);
+        fmt_json_str(f, sc->name);
+        fputs(",\n  \"folder\": ", f);
+        fmt_json_str(f, r->folder);
+        fputs(",\n  \"scenario\": ", f);
+        fmt_json_str(f, sc->path);
+        fputs(",\n  \"scenario_sha256\": ", f); /* the top file: read first */
+        fmt_json_str(f, sc->n_inputs ? sc->inputs[0].sha256 : "");
+        outputs_put_inputs(f, sc);
+        fprintf(f, ",\n  \"simulation_seconds\": %.3f", r->sim_wall);
+        fprintf(f, ",\n  \"events\": %llu", (unsigned long long)r->events);
+        fputs("\n  }", f);
+    }
+    fputs("\n  ]", f);
+    fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)b->seed);
+    fprintf(f, ",\n  \"replications\": %d", b->replications);
+    fprintf(f, ",\n  \"threads\": %d", c->threads);
+    fputs(",\n  \"command_line\": ", f);
+    fmt_json_str(f, c->cmdline ? c->cmdline : "");
+    fprintf(f, ",\n  \"wall_seconds\": %.3f", progress_now() - c->t_start);
+    fprintf(f, ",\n  \"simulation_seconds\": %.3f", sim);
+    fprintf(f, ",\n  \"events\": %llu", (unsigned long long)events);
+    fprintf(f, ",\n  \"events_per_second\": %.0f", sim > 0 ? (double)events / sim : 0.0);
+    fprintf(f, ",\n  \"children\": %llu\n}\n", (unsigned long long)children);
+    return 0;
+}
+
+/* X(file name, writer): compare's files, in the order written (manifest.json is
+ * written last, after the scenarios' folders). */
 #define COMPARE_FILES(X)                               \
     X("compare.csv", write_compare)                    \
     X("compare_timeseries.csv", write_compare_ts)
@@ -296,7 +430,116 @@ const char *const compare_names[] = {
 #define CMP_FILE_NAME(name, fn) name,
     COMPARE_FILES(CMP_FILE_NAME)
 #undef CMP_FILE_NAME
-    "plots", "report.html", NULL};
+    "manifest.json", "plots", "report.html", NULL};
+
+#define N_COMPARE_NAMES (sizeof compare_names / sizeof compare_names[0] - 1)
+#define OLD_FOLDERS_MAX 64 /* an earlier comparison's folders taken over (see below) */
+
+static int name_taken(const char *name, char (*folders)[COMPARE_FOLDER_MAX], int n)
+{
+    for (const char *const *o = compare_names; *o; o++)
+        if (!strcmp(*o, name))
+            return 1;
+    for (int i = 0; i < n; i++)
+        if (!strcmp(folders[i], name))
+            return 1;
+    return 0;
+}
+
+int compare_folders(const char *const *names, int n, char (*folders)[COMPARE_FOLDER_MAX])
+{
+    for (int j = 0; j < n; j++) {
+        int w = snprintf(folders[j], COMPARE_FOLDER_MAX, "%s", names[j]);
+        for (int k = 2; w >= 0 && w < COMPARE_FOLDER_MAX && name_taken(folders[j], folders, j);
+             k++)
+            w = snprintf(folders[j], COMPARE_FOLDER_MAX, "%s-%d", names[j], k);
+        if (w < 0 || w >= COMPARE_FOLDER_MAX)
+            return SIM_EINVAL;
+    }
+    return 0;
+}
+
+/* The folders an earlier comparison in OUT made, from its manifest.json ("folder"
+ * members), appended to owned[*n..] (names kept in buf) so the swap replaces them
+ * rather than carrying them into the new set (sim/outtx.h carries entries the
+ * command does not own). Called with OUT locked. A missing or unreadable manifest
+ * adds nothing. */
+static void old_folders(const char *out, const char **owned, int *n, char *buf, size_t len)
+{
+    char path[PATH_MAX], line[1024];
+    if (snprintf(path, sizeof path, "%s/manifest.json", out) >= (int)sizeof path)
+        return;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    size_t used = 0;
+    int added = 0;
+    static const char key[] = "\"folder\": \"";
+    while (added < OLD_FOLDERS_MAX && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, key);
+        if (!p)
+            continue;
+        p += sizeof key - 1;
+        size_t k = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+        if (k == 0 || k >= COMPARE_FOLDER_MAX || p[k] != '"' || used + k + 1 > len)
+            continue;
+        p[k] = '\0';
+        int dup = 0;
+        for (int i = 0; i < *n; i++)
+            dup |= !strcmp(owned[i], p);
+        if (dup)
+            continue;
+        memcpy(buf + used, p, k + 1);
+        owned[(*n)++] = buf + used;
+        owned[*n] = NULL;
+        used += k + 1;
+        added++;
+    }
+    fclose(f);
+}
+
+/* Frees own_view's results (the first n, each with its cost array); v may be NULL. */
+static void own_view_free(model_result_t *v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        mem_free(v[i].cost);
+    mem_free(v);
+}
+
+/* The scenario of run r as `careflow run` sees it: main.c may have lent it another's
+ * pool and placement cost items (scenario_adopt_costs appends them after its own n_own),
+ * which its folder leaves out. *view is a shallow copy with n_costs = n_own; when items
+ * were lent, *res is a new copy of the results with the cost arrays cut to n_own items
+ * (free with own_view_free), else NULL (use r->res). 0 or SIM_ENOMEM. */
+static int own_view(const cmp_run_t *r, int n_own, scenario_t *view, model_result_t **res)
+{
+    const scenario_t *sc = r->sc;
+    int n = sc->replications, nc = sc->n_costs;
+    size_t rows = (size_t)r->plan.n_periods + 1;
+    *view = *sc;
+    *res = NULL;
+    if (n_own < 0 || n_own >= nc)
+        return 0;
+    view->n_costs = n_own;
+    model_result_t *v = mem_calloc((size_t)n, sizeof *v);
+    if (!v)
+        return SIM_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        v[i] = r->res[i];
+        v[i].cost = mem_calloc(rows * (size_t)n_own + 1, sizeof *v[i].cost);
+        if (!v[i].cost) {
+            own_view_free(v, i);
+            return SIM_ENOMEM;
+        }
+        for (size_t k = 0; k < rows; k++)
+            memcpy(&v[i].cost[k * (size_t)n_own], &r->res[i].cost[k * (size_t)nc],
+                   (size_t)n_own * sizeof *v[i].cost);
+    }
+    *res = v;
+    return 0;
+}
 
 static void free_runs(cmp_run_t *runs, int n_sc)
 {
@@ -314,27 +557,65 @@ static void free_runs(cmp_run_t *runs, int n_sc)
 
 int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size_t errlen)
 {
-    int rc, n = scs[0]->replications;
-    cmp_ctx_t ctx = {.n = n_sc};
+    int rc, n = scs[0]->replications, n_owned = 0;
+    int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
+    cmp_ctx_t ctx = {.n = n_sc, .cmdline = o->cmdline, .threads = threads};
     outtx_t tx = {0};
     signals_save_t sigs;
     double t0 = progress_now();
     uint64_t events = 0;
+    const char **owned = NULL, **names = NULL;
+    char *old_buf = NULL;
+    size_t old_len = (size_t)OLD_FOLDERS_MAX * COMPARE_FOLDER_MAX;
     err[0] = '\0';
-    /* Probe the output folder before simulating: busy or unwritable fails now. */
-    if ((rc = outtx_begin(&tx, o->out_dir, "compare", compare_names, err, errlen)) != 0)
-        return rc;
-    signals_catch(&sigs);
+    ctx.t_start = t0;
     ctx.runs = mem_calloc((size_t)n_sc, sizeof *ctx.runs);
+    names = mem_calloc((size_t)n_sc, sizeof *names);
+    owned = mem_calloc(N_COMPARE_NAMES + (size_t)n_sc + OLD_FOLDERS_MAX + 1, sizeof *owned);
+    old_buf = mem_alloc(old_len);
+    if (!ctx.runs || !names || !owned || !old_buf) {
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        goto early;
+    }
+    /* each scenario's folder: its name, made unique (compare_folders) */
+    for (int j = 0; j < n_sc; j++)
+        names[j] = scs[j]->name;
+    {
+        char (*folders)[COMPARE_FOLDER_MAX] = mem_calloc((size_t)n_sc, sizeof *folders);
+        if (!folders) {
+            rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            goto early;
+        }
+        rc = compare_folders(names, n_sc, folders);
+        for (int j = 0; j < n_sc && rc == 0; j++)
+            memcpy(ctx.runs[j].folder, folders[j], COMPARE_FOLDER_MAX);
+        mem_free(folders);
+        if (rc) {
+            rc = sim_err_set(err, errlen, SIM_EINVAL,
+                             "a scenario name is too long to name a folder of --out (at "
+                             "most %d characters)", COMPARE_FOLDER_MAX - 8);
+            goto early;
+        }
+    }
+    for (const char *const *c = compare_names; *c; c++)
+        owned[n_owned++] = *c;
+    for (int j = 0; j < n_sc; j++)
+        owned[n_owned++] = ctx.runs[j].folder;
+    owned[n_owned] = NULL;
+    /* Probe the output folder before simulating: busy or unwritable fails now. */
+    if ((rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) != 0)
+        goto early;
+    /* OUT is locked: an earlier comparison's folders are ours to replace */
+    old_folders(tx.out, owned, &n_owned, old_buf, old_len);
+    signals_catch(&sigs);
     ctx.a = mem_calloc((size_t)n, sizeof *ctx.a);
     ctx.b = mem_calloc((size_t)n, sizeof *ctx.b);
     ctx.d = mem_calloc((size_t)n * 6, sizeof *ctx.d);
-    if (!ctx.runs || !ctx.a || !ctx.b || !ctx.d)
+    if (!ctx.a || !ctx.b || !ctx.d)
         goto nomem;
     for (int j = 0; j < n_sc; j++) {
         cmp_run_t *r = &ctx.runs[j];
         r->sc = scs[j];
-        int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
         if (model_plan_init(&r->plan, r->sc) != 0 ||
             !(r->res = mem_calloc((size_t)n, sizeof *r->res)))
             goto nomem;
@@ -345,17 +626,47 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
             goto nomem;
         if (!o->quiet)
             fprintf(stderr, "simulating %s (%d of %d)\n", r->sc->name, j + 1, n_sc);
+        double ts = progress_now();
         if ((rc = run_replications(r->sc, &r->plan, r->res, threads, !o->quiet && isatty(2),
                                    err, errlen)) != 0)
             goto out;
-        for (int i = 0; i < n; i++)
-            events += r->res[i].events;
+        r->sim_wall = progress_now() - ts;
+        for (int i = 0; i < n; i++) {
+            r->events += r->res[i].events;
+            r->children += r->res[i].children;
+        }
+        events += r->events;
     }
     signals_writing();
     for (size_t i = 0; i < sizeof cmp_files / sizeof cmp_files[0]; i++)
         if ((rc = outtx_write(&tx, cmp_files[i].name, cmp_files[i].write, &ctx, err,
                               errlen)) != 0)
             goto out;
+    /* each scenario's own set, as `careflow run` writes it, from the same replications */
+    for (int j = 0; j < n_sc; j++) {
+        cmp_run_t *r = &ctx.runs[j];
+        scenario_t own;
+        model_result_t *res = NULL;
+        if ((rc = own_view(r, o->own_costs ? o->own_costs[j] : r->sc->n_costs, &own, &res)) != 0)
+            goto nomem;
+        outputs_run_t in = {.sc = &own,
+                            .plan = &r->plan,
+                            .res = res ? res : r->res,
+                            .cmdline = o->cmdline,
+                            .threads = threads,
+                            .t_start = t0,
+                            .sim_wall = r->sim_wall,
+                            .events = r->events,
+                            .children = r->children,
+                            .subdir = r->folder};
+        if ((rc = outtx_mkdir(&tx, r->folder, err, errlen)) == 0)
+            rc = outputs_write_run(&tx, &in, err, errlen);
+        own_view_free(res, n);
+        if (rc)
+            goto out;
+    }
+    if ((rc = outtx_write(&tx, "manifest.json", write_manifest, &ctx, err, errlen)) != 0)
+        goto out;
     int plotted;
     char title[512], verdict[4096];
     /* the verdict from compare.csv in the staging folder: printed once the set is in */
@@ -378,12 +689,18 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     if ((rc = outputs_finish_report(&tx, scs[0], plot_render_compare, o->no_plots, &page,
                                     &plotted, err, errlen)) != 0)
         goto out;
-    if (!o->quiet)
-        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv, report.html%s): %d scenarios x %d "
-                        "replications with common random numbers, %llu events in %.2f s\n",
-                o->out_dir, o->out_dir[0] && o->out_dir[strlen(o->out_dir) - 1] == '/' ? "" : "/",
-                plotted ? ", plots/" : "", n_sc, n, (unsigned long long)events,
-                progress_now() - t0);
+    if (!o->quiet) {
+        size_t dl = strlen(o->out_dir);
+        const char *sl = dl && o->out_dir[dl - 1] == '/' ? "" : "/";
+        fprintf(stderr, "wrote %s%s (compare.csv, compare_timeseries.csv, manifest.json, "
+                        "report.html%s; each scenario's run outputs in",
+                o->out_dir, sl, plotted ? ", plots/" : "");
+        for (int j = 0; j < n_sc; j++)
+            fprintf(stderr, "%s %s/", j ? "," : "", ctx.runs[j].folder);
+        fprintf(stderr, "): %d scenarios x %d replications with common random numbers, "
+                        "%llu events in %.2f s\n",
+                n_sc, n, (unsigned long long)events, progress_now() - t0);
+    }
     if (!o->quiet)
         fputs(verdict, stderr);
     rc = 0;
@@ -392,10 +709,14 @@ nomem:
     rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
 out:
     outtx_abort(&tx);
+    signals_restore(&sigs);
+early:
     free_runs(ctx.runs, n_sc);
     mem_free(ctx.a);
     mem_free(ctx.b);
     mem_free(ctx.d);
-    signals_restore(&sigs);
+    mem_free(names);
+    mem_free(owned);
+    mem_free(old_buf);
     return rc;
 }

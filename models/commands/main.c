@@ -302,7 +302,7 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
 {
     scenario_t **scs = mem_calloc((size_t)c->n_paths, sizeof *scs);
     char err[1024], out[4096];
-    int rc = EXIT_USAGE;
+    int rc = EXIT_USAGE, *own_costs = NULL;
     char *cmdline = NULL;
     if (!scs) {
         fputs("careflow: error: out of memory\n", stderr);
@@ -327,7 +327,15 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
         }
     }
     /* like with like: the base borrows the first alternative's pool and placement costs
-     * that prices them, and alternatives borrow the base's */
+     * that prices them, and alternatives borrow the base's (each scenario's folder keeps
+     * only its own: own_costs) */
+    if (!(own_costs = mem_calloc((size_t)c->n_paths, sizeof *own_costs))) {
+        fputs("careflow: error: out of memory\n", stderr);
+        rc = 1;
+        goto out;
+    }
+    for (int i = 0; i < c->n_paths; i++)
+        own_costs[i] = scs[i]->n_costs;
     for (int i = 1; i < c->n_paths; i++)
         if (scenario_adopt_costs(scs[0], scs[i]) != 0) {
             fputs("careflow: error: out of memory\n", stderr);
@@ -355,7 +363,8 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
                        .quiet = c->quiet,
                        .cmdline = cmdline,
                        .sets = c->sets,
-                       .n_sets = c->n_sets};
+                       .n_sets = c->n_sets,
+                       .own_costs = own_costs};
     rc = sim_exit_status(compare_run(scs, c->n_paths, &o, err, sizeof err));
     if (rc != 0)
         fprintf(stderr, "careflow: error: %s\n", err);
@@ -363,6 +372,7 @@ out:
     for (int i = 0; i < c->n_paths; i++)
         scenario_free(scs[i]);
     mem_free(scs);
+    mem_free(own_costs);
     mem_free(cmdline);
     return rc;
 }

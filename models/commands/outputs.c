@@ -344,10 +344,18 @@ int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen)
     in->skipped[0] = '\0';
     if (!c.v)
         return sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < sizeof run_files / sizeof run_files[0] && rc == 0; i++)
-        if (run_files[i].wanted(in->sc) &&
-            !(in->no_manifest && !strcmp(run_files[i].name, "manifest.json")))
-            rc = outtx_write(tx, run_files[i].name, run_files[i].write, &c, err, errlen);
+    for (size_t i = 0; i < sizeof run_files / sizeof run_files[0] && rc == 0; i++) {
+        char rel[OUTTX_NAME_MAX + 32];
+        if (!run_files[i].wanted(in->sc) ||
+            (in->no_manifest && !strcmp(run_files[i].name, "manifest.json")))
+            continue;
+        int w = snprintf(rel, sizeof rel, "%s%s%s", in->subdir ? in->subdir : "",
+                         in->subdir ? "/" : "", run_files[i].name);
+        if (w < 0 || (size_t)w >= sizeof rel)
+            rc = sim_err_set(err, errlen, SIM_EINVAL, "folder name too long: %s", in->subdir);
+        else
+            rc = outtx_write(tx, rel, run_files[i].write, &c, err, errlen);
+    }
     mem_free(c.v);
     return rc;
 }

@@ -31,6 +31,9 @@ typedef struct outputs_run {
     uint64_t events;            /* events over all replications */
     uint64_t children;          /* children over all replications */
     int no_manifest;            /* 1: the caller writes manifest.json (calibrate) */
+    const char *subdir;         /* NULL: the files go in OUT itself; else in OUT/subdir,
+                                 * a folder the caller made with outtx_mkdir (compare's
+                                 * per-scenario folders) */
     double wall;                /* out: seconds from t_start to the manifest */
     int n_skipped;              /* out: observed items outside the horizon (fit.csv) */
     char skipped[1024];         /* out: "label DATE, ..." of those items */
@@ -40,7 +43,8 @@ typedef struct outputs_run {
  * and "report.html". NULL-terminated. */
 extern const char *const outputs_run_names[];
 
-/* Writes every file of the table that this scenario has into tx. */
+/* Writes every file of the table that this scenario has into tx (under in->subdir when
+ * set). */
 int outputs_write_run(outtx_t *tx, outputs_run_t *in, char *err, size_t errlen);
 
 /* A plot driver (plot_render, plot_render_compare). */

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "models/commands/compare.h"
 #include "models/commands/plot_internal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -508,6 +510,66 @@ int report_compare_verdict(const char *dir, const char *base, const char *curren
     return rc;
 }
 
+/* "Each scenario's own outputs": the folder compare wrote for each scenario (named as
+ * compare_folders names them), with links to its files. */
+static void scenario_folders(report_t *r)
+{
+    const report_meta_t *m = report_meta(r);
+    int n = m->n_alts;
+    if (!m->sc || n < 1 || !m->alts)
+        return;
+    const char **names = mem_calloc((size_t)n + 1, sizeof *names);
+    char(*folders)[COMPARE_FOLDER_MAX] = mem_calloc((size_t)n + 1, sizeof *folders);
+    if (!names || !folders) {
+        mem_free(names);
+        mem_free(folders);
+        report_oom(r);
+        return;
+    }
+    names[0] = m->sc->name;
+    for (int j = 0; j < n; j++)
+        names[j + 1] = m->alts[j]->name;
+    if (compare_folders(names, n + 1, folders) != 0) {
+        mem_free(names);
+        mem_free(folders);
+        return;
+    }
+    report_heading(r, 2, "Each scenario's own outputs");
+    report_para(r, "Each scenario's folder holds what careflow run writes for it, from the same "
+                   "replications as this comparison (its own costs only): summary.csv, "
+                   "timeseries.csv, replications.csv, costs.csv when it prices anything, "
+                   "fit.csv when it has observed data, and manifest.json. This folder's "
+                   "manifest.json lists every scenario's file and SHA-256.");
+    static const char *const files[] = {"summary.csv", "timeseries.csv", "replications.csv",
+                                        "costs.csv", "fit.csv", "manifest.json"};
+    report_raw(r, "<ul>\n");
+    for (int j = 0; j <= n; j++) {
+        char path[PLOT_PATH_LEN];
+        report_raw(r, "<li><strong>");
+        report_text(r, folders[j]);
+        report_raw(r, "/</strong> (");
+        report_text(r, j ? "alternative " : "the base, ");
+        report_text(r, j ? names[j] : names[0]);
+        report_raw(r, "):");
+        for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+            if (plot__path_fmt(path, "%s/%s/%s", m->dir, folders[j], files[k]) != 0 ||
+                access(path, F_OK) != 0)
+                continue;
+            report_raw(r, " <a href=\"");
+            report_text(r, folders[j]);
+            report_raw(r, "/");
+            report_text(r, files[k]);
+            report_raw(r, "\">");
+            report_text(r, files[k]);
+            report_raw(r, "</a>");
+        }
+        report_raw(r, "</li>\n");
+    }
+    report_raw(r, "</ul>\n");
+    mem_free(names);
+    mem_free(folders);
+}
+
 int report_page_compare(report_t *r)
 {
     const report_meta_t *m = report_meta(r);
@@ -608,15 +670,40 @@ int report_page_compare(report_t *r)
         report_table_end(r);
     }
     if (plots_section(r)) {
-        report_plot(r, "costs.svg", "Cost components a year: base and alternatives");
-        for (int j = 0; j < n; j++) {
-            char file[300], capt[300];
-            snprintf(file, sizeof file, "diffs-%s.svg", alts[j]);
-            snprintf(capt, sizeof capt, "%s minus %s: every stage over time", alts[j], base);
-            report_plot(r, file, capt);
+        char file[300], capt[400];
+        char path[PLOT_PATH_LEN];
+        /* the cost chart only when drawn (a comparison without costs has none) */
+        if (plot__path_fmt(path, "%s/plots/costs.svg", m->dir) == 0 && access(path, F_OK) == 0) {
+            snprintf(capt, sizeof capt, "%s minus %s: change in cost per year by component "
+                                        "(workforce, placements, strands, total), with 95%% "
+                                        "paired intervals", n == 1 ? alts[0] : "Each alternative",
+                     base);
+            report_plot(r, "costs.svg", capt);
         }
-        plots_matching(r, "diff-", "Difference over time with its band");
+        /* waiting lists, caseloads, then the stocks: each alternative's in turn */
+        static const struct {
+            const char *prefix, *what;
+        } kinds[] = {
+            {"waiting-", "children waiting for a worker in each served stage over time, the "
+                         "base's and the alternative's"},
+            {"caseloads-", "weighted cases per available worker in each pool over time, the "
+                           "base's and the alternative's, with the caseload cap"},
+            {"diffs-", "change in children open in every stage over time, with the middle 50% "
+                       "and 90% of paired runs"},
+        };
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            for (int j = 0; j < n; j++) {
+                snprintf(file, sizeof file, "%s%s.svg", kinds[k].prefix, alts[j]);
+                if (plot__path_fmt(path, "%s/plots/%s", m->dir, file) != 0 ||
+                    access(path, F_OK) != 0)
+                    continue;
+                snprintf(capt, sizeof capt, "%s %s %s: %s", alts[j],
+                         k == 2 ? "minus" : "against", base, kinds[k].what);
+                report_plot(r, file, capt);
+            }
+        plots_matching(r, "diff-", "Difference over time with its band (alternative minus base)");
     }
+    scenario_folders(r);
     report_heading(r, 2, "All figures");
     report_table_csv(r, "compare.csv", "Every paired difference", 0);
     plot__table_free(&t);

@@ -27,6 +27,9 @@ typedef struct run_opts {
     const char *cmdline;  /* for the manifest */
     const char *const *sets; /* the --set overrides given (for report.html), [n_sets] */
     int n_sets;
+    /* compare only: [scenarios] each one's cost items before compare lent it another's
+     * (scenario_adopt_costs appends them), for its folder's files; NULL: all its own */
+    const int *own_costs;
     /* run only: the simulated case records of replication 1 (--episodes ...) */
     const char *episodes; /* FILE, or NULL: none */
     int ep_format;        /* RUN_EP_CAREFLOW, RUN_EP_SSDA903 or RUN_EP_CIN */
