@@ -1048,7 +1048,7 @@ int backtest_main(int argc, char **argv)
     char err[2048], *cmdline = NULL;
     const char **owned = NULL;
     char (*dirs)[32] = NULL;
-    int rc, status = 1, agreed = 0;
+    int rc, status = 1, agreed = 0, reading = 0;
     signals_save_t sigs;
     int caught = 0;
     char scratch[PATH_MAX] = "";
@@ -1080,6 +1080,7 @@ int backtest_main(int argc, char **argv)
     rec_opts_t ro = {.lenient = c.lenient, .as_of = 0};
     if (cluster_rank() != 0)
         c.quiet = 1; /* rank 0 alone reports; the others say only their own failures */
+    reading = 1; /* from here a failing rank tells the others (cluster_agree at out) */
     if ((rc = rec_read(c.paths, c.n_paths, &ro, &rs, err, sizeof err)) != 0) {
         if (cluster_rank() == 0 || rc == SIM_ENOMEM)
             print_error(err);
@@ -1109,6 +1110,8 @@ int backtest_main(int argc, char **argv)
         cal_format(rs->extract, f1);
         if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract ||
             c.cutoffs[i] < recorded) {
+            if (cluster_rank() != 0) /* every rank meets it alike: rank 0 says it */
+                goto out;
             /* where a stage's record is complete from: a cutoff needs one by then */
             fprintf(stderr, "careflow: error: --cutoff %s is %s: the records are complete "
                             "from %s to %s (",
@@ -1185,7 +1188,7 @@ int backtest_main(int argc, char **argv)
         status = 0;
     }
 out:
-    if (!agreed && rs)
+    if (!agreed && reading)
         cluster_agree(SIM_EINVAL); /* this rank stopped before the others could know */
     outtx_abort(&b.tx);
     scratch_end(scratch);
