@@ -15,6 +15,8 @@
  * Every rank calls reps_run at the same step. Before the gather the ranks agree on
  * their statuses (cluster_agree), so a rank whose replication failed or was
  * interrupted ends every rank (the others with SIM_EPEER), and none waits for it.
+ * Test hook: CAREFLOW_TEST_FAIL_RANK=R:replication (or R:gather) makes rank R's first
+ * replication (or its gather buffer) fail as if out of memory.
  *
  * The figures gathered are every array of model_result_t (models/pathway/model.h)
  * and its counters: a field added there must be added to the packing in reps.c (the
