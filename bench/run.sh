@@ -3,7 +3,8 @@
 #  1. M/M/10 at 90% with 1,000,000 arrivals: careflow (YAML to CSV) against a bare C
 #     binary-heap loop, medians of 5 runs in one process, and their ratio.
 #  2. England for 10 years, 1 replication: events per second and peak memory.
-#  3. Hampshire replications at 1 and 2 threads.
+#  3. Hampshire replications at 1 and 2 threads, and 40 on 1 and 2 MPI ranks (medians
+#     of 3 runs, with their spread).
 #  4. A Sobol sweep (hampshire-innovation-uncertain, N = 16: 144 design points x 2
 #     replications) at 1 and 2 threads, and, where OpenMPI is installed, on 1 and 2
 #     MPI ranks: medians of 3 runs, speed-ups against 1 thread, and whether the
@@ -38,6 +39,29 @@ for t in 1 2; do
     awk -v s="$s" -v e="$e" -v t=$t 'BEGIN { printf "  threads %d: %.2f s\n", t, e - s }'
 done
 cmp -s "$out/t1/summary.csv" "$out/t2/summary.csv" && echo "  summary.csv identical at 1 and 2 threads"
+# 40 replications on 1 and 2 MPI ranks (one thread each; fewer would time mpirun's
+# start): medians of 3, with the spread
+mpi_run_bin=${CAREFLOW_MPI_BIN:-build/mpi/careflow}
+if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_run_bin" ]; then
+    ranks_run() { # RANKS: "median min max" wall seconds of 3 runs into $out/rRANKS
+        for i in 1 2 3; do
+            s=$(date +%s.%N)
+            OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -n "$1" \
+                --oversubscribe "$mpi_run_bin" run scenarios/hampshire-baseline.yaml --reps 40 \
+                --threads 1 --no-plots --quiet --out "$out/r$1"
+            e=$(date +%s.%N)
+            awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+        done | sort -n | tr '\n' ' ' | awk '{ print $2, $1, $3 }'
+    }
+    set -- $(ranks_run 1) $(ranks_run 2)
+    awk -v a="$1" -v a0="$2" -v a1="$3" -v b="$4" -v b0="$5" -v b1="$6" 'BEGIN {
+        printf "  MPI ranks 1: %.2f s (%.2f-%.2f)   ranks 2: %.2f s (%.2f-%.2f)   speed-up %.2f (medians of 3)\n",
+               a, a0, a1, b, b0, b1, a / b }'
+    cmp -s "$out/r1/summary.csv" "$out/r2/summary.csv" && cmp -s "$out/r1/timeseries.csv" "$out/r2/timeseries.csv" && \
+        echo "  summary.csv and timeseries.csv identical on 1 and 2 ranks"
+else
+    echo "  MPI: skipped (no mpirun or $mpi_run_bin; make MPI=1 builds it, installing OpenMPI)"
+fi
 echo
 echo "== 4. a Sobol sweep on threads and MPI ranks (medians of 3 runs)"
 sweep() { # NAME THREADS COMMAND...: median wall seconds of 3 runs into $out/NAME

@@ -28,10 +28,12 @@
 #include <unistd.h>
 
 #include "models/backtest/backtest.h"
+#include "models/commands/cluster.h"
 #include "models/commands/help.h"
 #include "models/commands/outputs.h"
 #include "models/commands/plot.h"
 #include "models/commands/records_cmd.h"
+#include "models/commands/reps.h"
 #include "models/commands/run.h"
 #include "models/commands/version.h"
 #include "models/estimate/estimate.h"
@@ -108,6 +110,8 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 static int usage_error(const char *fmt, ...)
 {
     va_list ap;
+    if (cluster_rank() != 0)
+        return EXIT_USAGE; /* every rank meets it alike: rank 0 says it */
     va_start(ap, fmt);
     fputs("careflow: error: ", stderr);
     vfprintf(stderr, fmt, ap);
@@ -432,7 +436,7 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     const model_plan_t **use_plan = NULL;
     boot_t t;
     char rel[128], path[PATH_MAX + 160], date[11], name[64];
-    int rc, n_init = 0, have_plan = 0, have_est = 0;
+    int rc, n_init = 0, have_plan = 0, have_est = 0, n = 0, nsc = 1;
     int ns = rs->n_stages, H = c->horizon;
 
     memset(&t, 0, sizeof t);
@@ -451,27 +455,27 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     eo.open_cases_file = OPEN_CASES;
     eo.source_label = b->source;
     if ((rc = est_estimate(cut, &eo, &er, err, errlen)) != 0)
-        goto out;
+        goto ready;
     have_est = 1;
     snprintf(rel, sizeof rel, "%s/scenario.yaml", dir);
     text_ctx_t ty = {er.yaml, er.yaml_len}, to = {er.open_cases, er.open_cases_len};
     if ((rc = outtx_mkdir(&b->tx, dir, err, errlen)) != 0 ||
         (rc = outtx_write(&b->tx, rel, write_text, &ty, err, errlen)) != 0)
-        goto out;
+        goto ready;
     snprintf(rel, sizeof rel, "%s/%s", dir, OPEN_CASES);
     if ((rc = outtx_write(&b->tx, rel, write_text, &to, err, errlen)) != 0)
-        goto out;
+        goto ready;
     b->n_open += er.n_open;
     snprintf(path, sizeof path, "%s/%s/scenario.yaml", outtx_dir(&b->tx), dir);
     if ((rc = scenario_load(path, NULL, 0, &sc, err, errlen)) != 0)
-        goto out;
+        goto ready;
     if (sc->start != cutoff) {
         char got[11];
         cal_format(sc->start, got);
         rc = sim_err_set(err, errlen, SIM_EINVAL,
                          "the scenario estimated at %s starts on %s, not on the cutoff", date,
                          got);
-        goto out;
+        goto ready;
     }
     /* month-end reports from the cutoff to the horizon's last month end */
     if (c->reps)
@@ -485,24 +489,24 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     b->seed = sc->seed;
     if (model_plan_init(&plan, sc) != 0) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto out;
+        goto ready;
     }
     have_plan = 1;
     if (plan.n_reports != H + 1) {
         rc = sim_err_set(err, errlen, SIM_EINVAL, "the scenario estimated at %s reports %d "
                          "month ends, not %d", date, plan.n_reports - 1, H);
-        goto out;
+        goto ready;
     }
-    int n = sc->replications;
+    n = sc->replications;
     /* the resamples: --bootstrap, or the default, never more than the replications */
     int nb = c->bootstrap < 0 ? BOOT_DEFAULT : c->bootstrap;
     nb = nb > n ? n : nb;
     b->boot = nb;
-    int nsc = nb ? nb : 1;
+    nsc = nb ? nb : 1;
     if (!(use_sc = mem_calloc((size_t)nsc, sizeof *use_sc)) ||
         !(use_plan = mem_calloc((size_t)nsc, sizeof *use_plan))) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto out;
+        goto ready;
     }
     if (nb == 0) {
         use_sc[0] = sc;
@@ -529,10 +533,10 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
         t.err = mem_calloc((size_t)nb, sizeof *t.err);
         if (!t.yaml || !t.yaml_len || !t.sc || !t.plan || !t.planned || !t.err) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-            goto out;
+            goto ready;
         }
         if ((rc = boot_prepare(b, &t, dir, &er, err, errlen)) != 0)
-            goto out;
+            goto ready;
         for (int i = 0; i < nb; i++) {
             use_sc[i] = t.sc[i];
             use_plan[i] = &t.plan[i];
@@ -541,32 +545,29 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     if (!(res = mem_calloc((size_t)n, sizeof *res)) ||
         !(vals = mem_calloc((size_t)n, sizeof *vals))) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto out;
+        goto ready;
     }
     for (; n_init < n; n_init++)
         if (model_result_init(&res[n_init], use_sc[n_init % nsc], use_plan[n_init % nsc]) !=
             0) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory for %d replications", n);
-            goto out;
+            goto ready;
         }
-    double t0 = progress_now();
-    sim_ctx_t x = {use_sc, use_plan, nsc, res};
-    pool_task_t pt = {.n = n, .threads = b->threads > n ? n : b->threads, .job = sim_job,
-                      .ctx = &x, .what = "replications",
-                      .show_bar = !c->quiet && isatty(2)};
-    pool_report_t prep;
-    char perr[256];
-    if ((rc = pool_run(&pt, &prep, perr, sizeof perr)) != 0) {
-        if (prep.failed >= 0)
-            sim_err_set(err, errlen, rc, "replication %d failed: %s; no output written",
-                        prep.failed + 1, sim_strerror(rc));
-        else if (rc == SIM_EINTR)
-            sim_err_set(err, errlen, rc, "interrupted by %s; no output written",
-                        signals_name(prep.signal));
-        else
-            sim_err_set(err, errlen, rc, "%s", perr);
+ready:
+    /* every rank has its scenarios (or they all stop here): then the replications are
+     * dealt over the ranks and gathered to rank 0, which alone summarises them */
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0';
         goto out;
     }
+    double t0 = progress_now();
+    sim_ctx_t x = {use_sc, use_plan, nsc, res};
+    reps_task_t rt = {.n = n, .threads = b->threads, .job = sim_job, .ctx = &x, .res = res,
+                      .sc = use_sc, .plan = use_plan, .n_sc = nsc,
+                      .show_bar = !c->quiet && isatty(2)};
+    if ((rc = reps_run(&rt, err, errlen)) != 0 || cluster_rank() != 0)
+        goto out;
     b->sim_wall += progress_now() - t0;
     for (int s = 0; s < ns; s++) {
         int j = scenario_stage_index(sc, rs->stages[s]);
@@ -802,8 +803,8 @@ static int write_manifest(FILE *f, void *v)
     fprintf(f, "],\n  \"horizon_months\": %d,\n  \"window_months\": %d", b->c->horizon,
             b->c->window);
     fprintf(f, ",\n  \"seed\": %llu,\n  \"replications\": %d,\n  \"bootstrap\": %d,"
-               "\n  \"threads\": %d",
-            (unsigned long long)b->seed, b->reps, b->boot, b->threads);
+               "\n  \"threads\": %d,\n  \"ranks\": %d",
+            (unsigned long long)b->seed, b->reps, b->boot, b->threads, cluster_size());
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, m->cmdline);
     fprintf(f, ",\n  \"wall_seconds\": %.3f,\n  \"bootstrap_seconds\": %.3f,\n  "
@@ -877,9 +878,11 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         /* the records as an extract on the cutoff shows them, without the stages whose
          * record begins after it (a census of a later year): left out, with a note */
         rec_set_t *cut = NULL;
-        if ((rc = rec_cut(rs, cutoff, &cut)) != 0)
+        if ((rc = rec_cut(rs, cutoff, &cut)) != 0) {
+            cluster_agree(rc); /* the others stop at this cutoff too */
             return sim_err_set(err, errlen, rc, "cutting the records at %s: %s", date,
                                sim_strerror(rc));
+        }
         int nk = 0;
         for (int s = 0; s < ns; s++) {
             keep[s] = rs->observed_from[s] <= cutoff;
@@ -908,7 +911,7 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (rc == 0 && nk)
             rc = forecast_cutoff(b, cutoff, cut, dir, rows, err, errlen);
         else if (rc != 0)
-            sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+            cluster_agree(sim_err_set(err, errlen, SIM_ENOMEM, "out of memory"));
         else if (!c->quiet)
             fprintf(stderr, "careflow: note: cutoff %s: no stage is recorded by then: "
                             "nothing forecast\n", date);
@@ -924,12 +927,20 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
                 snprintf(err, errlen, "cutoff %s: %.*s", date, room, inner);
             return rc;
         }
+        /* a signal ends every rank after this cutoff, together */
         if (signals_caught())
-            return sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
-                               signals_name(signals_caught()));
+            rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
+                             signals_name(signals_caught()));
+        if ((rc = cluster_agree(rc)) != 0) {
+            if (rc == SIM_EPEER)
+                err[0] = '\0';
+            return rc;
+        }
         if (!c->quiet)
             fprintf(stderr, "careflow: cutoff %s: forecast %d months ahead\n", date, H);
     }
+    if (cluster_rank() != 0)
+        return 0; /* ranks other than 0 write nothing (their folder is a scratch one) */
     signals_writing();
     manifest_ctx_t m = {b, cmdline, t_start};
     if ((rc = outtx_write(&b->tx, "backtest.csv", write_backtest_csv, b, err, errlen)) != 0 ||
@@ -994,6 +1005,40 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
     return 0;
 }
 
+/* A rank other than 0: a transaction in a scratch folder of its own (TMPDIR, else
+ * /tmp), never committed: scratch[] gets the folder, for scratch_end. */
+static int scratch_begin(outtx_t *tx, char *scratch, size_t len, const char *const *owned,
+                         char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    char out[PATH_MAX + 8];
+    snprintf(scratch, len, "%s/careflow-backtest-rank%d-XXXXXX", tmp && *tmp ? tmp : "/tmp",
+             cluster_rank());
+    if (!mkdtemp(scratch)) {
+        int en = errno;
+        char eb[128];
+        snprintf(out, sizeof out, "%s", scratch);
+        scratch[0] = '\0';
+        return sim_err_set(err, errlen, SIM_EIO, "rank %d: cannot make a scratch folder %s: "
+                           "%s", cluster_rank(), out, sim_errno_text(en, eb, sizeof eb));
+    }
+    snprintf(out, sizeof out, "%s/out", scratch);
+    return outtx_begin(tx, out, "backtest", owned, err, errlen);
+}
+
+/* Removes the scratch folder once its transaction is aborted: the lock file is all
+ * that is left in it. */
+static void scratch_end(char *scratch)
+{
+    char lock[PATH_MAX + 16];
+    if (!scratch[0])
+        return;
+    snprintf(lock, sizeof lock, "%s/.out.lock", scratch);
+    unlink(lock);
+    rmdir(scratch);
+    scratch[0] = '\0';
+}
+
 int backtest_main(int argc, char **argv)
 {
     double t_start = progress_now();
@@ -1003,9 +1048,10 @@ int backtest_main(int argc, char **argv)
     char err[2048], *cmdline = NULL;
     const char **owned = NULL;
     char (*dirs)[32] = NULL;
-    int rc, status = 1;
+    int rc, status = 1, agreed = 0, reading = 0;
     signals_save_t sigs;
     int caught = 0;
+    char scratch[PATH_MAX] = "";
 
     memset(&b, 0, sizeof b);
     c.paths = mem_calloc((size_t)argc + 1, sizeof *c.paths);
@@ -1032,8 +1078,12 @@ int backtest_main(int argc, char **argv)
         goto out;
     }
     rec_opts_t ro = {.lenient = c.lenient, .as_of = 0};
+    if (cluster_rank() != 0)
+        c.quiet = 1; /* rank 0 alone reports; the others say only their own failures */
+    reading = 1; /* from here a failing rank tells the others (cluster_agree at out) */
     if ((rc = rec_read(c.paths, c.n_paths, &ro, &rs, err, sizeof err)) != 0) {
-        print_error(err);
+        if (cluster_rank() == 0 || rc == SIM_ENOMEM)
+            print_error(err);
         status = sim_exit_status(rc);
         goto out;
     }
@@ -1060,6 +1110,8 @@ int backtest_main(int argc, char **argv)
         cal_format(rs->extract, f1);
         if (c.cutoffs[i] < rs->first || c.cutoffs[i] > rs->extract ||
             c.cutoffs[i] < recorded) {
+            if (cluster_rank() != 0) /* every rank meets it alike: rank 0 says it */
+                goto out;
             /* where a stage's record is complete from: a cutoff needs one by then */
             fprintf(stderr, "careflow: error: --cutoff %s is %s: the records are complete "
                             "from %s to %s (",
@@ -1106,26 +1158,40 @@ int backtest_main(int argc, char **argv)
     b.c = &c;
     b.rs = rs;
     int threads = c.threads;
+    if (threads == 0 && cluster_size() > 1)
+        threads = 1; /* one rank per core is the usual MPI layout */
     if (threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
     }
     b.threads = threads;
-    if ((rc = outtx_begin(&b.tx, c.out, "backtest", owned, err, sizeof err)) != 0) {
+    /* Rank 0 writes OUT. Every rank needs each cutoff's scenario files to load them
+     * back: the other ranks write theirs into a scratch folder of their own, removed at
+     * the end (see scratch_begin). Then the ranks agree: all go on, or all stop. */
+    rc = cluster_rank() == 0
+             ? outtx_begin(&b.tx, c.out, "backtest", owned, err, sizeof err)
+             : scratch_begin(&b.tx, scratch, sizeof scratch, owned, err, sizeof err);
+    if (rc != 0 && reps_should_say(rc))
         fprintf(stderr, "careflow: error: %s\n", err);
+    agreed = 1;
+    if ((rc = cluster_agree(rc)) != 0) {
         status = sim_exit_status(rc);
         goto out;
     }
     signals_catch(&sigs);
     caught = 1;
     if ((rc = backtest_run(&b, cmdline, t_start, err, sizeof err)) != 0) {
-        print_error(err);
+        if (reps_should_say(rc) && err[0])
+            print_error(err);
         status = sim_exit_status(rc);
     } else {
         status = 0;
     }
-    outtx_abort(&b.tx);
 out:
+    if (!agreed && reading)
+        cluster_agree(SIM_EINVAL); /* this rank stopped before the others could know */
+    outtx_abort(&b.tx);
+    scratch_end(scratch);
     if (caught)
         signals_restore(&sigs);
     bt_series_free(&b.series);

@@ -1,11 +1,14 @@
-/* cluster.h: the processes that share one set of points (sensitivity, sweep, calibrate).
+/* cluster.h: the processes that share one set of points or replications (sensitivity,
+ * sweep, calibrate; run, compare and backtest through reps.h).
  *
  * Built plainly (`make`), careflow is one process and these are trivial: rank 0 of 1.
  * Built with `make MPI=1` (CAREFLOW_MPI defined, linked with Debian's OpenMPI), it is
  * one rank of MPI_COMM_WORLD, so `mpirun -n K build/mpi/careflow sensitivity ...`
- * spreads design points over K processes on any number of nodes. Only the commands
- * that run sets of points (sensitivity, sweep and calibrate, through sens__evaluate in
- * models/commands/sens*.c) and main.c call these; the engine knows nothing of them.
+ * spreads design points or replications over K processes on any number of nodes.
+ * Only the commands that run sets of points (sensitivity, sweep and calibrate, through
+ * sens__evaluate in models/commands/sens*.c), those that run replications (run,
+ * compare, backtest, through reps_run in reps.c) and main.c call these; the engine
+ * knows nothing of them.
  *
  * No rank ever waits for one that failed: every step that needs all ranks (a
  * broadcast, a gather) is preceded by cluster_agree, which tells each rank whether

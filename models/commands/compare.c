@@ -7,9 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/commands/cluster.h"
 #include "models/commands/figures.h"
 #include "models/commands/outputs.h"
 #include "models/commands/plot.h"
+#include "models/commands/reps.h"
 #include "models/commands/version.h"
 #include "sim/cal.h"
 #include "sim/err.h"
@@ -399,6 +401,7 @@ static int write_manifest(FILE *f, void *vctx)
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)b->seed);
     fprintf(f, ",\n  \"replications\": %d", b->replications);
     fprintf(f, ",\n  \"threads\": %d", c->threads);
+    fprintf(f, ",\n  \"ranks\": %d", cluster_size());
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, c->cmdline ? c->cmdline : "");
     fprintf(f, ",\n  \"wall_seconds\": %.3f", progress_now() - c->t_start);
@@ -555,9 +558,17 @@ static void free_runs(cmp_run_t *runs, int n_sc)
     mem_free(runs);
 }
 
+/* One replication of a scenario of the comparison (reps_run's job). */
+static int compare_rep_job(void *ctx, int i, atomic_uint *progress)
+{
+    cmp_run_t *r = ctx;
+    int rc = model_run(r->sc, &r->plan, i, &r->res[i], progress);
+    return rc < 0 ? rc : 0;
+}
+
 int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size_t errlen)
 {
-    int rc, n = scs[0]->replications, n_owned = 0;
+    int rc = 0, n = scs[0]->replications, n_owned = 0, rank = cluster_rank();
     int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
     cmp_ctx_t ctx = {.n = n_sc, .cmdline = o->cmdline, .threads = threads};
     outtx_t tx = {0};
@@ -575,7 +586,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     old_buf = mem_alloc(old_len);
     if (!ctx.runs || !names || !owned || !old_buf) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto early;
+        goto probed;
     }
     /* each scenario's folder: its name, made unique (compare_folders) */
     for (int j = 0; j < n_sc; j++)
@@ -584,7 +595,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
         char (*folders)[COMPARE_FOLDER_MAX] = mem_calloc((size_t)n_sc, sizeof *folders);
         if (!folders) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-            goto early;
+            goto probed;
         }
         rc = compare_folders(names, n_sc, folders);
         for (int j = 0; j < n_sc && rc == 0; j++)
@@ -594,7 +605,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
             rc = sim_err_set(err, errlen, SIM_EINVAL,
                              "a scenario name is too long to name a folder of --out (at "
                              "most %d characters)", COMPARE_FOLDER_MAX - 8);
-            goto early;
+            goto probed;
         }
     }
     for (const char *const *c = compare_names; *c; c++)
@@ -602,33 +613,52 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     for (int j = 0; j < n_sc; j++)
         owned[n_owned++] = ctx.runs[j].folder;
     owned[n_owned] = NULL;
-    /* Probe the output folder before simulating: busy or unwritable fails now. */
-    if ((rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) != 0)
+    /* Probe the output folder before simulating: busy or unwritable fails now. Rank 0
+     * alone writes; every rank learns whether it can (cluster_agree). */
+    if (rank == 0 && (rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) == 0)
+        /* OUT is locked: an earlier comparison's folders are ours to replace */
+        old_folders(tx.out, owned, &n_owned, old_buf, old_len);
+probed:
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0'; /* the failing rank says what failed */
         goto early;
-    /* OUT is locked: an earlier comparison's folders are ours to replace */
-    old_folders(tx.out, owned, &n_owned, old_buf, old_len);
+    }
     signals_catch(&sigs);
     ctx.a = mem_calloc((size_t)n, sizeof *ctx.a);
     ctx.b = mem_calloc((size_t)n, sizeof *ctx.b);
     ctx.d = mem_calloc((size_t)n * 6, sizeof *ctx.d);
-    if (!ctx.a || !ctx.b || !ctx.d)
-        goto nomem;
-    for (int j = 0; j < n_sc; j++) {
+    rc = ctx.a && ctx.b && ctx.d ? 0 : SIM_ENOMEM;
+    for (int j = 0; j < n_sc && rc == 0; j++) {
         cmp_run_t *r = &ctx.runs[j];
         r->sc = scs[j];
         if (model_plan_init(&r->plan, r->sc) != 0 ||
             !(r->res = mem_calloc((size_t)n, sizeof *r->res)))
-            goto nomem;
-        for (; r->n_init < n; r->n_init++)
+            rc = SIM_ENOMEM;
+        for (; rc == 0 && r->n_init < n; r->n_init++)
             if (model_result_init(&r->res[r->n_init], r->sc, &r->plan) != 0)
-                goto nomem;
-        if (figures_list(r->sc, &r->plan, &r->figs, &r->n_figs) != 0)
-            goto nomem;
-        if (!o->quiet)
+                rc = SIM_ENOMEM;
+        if (rc == 0 && figures_list(r->sc, &r->plan, &r->figs, &r->n_figs) != 0)
+            rc = SIM_ENOMEM;
+    }
+    if (rc)
+        sim_err_set(err, errlen, rc, "out of memory");
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0';
+        goto out;
+    }
+    for (int j = 0; j < n_sc; j++) {
+        cmp_run_t *r = &ctx.runs[j];
+        if (!o->quiet && rank == 0)
             fprintf(stderr, "simulating %s (%d of %d)\n", r->sc->name, j + 1, n_sc);
         double ts = progress_now();
-        if ((rc = run_replications(r->sc, &r->plan, r->res, threads, !o->quiet && isatty(2),
-                                   err, errlen)) != 0)
+        const scenario_t *one_sc = r->sc;
+        const model_plan_t *one_plan = &r->plan;
+        reps_task_t rt = {.n = n, .threads = threads, .job = compare_rep_job, .ctx = r,
+                          .res = r->res, .sc = &one_sc, .plan = &one_plan, .n_sc = 1,
+                          .show_bar = !o->quiet && rank == 0 && isatty(2)};
+        if ((rc = reps_run(&rt, err, errlen)) != 0)
             goto out;
         r->sim_wall = progress_now() - ts;
         for (int i = 0; i < n; i++) {
@@ -636,6 +666,10 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
             r->children += r->res[i].children;
         }
         events += r->events;
+    }
+    if (rank != 0) { /* ranks other than 0 write nothing */
+        rc = 0;
+        goto out;
     }
     signals_writing();
     for (size_t i = 0; i < sizeof cmp_files / sizeof cmp_files[0]; i++)

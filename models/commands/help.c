@@ -88,6 +88,7 @@ static const char text_main[] =
     "  records.md             the case records careflow reads (SSDA903, CIN census)\n"
     "  estimate.md            what each estimate from the records means\n"
     "  backtest.md            how good past forecasts were: cutoffs, baselines, scores\n"
+    "  cluster.md             every command on MPI ranks, with a Slurm script for each\n"
     "and README.md (overview, building, a five-minute tour).\n";
 
 static const char text_run[] =
@@ -106,7 +107,7 @@ static const char text_run[] =
     "  --seed S          random seed, an integer 0..18446744073709551615 (default: the\n"
     "                    scenario's `seed`, itself 1 when not given)\n"
     "  --threads T       worker threads, 1..1024 (default: the number of online CPU\n"
-    "                    cores; never more than the replications)\n"
+    "                    cores, under mpirun 1 a rank; never more than the replications)\n"
     "  --out DIR         output folder, created if missing (default: out/NAME, NAME\n"
     "                    being the scenario's `name`, relative to the current folder)\n"
     "  --set PATH=VALUE  override one scalar of the scenario by its path, e.g.\n"
@@ -216,10 +217,14 @@ static const char text_run[] =
     "      --set arrivals.referrals.per_year=10500 --out out/more-referrals\n"
     "  careflow run out/est/scenario.yaml --reps 100   # estimated: out/forecast-DATE/\n"
     "\n"
+    "Built with `make MPI=1` and started with `mpirun -n K build/mpi/careflow run ...`,\n"
+    "the replications are dealt over K ranks (replication i on rank i mod K) and\n"
+    "rank 0 writes the same bytes as on threads (docs/cluster.md).\n"
+    "\n"
     "Docs: docs/outputs.md (every output file and column), docs/scenario-reference.md\n"
     "(scenario keys), docs/strands.md (strands and costs), docs/records.md (the forms\n"
-    "--episodes writes), docs/planning.md (a forecast from a council's records) and\n"
-    "README.md.\n";
+    "--episodes writes), docs/planning.md (a forecast from a council's records),\n"
+    "docs/cluster.md (MPI and Slurm) and README.md.\n";
 
 static const char text_compare[] =
     "Usage: careflow compare BASE.yaml ALT.yaml [ALT2.yaml ...] [--reps N] [--seed S]\n"
@@ -238,7 +243,9 @@ static const char text_compare[] =
     "base), so that net costs compare like with like.\n"
     "\n"
     "Options: as for 'careflow run' (--set applies to every scenario); the default\n"
-    "--out is out/compare-BASE-ALT (the scenarios' names).\n"
+    "--out is out/compare-BASE-ALT (the scenarios' names). Under mpirun each\n"
+    "scenario's replications are dealt over the ranks, with the same bytes as on\n"
+    "threads (docs/cluster.md).\n"
     "\n"
     "Outputs, in DIR:\n"
     "  compare.csv       metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,\n"
@@ -521,8 +528,10 @@ static const char text_backtest[] =
     "                        100; never more than --reps); 0: every replication runs\n"
     "                        the one scenario estimated from the records as they are\n"
     "  --seed S              the seed of every cutoff's simulation (default 1)\n"
-    "  --threads T           threads (default: online cores); results are identical\n"
-    "                        at any count\n"
+    "  --threads T           threads (default: online cores; under mpirun 1 a rank);\n"
+    "                        results are identical at any count, and on any number\n"
+    "                        of MPI ranks (each cutoff's replications dealt over\n"
+    "                        them: docs/cluster.md)\n"
     "  --out DIR             output folder (default out/backtest)\n"
     "  --lenient             skip or repair defective records, counted in\n"
     "                        data_quality.csv, instead of stopping\n"

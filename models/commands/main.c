@@ -19,6 +19,7 @@
 
 #include "models/commands/calib.h"
 #include "models/commands/cluster.h"
+#include "models/commands/reps.h"
 #include "models/commands/compare.h"
 #include "models/commands/help.h"
 #include "models/commands/records_cmd.h"
@@ -84,6 +85,8 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    if (cluster_rank() != 0)
+        return EXIT_USAGE; /* every rank meets it alike: rank 0 says it */
     va_start(ap, fmt);
     fputs("careflow: error: ", stderr);
     vfprintf(stderr, fmt, ap);
@@ -291,6 +294,8 @@ static int parse_args(cli_t *c, int argc, char **argv)
 
 static int default_threads(int threads, int reps)
 {
+    if (threads == 0 && cluster_size() > 1)
+        threads = 1; /* one rank per core is the usual MPI layout */
     if (threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
@@ -302,16 +307,18 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
 {
     scenario_t **scs = mem_calloc((size_t)c->n_paths, sizeof *scs);
     char err[1024], out[4096];
-    int rc = EXIT_USAGE, *own_costs = NULL;
+    int rc = EXIT_USAGE, *own_costs = NULL, agreed = 0;
     char *cmdline = NULL;
     if (!scs) {
         fputs("careflow: error: out of memory\n", stderr);
+        cluster_agree(SIM_ENOMEM);
         return 1;
     }
     for (int i = 0; i < c->n_paths; i++) {
         int lrc = scenario_load(c->paths[i], c->sets, c->n_sets, &scs[i], err, sizeof err);
         if (lrc != 0) {
-            fprintf(stderr, "%s\n", err);
+            if (cluster_rank() == 0 || lrc == SIM_ENOMEM)
+                fprintf(stderr, "%s\n", err);
             rc = sim_exit_status(lrc);
             goto out;
         }
@@ -365,10 +372,19 @@ static int cmd_compare(cli_t *c, int argc, char **argv)
                        .sets = c->sets,
                        .n_sets = c->n_sets,
                        .own_costs = own_costs};
-    rc = sim_exit_status(compare_run(scs, c->n_paths, &o, err, sizeof err));
-    if (rc != 0)
+    /* every rank got here, or the ranks stop together (a rank's own failure above) */
+    agreed = 1;
+    if (cluster_agree(0) != 0) {
+        rc = 1;
+        goto out;
+    }
+    int crc = compare_run(scs, c->n_paths, &o, err, sizeof err);
+    if (reps_should_say(crc) && err[0])
         fprintf(stderr, "careflow: error: %s\n", err);
+    rc = sim_exit_status(crc);
 out:
+    if (!agreed)
+        cluster_agree(SIM_EINVAL); /* this rank failed before the comparison */
     for (int i = 0; i < c->n_paths; i++)
         scenario_free(scs[i]);
     mem_free(scs);
@@ -382,8 +398,14 @@ static int cmd_main(cli_t *c, int argc, char **argv)
     scenario_t *sc = NULL;
     char err[1024];
     int lrc = scenario_load(c->path, c->sets, c->n_sets, &sc, err, sizeof err);
-    if (lrc != 0) {
+    if (lrc != 0 && (cluster_rank() == 0 || lrc == SIM_ENOMEM)) /* once, not once a rank */
         fprintf(stderr, "%s\n", err);
+    if (c->cmd == CMD_RUN && lrc == 0)
+        lrc = cluster_agree(0); /* run: every rank loaded, or they all stop here */
+    else if (c->cmd == CMD_RUN)
+        cluster_agree(lrc);
+    if (lrc != 0) {
+        scenario_free(sc);
         return sim_exit_status(lrc); /* bad input 2; out of memory or unreadable 1 */
     }
     if (c->reps)
@@ -412,22 +434,18 @@ static int cmd_main(cli_t *c, int argc, char **argv)
         return fflush(stdout) == 0 ? 0 : 1;
     }
 
-    int threads = c->threads;
-    if (threads == 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cores < 1 ? 1 : cores > THREADS_MAX ? THREADS_MAX : (int)cores;
-    }
-    if (threads > sc->replications)
-        threads = sc->replications;
+    int threads = default_threads(c->threads, sc->replications);
     char out[4096];
     if (c->out)
         snprintf(out, sizeof out, "%s", c->out);
     else
         snprintf(out, sizeof out, "out/%s", sc->name);
     char *cmdline = text_shell_join(argc, argv);
-    if (!cmdline) {
+    if (cluster_agree(cmdline ? 0 : SIM_ENOMEM) != 0) {
         scenario_free(sc);
-        fputs("careflow: error: out of memory\n", stderr);
+        if (!cmdline)
+            fputs("careflow: error: out of memory\n", stderr);
+        mem_free(cmdline);
         return 1;
     }
     run_opts_t o = {.threads = threads,
@@ -441,9 +459,10 @@ static int cmd_main(cli_t *c, int argc, char **argv)
                        .ep_format = c->ep_format < 0 ? RUN_EP_CAREFLOW : c->ep_format,
                        .ep_returns = c->ep_returns,
                        .ep_dates = c->ep_dates < 0 ? RECW_ISO : c->ep_dates};
-    int rc = sim_exit_status(run_scenario(sc, &o, err, sizeof err));
-    if (rc != 0)
+    int rrc = run_scenario(sc, &o, err, sizeof err);
+    if (reps_should_say(rrc) && err[0])
         fprintf(stderr, "careflow: error: %s\n", err);
+    int rc = sim_exit_status(rrc);
     mem_free(cmdline);
     scenario_free(sc);
     return rc;
@@ -548,6 +567,11 @@ int main(int argc, char **argv)
     if (cluster_init(&argc, &argv) != 0) {
         fputs("careflow: error: cannot start MPI\n", stderr);
         return 1;
+    }
+    /* only rank 0 speaks on stdout (help, validate, sweep's answer) */
+    if (cluster_rank() != 0) {
+        FILE *quiet = freopen("/dev/null", "w", stdout);
+        (void)quiet; /* failing, stdout is closed: as silent */
     }
     int rc = dispatch(argc, argv);
     cluster_finalize();

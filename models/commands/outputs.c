@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "models/commands/cluster.h"
 #include "models/commands/figures.h"
 #include "models/commands/plot.h"
 #include "models/commands/version.h"
@@ -290,6 +291,7 @@ static int write_manifest(FILE *f, void *vc)
     fprintf(f, ",\n  \"seed\": %llu", (unsigned long long)sc->seed);
     fprintf(f, ",\n  \"replications\": %d", sc->replications);
     fprintf(f, ",\n  \"threads\": %d", in->threads);
+    fprintf(f, ",\n  \"ranks\": %d", cluster_size());
     fputs(",\n  \"command_line\": ", f);
     fmt_json_str(f, in->cmdline);
     fprintf(f, ",\n  \"wall_seconds\": %.3f", in->wall);

@@ -12,8 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/commands/cluster.h"
 #include "models/commands/outputs.h"
 #include "models/commands/plot.h"
+#include "models/commands/reps.h"
 #include "models/records/rec_write.h"
 #include "sim/cal.h"
 #include "sim/err.h"
@@ -354,7 +356,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
 {
     model_plan_t plan;
     model_result_t *res = NULL;
-    int n = sc->replications, n_init = 0, rc, have_plan = 0;
+    int n = sc->replications, n_init = 0, rc = 0, have_plan = 0, rank = cluster_rank();
     int threads = o->threads < 1 ? 1 : o->threads > n ? n : o->threads;
     outputs_run_t in = {.sc = sc, .cmdline = o->cmdline, .threads = threads,
                         .t_start = progress_now()};
@@ -372,30 +374,45 @@ int run_scenario(scenario_t *sc, const run_opts_t *o, char *err, size_t errlen)
     if (o->episodes && (rc = ep_check(sc, o, err, errlen)) != 0)
         return rc;
     eps.sc = sc;
-    /* Probe the output folder before simulating: busy or unwritable fails now. */
-    if ((rc = outtx_begin(&tx, o->out_dir, "run", outputs_run_names, err, errlen)) != 0)
+    /* Probe the output folder before simulating: busy or unwritable fails now. Rank 0
+     * alone writes; every rank learns whether it can (cluster_agree). */
+    if (rank == 0)
+        rc = outtx_begin(&tx, o->out_dir, "run", outputs_run_names, err, errlen);
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0';
         return rc;
+    }
     signals_catch(&sigs);
     memset(&plan, 0, sizeof plan);
     if (model_plan_init(&plan, sc) != 0) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+    } else {
+        have_plan = 1;
+        if (!(res = mem_calloc((size_t)n, sizeof *res)))
+            rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        for (; res && n_init < n; n_init++)
+            if (model_result_init(&res[n_init], sc, &plan) != 0) {
+                rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory for %d replications",
+                                 n);
+                break;
+            }
+    }
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0';
         goto out;
     }
-    have_plan = 1;
-    if (!(res = mem_calloc((size_t)n, sizeof *res))) {
-        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto out;
-    }
-    for (; n_init < n; n_init++)
-        if (model_result_init(&res[n_init], sc, &plan) != 0) {
-            rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory for %d replications", n);
-            goto out;
-        }
 
     double t_sim = progress_now();
-    if ((rc = replications(sc, &plan, res, o->episodes ? &elog : NULL, threads,
-                           !o->quiet && isatty(2), err, errlen)) != 0)
-        goto out;
+    reps_t r = {sc, &plan, res, o->episodes ? &elog : NULL};
+    const scenario_t *one_sc = sc;
+    const model_plan_t *one_plan = &plan;
+    reps_task_t rt = {.n = n, .threads = threads, .job = rep_job, .ctx = &r, .res = res,
+                      .sc = &one_sc, .plan = &one_plan, .n_sc = 1,
+                      .show_bar = !o->quiet && rank == 0 && isatty(2)};
+    if ((rc = reps_run(&rt, err, errlen)) != 0 || rank != 0)
+        goto out; /* ranks other than 0 write nothing */
     in.sim_wall = progress_now() - t_sim;
     for (int i = 0; i < n; i++) {
         in.events += res[i].events;
