@@ -35,14 +35,6 @@ void sim_resume(sim_t *s)
     s->stop = 0;
 }
 
-const sim_event_t *sim_peek(sim_t *s)
-{
-    const sim_event_t *top;
-    int rc = heap_peek(&s->heap, &top);
-    if (rc != 0) sim_fail(s, rc);
-    return top;
-}
-
 int sim_set_window(sim_t *s, double width)
 {
     return heap_set_window(&s->heap, width);

@@ -46,8 +46,16 @@ int sim_set_window(sim_t *s, double width);
 /* The next event that sim_run would dispatch, or NULL: a handler may look at it, for
  * instance to prefetch the memory it will touch. Do not keep the pointer. NULL also
  * when the next events could not be moved into the heap: that is recorded as
- * SIM_ENOMEM in s->err and the run ends after the current event. */
-const sim_event_t *sim_peek(sim_t *s);
+ * SIM_ENOMEM in s->err and the run ends after the current event. Inline: a model may
+ * call it once per event. */
+void sim_fail(sim_t *s, int code);
+static inline const sim_event_t *sim_peek(sim_t *s)
+{
+    const sim_event_t *top;
+    int rc = heap_peek(&s->heap, &top);
+    if (rc != 0) sim_fail(s, rc);
+    return top;
+}
 
 /* Schedules an event at absolute time `at` (at >= now). Returns 0, or SIM_ENOMEM or
  * SIM_ETIME (`at` is NaN or before now); on error nothing is scheduled and the code is
