@@ -52,7 +52,6 @@ void heap_free(heap_t *h)
     mem_free(h->run);
     mem_free(h->cnt);
     for (size_t b = 0; b < h->nbk; b++) mem_free(h->bk[b].ev);
-    for (size_t i = 0; i < h->nspare; i++) mem_free(h->spare[i].ev);
     mem_free(h->bk);
     memset(h, 0, sizeof *h);
     h->wend = INFINITY;
@@ -107,10 +106,6 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
         h->nbk = nb;
     }
     heap_bucket_t *k = &h->bk[b];
-    if (k->cap == 0 && h->nspare > 0) { /* an emptied bucket's array, kept for this */
-        *k = h->spare[--h->nspare];
-        k->n = 0;
-    }
     if (k->n == k->cap) {
         size_t cap = k->cap ? 2 * k->cap : 8; /* most buckets stay small */
         sim_event_t *ev = mem_reallocarray(k->ev, cap, sizeof *ev);
@@ -220,8 +215,7 @@ int heap__next_window(heap_t *h)
     h->ri = 0;
     h->rn = k->n;
     h->pending -= k->n;
-    if (h->nspare < HEAP_SPARES) h->spare[h->nspare++] = *k; /* the next buckets reuse it */
-    else mem_free(k->ev);
+    mem_free(k->ev);
     memset(k, 0, sizeof *k);
     return 0;
 }

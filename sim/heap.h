@@ -46,8 +46,6 @@ typedef struct heap_bucket {
     size_t cap;      /* slots allocated in ev */
 } heap_bucket_t;
 
-#define HEAP_SPARES 8 /* emptied bucket arrays kept for the next buckets to fill */
-
 typedef struct heap {
     sim_event_t *ev;   /* private: the array, ev[0] is the minimum */
     size_t n;          /* read-only: events in the heap (not counting buckets or run) */
@@ -65,8 +63,6 @@ typedef struct heap {
     size_t rcap;       /* private: slots allocated in run */
     size_t *cnt;       /* private: counts for sorting a bucket, [ccap] */
     size_t ccap;       /* private: slots allocated in cnt */
-    heap_bucket_t spare[HEAP_SPARES]; /* private: emptied buckets' arrays, for reuse */
-    size_t nspare;     /* private: arrays in spare */
 } heap_t;
 
 #define HEAP_EMPTY 1 /* heap_pop: nothing to pop (not an error) */
