@@ -637,7 +637,12 @@ static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
     /* Children are spread over a large arena: start fetching the next event's child
      * now, so that its cache miss overlaps this event's work. */
     const sim_event_t *next = sim_peek(s);
-    if (next && next->id < m->n_ch) __builtin_prefetch(&m->ch[next->id]);
+    if (next && next->id < m->n_ch) { /* all of its record: two or three cache lines */
+        const char *p = (const char *)&m->ch[next->id];
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+        __builtin_prefetch(p + sizeof(child_t) - 1);
+    }
     switch (ev->kind) {
     case EV_END:
         if (ev->gen == m->ch[ev->id].gen) on_end(m, ev->id);

@@ -45,29 +45,32 @@ enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3, SRC_
 #define RAMP_STEP_DAYS (CAL_DAYS_PER_YEAR / 12) /* places and pools follow a ramp monthly */
 
 typedef struct child {
-    rng_t rng;          /* the child's own stream */
-    double born;        /* day of birth (may be negative) */
-    double ageout;      /* day it reaches max_age */
-    double entered;     /* day it entered the current stage */
-    double entered_all; /* day it entered the open-case system */
-    double wait_from;   /* day it began waiting for the current stage's pool */
-    double stage_end;   /* day its stay ends (INFINITY while it waits for a worker) */
-    uint64_t flags;     /* attribute bits (scenario flags) */
+    /* first 64 bytes: what every stage end reads or writes (the event's check, the
+     * routing draw, the stay's statistics and its next event) */
     uint32_t gen;       /* generation of its current event; bumped to cancel */
-    uint32_t qprev;     /* previous in its pool queue (NONE at the head) */
-    uint32_t qnext;     /* next in its pool queue (NONE at the tail), or in the free
-                         * list while the slot is free */
     int16_t stage;      /* current stage index; -1 when free */
     uint8_t waiting;    /* 1 while in a pool queue */
     uint8_t open0;      /* 1: an `initial: {file:}` case not yet allocated: its time
                          * left is drawn given the -entered days already spent */
-    uint16_t history;   /* previous episodes (re-entries to an entry stage) */
-    uint16_t visits;    /* stages entered so far: names its strand draws */
-    uint16_t swait;     /* bit k: waiting for a place of strand k */
-    uint32_t serial;    /* names the current stay in a stage (unique in the run) */
+    rng_t rng;          /* the child's own stream */
+    double ageout;      /* day it reaches max_age */
+    double entered;     /* day it entered the current stage */
+    double entered_all; /* day it entered the open-case system */
+    double wait_from;   /* day it began waiting for the current stage's pool */
     uint32_t smark;     /* 2 bits per strand: 1 + engagement level of an intervention
                          * started in this stay, applied at its exit; 0 none */
+    uint16_t swait;     /* bit k: waiting for a place of strand k */
+    uint16_t visits;    /* stages entered so far: names its strand draws */
+    /* then the rest */
+    double stage_end;   /* day its stay ends (INFINITY while it waits for a worker) */
+    double born;        /* day of birth (may be negative) */
+    uint64_t flags;     /* attribute bits (scenario flags) */
+    uint32_t qprev;     /* previous in its pool queue (NONE at the head) */
+    uint32_t qnext;     /* next in its pool queue (NONE at the tail), or in the free
+                         * list while the slot is free */
+    uint32_t serial;    /* names the current stay in a stage (unique in the run) */
     uint32_t cid;       /* the child's serial (1, 2, ... in creation order), for the log */
+    uint16_t history;   /* previous episodes (re-entries to an entry stage) */
 } child_t;
 
 typedef struct queue {
