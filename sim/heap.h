@@ -104,6 +104,12 @@ static inline int heap_peek(heap_t *h, const sim_event_t **top)
     *top = heap__min(h);
     return 0;
 }
+/* An event likely to pop soon, about k pops ahead (the k-th next of the run), or NULL:
+ * only a hint, to prefetch what it will touch. */
+static inline const sim_event_t *heap_hint(const heap_t *h, size_t k)
+{
+    return h->rn - h->ri > k ? &h->run[h->ri + k] : NULL;
+}
 /* Events held, in the heap, the run and buckets. */
 static inline size_t heap_size(const heap_t *h) { return h->n + (h->rn - h->ri) + h->pending; }
 /* Keeps events later than the current window of this width (> 0) in buckets; call

@@ -57,6 +57,13 @@ static inline const sim_event_t *sim_peek(sim_t *s)
     return top;
 }
 
+/* An event likely to be dispatched about k events from now, or NULL: only a hint
+ * (heap_hint), for a handler to prefetch further ahead than sim_peek. */
+static inline const sim_event_t *sim_hint(const sim_t *s, size_t k)
+{
+    return heap_hint(&s->heap, k);
+}
+
 /* Schedules an event at absolute time `at` (at >= now). Returns 0, or SIM_ENOMEM or
  * SIM_ETIME (`at` is NaN or before now); on error nothing is scheduled and the code is
  * also recorded in s->err, so handlers may ignore the return and the run fails. */

@@ -631,6 +631,9 @@ static void on_workers(model_t *m, int p)
 /* The event loop's handler: sim_run calls it for every event, in (time, seq) order.
  * A child's event is current only if its generation matches (bumping c->gen is how
  * an event is cancelled). */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 4
+#endif
 static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
 {
     model_t *m = ud;
@@ -639,6 +642,13 @@ static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
     const sim_event_t *next = sim_peek(s);
     if (next && next->id < m->n_ch) { /* all of its record: two or three cache lines */
         const char *p = (const char *)&m->ch[next->id];
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+        __builtin_prefetch(p + sizeof(child_t) - 1);
+    }
+    const sim_event_t *later = sim_hint(s, PREFETCH_AHEAD);
+    if (later && later->id < m->n_ch) {
+        const char *p = (const char *)&m->ch[later->id];
         __builtin_prefetch(p);
         __builtin_prefetch(p + 64);
         __builtin_prefetch(p + sizeof(child_t) - 1);
