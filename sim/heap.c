@@ -235,28 +235,37 @@ int heap_pop(heap_t *h, sim_event_t *out)
     int rc = heap_peek(h, &top);
     if (rc != 0) return rc;
     if (!top) return HEAP_EMPTY;
-    if (top != h->ev) { /* the run's front */
-        *out = *top;
-        if (++h->ri == h->rn) h->ri = h->rn = 0;
-        return 0;
-    }
+    heap__take(h, top, out);
+    return 0;
+}
+
+void heap__pop_root(heap_t *h, sim_event_t *out)
+{
     *out = h->ev[0];
     size_t n = --h->n;
-    if (n == 0) return 0;
+    if (n == 0) return;
     sim_event_t last = h->ev[n];
     /* Sift down: move the earliest child up into the hole until `last` fits. */
     size_t i = 0;
     for (;;) {
         size_t first = HEAP_ARITY * i + 1;
         if (first >= n) break;
-        size_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
         size_t best = first;
-        for (size_t c = first + 1; c < end; c++)
-            if (before(&h->ev[c], &h->ev[best])) best = c;
+#if HEAP_ARITY == 4
+        if (first + 3 < n) { /* all four children: a fixed tournament, no loop */
+            const sim_event_t *e = &h->ev[first];
+            size_t a = before(&e[1], &e[0]), b = 2 + (size_t)before(&e[3], &e[2]);
+            best = first + (before(&e[b], &e[a]) ? b : a);
+        } else
+#endif
+        {
+            size_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
+            for (size_t c = first + 1; c < end; c++)
+                if (before(&h->ev[c], &h->ev[best])) best = c;
+        }
         if (!before(&h->ev[best], &last)) break;
         h->ev[i] = h->ev[best];
         i = best;
     }
     h->ev[i] = last;
-    return 0;
 }

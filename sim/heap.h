@@ -110,6 +110,19 @@ static inline const sim_event_t *heap_hint(const heap_t *h, size_t k)
 {
     return h->rn - h->ri > k ? &h->run[h->ri + k] : NULL;
 }
+/* Removes top, the minimum just returned by heap_peek (not NULL), into *out: the run's
+ * front in O(1), or the heap's root (heap__pop_root). Shared-internal: for heap_pop and
+ * the engine's loop, which has peeked already. */
+void heap__pop_root(heap_t *h, sim_event_t *out);
+static inline void heap__take(heap_t *h, const sim_event_t *top, sim_event_t *out)
+{
+    if (top != h->ev) { /* the run's front */
+        *out = *top;
+        if (++h->ri == h->rn) h->ri = h->rn = 0;
+    } else {
+        heap__pop_root(h, out);
+    }
+}
 /* Events held, in the heap, the run and buckets. */
 static inline size_t heap_size(const heap_t *h) { return h->n + (h->rn - h->ri) + h->pending; }
 /* Keeps events later than the current window of this width (> 0) in buckets; call

@@ -61,7 +61,7 @@ int sim_run(sim_t *s, double until)
             return s->err;
         }
         if (!top || !(top->time <= until)) break; /* later events stay pending */
-        heap_pop(&s->heap, &ev);                  /* pop (cannot fail after a peek) */
+        heap__take(&s->heap, top, &ev);           /* pop what was peeked */
         s->now = ev.time;                         /* advance the clock */
         s->events++;
         s->handler(s, &ev, s->ud);                /* dispatch */
