@@ -845,7 +845,7 @@ int model_run_logged(const scenario_t *sc, const model_plan_t *plan, int rep,
         rc = SIM_ENOMEM;
         goto err;
     }
-    hooks__init(&m); /* strands first: pools' capacity depends on them */
+    if ((rc = hooks__init(&m)) != 0) goto err; /* strands first: pools' capacity depends on them */
     for (int k = 1; sc->n_costs && k < plan->n_periods; k++)
         sim_schedule(&m.sim, plan->period_day[k], EV_PERIOD, (uint32_t)(k - 1), 0, 0);
     for (int s = 0; s < plan->n_rows; s++) {

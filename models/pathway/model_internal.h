@@ -115,6 +115,8 @@ typedef struct strand_state {
     double wait_n;       /* children started in the window (for wait_sum) */
     double ramp_now;     /* share of full effect now (its ramp step) */
     rng_family_t fam;    /* the streams of its draws, one per child stay */
+    double dur_pow[SCN_ENGAGE_N]; /* dur_factor^engage_effect[level], computed once */
+    double *odds_pow;    /* [level * n_odds + i]: odds[i]^engage_effect[level], once */
     int step;            /* ramp steps scheduled so far */
 } strand_state_t;
 
@@ -201,8 +203,9 @@ void model__pool_recapacity(model_t *m, int p);
 /* hooks.c: the strand mechanisms. The core calls each at one place, named below.       */
 
 /* Run start (model_run, before pools and children): each strand's draws family, time
- * averages, its ramp at day 0 and its next ramp step scheduled; m->strand_stages. */
-void hooks__init(model_t *m);
+ * averages, its powers of odds and duration factors, its ramp at day 0 and its next
+ * ramp step scheduled; m->strand_stages. Returns 0 or SIM_ENOMEM. */
+int hooks__init(model_t *m);
 /* enter_stage, last, when bit s of m->strand_stages is set: child id has entered stage
  * s (not at day 0): referrals, places. */
 void hooks__on_enter(model_t *m, uint32_t id, int s);
