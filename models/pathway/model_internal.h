@@ -154,6 +154,9 @@ typedef struct model {
     rng_family_t *arr_fam;      /* [n_arrivals] the streams of each source's children */
     uint64_t *arr_count;        /* [n_arrivals] children created per stream */
     double *obs_count;          /* [n_observed] entries counted per entries item */
+    int *obs_off;               /* [n_stages + 1]: stage s's entries items are
+                                 * obs_idx[obs_off[s] .. obs_off[s + 1]) */
+    int *obs_idx;               /* the entries items whose stages include each stage */
     int *pool_step;             /* [n_pools] next workers step to schedule */
     double *wbuf;               /* routing weights scratch, [max n_next] */
     strand_state_t *st;         /* [n_strands] */
