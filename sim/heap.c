@@ -20,8 +20,10 @@
 #include "sim/mem.h"
 
 #ifndef HEAP_ARITY
-#define HEAP_ARITY 4 /* children per node (2 or 4; benchmarked, see above) */
+#define HEAP_ARITY 4 /* children per node (benchmarked, see above; heap_push in heap.h
+                      * sifts up with 4 too) */
 #endif
+_Static_assert(HEAP_ARITY == 4, "heap_push (heap.h) sifts up a 4-ary heap");
 
 #define HEAP_MAX_BUCKETS ((size_t)1 << 24) /* beyond: events go straight to the heap */
 
@@ -118,7 +120,7 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
     return 0;
 }
 
-int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
+int heap__push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
 {
     sim_event_t e = {.time = time, .seq = h->next_seq, .kind = kind, .id = id,
                      .gen = gen, .aux = aux};

@@ -70,8 +70,28 @@ typedef struct heap {
 /* Returns 0, or SIM_ENOMEM with nothing allocated. cap is a hint (0 allowed). */
 int heap_init(heap_t *h, size_t cap);
 void heap_free(heap_t *h);
-/* Returns 0, or SIM_ENOMEM (the heap is unchanged). */
-int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
+/* The general push (buckets, growth): shared-internal, for heap_push below. */
+int heap__push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
+/* Returns 0, or SIM_ENOMEM (the heap is unchanged). Inline: an event inside the
+ * current window with room in the heap is sifted up here (the common case of a short
+ * delay), anything else goes through heap__push. */
+static inline int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen,
+                            uint32_t aux)
+{
+    if (!(time < h->wend) || h->n == h->cap) return heap__push(h, time, kind, id, gen, aux);
+    sim_event_t e = {.time = time, .seq = h->next_seq++, .kind = kind, .id = id, .gen = gen,
+                     .aux = aux};
+    size_t i = h->n++; /* sift up: parents move down into the hole until e fits */
+    while (i > 0) {
+        size_t parent = (i - 1) / 4; /* HEAP_ARITY (heap.c) */
+        const sim_event_t *p = &h->ev[parent];
+        if (!(e.time < p->time || (e.time == p->time && e.seq < p->seq))) break;
+        h->ev[i] = *p;
+        i = parent;
+    }
+    h->ev[i] = e;
+    return 0;
+}
 /* Removes the minimum into *out; returns 0, HEAP_EMPTY, or SIM_ENOMEM (the next
  * bucket could not be moved into the heap: nothing removed, the heap unchanged). */
 int heap_pop(heap_t *h, sim_event_t *out);

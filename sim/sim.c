@@ -40,14 +40,6 @@ int sim_set_window(sim_t *s, double width)
     return heap_set_window(&s->heap, width);
 }
 
-int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
-{
-    int rc = SIM_ETIME;
-    if (at >= s->now) /* false for NaN too */
-        rc = heap_push(&s->heap, at, kind, id, gen, aux);
-    if (rc != 0) sim_fail(s, rc);
-    return rc;
-}
 
 int sim_run(sim_t *s, double until)
 {
