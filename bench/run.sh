@@ -1,10 +1,12 @@
 #!/bin/sh
 # make bench: prints figures, asserts nothing (tests never depend on timing).
 #  1. M/M/10 at 90% with 1,000,000 arrivals: careflow (YAML to CSV) against a bare C
-#     binary-heap loop, medians of 5 runs in one process, and their ratio.
-#  2. England for 10 years, 1 replication: events per second and peak memory.
-#  3. Hampshire replications at 1 and 2 threads, and 40 on 1 and 2 MPI ranks (medians
-#     of 3 runs, with their spread).
+#     binary-heap loop, 5 paired runs in one process: medians, and the median of the
+#     5 ratios with its range.
+#  2. England, 1 replication, for 10 and for 2 years: 3 runs of each, the median and
+#     range of wall seconds, events per second and peak memory.
+#  3. Hampshire, 8 replications at 1 and 2 threads, and 40 on 1 and 2 MPI ranks: medians
+#     of 3 runs, with their spread, and the speed-ups.
 #  4. A Sobol sweep (hampshire-innovation-uncertain, N = 16: 144 design points x 2
 #     replications) at 1 and 2 threads, and, where OpenMPI is installed, on 1 and 2
 #     MPI ranks: medians of 3 runs, speed-ups against 1 thread, and whether the
@@ -19,25 +21,44 @@ set -e
 echo "== 1. careflow against a hand-written C loop"
 "$BUILD/bench/bench_mmc" scenarios/examples/mm10-bench.yaml
 echo
-echo "== 2. England, 10 years, 1 replication"
+echo "== 2. England, 1 replication, 10 and 2 years (3 runs each: median, min-max)"
 out=$(mktemp -d /tmp/careflow-bench-england-XXXXXX)
-"$CAREFLOW" run scenarios/england.yaml --reps 1 --threads 1 --no-plots --quiet --out "$out"
-get() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" "$out/manifest.json" | head -n 1; }
-awk -v w="$(get wall_seconds)" -v e="$(get events)" -v r="$(get events_per_second)" -v m="$(get peak_rss_mb)" \
-    'BEGIN { printf "  wall %.2f s, %d events, %.2f M events/s, peak memory %.0f MB\n", w, e, r / 1e6, m }'
-echo "  memory follows open cases, not simulated time: peak for 2 years against 10"
-"$CAREFLOW" run scenarios/england.yaml --reps 1 --threads 1 --no-plots --quiet --out "$out/two" \
-    --set end=2026-03-31
-awk -v a="$(sed -n 's/.*"peak_rss_mb": *\([0-9.]*\).*/\1/p' "$out/two/manifest.json")" -v b="$(get peak_rss_mb)" \
-    'BEGIN { printf "  peak memory: 2 years %.0f MB, 10 years %.0f MB\n", a, b }'
-echo
-echo "== 3. threads: 8 replications of Hampshire at 1 and 2 threads"
-for t in 1 2; do
-    s=$(date +%s.%N)
-    "$CAREFLOW" run scenarios/hampshire-baseline.yaml --reps 8 --threads $t --no-plots --quiet --out "$out/t$t"
-    e=$(date +%s.%N)
-    awk -v s="$s" -v e="$e" -v t=$t 'BEGIN { printf "  threads %d: %.2f s\n", t, e - s }'
+# spread: reads numbers, one a line; prints "median (min-max)" with printf format $1
+spread() {
+    sort -n | awk -v f="$1" '{ x[NR] = $1 } END {
+        m = NR % 2 ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2
+        printf f " (" f "-" f ")", m, x[1], x[NR] }'
+}
+get() { sed -n "s/.*\"$2\": *\([0-9.e+-]*\).*/\1/p" "$1/manifest.json" | head -n 1; }
+for span in 10:2034-03-31 2:2026-03-31; do
+    years=${span%%:*}
+    for i in 1 2 3; do
+        "$CAREFLOW" run scenarios/england.yaml --reps 1 --threads 1 --no-plots --quiet \
+            --out "$out/e$years-$i" --set end="${span#*:}"
+    done
+    ev=$(get "$out/e$years-1" events)
+    w=$(for i in 1 2 3; do get "$out/e$years-$i" wall_seconds; done | spread %.2f)
+    r=$(for i in 1 2 3; do get "$out/e$years-$i" events_per_second; done |
+        awk '{ print $1 / 1e6 }' | spread %.2f)
+    m=$(for i in 1 2 3; do get "$out/e$years-$i" peak_rss_mb; done | spread %.0f)
+    printf '  %2d years: %s s, %d events, %s M events/s, peak memory %s MB\n' \
+        "$years" "$w" "$ev" "$r" "$m"
 done
+echo "  (memory follows open cases, not simulated time: the 2- and 10-year peaks agree)"
+echo
+echo "== 3. threads: 8 replications of Hampshire at 1 and 2 threads (medians of 3 runs)"
+for t in 1 2; do
+    for i in 1 2 3; do
+        s=$(date +%s.%N)
+        "$CAREFLOW" run scenarios/hampshire-baseline.yaml --reps 8 --threads $t --no-plots --quiet --out "$out/t$t"
+        e=$(date +%s.%N)
+        awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
+    done > "$out/t$t.times"
+done
+h1=$(sort -n "$out/t1.times" | sed -n 2p)
+h2=$(sort -n "$out/t2.times" | sed -n 2p)
+printf '  threads 1: %s s   threads 2: %s s   speed-up %s\n' "$(spread %.2f < "$out/t1.times")" \
+    "$(spread %.2f < "$out/t2.times")" "$(awk -v a="$h1" -v b="$h2" 'BEGIN { printf "%.2f", a / b }')"
 cmp -s "$out/t1/summary.csv" "$out/t2/summary.csv" && echo "  summary.csv identical at 1 and 2 threads"
 # 40 replications on 1 and 2 MPI ranks (one thread each; fewer would time mpirun's
 # start): medians of 3, with the spread
@@ -64,7 +85,8 @@ else
 fi
 echo
 echo "== 4. a Sobol sweep on threads and MPI ranks (medians of 3 runs)"
-sweep() { # NAME THREADS COMMAND...: median wall seconds of 3 runs into $out/NAME
+sweep() { # NAME THREADS COMMAND...: median wall seconds of 3 runs into $out/NAME (all
+          # three in $out/NAME.times)
     name=$1; threads=$2; shift 2
     for i in 1 2 3; do
         s=$(date +%s.%N)
@@ -73,18 +95,23 @@ sweep() { # NAME THREADS COMMAND...: median wall seconds of 3 runs into $out/NAM
             --threads "$threads" --no-plots --quiet --fresh --out "$out/$name" >/dev/null
         e=$(date +%s.%N)
         awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }'
-    done | sort -n | sed -n 2p
+    done | sort -n > "$out/$name.times"
+    sed -n 2p "$out/$name.times"
 }
 t1=$(sweep s1 1 "$CAREFLOW")
 t2=$(sweep s2 2 "$CAREFLOW")
-awk -v a="$t1" -v b="$t2" 'BEGIN { printf "  threads 1: %.2f s   threads 2: %.2f s   speed-up %.2f\n", a, b, a / b }'
+printf '  threads 1: %s s   threads 2: %s s   speed-up %s\n' "$(spread %.2f < "$out/s1.times")" \
+    "$(spread %.2f < "$out/s2.times")" "$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", a / b }')"
 cmp -s "$out/s1/sobol.csv" "$out/s2/sobol.csv" && echo "  sobol.csv identical at 1 and 2 threads"
 mpi_bin=${CAREFLOW_MPI_BIN:-build/mpi/careflow}
 if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_bin" ]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     r1=$(sweep m1 1 mpirun -n 1 "$mpi_bin")
     r2=$(sweep m2 1 mpirun -n 2 --oversubscribe "$mpi_bin")
-    awk -v a="$t1" -v b="$r1" -v c="$r2" 'BEGIN { printf "  MPI ranks 1: %.2f s   ranks 2: %.2f s   speed-up %.2f against 1 thread (%.2f against 1 rank)\n", b, c, a / c, b / c }'
+    printf '  MPI ranks 1: %s s   ranks 2: %s s   speed-up %s against 1 thread (%s against 1 rank)\n' \
+        "$(spread %.2f < "$out/m1.times")" "$(spread %.2f < "$out/m2.times")" \
+        "$(awk -v a="$t1" -v c="$r2" 'BEGIN { printf "%.2f", a / c }')" \
+        "$(awk -v b="$r1" -v c="$r2" 'BEGIN { printf "%.2f", b / c }')"
     cmp -s "$out/s1/sobol.csv" "$out/m2/sobol.csv" && cmp -s "$out/s1/Y.csv" "$out/m2/Y.csv" && \
         echo "  sobol.csv and Y.csv identical on 2 ranks and 1 thread"
 else

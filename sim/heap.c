@@ -1,4 +1,5 @@
-/* heap.c: the event list as an implicit 4-ary min-heap in one contiguous array.
+/* heap.c: the event list as an implicit 4-ary min-heap in one contiguous array, with
+ * far-future buckets and the current bucket sorted into a run (heap.h).
  *
  * Invariant: for every i > 0, ev[(i - 1) / 4] comes no later than ev[i] in the order
  * (time, seq), so ev[0] is the earliest event. seq is unique (a counter assigned by
@@ -13,13 +14,16 @@
 #include "sim/heap.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/mem.h"
 
 #ifndef HEAP_ARITY
-#define HEAP_ARITY 4 /* children per node (2 or 4; benchmarked, see above) */
+#define HEAP_ARITY 4 /* children per node (benchmarked, see above; heap_push in heap.h
+                      * sifts up with 4 too) */
 #endif
+_Static_assert(HEAP_ARITY == 4, "heap_push (heap.h) sifts up a 4-ary heap");
 
 #define HEAP_MAX_BUCKETS ((size_t)1 << 24) /* beyond: events go straight to the heap */
 
@@ -47,6 +51,8 @@ int heap_init(heap_t *h, size_t cap)
 void heap_free(heap_t *h)
 {
     mem_free(h->ev);
+    mem_free(h->run);
+    mem_free(h->cnt);
     for (size_t b = 0; b < h->nbk; b++) mem_free(h->bk[b].ev);
     mem_free(h->bk);
     memset(h, 0, sizeof *h);
@@ -114,7 +120,7 @@ static int bucket_append(heap_t *h, size_t b, sim_event_t e)
     return 0;
 }
 
-int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
+int heap__push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
 {
     sim_event_t e = {.time = time, .seq = h->next_seq, .kind = kind, .id = id,
                      .gen = gen, .aux = aux};
@@ -132,19 +138,84 @@ int heap_push(heap_t *h, double time, uint32_t kind, uint32_t id, uint32_t gen, 
     return 0;
 }
 
-/* The heap is empty: make the next non-empty bucket the window. Returns 0, or
- * SIM_ENOMEM (the bucket stays where it is). */
+/* (time, seq) order for qsort: seq is unique, so no two events compare equal. */
+static int cmp_event(const void *pa, const void *pb)
+{
+    return before(pa, pb) ? -1 : 1;
+}
+
+/* Sorts the n events of ev, whose times lie in [lo, lo + width), into out by (time,
+ * seq): a counting sort into k slots by time (slot of t: floor((t - lo) k / width),
+ * non-decreasing in t as rounded arithmetic is monotone), then each slot sorted by
+ * (time, seq): by insertion when small, else by qsort (so O(n log n) at worst, when
+ * times bunch into one slot). cnt has k + 1 slots. */
+static void sort_bucket(const sim_event_t *ev, size_t n, double lo, double width,
+                        sim_event_t *out, size_t *cnt, size_t k)
+{
+    double scale = (double)k / width;
+    memset(cnt, 0, (k + 1) * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) {
+        double x = (ev[i].time - lo) * scale;
+        size_t s = x > 0 ? (x < (double)k ? (size_t)x : k - 1) : 0;
+        cnt[s + 1]++;
+    }
+    for (size_t s = 1; s <= k; s++) cnt[s] += cnt[s - 1]; /* cnt[s]: start of slot s */
+    for (size_t i = 0; i < n; i++) {
+        double x = (ev[i].time - lo) * scale;
+        size_t s = x > 0 ? (x < (double)k ? (size_t)x : k - 1) : 0;
+        out[cnt[s]++] = ev[i]; /* now cnt[s]: end of slot s */
+    }
+    size_t start = 0;
+    for (size_t s = 0; s < k; s++) {
+        size_t end = cnt[s];
+        if (end - start > 32) {
+            qsort(out + start, end - start, sizeof *out, cmp_event);
+        } else {
+            for (size_t i = start + 1; i < end; i++) {
+                sim_event_t e = out[i];
+                size_t j = i;
+                while (j > start && before(&e, &out[j - 1])) {
+                    out[j] = out[j - 1];
+                    j--;
+                }
+                out[j] = e;
+            }
+        }
+        start = end;
+    }
+}
+
+/* The run is used up and the heap holds nothing before the window's end: make the next
+ * non-empty bucket the window, sorted into the run. Returns 0, or SIM_ENOMEM (the
+ * bucket stays where it is). */
 int heap__next_window(heap_t *h)
 {
     size_t b = h->wcur + 1;
     while (b < h->nbk && h->bk[b].n == 0) b++;
     if (b >= h->nbk) return 0; /* cannot happen while pending > 0 */
     heap_bucket_t *k = &h->bk[b];
-    while (h->cap < k->n)
-        if (grow(h) != 0) return SIM_ENOMEM;
+    if (h->rcap < k->n) {
+        size_t cap = h->rcap ? h->rcap : 64;
+        while (cap < k->n) cap *= 2;
+        sim_event_t *run = mem_reallocarray(h->run, cap, sizeof *run);
+        if (!run) return SIM_ENOMEM;
+        h->run = run;
+        h->rcap = cap;
+    }
+    size_t slots = k->n; /* about one event a slot */
+    if (h->ccap < slots + 1) {
+        size_t cap = h->ccap ? h->ccap : 64;
+        while (cap < slots + 1) cap *= 2;
+        size_t *cnt = mem_reallocarray(h->cnt, cap, sizeof *cnt);
+        if (!cnt) return SIM_ENOMEM;
+        h->cnt = cnt;
+        h->ccap = cap;
+    }
     h->wcur = b;
     h->wend = (double)(b + 1) * h->width;
-    for (size_t i = 0; i < k->n; i++) sift_up(h, k->ev[i]);
+    sort_bucket(k->ev, k->n, (double)b * h->width, h->width, h->run, h->cnt, slots);
+    h->ri = 0;
+    h->rn = k->n;
     h->pending -= k->n;
     mem_free(k->ev);
     memset(k, 0, sizeof *k);
@@ -153,7 +224,7 @@ int heap__next_window(heap_t *h)
 
 int heap_set_window(heap_t *h, double width)
 {
-    if (!(width > 0) || isinf(width) || h->n || h->pending) return SIM_EINVAL;
+    if (!(width > 0) || isinf(width) || heap_size(h)) return SIM_EINVAL;
     h->width = width;
     h->wcur = 0;
     h->wend = width;
@@ -162,29 +233,41 @@ int heap_set_window(heap_t *h, double width)
 
 int heap_pop(heap_t *h, sim_event_t *out)
 {
-    if (h->n == 0) {
-        if (h->pending == 0) return HEAP_EMPTY;
-        int rc = heap__next_window(h);
-        if (rc != 0) return rc;
-        if (h->n == 0) return HEAP_EMPTY; /* cannot happen while pending > 0 */
-    }
+    const sim_event_t *top;
+    int rc = heap_peek(h, &top);
+    if (rc != 0) return rc;
+    if (!top) return HEAP_EMPTY;
+    heap__take(h, top, out);
+    return 0;
+}
+
+void heap__pop_root(heap_t *h, sim_event_t *out)
+{
     *out = h->ev[0];
     size_t n = --h->n;
-    if (n == 0) return 0;
+    if (n == 0) return;
     sim_event_t last = h->ev[n];
     /* Sift down: move the earliest child up into the hole until `last` fits. */
     size_t i = 0;
     for (;;) {
         size_t first = HEAP_ARITY * i + 1;
         if (first >= n) break;
-        size_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
         size_t best = first;
-        for (size_t c = first + 1; c < end; c++)
-            if (before(&h->ev[c], &h->ev[best])) best = c;
+#if HEAP_ARITY == 4
+        if (first + 3 < n) { /* all four children: a fixed tournament, no loop */
+            const sim_event_t *e = &h->ev[first];
+            size_t a = before(&e[1], &e[0]), b = 2 + (size_t)before(&e[3], &e[2]);
+            best = first + (before(&e[b], &e[a]) ? b : a);
+        } else
+#endif
+        {
+            size_t end = first + HEAP_ARITY < n ? first + HEAP_ARITY : n;
+            for (size_t c = first + 1; c < end; c++)
+                if (before(&h->ev[c], &h->ev[best])) best = c;
+        }
         if (!before(&h->ev[best], &last)) break;
         h->ev[i] = h->ev[best];
         i = best;
     }
     h->ev[i] = last;
-    return 0;
 }

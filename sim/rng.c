@@ -6,7 +6,6 @@
  * (seed 42, stream 54) is reproduced exactly. */
 #include "sim/rng.h"
 
-#define PCG_MULT 6364136223846793005ULL
 #define GOLDEN 0x9e3779b97f4a7c15ULL /* 2^64 / phi, SplitMix64's increment */
 
 void rng_seed(rng_t *r, uint64_t initstate, uint64_t initseq)
@@ -18,29 +17,7 @@ void rng_seed(rng_t *r, uint64_t initstate, uint64_t initseq)
     (void)rng_u32(r);
 }
 
-uint32_t rng_u32(rng_t *r)
-{
-    uint64_t old = r->state;
-    r->state = old * PCG_MULT + r->inc;
-    uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
-    uint32_t rot = (uint32_t)(old >> 59u);
-    return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
-}
-
-/* k / 2^53 with k a 53-bit integer from two draws, k = 0 redrawn (probability 2^-53).
- * The values are exactly the grid {1, ..., 2^53 - 1} / 2^53: never 0 or 1, symmetric
- * about 1/2. (The tempting ((x >> 11) + 0.5) * 2^-53 rounds to exactly 1.0 when
- * x >> 11 == 2^53 - 1, since 2^53 - 0.5 is not a double.) */
-double rng_uniform(rng_t *r)
-{
-    uint64_t k;
-    do {
-        uint64_t hi = rng_u32(r);
-        uint64_t lo = rng_u32(r);
-        k = ((hi << 32) | lo) >> 11;
-    } while (k == 0);
-    return (double)k * 0x1.0p-53;
-}
+/* rng_u32 and rng_uniform are inline in rng.h. */
 
 /* SplitMix64's finaliser: a bijection of 64-bit words with good avalanche. */
 static uint64_t mix64(uint64_t z)

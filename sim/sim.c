@@ -35,27 +35,11 @@ void sim_resume(sim_t *s)
     s->stop = 0;
 }
 
-const sim_event_t *sim_peek(sim_t *s)
-{
-    const sim_event_t *top;
-    int rc = heap_peek(&s->heap, &top);
-    if (rc != 0) sim_fail(s, rc);
-    return top;
-}
-
 int sim_set_window(sim_t *s, double width)
 {
     return heap_set_window(&s->heap, width);
 }
 
-int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux)
-{
-    int rc = SIM_ETIME;
-    if (at >= s->now) /* false for NaN too */
-        rc = heap_push(&s->heap, at, kind, id, gen, aux);
-    if (rc != 0) sim_fail(s, rc);
-    return rc;
-}
 
 int sim_run(sim_t *s, double until)
 {
@@ -69,7 +53,7 @@ int sim_run(sim_t *s, double until)
             return s->err;
         }
         if (!top || !(top->time <= until)) break; /* later events stay pending */
-        heap_pop(&s->heap, &ev);                  /* pop (cannot fail after a peek) */
+        heap__take(&s->heap, top, &ev);           /* pop what was peeked */
         s->now = ev.time;                         /* advance the clock */
         s->events++;
         s->handler(s, &ev, s->ud);                /* dispatch */

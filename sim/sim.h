@@ -43,20 +43,43 @@ void sim_free(sim_t *s);
  * scheduled). */
 int sim_set_window(sim_t *s, double width);
 
-/* The next event that sim_run would dispatch, or NULL: a handler may look at it, for
- * instance to prefetch the memory it will touch. Do not keep the pointer. NULL also
- * when the next events could not be moved into the heap: that is recorded as
- * SIM_ENOMEM in s->err and the run ends after the current event. */
-const sim_event_t *sim_peek(sim_t *s);
-
-/* Schedules an event at absolute time `at` (at >= now). Returns 0, or SIM_ENOMEM or
- * SIM_ETIME (`at` is NaN or before now); on error nothing is scheduled and the code is
- * also recorded in s->err, so handlers may ignore the return and the run fails. */
-int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen, uint32_t aux);
-
 /* A handler ends the run with an error: sim_run returns `code` (a negative SIM_E*)
  * right after the current event. Only the first error is kept. */
 void sim_fail(sim_t *s, int code);
+
+/* The next event that sim_run would dispatch, or NULL: a handler may look at it, for
+ * instance to prefetch the memory it will touch. Do not keep the pointer. NULL also
+ * when the next events could not be moved into the heap: that is recorded as
+ * SIM_ENOMEM in s->err and the run ends after the current event. Inline: a model may
+ * call it once per event. */
+static inline const sim_event_t *sim_peek(sim_t *s)
+{
+    const sim_event_t *top;
+    int rc = heap_peek(&s->heap, &top);
+    if (rc != 0) sim_fail(s, rc);
+    return top;
+}
+
+/* An event likely to be dispatched about k events from now, or NULL: only a hint
+ * (heap_hint), for a handler to prefetch further ahead than sim_peek. */
+static inline const sim_event_t *sim_hint(const sim_t *s, size_t k)
+{
+    return heap_hint(&s->heap, k);
+}
+
+/* Schedules an event at absolute time `at` (at >= now). Returns 0, or SIM_ENOMEM or
+ * SIM_ETIME (`at` is NaN or before now); on error nothing is scheduled and the code is
+ * also recorded in s->err, so handlers may ignore the return and the run fails.
+ * Inline (with heap_push's common case): handlers schedule on every event. */
+static inline int sim_schedule(sim_t *s, double at, uint32_t kind, uint32_t id, uint32_t gen,
+                               uint32_t aux)
+{
+    int rc = SIM_ETIME;
+    if (at >= s->now) /* false for NaN too */
+        rc = heap_push(&s->heap, at, kind, id, gen, aux);
+    if (rc != 0) sim_fail(s, rc);
+    return rc;
+}
 
 /* A handler ends the run without an error: sim_run returns right after the current
  * event, and at once on later calls until sim_resume. */

@@ -1,5 +1,6 @@
 /* test_heap.c: the event heap (order by time then scheduling order, growth, a hold model
- * against a naive reference, out of memory while moving a bucket) and the engine on top
+ * against a naive reference, windows of buckets against a reference sort, out of memory
+ * while moving a bucket) and the engine on top
  * of it (dispatch order, ties, the stop flag, the `until` boundary, bad times, a failing
  * handler, out of memory mid-run). */
 #include <math.h>
@@ -143,6 +144,105 @@ static void heap_hold_model_vs_naive(void **state)
     }
     heap_free(&h);
     free(ref);
+}
+
+/* ---- windowed event set against a reference sort ---- */
+
+static int cmp_time_seq(const void *pa, const void *pb)
+{
+    const sim_event_t *a = pa, *b = pb;
+    if (a->time != b->time) return a->time < b->time ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* A time at or after now, from a mix: exact ties (now itself, and a few grid values),
+ * the dense near future, clusters far tighter than one sorting slot, and the far
+ * future (beyond every bucket when the width is tiny: such events wait in the heap). */
+static double mixed_time(rng_t *r, double now)
+{
+    switch (rng_u32(r) % 8) {
+    case 0: return now;
+    case 1: return now + (double)(rng_u32(r) % 4);
+    case 2: return now + 0.001 * rng_uniform(r);
+    case 3: return floor(now) + 1.0 + 1e-12 * (double)(rng_u32(r) % 1000);
+    case 4: return now + 1e6 * rng_uniform(r);
+    case 5: return now + 1e9;
+    default: return now - 3.0 * log(rng_uniform(r));
+    }
+}
+
+/* Pushes and pops interleaved (pushes never before the last pop, as in a run), with
+ * windows of several widths, including one so narrow that the far future overflows
+ * the buckets: everything popped must be exactly the (time, seq) sort of everything
+ * pushed. seq is the push index, so ties must leave in push order. */
+static void heap_window_pops_in_reference_order(void **state)
+{
+    static const double widths[] = {0, 1e-9, 0.01, 1.0, 1000.0};
+    enum { N = 60000 };
+    sim_event_t *pushed = malloc(N * sizeof *pushed), *popped = malloc(N * sizeof *popped);
+    assert_non_null(pushed);
+    assert_non_null(popped);
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        heap_t h;
+        rng_t r;
+        rng_seed(&r, 77, w);
+        assert_int_equal(heap_init(&h, 0), 0);
+        if (widths[w] > 0) assert_int_equal(heap_set_window(&h, widths[w]), 0);
+        size_t np = 0, nq = 0;
+        double now = 0;
+        while (nq < N) {
+            int push = np < N && (np == nq || rng_u32(&r) % 16 < 9);
+            if (push) {
+                double t = mixed_time(&r, now);
+                assert_int_equal(heap_push(&h, t, 0, (uint32_t)np, 0, 0), 0);
+                pushed[np] = (sim_event_t){.time = t, .seq = np, .id = (uint32_t)np};
+                np++;
+            } else {
+                const sim_event_t *top = peek(&h);
+                assert_non_null(top);
+                sim_event_t e = *top, f;
+                assert_int_equal(heap_pop(&h, &f), 0);
+                assert_true(f.time == e.time && f.id == e.id); /* pop takes what peek saw */
+                assert_int_equal(f.seq, f.id);
+                popped[nq++] = f;
+                now = f.time;
+            }
+            assert_int_equal(heap_size(&h), np - nq);
+        }
+        sim_event_t e;
+        assert_int_equal(heap_pop(&h, &e), HEAP_EMPTY);
+        qsort(pushed, N, sizeof *pushed, cmp_time_seq);
+        for (size_t i = 0; i < N; i++) {
+            assert_true(popped[i].time == pushed[i].time);
+            assert_int_equal(popped[i].id, pushed[i].id);
+        }
+        heap_free(&h);
+    }
+    free(pushed);
+    free(popped);
+}
+
+/* One bucket holding many events at one time and a tight cluster pushed latest-first
+ * (both land in one sorting slot): they leave in (time, seq) order. */
+static void heap_window_bunched_bucket(void **state)
+{
+    enum { N = 3000 };
+    heap_t h;
+    sim_event_t e, prev;
+    assert_int_equal(heap_init(&h, 0), 0);
+    assert_int_equal(heap_set_window(&h, 1.0), 0);
+    for (uint32_t i = 0; i < N; i++) {
+        double t = i % 2 ? 7.5 : 7.25 + 1e-12 * (double)(N - i); /* ties, and descending */
+        assert_int_equal(heap_push(&h, t, 0, i, 0, 0), 0);
+    }
+    assert_int_equal(heap_pop(&h, &prev), 0);
+    for (uint32_t i = 1; i < N; i++) {
+        assert_int_equal(heap_pop(&h, &e), 0);
+        assert_true(prev.time < e.time || (prev.time == e.time && prev.seq < e.seq));
+        prev = e;
+    }
+    assert_true(prev.time == 7.5 && prev.id == N - 1);
+    heap_free(&h);
 }
 
 /* ---- engine ---- */
@@ -374,6 +474,8 @@ int main(void)
         cmocka_unit_test(heap_order_with_ties),
         cmocka_unit_test(heap_same_time_is_fifo),
         cmocka_unit_test(heap_hold_model_vs_naive),
+        cmocka_unit_test(heap_window_pops_in_reference_order),
+        cmocka_unit_test(heap_window_bunched_bucket),
         cmocka_unit_test(sim_dispatch_order),
         cmocka_unit_test(sim_tie_break_by_scheduling_order),
         cmocka_unit_test(sim_stop_flag),

@@ -115,7 +115,7 @@ static void strand_start(model_t *m, int k, uint32_t id, const sdraw_t *d)
     /* a stay already under way is rescaled from now (one waiting for a worker gets the
      * factor when it starts, in start_service) */
     if (sp->dur_factor != 1 && !c->waiting && c->stage_end > now && c->stage_end < INFINITY) {
-        double f = pow(sp->dur_factor, sp->engage_effect[lv]);
+        double f = ss->dur_pow[lv];
         c->gen++;
         schedule_child(m, id, now + (c->stage_end - now) * f);
     }
@@ -236,13 +236,23 @@ static void strand_schedule_step(model_t *m, int k)
 /* ---------------------------------------------------------------------------------- */
 /* The hooks                                                                            */
 
-void hooks__init(model_t *m)
+int hooks__init(model_t *m)
 {
     const scenario_t *sc = m->sc;
     /* Each starts at the last ramp step at or before day 0. */
     for (int k = 0; k < sc->n_strands; k++) {
         const scn_strand_t *sp = &sc->strands[k];
         strand_state_t *ss = &m->st[k];
+        /* the powers every routing and stay of a marked child uses: pow once here, not
+         * per child (the same operation on the same operands: the same bits) */
+        ss->odds_pow = mem_reallocarray(NULL, (size_t)SCN_ENGAGE_N * (size_t)sp->n_odds + 1,
+                                        sizeof *ss->odds_pow);
+        if (!ss->odds_pow) return SIM_ENOMEM;
+        for (int lv = 0; lv < SCN_ENGAGE_N; lv++) {
+            ss->dur_pow[lv] = pow(sp->dur_factor, sp->engage_effect[lv]);
+            for (int i = 0; i < sp->n_odds; i++)
+                ss->odds_pow[lv * sp->n_odds + i] = pow(sp->odds[i], sp->engage_effect[lv]);
+        }
         /* named by the strand's name, not its place in the list, so that adding or
          * reordering strands in an alternative leaves the others' draws as they were */
         m->strand_stages |= sp->stages;
@@ -257,6 +267,7 @@ void hooks__init(model_t *m)
         strand_set_ramp(m, k, ss->step < 0 ? 0 : step_value(ss->step, n), 0);
         strand_schedule_step(m, k);
     }
+    return 0;
 }
 
 /* A child has entered stage s: the strands that take referrals there. */
@@ -317,9 +328,10 @@ int hooks__route_odds(model_t *m, const child_t *c, const scn_stage_t *st, int a
         if (e == 0 || sp->n_odds == 0) continue;
         if (!any) memcpy(m->wbuf, st->next_p, (size_t)st->n_next * sizeof *m->wbuf);
         any = 1;
+        const double *op = &m->st[k].odds_pow[(lv - 1) * (uint32_t)sp->n_odds];
         for (int i = 0; i < sp->n_odds; i++)
             for (int j = 0; j < st->n_next; j++)
-                if (st->next_stage[j] == sp->odds_stage[i]) m->wbuf[j] *= pow(sp->odds[i], e);
+                if (st->next_stage[j] == sp->odds_stage[i]) m->wbuf[j] *= op[i];
     }
     return any;
 }
@@ -330,8 +342,7 @@ double hooks__duration_factor(const model_t *m, const child_t *c)
     double f = 1;
     for (int k = 0; c->smark >> (2 * k); k++) {
         uint32_t lv = mark_of(c, k);
-        if (lv && m->sc->strands[k].dur_factor != 1)
-            f *= pow(m->sc->strands[k].dur_factor, m->sc->strands[k].engage_effect[lv - 1]);
+        if (lv && m->sc->strands[k].dur_factor != 1) f *= m->st[k].dur_pow[lv - 1];
     }
     return f;
 }
@@ -410,5 +421,8 @@ void hooks__finish(model_t *m, double years)
 void hooks__free(model_t *m)
 {
     if (m->st)
-        for (int k = 0; k < m->sc->n_strands; k++) mem_free(m->st[k].q);
+        for (int k = 0; k < m->sc->n_strands; k++) {
+            mem_free(m->st[k].q);
+            mem_free(m->st[k].odds_pow);
+        }
 }

@@ -346,13 +346,16 @@ void model__pool_recapacity(model_t *m, int p)
 /* ---------------------------------------------------------------------------------- */
 /* Stage transitions                                                                    */
 
+/* Entry into `to` from `from` counts for each entries item whose stages include `to`
+ * but not `from`, inside its dates: only the items listed for stage `to` can count. */
 static void count_observed_entries(model_t *m, int from, int to)
 {
     const scenario_t *sc = m->sc;
     double now = m->sim.now;
-    for (int i = 0; i < sc->n_observed; i++) {
+    for (int x = m->obs_off[to]; x < m->obs_off[to + 1]; x++) {
+        int i = m->obs_idx[x];
         const scn_observed_t *o = &sc->observed[i];
-        if (o->metric != SCN_OBS_ENTRIES || now <= o->from || now > o->to) continue;
+        if (now <= o->from || now > o->to) continue;
         int in_to = (o->stages >> to) & 1;
         int in_from = from >= 0 && ((o->stages >> from) & 1);
         if (in_to && !in_from) m->obs_count[i] += 1;
@@ -381,7 +384,7 @@ static void enter_stage(model_t *m, uint32_t id, int s, int from, int initial, d
             r->entries += 1;
             if (st->open_case && !from_open) ra->entries += 1;
         }
-        if (sc->n_observed) count_observed_entries(m, from, s);
+        if (m->obs_off[s + 1] > m->obs_off[s]) count_observed_entries(m, from, s);
     }
     c->wait_from = now;
     c->serial = ++m->serial;
@@ -631,13 +634,28 @@ static void on_workers(model_t *m, int p)
 /* The event loop's handler: sim_run calls it for every event, in (time, seq) order.
  * A child's event is current only if its generation matches (bumping c->gen is how
  * an event is cancelled). */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 4
+#endif
 static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
 {
     model_t *m = ud;
     /* Children are spread over a large arena: start fetching the next event's child
      * now, so that its cache miss overlaps this event's work. */
     const sim_event_t *next = sim_peek(s);
-    if (next && next->id < m->n_ch) __builtin_prefetch(&m->ch[next->id]);
+    if (next && next->id < m->n_ch) { /* all of its record: two or three cache lines */
+        const char *p = (const char *)&m->ch[next->id];
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+        __builtin_prefetch(p + sizeof(child_t) - 1);
+    }
+    const sim_event_t *later = sim_hint(s, PREFETCH_AHEAD);
+    if (later && later->id < m->n_ch) {
+        const char *p = (const char *)&m->ch[later->id];
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 64);
+        __builtin_prefetch(p + sizeof(child_t) - 1);
+    }
     switch (ev->kind) {
     case EV_END:
         if (ev->gen == m->ch[ev->id].gen) on_end(m, ev->id);
@@ -670,6 +688,8 @@ static void model_free(model_t *m)
     mem_free(m->arr_fam);
     mem_free(m->arr_count);
     mem_free(m->obs_count);
+    mem_free(m->obs_off);
+    mem_free(m->obs_idx);
     mem_free(m->pool_step);
     mem_free(m->wbuf);
     hooks__free(m);
@@ -821,16 +841,24 @@ int model_run_logged(const scenario_t *sc, const model_plan_t *plan, int rep,
     m.arr_count = mem_calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_count);
     m.arr_fam = mem_calloc((size_t)sc->n_arrivals + 1, sizeof *m.arr_fam);
     m.obs_count = mem_calloc((size_t)sc->n_observed + 1, sizeof *m.obs_count);
+    m.obs_off = mem_calloc((size_t)sc->n_stages + 1, sizeof *m.obs_off);
+    m.obs_idx = mem_calloc((size_t)sc->n_observed * (size_t)sc->n_stages + 1, sizeof *m.obs_idx);
     m.pool_step = mem_calloc((size_t)sc->n_pools + 1, sizeof *m.pool_step);
     m.wbuf = mem_calloc((size_t)max_next, sizeof *m.wbuf);
     m.st = mem_calloc((size_t)sc->n_strands + 1, sizeof *m.st);
     m.cost_cum = mem_calloc((size_t)sc->n_costs + 1, sizeof *m.cost_cum);
-    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.arr_fam || !m.obs_count || !m.pool_step || !m.wbuf ||
+    if (!m.row || !m.pool || !m.arr_rng || !m.arr_count || !m.arr_fam || !m.obs_count || !m.obs_off || !m.obs_idx || !m.pool_step || !m.wbuf ||
         !m.st || !m.cost_cum) {
         rc = SIM_ENOMEM;
         goto err;
     }
-    hooks__init(&m); /* strands first: pools' capacity depends on them */
+    for (int s = 0, x = 0; s < sc->n_stages; s++) { /* per-stage lists of entries items */
+        for (int i = 0; i < sc->n_observed; i++)
+            if (sc->observed[i].metric == SCN_OBS_ENTRIES && (sc->observed[i].stages >> s & 1))
+                m.obs_idx[x++] = i;
+        m.obs_off[s + 1] = x;
+    }
+    if ((rc = hooks__init(&m)) != 0) goto err; /* strands first: pools' capacity depends on them */
     for (int k = 1; sc->n_costs && k < plan->n_periods; k++)
         sim_schedule(&m.sim, plan->period_day[k], EV_PERIOD, (uint32_t)(k - 1), 0, 0);
     for (int s = 0; s < plan->n_rows; s++) {

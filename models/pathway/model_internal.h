@@ -45,29 +45,32 @@ enum { SRC_ARRIVAL_TIMES = 1, SRC_ARRIVAL_CHILD = 2, SRC_INITIAL_CHILD = 3, SRC_
 #define RAMP_STEP_DAYS (CAL_DAYS_PER_YEAR / 12) /* places and pools follow a ramp monthly */
 
 typedef struct child {
-    rng_t rng;          /* the child's own stream */
-    double born;        /* day of birth (may be negative) */
-    double ageout;      /* day it reaches max_age */
-    double entered;     /* day it entered the current stage */
-    double entered_all; /* day it entered the open-case system */
-    double wait_from;   /* day it began waiting for the current stage's pool */
-    double stage_end;   /* day its stay ends (INFINITY while it waits for a worker) */
-    uint64_t flags;     /* attribute bits (scenario flags) */
+    /* first 64 bytes: what every stage end reads or writes (the event's check, the
+     * routing draw, the stay's statistics and its next event) */
     uint32_t gen;       /* generation of its current event; bumped to cancel */
-    uint32_t qprev;     /* previous in its pool queue (NONE at the head) */
-    uint32_t qnext;     /* next in its pool queue (NONE at the tail), or in the free
-                         * list while the slot is free */
     int16_t stage;      /* current stage index; -1 when free */
     uint8_t waiting;    /* 1 while in a pool queue */
     uint8_t open0;      /* 1: an `initial: {file:}` case not yet allocated: its time
                          * left is drawn given the -entered days already spent */
-    uint16_t history;   /* previous episodes (re-entries to an entry stage) */
-    uint16_t visits;    /* stages entered so far: names its strand draws */
-    uint16_t swait;     /* bit k: waiting for a place of strand k */
-    uint32_t serial;    /* names the current stay in a stage (unique in the run) */
+    rng_t rng;          /* the child's own stream */
+    double ageout;      /* day it reaches max_age */
+    double entered;     /* day it entered the current stage */
+    double entered_all; /* day it entered the open-case system */
+    double wait_from;   /* day it began waiting for the current stage's pool */
     uint32_t smark;     /* 2 bits per strand: 1 + engagement level of an intervention
                          * started in this stay, applied at its exit; 0 none */
+    uint16_t swait;     /* bit k: waiting for a place of strand k */
+    uint16_t visits;    /* stages entered so far: names its strand draws */
+    /* then the rest */
+    double stage_end;   /* day its stay ends (INFINITY while it waits for a worker) */
+    double born;        /* day of birth (may be negative) */
+    uint64_t flags;     /* attribute bits (scenario flags) */
+    uint32_t qprev;     /* previous in its pool queue (NONE at the head) */
+    uint32_t qnext;     /* next in its pool queue (NONE at the tail), or in the free
+                         * list while the slot is free */
+    uint32_t serial;    /* names the current stay in a stage (unique in the run) */
     uint32_t cid;       /* the child's serial (1, 2, ... in creation order), for the log */
+    uint16_t history;   /* previous episodes (re-entries to an entry stage) */
 } child_t;
 
 typedef struct queue {
@@ -112,6 +115,8 @@ typedef struct strand_state {
     double wait_n;       /* children started in the window (for wait_sum) */
     double ramp_now;     /* share of full effect now (its ramp step) */
     rng_family_t fam;    /* the streams of its draws, one per child stay */
+    double dur_pow[SCN_ENGAGE_N]; /* dur_factor^engage_effect[level], computed once */
+    double *odds_pow;    /* [level * n_odds + i]: odds[i]^engage_effect[level], once */
     int step;            /* ramp steps scheduled so far */
 } strand_state_t;
 
@@ -149,6 +154,9 @@ typedef struct model {
     rng_family_t *arr_fam;      /* [n_arrivals] the streams of each source's children */
     uint64_t *arr_count;        /* [n_arrivals] children created per stream */
     double *obs_count;          /* [n_observed] entries counted per entries item */
+    int *obs_off;               /* [n_stages + 1]: stage s's entries items are
+                                 * obs_idx[obs_off[s] .. obs_off[s + 1]) */
+    int *obs_idx;               /* the entries items whose stages include each stage */
     int *pool_step;             /* [n_pools] next workers step to schedule */
     double *wbuf;               /* routing weights scratch, [max n_next] */
     strand_state_t *st;         /* [n_strands] */
@@ -198,8 +206,9 @@ void model__pool_recapacity(model_t *m, int p);
 /* hooks.c: the strand mechanisms. The core calls each at one place, named below.       */
 
 /* Run start (model_run, before pools and children): each strand's draws family, time
- * averages, its ramp at day 0 and its next ramp step scheduled; m->strand_stages. */
-void hooks__init(model_t *m);
+ * averages, its powers of odds and duration factors, its ramp at day 0 and its next
+ * ramp step scheduled; m->strand_stages. Returns 0 or SIM_ENOMEM. */
+int hooks__init(model_t *m);
 /* enter_stage, last, when bit s of m->strand_stages is set: child id has entered stage
  * s (not at day 0): referrals, places. */
 void hooks__on_enter(model_t *m, uint32_t id, int s);
