@@ -57,24 +57,6 @@ static void tmpdir(char *buf, size_t len)
     assert_non_null(mkdtemp(buf));
 }
 
-/* Runs a shell command; its exit status (128: killed), stdout and stderr. */
-static int sh(const char *cmd, char *out, size_t olen, char *err, size_t elen)
-{
-    char full[8192], of[] = "/tmp/careflow-mpi-out-XXXXXX", ef[] = "/tmp/careflow-mpi-err-XXXXXX";
-    close(mkstemp(of));
-    close(mkstemp(ef));
-    snprintf(full, sizeof full, "%s >%s 2>%s", cmd, of, ef);
-    int st = system(full);
-    char *o = files_slurp(of), *e = files_slurp(ef);
-    snprintf(out, olen, "%s", o ? o : "");
-    snprintf(err, elen, "%s", e ? e : "");
-    free(o);
-    free(e);
-    unlink(of);
-    unlink(ef);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* How many times needle occurs in hay. */
 static int count(const char *hay, const char *needle)
 {
@@ -138,10 +120,10 @@ static void threads_against_ranks(const char *what, const char *args, int min_fi
     snprintf(a, sizeof a, "%s/threads", d);
     snprintf(b, sizeof b, "%s/mpi", d);
     snprintf(cmd, sizeof cmd, "%s %s --threads 2 --out %s", bin(), args, a);
-    if (sh(cmd, out, sizeof out, err, elen) != 0)
+    if (files_sh(cmd, out, sizeof out, err, elen) != 0)
         fail_msg("%s on threads failed: %s", what, err);
     snprintf(cmd, sizeof cmd, MPIRUN "%s %s --out %s", mpi, args, b);
-    int st = sh(cmd, out, sizeof out, err, elen);
+    int st = files_sh(cmd, out, sizeof out, err, elen);
     if (st != 0)
         fail_msg("%s under mpirun failed (%d): %s", what, st, err);
     int n = same_files(a, b);
@@ -224,7 +206,7 @@ static void a_bad_scenario_exits_2_on_every_rank(void **state)
         snprintf(args, sizeof args, "%s %s%s%s", cmds[i], bad, i == 1 ? " " : "",
                  i == 1 ? bad : i == 2 ? " --vary pools.x.workers=1:2:1" : "");
         snprintf(cmd, sizeof cmd, MPIRUN "%s %s --out %s", mpi, args, o);
-        int st = sh(cmd, out, sizeof out, err, sizeof err);
+        int st = files_sh(cmd, out, sizeof out, err, sizeof err);
         if (st == 124)
             fail_msg("%s: a rank waited for another (killed after 120 s)", args);
         if (st != 2)
@@ -236,10 +218,10 @@ static void a_bad_scenario_exits_2_on_every_rank(void **state)
     /* a refused backtest cutoff and a usage error, said once */
     snprintf(cmd, sizeof cmd, MPIRUN "%s backtest " COUNCIL " --cutoff 1990-03-31 --out %s", mpi,
              o);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 2);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 2);
     assert_int_equal(count(err, "careflow: error: "), 1);
     snprintf(cmd, sizeof cmd, MPIRUN "%s run " HAMPSHIRE " --reps x --out %s", mpi, o);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 2);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 2);
     assert_int_equal(count(err, "careflow: error: "), 1);
     assert_int_equal(access(o, F_OK), -1);
     files_rm_tree(d);
@@ -267,7 +249,7 @@ static void a_failing_rank_ends_every_rank(void **state)
             snprintf(cmd, sizeof cmd,
                      "CAREFLOW_TEST_FAIL_RANK=1:%s " MPIRUN "%s %s --no-plots --out %s",
                      steps[s], mpi, cmds[i], o);
-            int st = sh(cmd, out, sizeof out, err, sizeof err);
+            int st = files_sh(cmd, out, sizeof out, err, sizeof err);
             if (st == 124)
                 fail_msg("%s: rank 1 failed at %s and rank 0 waited for it", cmds[i],
                          steps[s]);

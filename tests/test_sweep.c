@@ -183,25 +183,6 @@ static const char *bin(void)
     return b && *b ? b : "build/careflow";
 }
 
-/* Runs a shell command; returns its exit status, its stdout in out and stderr in err. */
-static int sh(const char *cmd, char *out, size_t olen, char *err, size_t elen)
-{
-    char full[4096], of[] = "/tmp/careflow-sweep-out-XXXXXX",
-                     ef[] = "/tmp/careflow-sweep-err-XXXXXX";
-    close(mkstemp(of));
-    close(mkstemp(ef));
-    snprintf(full, sizeof full, "%s >%s 2>%s", cmd, of, ef);
-    int st = system(full);
-    char *o = files_slurp(of), *e = files_slurp(ef);
-    snprintf(out, olen, "%s", o ? o : "");
-    snprintf(err, elen, "%s", e ? e : "");
-    free(o);
-    free(e);
-    unlink(of);
-    unlink(ef);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* ---- against Erlang C ----------------------------------------------------------------- */
 
 static void the_answer_is_erlang_c_smallest_c(void **state)
@@ -357,12 +338,12 @@ static void mpi_ranks_write_the_same_bytes_as_threads(void **state)
     const char *args = "--set horizon_days=400 --set warmup_days=50 --reps 6 --vary " VARY
                        " --target 'mean_wait_days:duty<=0.025' --no-plots --quiet";
     snprintf(cmd, sizeof cmd, "%s sweep %s %s --threads 2 --out %s", bin(), MMC, args, d1);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 0);
     snprintf(cmd, sizeof cmd,
              "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout 120 mpirun -n 3 "
              "--oversubscribe %s sweep %s %s --out %s",
              mpi, MMC, args, d2);
-    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    int st = files_sh(cmd, out, sizeof out, err, sizeof err);
     if (st != 0)
         fail_msg("mpirun failed (%d): %s", st, err);
     /* one answer line, from rank 0 only */
@@ -446,7 +427,7 @@ static void the_answer_is_printed_with_its_evidence(void **state)
              "%s sweep %s --set horizon_days=400 --set warmup_days=50 --reps %d --vary " VARY
              " --target 'mean_wait_days:duty<=0.025' --no-plots --out %s",
              bin(), MMC, REPS, d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 0);
     const char *a = strstr(out, "answer: pools.duty_workers.workers=6\n");
     if (!a)
         fail_msg("no answer line in:\n%s", out);
@@ -476,7 +457,7 @@ static void the_charts_carry_the_footer(void **state)
              "pools.duty_workers.workers=5:6:1 --target 'mean_wait_days:duty<=0.025' --quiet "
              "--out %s/o",
              bin(), MMC, d);
-    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    int st = files_sh(cmd, out, sizeof out, err, sizeof err);
     assert_true(st == 0 || st == 1); /* 1: no value met the target; the files are written */
     assert_null(strstr(err, "warning: plots"));
     snprintf(path, sizeof path, "%s/o/plots", d);
@@ -513,7 +494,7 @@ static void an_answer_stands_when_a_larger_value_fails_again(void **state)
              "pools.duty_workers.workers=6 --reps 4 --vary arrivals.calls.per_day=30:50:10 "
              "--target 'mean_wait_days:duty<=0.025' --no-plots --out %s",
              bin(), MMC, d);
-    int st = sh(cmd, out, sizeof out, err, sizeof err);
+    int st = files_sh(cmd, out, sizeof out, err, sizeof err);
     if (st != 0 || !strstr(out, "answer: arrivals.calls.per_day=30\n"))
         fail_msg("exit %d, stdout:\n%s\nstderr:\n%s", st, out, err);
     if (!strstr(err, "careflow: warning: answer arrivals.calls.per_day=30: "
@@ -538,7 +519,7 @@ static void a_waiting_list_left_at_the_horizon_is_named(void **state)
              "arrivals.calls.per_day=48 --reps 4 --vary pools.duty_workers.workers=4:6:1 "
              "--target 'mean_wait_days:duty<=1000' --no-plots --out %s",
              bin(), MMC, d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "answer: pools.duty_workers.workers=4\n"));
     if (!strstr(err, "careflow: warning: answer pools.duty_workers.workers=4: the duty waiting "
                      "list is still "))
@@ -560,7 +541,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
              "pools.duty_workers.workers=5:6:1 --target 'mean_wait_days:duty<=0.0001' "
              "--no-plots --out %s",
              bin(), MMC, d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 1);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 1);
     assert_non_null(strstr(err, "no value of pools.duty_workers.workers meets the target "
                                 "mean_wait_days:duty<=0.0001"));
     assert_null(strstr(out, "\nanswer:"));
@@ -578,7 +559,7 @@ static void no_value_meeting_the_target_exits_1_with_the_results(void **state)
              "pools.duty_workers.workers=4:8:1 --target 'avg_utilisation:duty_workers >= 0.75' "
              "--no-plots --quiet --out %s",
              bin(), MMC, d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(out, "answer: pools.duty_workers.workers=5\n"));
     files_rm_tree(d);
 }
@@ -641,7 +622,7 @@ static void bad_vary_and_target_are_refused(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         snprintf(cmd, sizeof cmd, "%s sweep %s %s --reps 2 --out %s", bin(), MMC, cases[i].args,
                  d);
-        int st = sh(cmd, out, sizeof out, err, sizeof err);
+        int st = files_sh(cmd, out, sizeof out, err, sizeof err);
         if (st != 2 || !strstr(err, cases[i].msg) || !strstr(err, "careflow: error: "))
             fail_msg("`sweep %s`: exit %d, stderr:\n%s(wanted exit 2 and '%s')", cases[i].args,
                      st, err, cases[i].msg);
@@ -664,7 +645,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
              "%s sweep scenarios/council-staffed.yaml --vary arrivals.0.age.min=0:10:5 --vary "
              "arrivals.0.age.max=6:18:6 --reps 2 --out %s",
              bin(), d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 2);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 2);
     if (!strstr(err, "--vary arrivals.0.age.min=0:10:5 --vary arrivals.0.age.max=6:18:6: at "
                      "arrivals.0.age.min=10, arrivals.0.age.max=6: "))
         fail_msg("stderr:\n%s", err);
@@ -675,7 +656,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
              "pools.duty_workers.workers=5:6:1 --target 'entries_per_year:all>=0' --reps 2 "
              "--no-plots --out %s",
              bin(), MMC, d);
-    assert_int_equal(sh(cmd, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(cmd, out, sizeof out, err, sizeof err), 0);
     assert_non_null(strstr(err, "careflow: warning: entries_per_year:all is the same at every "
                                 "value swept: it does not depend on pools.duty_workers.workers"));
     /* no trailing space (the header without a target had them) */
@@ -684,7 +665,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
      * stands apart from the interval before it (two spaces: "... to 0.0185  100%") */
     char both[4096];
     snprintf(both, sizeof both, "{ %s; } 2>&1 | cat", cmd);
-    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(both, out, sizeof out, err, sizeof err), 0);
     const char *ans = strstr(out, "\nanswer: "), *wrote = strstr(out, "\nwrote ");
     if (!ans || !wrote || wrote < ans)
         fail_msg("'wrote' before the answer:\n%s", out);
@@ -694,7 +675,7 @@ static void a_bad_pair_is_refused_and_a_flat_target_warned(void **state)
              "pools.duty_workers.workers=5:6:1 --outputs avg_stock:all --reps 2 --no-plots "
              "--out %s; } 2>&1 | cat",
              bin(), MMC, d);
-    assert_int_equal(sh(both, out, sizeof out, err, sizeof err), 0);
+    assert_int_equal(files_sh(both, out, sizeof out, err, sizeof err), 0);
     const char *last = strstr(out, "\n  6 ");
     wrote = strstr(out, "\nwrote ");
     if (!last || !wrote || wrote < last)

@@ -3,6 +3,7 @@
 #include "models/commands/cluster.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/err.h"
 
@@ -103,3 +104,15 @@ int cluster_send(const double *buf, size_t n) { return SIM_EIO; }
 int cluster_recv(int from, double *buf, size_t n) { return SIM_EIO; }
 
 #endif
+
+int cluster_test_fail(const char *step, const char *bare)
+{
+    const char *e = getenv("CAREFLOW_TEST_FAIL_RANK");
+    char *end;
+    if (!e || !*e)
+        return 0;
+    long r = strtol(e, &end, 10);
+    if (end == e || r != cluster_rank())
+        return 0;
+    return *end == ':' ? !strcmp(end + 1, step) : bare && !strcmp(step, bare);
+}

@@ -38,4 +38,8 @@ int cluster_bcast(void *buf, size_t n);                 /* rank 0's bytes to eve
 int cluster_send(const double *buf, size_t n);          /* to rank 0 */
 int cluster_recv(int from, double *buf, size_t n);      /* on rank 0, from rank `from` */
 
+/* The tests' failure hook, CAREFLOW_TEST_FAIL_RANK=R:STEP (or R alone, meaning the step
+ * named bare; NULL: none): 1 if this rank is to fail at step, as if out of memory. */
+int cluster_test_fail(const char *step, const char *bare);
+
 #endif

@@ -12,18 +12,6 @@
 #include "sim/mem.h"
 #include "sim/signals.h"
 
-/* The test hook CAREFLOW_TEST_FAIL_RANK=R:STEP (STEP replication or gather; as
- * sensitivity's, sens.c): 1 if this rank is to fail at step, as if out of memory. */
-static int test_fail(const char *step)
-{
-    const char *e = getenv("CAREFLOW_TEST_FAIL_RANK");
-    char *end;
-    if (!e || !*e)
-        return 0;
-    long r = strtol(e, &end, 10);
-    return end != e && r == cluster_rank() && *end == ':' && !strcmp(end + 1, step);
-}
-
 /* This rank's view of the task: local job j is global replication rank + j * size. */
 typedef struct share {
     const reps_task_t *t;
@@ -123,7 +111,7 @@ static int gather(const reps_task_t *t, int rank, int size, char *err, size_t er
         most = n > most ? n : most;
     }
     double *buf = most ? mem_reallocarray(NULL, most, sizeof *buf) : NULL;
-    int rc = (most && !buf) || test_fail("gather") ? SIM_ENOMEM : 0;
+    int rc = (most && !buf) || cluster_test_fail("gather", NULL) ? SIM_ENOMEM : 0;
     if (rc)
         sim_err_set(err, errlen, rc, "out of memory while gathering the replications");
     if ((rc = cluster_agree(rc)) != 0)
@@ -154,7 +142,7 @@ int reps_run(const reps_task_t *t, char *err, size_t errlen)
 {
     int rank = cluster_rank(), size = cluster_size(), rc;
     int mine = rank < t->n ? (t->n - rank + size - 1) / size : 0;
-    share_t s = {t, rank, size, test_fail("replication")};
+    share_t s = {t, rank, size, cluster_test_fail("replication", NULL)};
     pool_task_t pt = {.n = mine,
                       .threads = t->threads < 1 ? 1 : t->threads,
                       .job = share_job,

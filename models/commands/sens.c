@@ -231,19 +231,6 @@ int sens__outputs_parse(const scenario_t *sc, const char *flag, const char *text
 }
 /* ---- setup -------------------------------------------------------------------------- */
 
-/* The test hook CAREFLOW_TEST_FAIL_RANK=R[:STEP]: 1 if this rank is to fail at step. */
-static int test_fail(const char *step)
-{
-    const char *e = getenv("CAREFLOW_TEST_FAIL_RANK");
-    char *end;
-    if (!e || !*e)
-        return 0;
-    long r = strtol(e, &end, 10);
-    if (end == e || r != cluster_rank())
-        return 0;
-    return *end == ':' ? !strcmp(end + 1, step) : !strcmp(step, "point");
-}
-
 void sens__sweep_free(sens__sweep_t *w)
 {
     sens__outputs_free(&w->out);
@@ -320,7 +307,7 @@ static int setup(sens__sweep_t *w, const scenario_t *sc, const sens_opts_t *o, c
         fprintf(stderr, "careflow: note: --samples %d is not a power of 2; Sobol points are "
                         "balanced only at powers of 2\n", w->samples);
     w->block = (size_t)w->reps * (size_t)w->out.n + (size_t)w->n_series * (size_t)w->plan.n_reports;
-    if (test_fail("setup") ||
+    if (cluster_test_fail("setup", "point") ||
         !(w->val = mem_calloc((size_t)w->n_pts * w->block, sizeof *w->val)) ||
         !(w->done = mem_calloc((size_t)w->n_pts, 1)) ||
         !(w->todo = mem_calloc((size_t)w->n_pts, sizeof *w->todo)))
@@ -358,7 +345,7 @@ static int gather(sens__sweep_t *w, const unsigned char *dealt_from, int rank, i
         }
         w->done = cur;
     }
-    if (rc == 0 && (test_fail("gather") ||
+    if (rc == 0 && (cluster_test_fail("gather", "point") ||
                     !(buf = mem_reallocarray(NULL, (most ? most : 1) * w->block, sizeof *buf))))
         rc = SIM_ENOMEM;
     if (rc != 0)
@@ -452,7 +439,7 @@ int sens__evaluate(sens__sweep_t *w, char *err, size_t errlen)
     int local = 0;
     if (w->n_todo > 0)
         local = w->status = sens__ckpt_open(w, rank, w->err, sizeof w->err);
-    if (local == 0 && w->n_todo > 0 && test_fail("point"))
+    if (local == 0 && w->n_todo > 0 && cluster_test_fail("point", "point"))
         sens__fail(w, SIM_ENOMEM, "out of memory at its first design point "
                                   "(CAREFLOW_TEST_FAIL_RANK)");
     if (local == 0)
