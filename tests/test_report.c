@@ -188,6 +188,34 @@ static double csv_value(const char *csv, const char *f1, const char *f2, int c,
     return NAN;
 }
 
+/* 1 if every quoted attribute value in the start tags of the inline SVGs of page s
+ * follows its name's '=' directly: a tag copied as gnuplot writes it (fill = 'rgb(..)')
+ * with the spaces kept but the '=' lost reads as fill  'rgb(..)', which browsers drop,
+ * and a fan chart loses its bands. */
+static int svg_attrs_whole(const char *s)
+{
+    for (const char *v = s; (v = strstr(v, "<svg")) != NULL; v++) {
+        const char *end = strstr(v, "</svg>");
+        if (!end)
+            return 0;
+        for (const char *t = v; t < end && (t = strchr(t, '<')) != NULL && t < end; t++) {
+            char q = 0;
+            for (const char *c = t + 1; *c && (q || *c != '>'); c++) {
+                if (q) {
+                    q = *c == q ? 0 : q;
+                } else if (*c == '"' || *c == '\'') {
+                    if (c[-1] != '=') {
+                        fprintf(stderr, "test_report: an attribute lost its '=': %.60s\n", t);
+                        return 0;
+                    }
+                    q = *c;
+                }
+            }
+        }
+    }
+    return 1;
+}
+
 /* The page's checks that hold for every report. */
 static char *check_page(const char *dir)
 {
@@ -233,6 +261,7 @@ static char *check_page(const char *dir)
         assert_true(t == end + 1); /* the title comes first, and is not empty */
         assert_true(t[strlen(want)] != '<');
     }
+    assert_true(svg_attrs_whole(s));
     /* every table header cell has a scope */
     assert_int_equal(count(s, "<th>"), 0);
     assert_non_null(strstr(s, "careflow version"));
@@ -313,8 +342,9 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
     }
     assert_true(n_assume >= 10);
     assert_non_null(strstr(page, "scenarios/hampshire-baseline.yaml:"));
-    /* the plots are inline */
+    /* the plots are inline, the fan charts with their filled bands */
     assert_true(count(page, "<svg") >= 5);
+    assert_true(count(page, "<polygon fill='rgb(") >= 10);
     free(yaml);
     free(su);
     free(ts);

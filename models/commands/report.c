@@ -428,9 +428,13 @@ static void put_svg(report_t *r, const char *s, const char *caption)
                 const char *a = q;
                 while (*q && !strchr(" \t\r\n=/>", *q))
                     q++;
-                const char *ae = q, *v = q, *ve = q;
-                if (*q == '=') {
-                    q++;
+                const char *ae = q, *v = q, *ve = q, *w = q;
+                while (*w && strchr(" \t\r\n", *w)) /* gnuplot writes fill = 'rgb(...)' */
+                    w++;
+                if (*w == '=') {
+                    q = w + 1;
+                    while (*q && strchr(" \t\r\n", *q))
+                        q++;
                     if (*q == '"' || *q == '\'') {
                         char quote = *q;
                         v = q;
