@@ -789,6 +789,10 @@ static const bad_case_t bad_cases[] = {
      "tab character"},
     {"tab_indent_hint", "version: 1\n\tname: t\n", 0, NULL, NULL, NULL, NULL, "s.yaml:2:1",
      "replace the tab with spaces"},
+    /* a tab inside a mapping: libyaml says only "cannot start any token" */
+    {"tab_indent_in_map", "version: 1\nstages:\n  a:\n\tduration: 3\n", 0, NULL, NULL, NULL,
+     NULL, "s.yaml:4:1", "cannot start any token (while scanning for the next token started "
+     "at line 4); YAML indents with spaces: replace the tab with spaces"},
     {"share_as_percent", HEAD STAGES ARR POOL("{a: 1}") "    absence: 45%\n", 0, NULL, NULL,
      NULL, NULL, "s.yaml:15:14", "write a share as a fraction (0.45)"},
     {"set_stage_typo", HEAD STAGES ARR, 0, NULL, NULL, NULL, "stages.b.duration.mean=3",

@@ -594,6 +594,20 @@ static int on_alias(parse_t *p, const yaml_event_t *ev)
     return add_child(p, n);
 }
 
+/* 1 if line (1-based) of buf[0..len) has a tab among its leading blanks: libyaml then
+ * mostly says only "found character that cannot start any token". */
+static int tab_indents(const char *buf, size_t len, int line)
+{
+    size_t i = 0;
+    for (int l = 1; l < line && i < len; i++)
+        if (buf[i] == '\n')
+            l++;
+    for (; i < len && (buf[i] == ' ' || buf[i] == '\t'); i++)
+        if (buf[i] == '\t')
+            return 1;
+    return 0;
+}
+
 static int yaml_error(parse_t *p, const yaml_parser_t *yp, const char *buf, size_t len)
 {
     int line, col;
@@ -608,8 +622,9 @@ static int yaml_error(parse_t *p, const yaml_parser_t *yp, const char *buf, size
     }
     const char *problem = yp->problem ? yp->problem : "invalid YAML";
     /* a tab where YAML wants spaces: the commonest slip of an editor; say what to do */
-    const char *hint = strstr(problem, "tab") ? "; YAML indents with spaces: replace the tab "
-                                                "with spaces" : "";
+    const char *hint = strstr(problem, "tab") || tab_indents(buf, len, line)
+                           ? "; YAML indents with spaces: replace the tab with spaces"
+                           : "";
     if (yp->context)
         return perr(p, p->file, line, col, "%s (%s started at line %d)%s", problem, yp->context,
                     (int)yp->context_mark.line + 1, hint);
