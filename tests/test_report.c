@@ -476,6 +476,16 @@ static void backtest_page_scores_against_the_baselines(void **state)
     char want[128];
     snprintf(want, sizeof want, "cin, stock: careflow was typically %.1f%% out", sum / n);
     assert_non_null(strstr(page, want));
+    /* the footer fingerprints the records read, as coreutils' sha256sum does */
+    FILE *h = popen("sha256sum scenarios/data/council-episodes/episodes.csv", "r");
+    char hex[128] = "", li[256];
+    assert_non_null(h);
+    assert_non_null(fgets(hex, sizeof hex, h));
+    pclose(h);
+    hex[64] = '\0';
+    snprintf(li, sizeof li, "<li>scenarios/data/council-episodes/episodes.csv "
+             "<span class=\"hash\">%s</span></li>", hex);
+    assert_non_null(strstr(page, li));
     free(csv);
     free(page);
 }

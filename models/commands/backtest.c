@@ -48,6 +48,7 @@
 #include "sim/pool.h"
 #include "sim/progress.h"
 #include "sim/rng.h"
+#include "sim/sha256.h"
 #include "sim/signals.h"
 #include "sim/stats.h"
 #include "sim/text.h"
@@ -94,6 +95,7 @@ typedef struct bt_run {
     bt_series_t series;     /* their actual series */
     outtx_t tx;             /* the output transaction */
     char *source;           /* the DATA paths joined, for the estimator's comments */
+    char (*sha)[65];        /* [rs->n_files]: each records file's SHA-256 */
     bt_row_t *rows;         /* [n_cutoffs * horizon * n_stages * BT_N_METRICS] */
     size_t n_rows;          /* rows filled */
     int reps;               /* replications simulated per cutoff */
@@ -791,6 +793,9 @@ static int write_manifest(FILE *f, void *v)
         fputs(i ? ", " : "", f);
         fmt_json_str(f, rs->files[i]);
     }
+    fputs("],\n  \"records_sha256\": [", f);
+    for (int i = 0; i < rs->n_files; i++)
+        fprintf(f, "%s\"%s\"", i ? ", " : "", b->sha[i]);
     fprintf(f, "],\n  \"children\": %zu,\n  \"stays\": %zu", rs->n_children, rs->n_stays);
     cal_format(rs->first, d);
     fprintf(f, ",\n  \"first_date\": \"%s\"", d);
@@ -985,7 +990,10 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
                           .dir = outtx_dir(&b->tx),
                           .plotted = plotted,
                           .no_plots_why = c->no_plots ? OUTPUTS_NO_PLOTS_FLAG
-                                                      : OUTPUTS_NO_PLOTS_FAILED};
+                                                      : OUTPUTS_NO_PLOTS_FAILED,
+                          .files = (const char *const *)b->rs->files,
+                          .files_sha = (const char (*)[65])b->sha,
+                          .n_files = b->rs->n_files};
     if ((rc = report_write(&b->tx, &page, err, errlen)) != 0)
         return rc;
     if ((rc = outtx_commit(&b->tx, err, errlen)) != 0)
@@ -1157,6 +1165,19 @@ int backtest_main(int argc, char **argv)
     }
     b.c = &c;
     b.rs = rs;
+    /* the records' fingerprints, for manifest.json and the page's footer */
+    if (rs->n_files > 0 && !(b.sha = mem_calloc((size_t)rs->n_files, sizeof *b.sha))) {
+        fputs("careflow: error: out of memory\n", stderr);
+        status = 1;
+        goto out;
+    }
+    for (int i = 0; i < rs->n_files; i++)
+        if (sha256_file_hex(rs->files[i], b.sha[i]) != 0) {
+            fprintf(stderr, "careflow: error: %s: cannot read it again to fingerprint it\n",
+                    rs->files[i]);
+            status = 2;
+            goto out;
+        }
     int threads = c.threads;
     if (threads == 0 && cluster_size() > 1)
         threads = 1; /* one rank per core is the usual MPI layout */
@@ -1198,6 +1219,7 @@ out:
     mem_free(b.rows);
     mem_free(b.keep);
     mem_free(b.source);
+    mem_free(b.sha);
     mem_free(cmdline);
     mem_free(owned);
     mem_free(dirs);

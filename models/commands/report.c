@@ -730,6 +730,17 @@ void report_footer(report_t *r)
             }
         report_raw(r, "</ul>\n");
     }
+    if (m->n_files > 0) {
+        report_raw(r, "<h3>Every file read and its SHA-256</h3>\n<ul>\n");
+        for (int i = 0; i < m->n_files; i++) {
+            report_raw(r, "<li>");
+            esc(r, m->files[i]);
+            report_raw(r, " <span class=\"hash\">");
+            esc(r, m->files_sha[i]);
+            report_raw(r, "</span></li>\n");
+        }
+        report_raw(r, "</ul>\n");
+    }
     report_raw(r, "<p>The CSV files beside this page hold every figure with full "
                   "precision; docs/outputs.md describes each column.</p>\n</footer>\n");
 }

@@ -44,6 +44,9 @@ typedef struct report_meta {
     int plotted;                  /* 1: plots/ holds the SVGs */
     const char *no_plots_why;     /* plotted 0: why ("--no-plots was given") */
     const char *method;           /* sensitivity: "oat", "morris", "sobol" or "lhs" */
+    const char *const *files;     /* no scenario: the files read (backtest's records) */
+    const char (*files_sha)[65];  /* [n_files]: their SHA-256, listed in the footer */
+    int n_files;
 } report_meta_t;
 
 typedef struct report report_t; /* a page being built (opaque) */
