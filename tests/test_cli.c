@@ -546,6 +546,20 @@ static void version_prints_version(void **state)
     proc_free(&p);
 }
 
+static void strands_lists_types_and_refuses_arguments(void **state)
+{
+    proc_t p;
+    RUN(*state, &p, "strands");
+    expect_status(&p, 0);
+    expect_contains(p.out, "edge_of_care");
+    proc_free(&p);
+    RUN(*state, &p, "strands", "edge_of_care");
+    expect_status(&p, 2);
+    expect_contains(p.err, "strands takes no arguments, not 'edge_of_care'");
+    assert_string_equal(p.out, "");
+    proc_free(&p);
+}
+
 static void help_mentions_every_option(void **state)
 {
     static const char *const main_words[] = {"run", "validate", "compare", "sensitivity",
@@ -1358,6 +1372,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(estimate_out_is_not_a_file_written_beside_it),
         cmocka_unit_test(version_prints_version),
+        cmocka_unit_test(strands_lists_types_and_refuses_arguments),
         cmocka_unit_test(help_mentions_every_option),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(slips_get_suggestions),

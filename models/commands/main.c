@@ -589,6 +589,8 @@ static int dispatch(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "strands") == 0) {
+        if (argc > 2 && strcmp(argv[2], "--help") != 0 && strcmp(argv[2], "-h") != 0)
+            return usage_error(NULL, "strands takes no arguments, not '%s'", argv[2]);
         puts("Strand types (`type:` of an item of `strands:`; docs/strands.md has their keys,\n"
              "defaults and evidence):");
         for (int i = 0; strand_type_at(i); i++)
