@@ -329,6 +329,35 @@ static void earlier_folders_are_replaced(void **state)
     assert_false(exists(cmp, "council-2"));
 }
 
+/* a `careflow run` set where a scenario's folder would go is kept: compare refuses
+ * (exit 2, the folder named, nothing written) rather than replacing it */
+static void run_folder_is_not_replaced(void **state)
+{
+    (void)state;
+    char cmp[PATH_MAX], run[PATH_MAX];
+    path(cmp, g_dir, "keep");
+    path(run, cmp, "council");
+    assert_int_equal(mkdir(cmp, 0755), 0);
+    assert_int_equal(careflow("run", COUNCIL, "--reps", "3", "--no-plots", "--quiet",
+                              "--out", run, NULL), 0);
+    char *before = files_read_in(run, "manifest.json");
+    assert_non_null(before);
+    assert_int_equal(careflow("compare", COUNCIL, STAFFED, "--reps", "2", "--no-plots",
+                              "--quiet", "--out", cmp, NULL), 2);
+    char *e = files_read_in(g_dir, "err.txt");
+    assert_non_null(e);
+    if (!strstr(e, "careflow: error: ") || !strstr(e, "keep/council already exists"))
+        fail_msg("no error naming the folder: %s", e);
+    free(e);
+    char *after = files_read_in(run, "manifest.json");
+    assert_non_null(after);
+    assert_string_equal(before, after); /* still the run's 3 replications */
+    assert_false(exists(cmp, "compare.csv"));
+    assert_false(exists(cmp, "anyshire"));
+    free(before);
+    free(after);
+}
+
 /* compare_folders: a name, or NAME-2, NAME-3, ... when taken or one of the set's */
 static void folder_names_are_deterministic(void **state)
 {
@@ -390,6 +419,7 @@ int main(void)
         cmocka_unit_test(itself_differs_by_nothing),
         cmocka_unit_test(pool_only_in_the_alternative),
         cmocka_unit_test(earlier_folders_are_replaced),
+        cmocka_unit_test(run_folder_is_not_replaced),
         cmocka_unit_test(folder_names_are_deterministic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -463,22 +463,23 @@ int compare_folders(const char *const *names, int n, char (*folders)[COMPARE_FOL
 }
 
 /* The folders an earlier comparison in OUT made, from its manifest.json ("folder"
- * members), appended to owned[*n..] (names kept in buf) so the swap replaces them
- * rather than carrying them into the new set (sim/outtx.h carries entries the
- * command does not own). Called with OUT locked. A missing or unreadable manifest
- * adds nothing. */
-static void old_folders(const char *out, const char **owned, int *n, char *buf, size_t len)
+ * members), into old[0..] (at most OLD_FOLDERS_MAX, names kept in buf); returns how
+ * many. The caller adds them to what it owns, so the swap replaces them rather than
+ * carrying them into the new set (sim/outtx.h carries entries the command does not
+ * own), and checks against them that it replaces only a comparison's folders
+ * (foreign_folder). Called with OUT locked. A missing or unreadable manifest gives 0. */
+static int old_folders(const char *out, const char **old, char *buf, size_t len)
 {
     char path[PATH_MAX], line[1024];
     if (snprintf(path, sizeof path, "%s/manifest.json", out) >= (int)sizeof path)
-        return;
+        return 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
+        return 0;
     size_t used = 0;
-    int added = 0;
+    int n = 0;
     static const char key[] = "\"folder\": \"";
-    while (added < OLD_FOLDERS_MAX && fgets(line, sizeof line, f)) {
+    while (n < OLD_FOLDERS_MAX && fgets(line, sizeof line, f)) {
         char *p = strstr(line, key);
         if (!p)
             continue;
@@ -487,18 +488,39 @@ static void old_folders(const char *out, const char **owned, int *n, char *buf, 
         if (k == 0 || k >= COMPARE_FOLDER_MAX || p[k] != '"' || used + k + 1 > len)
             continue;
         p[k] = '\0';
-        int dup = 0;
-        for (int i = 0; i < *n; i++)
-            dup |= !strcmp(owned[i], p);
-        if (dup)
-            continue;
         memcpy(buf + used, p, k + 1);
-        owned[(*n)++] = buf + used;
-        owned[*n] = NULL;
+        old[n++] = buf + used;
         used += k + 1;
-        added++;
     }
     fclose(f);
+    return n;
+}
+
+/* Refuses (SIM_EINVAL, nothing written) when OUT already holds an entry named like a
+ * scenario's folder that no earlier comparison wrote (not among its old[n_old] folders,
+ * read from its manifest.json): a `careflow run` set or the user's own folder is kept,
+ * never replaced. Called with OUT locked. */
+static int foreign_folder(const outtx_t *tx, const char *out_dir, const cmp_run_t *runs,
+                          const char *const *names, int n_sc, const char *const *old,
+                          int n_old, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    for (int j = 0; j < n_sc; j++) {
+        const char *f = runs[j].folder;
+        int was_ours = 0;
+        for (int i = 0; i < n_old; i++)
+            was_ours |= !strcmp(old[i], f);
+        if (was_ours || snprintf(path, sizeof path, "%s/%s", tx->out, f) >= (int)sizeof path ||
+            access(path, F_OK) != 0)
+            continue;
+        size_t dl = strlen(out_dir);
+        return sim_err_set(err, errlen, SIM_EINVAL,
+                           "%s%s%s already exists and no earlier comparison wrote it: compare "
+                           "would put scenario %s's outputs there and will not replace it; "
+                           "move it or give another --out",
+                           out_dir, dl && out_dir[dl - 1] == '/' ? "" : "/", f, names[j]);
+    }
+    return 0;
 }
 
 /* Frees own_view's results (the first n, each with its cost array); v may be NULL. */
@@ -615,9 +637,20 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     owned[n_owned] = NULL;
     /* Probe the output folder before simulating: busy or unwritable fails now. Rank 0
      * alone writes; every rank learns whether it can (cluster_agree). */
-    if (rank == 0 && (rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) == 0)
+    if (rank == 0 && (rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) == 0) {
         /* OUT is locked: an earlier comparison's folders are ours to replace */
-        old_folders(tx.out, owned, &n_owned, old_buf, old_len);
+        const char *old[OLD_FOLDERS_MAX];
+        int n_old = old_folders(tx.out, old, old_buf, old_len);
+        for (int i = 0; i < n_old; i++) {
+            int dup = 0;
+            for (int k = 0; k < n_owned; k++)
+                dup |= !strcmp(owned[k], old[i]);
+            if (!dup)
+                owned[n_owned++] = old[i];
+        }
+        owned[n_owned] = NULL;
+        rc = foreign_folder(&tx, o->out_dir, ctx.runs, names, n_sc, old, n_old, err, errlen);
+    }
 probed:
     if ((rc = cluster_agree(rc)) != 0) {
         if (rc == SIM_EPEER)
