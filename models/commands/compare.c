@@ -169,7 +169,7 @@ static int write_compare(FILE *f, void *vctx)
           "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n", f);
     for (int j = 1; j < c->n; j++) {
         const cmp_run_t *r = &c->runs[j];
-        const char *alt = r->sc->name;
+        const char *alt = r->folder;
         /* the base's figures, then those only the alternative has; a strand or cost
          * figure that one side lacks is 0 there (no such strand, no such cost) */
         for (int pass = 0; pass < 2; pass++) {
@@ -268,7 +268,7 @@ static void pool_ts_row(FILE *f, cmp_ctx_t *c, const cmp_run_t *r, int p, int rp
     fprintf(f, ",%s,", date);
     fmt_field(f, p >= 0 ? b->sc->pools[p].name : r->sc->pools[rp].name);
     fprintf(f, ",%s,", m ? "caseload_per_worker" : "utilisation");
-    fmt_field(f, r->sc->name);
+    fmt_field(f, r->folder);
     fputc(',', f);
     if (ka)
         fmt_num(f, sa / ka);
@@ -325,7 +325,7 @@ static int write_compare_ts(FILE *f, void *vctx)
                     fprintf(f, ",%s,", date);
                     fmt_field(f, stage);
                     fprintf(f, ",%s,", model_ts_metric_names[m]);
-                    fmt_field(f, r->sc->name);
+                    fmt_field(f, r->folder);
                     double mean_d = (sb - sa) / n;
                     stats_sort(c->d, n);
                     fputc(',', f);
@@ -598,7 +598,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     double t0 = progress_now();
     uint64_t events = 0;
     const char **owned = NULL, **names = NULL;
-    char *old_buf = NULL;
+    char *old_buf = NULL, *verdict = NULL;
     size_t old_len = (size_t)OLD_FOLDERS_MAX * COMPARE_FOLDER_MAX;
     err[0] = '\0';
     ctx.t_start = t0;
@@ -735,16 +735,28 @@ probed:
     if ((rc = outtx_write(&tx, "manifest.json", write_manifest, &ctx, err, errlen)) != 0)
         goto out;
     int plotted;
-    char title[512], verdict[4096];
+    char title[1024];
     /* the verdict from compare.csv in the staging folder: printed once the set is in */
-    if ((rc = report_compare_verdict(outtx_dir(&tx), scs[0]->name, scs[0]->currency, verdict,
-                                     sizeof verdict)) != 0) {
+    if ((rc = report_compare_verdict(outtx_dir(&tx), scs[0],
+                                     (const scenario_t *const *)(scs + 1), n_sc - 1,
+                                     &verdict)) != 0) {
         sim_err_set(err, errlen, rc, "out of memory");
         goto out;
     }
-    snprintf(title, sizeof title, "Comparison: %s against %s%s",
-             n_sc == 2 ? scs[1]->name : "the alternatives", scs[0]->name,
-             n_sc == 2 ? "" : " (the base)");
+    {
+        /* the scenarios by their titles, as the run page is; the folder beside a title
+         * two scenarios share */
+        const char *bt = scs[0]->title ? scs[0]->title : scs[0]->name;
+        const char *at = n_sc == 2 ? scs[1]->title ? scs[1]->title : scs[1]->name : NULL;
+        int same = at && !strcmp(at, bt);
+        char ab[COMPARE_FOLDER_MAX + 4] = "", bb[COMPARE_FOLDER_MAX + 4] = "";
+        if (same) {
+            snprintf(ab, sizeof ab, " (%s)", ctx.runs[1].folder);
+            snprintf(bb, sizeof bb, " (%s)", ctx.runs[0].folder);
+        }
+        snprintf(title, sizeof title, "Comparison: %s%s against %s%s%s",
+                 at ? at : "the alternatives", ab, bt, bb, at ? "" : " (the base)");
+    }
     report_meta_t page = {.command = "compare",
                           .title = title,
                           .sc = scs[0],
@@ -768,7 +780,7 @@ probed:
                         "%llu events in %.2f s\n",
                 n_sc, n, (unsigned long long)events, progress_now() - t0);
     }
-    if (!o->quiet)
+    if (!o->quiet && verdict)
         fputs(verdict, stderr);
     rc = 0;
     goto out;
@@ -785,5 +797,6 @@ early:
     mem_free(names);
     mem_free(owned);
     mem_free(old_buf);
+    mem_free(verdict);
     return rc;
 }
