@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <ctype.h>
 
 #include <cmocka.h>
 
@@ -314,6 +315,48 @@ static void pool_only_in_the_alternative(void **state)
     free(page);
 }
 
+/* the page is for a committee: stages by title and figures in words in the stage table;
+ * All figures rounded to 4 significant figures (compare.csv keeps every digit), no alt
+ * column with one alternative, and a print style that wraps wide tables onto A4 */
+static void page_reads_plainly(void **state)
+{
+    (void)state;
+    char cmp[PATH_MAX];
+    path(cmp, g_dir, "council"); /* from the case before */
+    char *page = files_read_in(cmp, "report.html");
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<td>children in the stage at the end</td>"));
+    assert_non_null(strstr(page, "<td>entries a year</td>"));
+    assert_null(strstr(page, "<td>final_stock</td>"));
+    assert_null(strstr(page, "<td>entries_per_year</td>"));
+    assert_non_null(strstr(page, "<th scope=\"row\">Child in Need plan</th>"));
+    assert_null(strstr(page, "<th scope=\"col\">alt</th>"));
+    assert_non_null(strstr(page, "overflow-wrap:anywhere"));
+    const char *all = strstr(page, "Every paired difference");
+    assert_non_null(all);
+    const char *end = strstr(all, "</table>");
+    assert_non_null(end);
+    for (const char *p = strstr(all, "<td class=\"n\">"); p && p < end;
+         p = strstr(p + 1, "<td class=\"n\">")) {
+        /* a cell's number: at most 4 significant figures, or a whole number */
+        const char *q = p + strlen("<td class=\"n\">"), *c = q;
+        int sig = 0, dot = 0;
+        if (*q == '-')
+            q++;
+        for (; isdigit((unsigned char)*q) || *q == '.'; q++) {
+            dot |= *q == '.';
+            sig += isdigit((unsigned char)*q) && (sig || *q != '0');
+        }
+        if (dot && sig > 4)
+            fail_msg("All figures: %.20s has more than 4 significant figures", c);
+    }
+    char *csv = files_read_in(cmp, "compare.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "e-0")); /* the CSV keeps every digit */
+    free(csv);
+    free(page);
+}
+
 /* a later comparison into the same folder replaces the earlier one's folders */
 static void earlier_folders_are_replaced(void **state)
 {
@@ -573,6 +616,7 @@ int main(void)
         cmocka_unit_test(manifest_lists_every_scenario),
         cmocka_unit_test(itself_differs_by_nothing),
         cmocka_unit_test(pool_only_in_the_alternative),
+        cmocka_unit_test(page_reads_plainly),
         cmocka_unit_test(earlier_folders_are_replaced),
         cmocka_unit_test(run_folder_is_not_replaced),
         cmocka_unit_test(folder_names_are_deterministic),
