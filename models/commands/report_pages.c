@@ -818,8 +818,9 @@ int report_page_compare(report_t *r)
     for (int j = 0; j < n; j++) {
         vtext_t v = {0};
         verdict(&t, &w, alts[j], cur, &v);
-        if (v.oom || !v.s) {
+        if (v.oom)
             report_oom(r);
+        if (v.oom || !v.s) {
             mem_free(v.s);
             continue;
         }
