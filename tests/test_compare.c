@@ -10,8 +10,11 @@
  * its stage rows first and adds each pool's utilisation and caseload per worker after
  * them; a scenario compared with itself differs by 0 everywhere. Folders are named
  * deterministically (compare_folders), and a later comparison into the same --out
- * replaces an earlier one's folders. When gnuplot is installed the plots named in
- * docs/outputs.md are drawn. */
+ * replaces an earlier one's folders but refuses to replace a folder it never wrote
+ * (a run's set). Alternatives sharing a name are keyed on their folders. When gnuplot
+ * is installed the plots named in docs/outputs.md are drawn, and the page names the
+ * scenarios by title and its figures in words. The terminal verdict is checked from
+ * compare.csv files written here (report_compare_verdict). */
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
