@@ -10,8 +10,11 @@
  * its stage rows first and adds each pool's utilisation and caseload per worker after
  * them; a scenario compared with itself differs by 0 everywhere. Folders are named
  * deterministically (compare_folders), and a later comparison into the same --out
- * replaces an earlier one's folders. When gnuplot is installed the plots named in
- * docs/outputs.md are drawn. */
+ * replaces an earlier one's folders but refuses to replace a folder it never wrote
+ * (a run's set). Alternatives sharing a name are keyed on their folders. When gnuplot
+ * is installed the plots named in docs/outputs.md are drawn, and the page names the
+ * scenarios by title and its figures in words. The terminal verdict is checked from
+ * compare.csv files written here (report_compare_verdict). */
 #include <limits.h>
 #include <math.h>
 #include <setjmp.h>
@@ -24,12 +27,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <ctype.h>
 
 #include <cmocka.h>
 
 #include "files.h"
 #include "models/commands/compare.h"
+#include "models/commands/report.h"
 #include "sim/err.h"
+#include "sim/mem.h"
 #include "sim/sha256.h"
 
 static char g_dir[PATH_MAX]; /* the mkdtemp() folder */
@@ -295,14 +301,62 @@ static void pool_only_in_the_alternative(void **state)
     /* the page shows them and names each folder */
     char *page = files_read_in(cmp, "report.html");
     assert_non_null(page);
-    const char *costs = strstr(page, "anyshire minus council: change in cost per year");
-    const char *waiting = strstr(page, "anyshire against council: children waiting");
-    const char *caseload = strstr(page, "anyshire against council: weighted cases per");
-    const char *stocks = strstr(page, "anyshire minus council: change in children open");
+    /* by the scenarios' titles, not their slugs */
+    const char *costs = strstr(page, "Change in cost per year by component");
+    const char *waiting = strstr(page, "Children waiting for a worker in each served");
+    const char *caseload = strstr(page, "Weighted cases per available worker");
+    const char *stocks = strstr(page, "Change in children open in every stage");
+    assert_non_null(strstr(page, "intervals: Anyshire (synthetic council) with social workers "
+                                 "and costs minus Anyshire (synthetic council): children"));
+    assert_non_null(strstr(page, "<h1>Comparison: Anyshire (synthetic council) with social "
+                                 "workers and costs against Anyshire (synthetic council)"));
+    assert_null(strstr(page, "<figcaption>anyshire"));
     assert_true(costs && waiting && caseload && stocks);
     assert_true(costs < waiting && waiting < caseload && caseload < stocks);
     assert_non_null(strstr(page, "<a href=\"council/summary.csv\">"));
     assert_non_null(strstr(page, "<a href=\"anyshire/costs.csv\">"));
+    free(page);
+}
+
+/* the page is for a committee: stages by title and figures in words in the stage table;
+ * All figures rounded to 4 significant figures (compare.csv keeps every digit), no alt
+ * column with one alternative, and a print style that wraps wide tables onto A4 */
+static void page_reads_plainly(void **state)
+{
+    (void)state;
+    char cmp[PATH_MAX];
+    path(cmp, g_dir, "council"); /* from the case before */
+    char *page = files_read_in(cmp, "report.html");
+    assert_non_null(page);
+    assert_non_null(strstr(page, "<td>children in the stage at the end</td>"));
+    assert_non_null(strstr(page, "<td>entries a year</td>"));
+    assert_null(strstr(page, "<td>final_stock</td>"));
+    assert_null(strstr(page, "<td>entries_per_year</td>"));
+    assert_non_null(strstr(page, "<th scope=\"row\">Child in Need plan</th>"));
+    assert_null(strstr(page, "<th scope=\"col\">alt</th>"));
+    assert_non_null(strstr(page, "overflow-wrap:anywhere"));
+    const char *all = strstr(page, "Every paired difference");
+    assert_non_null(all);
+    const char *end = strstr(all, "</table>");
+    assert_non_null(end);
+    for (const char *p = strstr(all, "<td class=\"n\">"); p && p < end;
+         p = strstr(p + 1, "<td class=\"n\">")) {
+        /* a cell's number: at most 4 significant figures, or a whole number */
+        const char *q = p + strlen("<td class=\"n\">"), *c = q;
+        int sig = 0, dot = 0;
+        if (*q == '-')
+            q++;
+        for (; isdigit((unsigned char)*q) || *q == '.'; q++) {
+            dot |= *q == '.';
+            sig += isdigit((unsigned char)*q) && (sig || *q != '0');
+        }
+        if (dot && sig > 4)
+            fail_msg("All figures: %.20s has more than 4 significant figures", c);
+    }
+    char *csv = files_read_in(cmp, "compare.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, "e-0")); /* the CSV keeps every digit */
+    free(csv);
     free(page);
 }
 
@@ -327,6 +381,35 @@ static void earlier_folders_are_replaced(void **state)
     assert_true(exists(cmp, "notes"));
     assert_true(exists(cmp, "anyshire/summary.csv"));
     assert_false(exists(cmp, "council-2"));
+}
+
+/* a `careflow run` set where a scenario's folder would go is kept: compare refuses
+ * (exit 2, the folder named, nothing written) rather than replacing it */
+static void run_folder_is_not_replaced(void **state)
+{
+    (void)state;
+    char cmp[PATH_MAX], run[PATH_MAX];
+    path(cmp, g_dir, "keep");
+    path(run, cmp, "council");
+    assert_int_equal(mkdir(cmp, 0755), 0);
+    assert_int_equal(careflow("run", COUNCIL, "--reps", "3", "--no-plots", "--quiet",
+                              "--out", run, NULL), 0);
+    char *before = files_read_in(run, "manifest.json");
+    assert_non_null(before);
+    assert_int_equal(careflow("compare", COUNCIL, STAFFED, "--reps", "2", "--no-plots",
+                              "--quiet", "--out", cmp, NULL), 2);
+    char *e = files_read_in(g_dir, "err.txt");
+    assert_non_null(e);
+    if (!strstr(e, "careflow: error: ") || !strstr(e, "keep/council already exists"))
+        fail_msg("no error naming the folder: %s", e);
+    free(e);
+    char *after = files_read_in(run, "manifest.json");
+    assert_non_null(after);
+    assert_string_equal(before, after); /* still the run's 3 replications */
+    assert_false(exists(cmp, "compare.csv"));
+    assert_false(exists(cmp, "anyshire"));
+    free(before);
+    free(after);
 }
 
 /* compare_folders: a name, or NAME-2, NAME-3, ... when taken or one of the set's */
@@ -355,6 +438,153 @@ static void folder_names_are_deterministic(void **state)
     const char *names[1] = {longname};
     char folders[1][COMPARE_FOLDER_MAX];
     assert_int_equal(compare_folders(names, 1, folders), SIM_EINVAL);
+}
+
+/* ---- the terminal verdict, from a compare.csv written here -------------------------- */
+
+#define CMP_HEADER "metric,stage,base_mean,alt_mean,diff_mean,diff_ci95_low,diff_ci95_high," \
+                   "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n"
+
+/* report_compare_verdict of csv (written as DIR/verdict/compare.csv) for the base and
+ * alternatives given; the text, mem_free it. */
+static char *verdict_of(const char *csv, const scenario_t *base, const scenario_t *const *alts,
+                        int n_alts)
+{
+    char dir[PATH_MAX], p[PATH_MAX];
+    path(dir, g_dir, "verdict");
+    mkdir(dir, 0755);
+    path(p, dir, "compare.csv");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(csv, f);
+    fclose(f);
+    char *v = NULL;
+    assert_int_equal(report_compare_verdict(dir, base, alts, n_alts, &v), 0);
+    assert_non_null(v);
+    return v;
+}
+
+static void assert_has(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("no \"%s\" in:\n%s", want, text);
+}
+
+/* the waiting and open-case change is said whatever the stages are called (M/M/c has one
+ * stage, `duty`, and no `care`); no care line without a care stage */
+static void verdict_waiting_without_care(void **state)
+{
+    (void)state;
+    scenario_t b = {.name = "mmc", .title = "Duty desk"}, a = {.name = "busy", .title = "Busier"};
+    const scenario_t *alts[] = {&a};
+    char *v = verdict_of(CMP_HEADER "final_stock,duty,1,2,1,0.5,1.5,0,2,3,busy\n"
+                                    "final_stock,all,1,2,1,0.5,1.5,0,2,3,busy\n"
+                                    "final_waiting,duty,1,3,2,1,3,0,4,3,busy\n"
+                                    "final_waiting,all,1,3,2,1,3,0,4,3,busy\n",
+                         &b, alts, 1);
+    assert_has(v, "Busier against Duty desk: the scenarios have no costs, so no net cost.\n");
+    assert_has(v, "Children waiting at the end 2 (95% interval 1 to 3)");
+    assert_has(v, "children open at the end 1 (95% interval 0.50 to 1.50).\n");
+    assert_null(strstr(v, "Care entries"));
+    mem_free(v);
+}
+
+/* a negative benefit-cost ratio: the strands add to the other costs (never "saves £-") */
+static void verdict_negative_ratio_adds(void **state)
+{
+    (void)state;
+    scenario_t b = {.name = "b", .title = "Base"}, a = {.name = "a", .title = "Alt"};
+    const scenario_t *alts[] = {&a};
+    char *v = verdict_of(CMP_HEADER "net_cost_per_year,all,100,210,110,100,120,,,3,a\n"
+                                    "strand_cost_per_year,all,0,100,100,90,110,,,3,a\n"
+                                    "component_cost_per_year,placement,100,102,2,1,3,,,3,a\n"
+                                    "benefit_cost_ratio,all,,-0.02,-0.02,-0.03,-0.01,,,3,a\n",
+                         &b, alts, 1);
+    assert_has(v, "each \xc2\xa3" "1 spent on the strands adds \xc2\xa3" "0.02 to other costs");
+    assert_null(strstr(v, "-0.02 in other costs"));
+    mem_free(v);
+}
+
+/* one replication: no interval, and the verdict says so rather than "spans zero" */
+static void verdict_one_replication_has_no_interval(void **state)
+{
+    (void)state;
+    scenario_t b = {.name = "b", .title = "Base"}, a = {.name = "a", .title = "Alt"};
+    const scenario_t *alts[] = {&a};
+    char *v = verdict_of(CMP_HEADER "net_cost_per_year,all,100,210,110,,,,,1,a\n"
+                                    "final_waiting,all,1,3,2,,,,,1,a\n",
+                         &b, alts, 1);
+    assert_has(v, "one replication gives no interval");
+    assert_has(v, "more replications");
+    assert_null(strstr(v, "spans zero"));
+    assert_null(strstr(v, "n/a"));
+    mem_free(v);
+}
+
+/* many alternatives with long titles: every verdict whole (no fixed buffer cuts it) */
+static void verdict_many_alternatives_whole(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    static char names[N][16], titles[N][160];
+    scenario_t b = {.name = "b", .title = "Base"}, sc[N];
+    const scenario_t *alts[N];
+    size_t cap = 100000, at = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    at += (size_t)snprintf(csv, cap, CMP_HEADER);
+    for (int j = 0; j < N; j++) {
+        snprintf(names[j], sizeof names[j], "alt%d", j);
+        snprintf(titles[j], sizeof titles[j], "Alternative %d, with a long title to fill the "
+                 "terminal's verdict well past four thousand bytes", j);
+        sc[j] = (scenario_t){.name = names[j], .title = titles[j]};
+        alts[j] = &sc[j];
+        at += (size_t)snprintf(csv + at, cap - at,
+                               "net_cost_per_year,all,1,2,1,0.5,1.5,,,3,%s\n"
+                               "final_waiting,all,1,3,2,1,3,0,4,3,%s\n", names[j], names[j]);
+    }
+    char *v = verdict_of(csv, &b, alts, N);
+    assert_true(strlen(v) > 4096);
+    char want[256];
+    snprintf(want, sizeof want, "%s against Base: net cost", titles[N - 1]);
+    assert_has(v, want);
+    assert_has(v, "Children waiting at the end 2 (95% interval 1 to 3).\n");
+    assert_int_equal(v[strlen(v) - 1], '\n');
+    free(csv);
+    mem_free(v);
+}
+
+/* three scenarios sharing a name: each alternative keyed on its folder (mmc-2, mmc-3)
+ * in compare.csv, the plots and the verdict, none overwriting another's */
+static void shared_names_stay_apart(void **state)
+{
+    (void)state;
+    char cmp[PATH_MAX];
+    const char *mmc = "scenarios/examples/mmc.yaml";
+    path(cmp, g_dir, "mmc");
+    int plots = have_gnuplot();
+    assert_int_equal(careflow("compare", mmc, mmc, mmc, "--reps", "2", "--out", cmp,
+                              plots ? NULL : "--no-plots", NULL), 0);
+    char *csv = files_read_in(cmp, "compare.csv");
+    assert_non_null(csv);
+    assert_non_null(strstr(csv, ",mmc-2\n"));
+    assert_non_null(strstr(csv, ",mmc-3\n"));
+    free(csv);
+    char *e = files_read_in(g_dir, "err.txt");
+    assert_non_null(e);
+    assert_has(e, "(mmc-2) against ");
+    assert_has(e, "(mmc-3) against ");
+    assert_has(e, "Children waiting at the end 0"); /* the same scenario: no change */
+    free(e);
+    if (!plots)
+        return;
+    assert_true(exists(cmp, "plots/waiting-mmc-2.svg"));
+    assert_true(exists(cmp, "plots/waiting-mmc-3.svg"));
+    assert_true(exists(cmp, "plots/diffs-mmc-3.svg"));
+    char *page = files_read_in(cmp, "report.html");
+    assert_non_null(page);
+    assert_non_null(strstr(page, "waiting-mmc-3"));
+    free(page);
 }
 
 /* ---- main ------------------------------------------------------------------------- */
@@ -389,8 +619,15 @@ int main(void)
         cmocka_unit_test(manifest_lists_every_scenario),
         cmocka_unit_test(itself_differs_by_nothing),
         cmocka_unit_test(pool_only_in_the_alternative),
+        cmocka_unit_test(page_reads_plainly),
         cmocka_unit_test(earlier_folders_are_replaced),
+        cmocka_unit_test(run_folder_is_not_replaced),
         cmocka_unit_test(folder_names_are_deterministic),
+        cmocka_unit_test(verdict_waiting_without_care),
+        cmocka_unit_test(verdict_negative_ratio_adds),
+        cmocka_unit_test(verdict_one_replication_has_no_interval),
+        cmocka_unit_test(verdict_many_alternatives_whole),
+        cmocka_unit_test(shared_names_stay_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -169,7 +169,7 @@ static int write_compare(FILE *f, void *vctx)
           "unpaired_ci95_low,unpaired_ci95_high,replications,alt\n", f);
     for (int j = 1; j < c->n; j++) {
         const cmp_run_t *r = &c->runs[j];
-        const char *alt = r->sc->name;
+        const char *alt = r->folder;
         /* the base's figures, then those only the alternative has; a strand or cost
          * figure that one side lacks is 0 there (no such strand, no such cost) */
         for (int pass = 0; pass < 2; pass++) {
@@ -268,7 +268,7 @@ static void pool_ts_row(FILE *f, cmp_ctx_t *c, const cmp_run_t *r, int p, int rp
     fprintf(f, ",%s,", date);
     fmt_field(f, p >= 0 ? b->sc->pools[p].name : r->sc->pools[rp].name);
     fprintf(f, ",%s,", m ? "caseload_per_worker" : "utilisation");
-    fmt_field(f, r->sc->name);
+    fmt_field(f, r->folder);
     fputc(',', f);
     if (ka)
         fmt_num(f, sa / ka);
@@ -325,7 +325,7 @@ static int write_compare_ts(FILE *f, void *vctx)
                     fprintf(f, ",%s,", date);
                     fmt_field(f, stage);
                     fprintf(f, ",%s,", model_ts_metric_names[m]);
-                    fmt_field(f, r->sc->name);
+                    fmt_field(f, r->folder);
                     double mean_d = (sb - sa) / n;
                     stats_sort(c->d, n);
                     fputc(',', f);
@@ -463,22 +463,23 @@ int compare_folders(const char *const *names, int n, char (*folders)[COMPARE_FOL
 }
 
 /* The folders an earlier comparison in OUT made, from its manifest.json ("folder"
- * members), appended to owned[*n..] (names kept in buf) so the swap replaces them
- * rather than carrying them into the new set (sim/outtx.h carries entries the
- * command does not own). Called with OUT locked. A missing or unreadable manifest
- * adds nothing. */
-static void old_folders(const char *out, const char **owned, int *n, char *buf, size_t len)
+ * members), into old[0..] (at most OLD_FOLDERS_MAX, names kept in buf); returns how
+ * many. The caller adds them to what it owns, so the swap replaces them rather than
+ * carrying them into the new set (sim/outtx.h carries entries the command does not
+ * own), and checks against them that it replaces only a comparison's folders
+ * (foreign_folder). Called with OUT locked. A missing or unreadable manifest gives 0. */
+static int old_folders(const char *out, const char **old, char *buf, size_t len)
 {
     char path[PATH_MAX], line[1024];
     if (snprintf(path, sizeof path, "%s/manifest.json", out) >= (int)sizeof path)
-        return;
+        return 0;
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
+        return 0;
     size_t used = 0;
-    int added = 0;
+    int n = 0;
     static const char key[] = "\"folder\": \"";
-    while (added < OLD_FOLDERS_MAX && fgets(line, sizeof line, f)) {
+    while (n < OLD_FOLDERS_MAX && fgets(line, sizeof line, f)) {
         char *p = strstr(line, key);
         if (!p)
             continue;
@@ -487,18 +488,39 @@ static void old_folders(const char *out, const char **owned, int *n, char *buf, 
         if (k == 0 || k >= COMPARE_FOLDER_MAX || p[k] != '"' || used + k + 1 > len)
             continue;
         p[k] = '\0';
-        int dup = 0;
-        for (int i = 0; i < *n; i++)
-            dup |= !strcmp(owned[i], p);
-        if (dup)
-            continue;
         memcpy(buf + used, p, k + 1);
-        owned[(*n)++] = buf + used;
-        owned[*n] = NULL;
+        old[n++] = buf + used;
         used += k + 1;
-        added++;
     }
     fclose(f);
+    return n;
+}
+
+/* Refuses (SIM_EINVAL, nothing written) when OUT already holds an entry named like a
+ * scenario's folder that no earlier comparison wrote (not among its old[n_old] folders,
+ * read from its manifest.json): a `careflow run` set or the user's own folder is kept,
+ * never replaced. Called with OUT locked. */
+static int foreign_folder(const outtx_t *tx, const char *out_dir, const cmp_run_t *runs,
+                          const char *const *names, int n_sc, const char *const *old,
+                          int n_old, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    for (int j = 0; j < n_sc; j++) {
+        const char *f = runs[j].folder;
+        int was_ours = 0;
+        for (int i = 0; i < n_old; i++)
+            was_ours |= !strcmp(old[i], f);
+        if (was_ours || snprintf(path, sizeof path, "%s/%s", tx->out, f) >= (int)sizeof path ||
+            access(path, F_OK) != 0)
+            continue;
+        size_t dl = strlen(out_dir);
+        return sim_err_set(err, errlen, SIM_EINVAL,
+                           "%s%s%s already exists and no earlier comparison wrote it: compare "
+                           "would put scenario %s's outputs there and will not replace it; "
+                           "move it or give another --out",
+                           out_dir, dl && out_dir[dl - 1] == '/' ? "" : "/", f, names[j]);
+    }
+    return 0;
 }
 
 /* Frees own_view's results (the first n, each with its cost array); v may be NULL. */
@@ -576,7 +598,7 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     double t0 = progress_now();
     uint64_t events = 0;
     const char **owned = NULL, **names = NULL;
-    char *old_buf = NULL;
+    char *old_buf = NULL, *verdict = NULL;
     size_t old_len = (size_t)OLD_FOLDERS_MAX * COMPARE_FOLDER_MAX;
     err[0] = '\0';
     ctx.t_start = t0;
@@ -615,9 +637,20 @@ int compare_run(scenario_t **scs, int n_sc, const run_opts_t *o, char *err, size
     owned[n_owned] = NULL;
     /* Probe the output folder before simulating: busy or unwritable fails now. Rank 0
      * alone writes; every rank learns whether it can (cluster_agree). */
-    if (rank == 0 && (rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) == 0)
+    if (rank == 0 && (rc = outtx_begin(&tx, o->out_dir, "compare", owned, err, errlen)) == 0) {
         /* OUT is locked: an earlier comparison's folders are ours to replace */
-        old_folders(tx.out, owned, &n_owned, old_buf, old_len);
+        const char *old[OLD_FOLDERS_MAX];
+        int n_old = old_folders(tx.out, old, old_buf, old_len);
+        for (int i = 0; i < n_old; i++) {
+            int dup = 0;
+            for (int k = 0; k < n_owned; k++)
+                dup |= !strcmp(owned[k], old[i]);
+            if (!dup)
+                owned[n_owned++] = old[i];
+        }
+        owned[n_owned] = NULL;
+        rc = foreign_folder(&tx, o->out_dir, ctx.runs, names, n_sc, old, n_old, err, errlen);
+    }
 probed:
     if ((rc = cluster_agree(rc)) != 0) {
         if (rc == SIM_EPEER)
@@ -702,16 +735,28 @@ probed:
     if ((rc = outtx_write(&tx, "manifest.json", write_manifest, &ctx, err, errlen)) != 0)
         goto out;
     int plotted;
-    char title[512], verdict[4096];
+    char title[1024];
     /* the verdict from compare.csv in the staging folder: printed once the set is in */
-    if ((rc = report_compare_verdict(outtx_dir(&tx), scs[0]->name, scs[0]->currency, verdict,
-                                     sizeof verdict)) != 0) {
+    if ((rc = report_compare_verdict(outtx_dir(&tx), scs[0],
+                                     (const scenario_t *const *)(scs + 1), n_sc - 1,
+                                     &verdict)) != 0) {
         sim_err_set(err, errlen, rc, "out of memory");
         goto out;
     }
-    snprintf(title, sizeof title, "Comparison: %s against %s%s",
-             n_sc == 2 ? scs[1]->name : "the alternatives", scs[0]->name,
-             n_sc == 2 ? "" : " (the base)");
+    {
+        /* the scenarios by their titles, as the run page is; the folder beside a title
+         * two scenarios share */
+        const char *bt = scs[0]->title ? scs[0]->title : scs[0]->name;
+        const char *at = n_sc == 2 ? scs[1]->title ? scs[1]->title : scs[1]->name : NULL;
+        int same = at && !strcmp(at, bt);
+        char ab[COMPARE_FOLDER_MAX + 4] = "", bb[COMPARE_FOLDER_MAX + 4] = "";
+        if (same) {
+            snprintf(ab, sizeof ab, " (%s)", ctx.runs[1].folder);
+            snprintf(bb, sizeof bb, " (%s)", ctx.runs[0].folder);
+        }
+        snprintf(title, sizeof title, "Comparison: %s%s against %s%s%s",
+                 at ? at : "the alternatives", ab, bt, bb, at ? "" : " (the base)");
+    }
     report_meta_t page = {.command = "compare",
                           .title = title,
                           .sc = scs[0],
@@ -735,7 +780,7 @@ probed:
                         "%llu events in %.2f s\n",
                 n_sc, n, (unsigned long long)events, progress_now() - t0);
     }
-    if (!o->quiet)
+    if (!o->quiet && verdict)
         fputs(verdict, stderr);
     rc = 0;
     goto out;
@@ -752,5 +797,6 @@ early:
     mem_free(names);
     mem_free(owned);
     mem_free(old_buf);
+    mem_free(verdict);
     return rc;
 }

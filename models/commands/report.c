@@ -781,7 +781,9 @@ static const char css[] =
     "code{font-size:.9rem;overflow-wrap:anywhere}\n"
     "footer{margin-top:2rem;font-size:.9rem}\n"
     "@media print{@page{size:A4;margin:15mm}body{max-width:none;padding:0;font-size:10pt}"
-    ".tw{overflow:visible}table{font-size:8pt}h2{break-after:avoid;page-break-after:avoid}"
+    ".tw{overflow:visible}table{font-size:7.5pt;max-width:100%}"
+    "th,td{padding:.1rem .25rem;overflow-wrap:anywhere}"
+    "h2{break-after:avoid;page-break-after:avoid}"
     "h3{break-after:avoid;page-break-after:avoid}"
     "figure,table,dl.key div,pre{break-inside:avoid;page-break-inside:avoid}}\n"
     "</style>\n";

@@ -132,8 +132,11 @@ int report_write(outtx_t *tx, const report_meta_t *meta, char *err, size_t errle
 
 /* The verdict of a comparison for the terminal: a few lines per alternative, from
  * dir/compare.csv ("ALT against BASE: net cost £X (95% interval ...) a year ..."),
- * each ending in a newline; "" when compare.csv cannot be read. 0, or SIM_ENOMEM. */
-int report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
-                            size_t len);
+ * each ending in a newline, the scenarios named by their titles (base, then
+ * alts[n_alts], as given to compare: compare.csv's `alt` column holds their folders).
+ * *out is a new string as long as it needs to be (mem_free it), "" when compare.csv
+ * cannot be read. 0, or SIM_ENOMEM (then *out is NULL). */
+int report_compare_verdict(const char *dir, const scenario_t *base,
+                           const scenario_t *const *alts, int n_alts, char **out);
 
 #endif

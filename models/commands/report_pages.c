@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,77 +396,256 @@ static const char *currency_of(const scenario_t *sc)
 
 static char *money_gbp(char *buf, size_t len, double x) { return report_money(buf, len, x, "GBP"); }
 
-/* "£X" of x in the currency, with a sign word: "costs £X" or "saves £X" style is the
- * caller's; here "VALUE (95% interval LO to HI)" into buf. */
-static char *money_iv(char *buf, size_t len, double x, double lo, double hi, const char *cur)
+/* The scenarios of a comparison as the page and the verdict name them: each one's
+ * folder (compare_folders: the `alt` column of compare.csv) and its label (its title,
+ * with the folder in parentheses when another scenario of the comparison shares it). */
+typedef struct cmp_who {
+    int n;                              /* scenarios: the base, then the alternatives */
+    const scenario_t **sc;              /* [n] (the caller's) */
+    char (*folder)[COMPARE_FOLDER_MAX]; /* [n] */
+    char **label;                       /* [n], owned */
+} cmp_who_t;
+
+static void who_free(cmp_who_t *w)
+{
+    for (int j = 0; w->label && j < w->n; j++)
+        mem_free(w->label[j]);
+    mem_free(w->label);
+    mem_free(w->folder);
+    mem_free(w->sc);
+    memset(w, 0, sizeof *w);
+}
+
+/* 0, SIM_ENOMEM, or SIM_EINVAL (a name too long for a folder); w is freed on failure. */
+static int who_init(cmp_who_t *w, const scenario_t *base, const scenario_t *const *alts,
+                    int n_alts)
+{
+    int n = n_alts + 1, rc = 0;
+    memset(w, 0, sizeof *w);
+    w->n = n;
+    w->sc = mem_calloc((size_t)n, sizeof *w->sc);
+    w->folder = mem_calloc((size_t)n, sizeof *w->folder);
+    w->label = mem_calloc((size_t)n, sizeof *w->label);
+    const char **names = mem_calloc((size_t)n, sizeof *names);
+    if (!w->sc || !w->folder || !w->label || !names) {
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    for (int j = 0; j < n; j++) {
+        w->sc[j] = j ? alts[j - 1] : base;
+        names[j] = w->sc[j]->name;
+    }
+    if ((rc = compare_folders(names, n, w->folder)) != 0)
+        goto out;
+    for (int j = 0; j < n && rc == 0; j++) {
+        const char *t = w->sc[j]->title ? w->sc[j]->title : w->sc[j]->name;
+        int shared = 0;
+        for (int k = 0; k < n; k++) {
+            const char *u = w->sc[k]->title ? w->sc[k]->title : w->sc[k]->name;
+            shared |= k != j && !strcmp(t, u);
+        }
+        size_t len = strlen(t) + strlen(w->folder[j]) + 4;
+        if (!(w->label[j] = mem_alloc(len)))
+            rc = SIM_ENOMEM;
+        else if (shared && strcmp(t, w->folder[j]))
+            snprintf(w->label[j], len, "%s (%s)", t, w->folder[j]);
+        else
+            snprintf(w->label[j], len, "%s", t);
+    }
+out:
+    mem_free(names);
+    if (rc)
+        who_free(w);
+    return rc;
+}
+
+/* The label of the scenario whose folder is `folder`, or the folder itself. */
+static const char *who_label(const cmp_who_t *w, const char *folder)
+{
+    for (int j = 0; j < w->n; j++)
+        if (!strcmp(w->folder[j], folder))
+            return w->label[j];
+    return folder;
+}
+
+/* The scenario whose folder is `folder`, or NULL. */
+static const scenario_t *who_sc(const cmp_who_t *w, const char *folder)
+{
+    for (int j = 0; j < w->n; j++)
+        if (!strcmp(w->folder[j], folder))
+            return w->sc[j];
+    return NULL;
+}
+
+/* What a compare.csv `stage` cell names, for people: a stage's title (base's or the
+ * alternative's), "all open cases", "the NAME strand" for a strand, a pool's name, or
+ * "placements", "staff" and "strands" for the cost components. */
+static const char *where_label(const scenario_t *b, const scenario_t *a, const char *stage,
+                               char *buf, size_t len)
+{
+    const scenario_t *sc[2] = {b, a};
+    if (!strcmp(stage, "all"))
+        return "all open cases";
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; sc[s] && i < sc[s]->n_stages; i++)
+            if (!strcmp(sc[s]->stages[i].name, stage))
+                return sc[s]->stages[i].title ? sc[s]->stages[i].title : stage;
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; sc[s] && i < sc[s]->n_strands; i++)
+            if (!strcmp(sc[s]->strands[i].name, stage)) {
+                snprintf(buf, len, "the %s strand", stage);
+                return buf;
+            }
+    return stage;
+}
+
+/* compare.csv's metrics in words (the figures of summary.csv and the economics). */
+static const char *metric_label(const char *metric)
+{
+    static const char *const L[][2] = {
+        {"final_stock", "children in the stage at the end"},
+        {"avg_stock", "children in the stage (average)"},
+        {"entries_per_year", "entries a year"},
+        {"exits_per_year", "exits a year"},
+        {"mean_duration_days", "mean days in the stage"},
+        {"avg_waiting", "children waiting (average)"},
+        {"mean_wait_days", "mean days waiting"},
+        {"final_waiting", "children waiting at the end"},
+        {"max_waiting", "most children waiting at once"},
+        {"aged_out_per_year", "aged out a year"},
+        {"started_per_year", "children starting a year"},
+        {"referred_per_year", "children referred a year"},
+        {"turned_away_per_year", "children turned away a year"},
+        {"avg_places", "places in use (average)"},
+        {"avg_in_service", "children in service (average)"},
+        {"averted_per_year", "arrivals averted a year"},
+        {"avg_used", "workers' caseload in use (average)"},
+        {"avg_utilisation", "utilisation (average)"},
+        {"avg_caseload_per_worker", "cases per available worker (average)"},
+        {"cost_per_year", "cost a year"},
+        {"component_cost_per_year", "cost a year, by component"},
+        {"net_cost_per_year", "net cost a year"},
+        {"strand_cost_per_year", "cost of the strands a year"},
+        {"care_days_avoided_per_year", "care days avoided a year"},
+        {"cost_per_care_day_avoided", "cost per care day avoided"},
+        {"benefit_cost_ratio", "benefit-cost ratio"},
+    };
+    for (size_t i = 0; i < sizeof L / sizeof L[0]; i++)
+        if (!strcmp(L[i][0], metric))
+            return L[i][1];
+    return metric;
+}
+
+/* A growing text (the verdict: as long as the alternatives need). Appends never fail
+ * loudly: on failure oom is set and the text stays as it was. Free s with mem_free. */
+typedef struct vtext {
+    char *s;    /* the text, NUL-terminated, or NULL while empty */
+    size_t len; /* its length */
+    size_t cap; /* bytes allocated */
+    int oom;    /* 1: an append failed */
+} vtext_t;
+
+static void vadd(vtext_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void vadd(vtext_t *v, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (v->oom || k < 0)
+        return;
+    if (v->len + (size_t)k + 1 > v->cap) {
+        size_t cap = 2 * (v->len + (size_t)k + 1);
+        char *s = mem_realloc(v->s, cap);
+        if (!s) {
+            v->oom = 1;
+            return;
+        }
+        v->s = s;
+        v->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(v->s + v->len, v->cap - v->len, fmt, ap);
+    va_end(ap);
+    v->len += (size_t)k;
+}
+
+/* "VALUE (95% interval LO to HI)" of x formatted by f (NULL: money in cur) into buf;
+ * without an interval (one replication: the verdict's first line says so) "VALUE (no
+ * interval)". */
+static char *value_iv(char *buf, size_t len, double x, double lo, double hi, numfmt_fn f,
+                      const char *cur)
 {
     char a[64], b[64], c[64];
-    snprintf(buf, len, "%s (95%% interval %s to %s)", report_money(a, sizeof a, x, cur),
-             report_money(b, sizeof b, lo, cur), report_money(c, sizeof c, hi, cur));
+#define FMT(o, v) (f ? f(o, sizeof o, v) : report_money(o, sizeof o, v, cur))
+    if (isnan(lo) || isnan(hi))
+        snprintf(buf, len, "%s (no interval)", FMT(a, x));
+    else
+        snprintf(buf, len, "%s (95%% interval %s to %s)", FMT(a, x), FMT(b, lo), FMT(c, hi));
+#undef FMT
     return buf;
 }
 
-static char *count_iv(char *buf, size_t len, double x, double lo, double hi)
-{
-    char a[64], b[64], c[64];
-    snprintf(buf, len, "%s (95%% interval %s to %s)", report_count(a, sizeof a, x),
-             report_count(b, sizeof b, lo), report_count(c, sizeof c, hi));
-    return buf;
-}
-
-/* The verdict of one alternative in plain words: a few sentences, each ending in a
- * newline, into buf. */
-static void verdict(const plot__table_t *t, const char *alt, const char *base, const char *cur,
-                    char *buf, size_t len)
+/* The verdict of alternative alt (its folder) in plain words: a few sentences, each
+ * ending in a newline, appended to v. */
+static void verdict(const plot__table_t *t, const cmp_who_t *w, const char *alt,
+                    const char *cur, vtext_t *v)
 {
     double x, lo, hi;
-    char v1[256], v2[256], v3[256];
-    size_t at = 0;
-#define ADD(...)                                                                           \
-    do {                                                                                   \
-        if (at < len)                                                                      \
-            at += (size_t)snprintf(buf + at, len - at, __VA_ARGS__);                       \
-    } while (0)
-    buf[0] = '\0';
+    char v1[256], v2[256];
+    const char *al = who_label(w, alt), *bl = w->label[0];
+    long first = find(t, 0, "alt", alt, NULL, NULL, NULL);
+    int one = first >= 0 && num(t, first, "replications") < 2;
     if (cmp_row(t, "net_cost_per_year", "all", alt, &x, &lo, &hi) < 0 || isnan(x)) {
-        ADD("%s against %s: the scenarios have no costs, so no net cost.\n", alt, base);
+        vadd(v, "%s against %s: the scenarios have no costs, so no net cost.\n", al, bl);
     } else {
         int sure = !isnan(lo) && !isnan(hi) && (lo > 0 || hi < 0);
-        ADD("%s against %s: net cost %s a year%s.\n", alt, base,
-            money_iv(v1, sizeof v1, x, lo, hi, cur),
-            sure ? (x > 0 ? ": it costs more" : ": it saves money")
-                 : ": the interval spans zero, so whether it costs or saves is not certain");
+        vadd(v, "%s against %s: net cost %s a year%s.\n", al, bl,
+             value_iv(v1, sizeof v1, x, lo, hi, NULL, cur),
+             sure  ? (x > 0 ? ": it costs more" : ": it saves money")
+             : one ? ": one replication gives no interval, so whether it costs or saves is "
+                     "not known (run more replications)"
+                   : ": the interval spans zero, so whether it costs or saves is not certain");
         double s, slo, shi, p, plo, phi;
         cmp_row(t, "strand_cost_per_year", "all", alt, &s, &slo, &shi);
         cmp_row(t, "component_cost_per_year", "placement", alt, &p, &plo, &phi);
         if (!isnan(s) && !isnan(p))
-            ADD("  Strands %s a year; placements %s a year.\n",
-                money_iv(v1, sizeof v1, s, slo, shi, cur), money_iv(v2, sizeof v2, p, plo, phi, cur));
+            vadd(v, "  Strands %s a year; placements %s a year.\n",
+                 value_iv(v1, sizeof v1, s, slo, shi, NULL, cur),
+                 value_iv(v2, sizeof v2, p, plo, phi, NULL, cur));
         if (cmp_row(t, "benefit_cost_ratio", "all", alt, &x, &lo, &hi) >= 0 && !isnan(x)) {
-            char a[64], b[64], c[64];
-            int gbp = !strcmp(cur, "GBP");
-            ADD("  Benefit-cost ratio %s (95%% interval %s to %s): each %s1 spent on the "
-                "strands saves %s%s in other costs%s.\n",
-                report_ratio(a, sizeof a, x), report_ratio(b, sizeof b, lo),
-                report_ratio(c, sizeof c, hi), gbp ? "\xc2\xa3" : "", gbp ? "\xc2\xa3" : "", a,
-                x < 1 ? ", so the strands do not pay for themselves in money" : "");
+            char a[64];
+            const char *pound = !strcmp(cur, "GBP") ? "\xc2\xa3" : "";
+            /* a negative ratio: the strands add to the other costs rather than save */
+            vadd(v, "  Benefit-cost ratio %s: each %s1 spent on the strands %s %s%s %s other "
+                    "costs%s.\n",
+                 value_iv(v1, sizeof v1, x, lo, hi, report_ratio, cur), pound,
+                 x < 0 ? "adds" : "saves", pound, report_ratio(a, sizeof a, fabs(x)),
+                 x < 0 ? "to" : "in",
+                 x < 1 ? ", so the strands do not pay for themselves in money" : "");
         }
     }
-    double e, elo, ehi, d, dlo, dhi, w, wlo, whi;
+    double e, elo, ehi, d, dlo, dhi;
     long ie = cmp_row(t, "entries_per_year", "care", alt, &e, &elo, &ehi);
     long id = cmp_row(t, "care_days_avoided_per_year", "care", alt, &d, &dlo, &dhi);
-    long iw = cmp_row(t, "final_waiting", "all", alt, &w, &wlo, &whi);
-    if (ie >= 0)
-        ADD("  Care entries %s a year", count_iv(v1, sizeof v1, e, elo, ehi));
-    if (ie >= 0 && id >= 0)
-        ADD("; care days avoided %s a year", count_iv(v2, sizeof v2, d, dlo, dhi));
-    if (ie >= 0 && iw >= 0)
-        ADD("; children waiting at the end %s", count_iv(v3, sizeof v3, w, wlo, whi));
-    if (ie >= 0)
-        ADD(".\n");
-#undef ADD
-    if (at >= len && len > 1)
-        buf[len - 2] = '\n';
+    if (ie >= 0) {
+        vadd(v, "  Care entries %s a year", value_iv(v1, sizeof v1, e, elo, ehi, report_count, cur));
+        if (id >= 0)
+            vadd(v, "; care days avoided %s a year",
+                 value_iv(v2, sizeof v2, d, dlo, dhi, report_count, cur));
+        vadd(v, ".\n");
+    }
+    /* waiting and open cases over every stage, whatever the stages are called */
+    long iw = cmp_row(t, "final_waiting", "all", alt, &x, &lo, &hi);
+    if (iw >= 0)
+        vadd(v, "  Children waiting at the end %s", value_iv(v1, sizeof v1, x, lo, hi,
+                                                              report_count, cur));
+    long is = cmp_row(t, "final_stock", "all", alt, &x, &lo, &hi);
+    if (is >= 0)
+        vadd(v, "%s open at the end %s", iw >= 0 ? "; children" : "  Children",
+             value_iv(v1, sizeof v1, x, lo, hi, report_count, cur));
+    if (iw >= 0 || is >= 0)
+        vadd(v, ".\n");
 }
 
 /* The alternatives named in compare.csv's "alt" column, in order (at most 64). */
@@ -483,57 +663,46 @@ static int alts_of(const plot__table_t *t, const char **alts)
     return n;
 }
 
-int report_compare_verdict(const char *dir, const char *base, const char *currency, char *buf,
-                           size_t len)
+int report_compare_verdict(const char *dir, const scenario_t *base,
+                           const scenario_t *const *alts, int n_alts, char **out)
 {
     report_meta_t m = {.command = "compare", .title = "", .dir = dir};
     report_t *r = report_new(&m);
     plot__table_t t;
-    buf[0] = '\0';
+    cmp_who_t w;
+    vtext_t v = {0};
+    *out = NULL;
     if (!r)
         return SIM_ENOMEM;
-    if (load(r, &t, "compare.csv") == 0) {
-        const char *alts[64];
-        int n = alts_of(&t, alts);
-        size_t at = 0;
-        for (int j = 0; j < n && at + 1 < len; j++) {
-            char line[4096];
-            verdict(&t, alts[j], base, currency ? currency : "GBP", line, sizeof line);
-            at += (size_t)snprintf(buf + at, len - at, "%s", line);
-            if (at >= len)
-                at = len - 1;
-        }
+    int rc = who_init(&w, base, alts, n_alts);
+    if (rc == 0 && load(r, &t, "compare.csv") == 0) {
+        const char *names[64];
+        int n = alts_of(&t, names);
+        for (int j = 0; j < n; j++)
+            verdict(&t, &w, names[j], currency_of(base), &v);
     }
-    plot__table_free(&t);
-    int rc = report_is_oom(r) ? SIM_ENOMEM : 0;
+    if (rc == 0) {
+        plot__table_free(&t);
+        who_free(&w);
+    }
+    vadd(&v, "%s", ""); /* "" rather than NULL when there is nothing to say */
+    if (rc == SIM_EINVAL)
+        rc = 0; /* compare named the folders: it cannot happen */
+    if (rc == 0 && (report_is_oom(r) || v.oom))
+        rc = SIM_ENOMEM;
     report_free(r);
+    if (rc)
+        mem_free(v.s);
+    else
+        *out = v.s;
     return rc;
 }
 
 /* "Each scenario's own outputs": the folder compare wrote for each scenario (named as
  * compare_folders names them), with links to its files. */
-static void scenario_folders(report_t *r)
+static void scenario_folders(report_t *r, const cmp_who_t *w)
 {
     const report_meta_t *m = report_meta(r);
-    int n = m->n_alts;
-    if (!m->sc || n < 1 || !m->alts)
-        return;
-    const char **names = mem_calloc((size_t)n + 1, sizeof *names);
-    char(*folders)[COMPARE_FOLDER_MAX] = mem_calloc((size_t)n + 1, sizeof *folders);
-    if (!names || !folders) {
-        mem_free(names);
-        mem_free(folders);
-        report_oom(r);
-        return;
-    }
-    names[0] = m->sc->name;
-    for (int j = 0; j < n; j++)
-        names[j + 1] = m->alts[j]->name;
-    if (compare_folders(names, n + 1, folders) != 0) {
-        mem_free(names);
-        mem_free(folders);
-        return;
-    }
     report_heading(r, 2, "Each scenario's own outputs");
     report_para(r, "Each scenario's folder holds what careflow run writes for it, from the same "
                    "replications as this comparison (its own costs only): summary.csv, "
@@ -543,20 +712,20 @@ static void scenario_folders(report_t *r)
     static const char *const files[] = {"summary.csv", "timeseries.csv", "replications.csv",
                                         "costs.csv", "fit.csv", "manifest.json"};
     report_raw(r, "<ul>\n");
-    for (int j = 0; j <= n; j++) {
+    for (int j = 0; j < w->n; j++) {
         char path[PLOT_PATH_LEN];
         report_raw(r, "<li><strong>");
-        report_text(r, folders[j]);
+        report_text(r, w->folder[j]);
         report_raw(r, "/</strong> (");
         report_text(r, j ? "alternative " : "the base, ");
-        report_text(r, j ? names[j] : names[0]);
+        report_text(r, w->label[j]);
         report_raw(r, "):");
         for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
-            if (plot__path_fmt(path, "%s/%s/%s", m->dir, folders[j], files[k]) != 0 ||
+            if (plot__path_fmt(path, "%s/%s/%s", m->dir, w->folder[j], files[k]) != 0 ||
                 access(path, F_OK) != 0)
                 continue;
             report_raw(r, " <a href=\"");
-            report_text(r, folders[j]);
+            report_text(r, w->folder[j]);
             report_raw(r, "/");
             report_text(r, files[k]);
             report_raw(r, "\">");
@@ -566,30 +735,97 @@ static void scenario_folders(report_t *r)
         report_raw(r, "</li>\n");
     }
     report_raw(r, "</ul>\n");
-    mem_free(names);
-    mem_free(folders);
+}
+
+/* A number of compare.csv for the page: 4 significant figures, whole numbers from
+ * 10,000 up (the CSV keeps every digit); other text as it is. */
+static const char *page_num(const char *s, char *buf, size_t len)
+{
+    double x;
+    if (!*s || plot__parse_num(s, &x) != 0 || isnan(x))
+        return s;
+    if (fabs(x) >= 1e4)
+        snprintf(buf, len, "%.0f", x);
+    else
+        snprintf(buf, len, "%.4g", x);
+    if (!strcmp(buf, "-0"))
+        snprintf(buf, len, "0");
+    return buf;
+}
+
+/* "All figures": compare.csv as a table, its numbers rounded for reading (page_num) and
+ * the `alt` column only when there are several alternatives. */
+static void all_figures(report_t *r, const plot__table_t *t, int n_alts)
+{
+    int ka = n_alts > 1 ? -1 : col(t, "alt"), n = 0;
+    const char **cells = mem_calloc((size_t)t->ncols + 1, sizeof *cells);
+    char(*buf)[32] = mem_calloc((size_t)t->ncols + 1, sizeof *buf);
+    if (!cells || !buf) {
+        mem_free(cells);
+        mem_free(buf);
+        report_oom(r);
+        return;
+    }
+    for (int c = 0; c < t->ncols; c++)
+        if (c != ka)
+            cells[n++] = plot__thdr(t, c);
+    report_table_begin(r, "Every paired difference, rounded to 4 significant figures "
+                          "(compare.csv has every digit)", cells, n);
+    for (long i = 0; i < t->nrows; i++) {
+        n = 0;
+        for (int c = 0; c < t->ncols; c++)
+            if (c != ka) {
+                cells[n] = page_num(plot__tcell(t, i, c), buf[n], sizeof buf[n]);
+                n++;
+            }
+        report_table_row(r, cells, n);
+    }
+    report_table_end(r);
+    mem_free(cells);
+    mem_free(buf);
 }
 
 int report_page_compare(report_t *r)
 {
     const report_meta_t *m = report_meta(r);
-    const char *cur = currency_of(m->sc), *base = m->sc ? m->sc->name : "the base";
+    const char *cur = currency_of(m->sc);
     plot__table_t t;
+    cmp_who_t w;
+    if (!m->sc || (m->n_alts > 0 && !m->alts)) {
+        report_para(r, "No scenarios were given: no figures to report.");
+        return 0;
+    }
+    int rc = who_init(&w, m->sc, m->alts, m->n_alts);
+    if (rc) {
+        if (rc == SIM_ENOMEM)
+            report_oom(r);
+        report_para(r, "The scenarios' folders could not be named: no figures to report.");
+        return 0;
+    }
+    const char *base = w.label[0];
     if (load(r, &t, "compare.csv") != 0) {
         report_para(r, "compare.csv could not be read: no figures to report.");
         plot__table_free(&t);
+        who_free(&w);
         return 0;
     }
     const char *alts[64];
     int n = alts_of(&t, alts);
-    char a[64], iv[200], line[4096];
+    char a[64], iv[200];
     numfmt_fn money = !strcmp(cur, "GBP") ? money_gbp : NULL;
     report_heading(r, 2, "The answer");
     report_raw(r, "<div class=\"answer\">\n");
     for (int j = 0; j < n; j++) {
-        verdict(&t, alts[j], base, cur, line, sizeof line);
+        vtext_t v = {0};
+        verdict(&t, &w, alts[j], cur, &v);
+        if (v.oom)
+            report_oom(r);
+        if (v.oom || !v.s) {
+            mem_free(v.s);
+            continue;
+        }
         int k = 0; /* the first line in bold, the others as a list */
-        for (char *p = line, *nl; *p; p = nl + 1, k++) {
+        for (char *p = v.s, *nl; *p; p = nl + 1, k++) {
             nl = strchr(p, '\n');
             if (!nl)
                 nl = p + strlen(p) - 1;
@@ -602,6 +838,7 @@ int report_page_compare(report_t *r)
         }
         if (k > 1)
             report_raw(r, "</ul>\n");
+        mem_free(v.s);
     }
     report_para(r, "Each figure is the mean over replications of the alternative minus the base, "
                    "run with common random numbers (the same children in both), with its 95%% "
@@ -609,8 +846,10 @@ int report_page_compare(report_t *r)
     report_raw(r, "</div>\n");
 
     for (int j = 0; j < n; j++) {
-        char h[256];
-        snprintf(h, sizeof h, "Key figures: %s against %s", alts[j], base);
+        const char *al = who_label(&w, alts[j]);
+        const scenario_t *asc = who_sc(&w, alts[j]);
+        char h[1024];
+        snprintf(h, sizeof h, "Key figures: %s against %s", al, base);
         report_heading(r, 2, h);
         report_figures_begin(r);
         static const struct {
@@ -626,6 +865,7 @@ int report_page_compare(report_t *r)
             {"care_days_avoided_per_year", "care", "Care days avoided a year", 1},
             {"cost_per_care_day_avoided", "care", "Cost per care day avoided", 0},
             {"final_stock", "care", "Change in children in care at the end", 1},
+            {"final_stock", "all", "Change in children open at the end", 1},
             {"avg_waiting", "all", "Change in children waiting (average)", 1},
             {"final_waiting", "all", "Change in children waiting at the end", 1},
         };
@@ -649,7 +889,8 @@ int report_page_compare(report_t *r)
         /* each stage: stock and waiting */
         static const char *const hdr[] = {"Stage", "Figure", "Base", "Alternative",
                                           "Difference", "95% interval"};
-        snprintf(h, sizeof h, "Stocks, entries and waiting: %s against %s", alts[j], base);
+        snprintf(h, sizeof h, "Children in each stage, entries and waiting: %s against %s", al,
+                 base);
         report_table_begin(r, h, hdr, 6);
         for (long i = 0; i < t.nrows; i++) {
             const char *mt = cell(&t, i, "metric");
@@ -657,11 +898,12 @@ int report_page_compare(report_t *r)
                 (strcmp(mt, "final_stock") && strcmp(mt, "entries_per_year") &&
                  strcmp(mt, "avg_waiting") && strcmp(mt, "final_waiting")))
                 continue;
-            char b0[64], b1[64], b2[64], lo[64], hi[64], ci[160];
+            char b0[64], b1[64], b2[64], lo[64], hi[64], ci[160], wl[160];
             snprintf(ci, sizeof ci, "%s to %s",
                      report_count(lo, sizeof lo, num(&t, i, "diff_ci95_low")),
                      report_count(hi, sizeof hi, num(&t, i, "diff_ci95_high")));
-            const char *cells[6] = {stage_title(m->sc, cell(&t, i, "stage")), mt,
+            const char *cells[6] = {where_label(m->sc, asc, cell(&t, i, "stage"), wl, sizeof wl),
+                                    metric_label(mt),
                                     report_count(b0, sizeof b0, num(&t, i, "base_mean")),
                                     report_count(b1, sizeof b1, num(&t, i, "alt_mean")),
                                     report_count(b2, sizeof b2, num(&t, i, "diff_mean")), ci};
@@ -670,25 +912,25 @@ int report_page_compare(report_t *r)
         report_table_end(r);
     }
     if (plots_section(r)) {
-        char file[300], capt[400];
+        char file[300], capt[1400];
         char path[PLOT_PATH_LEN];
         /* the cost chart only when drawn (a comparison without costs has none) */
         if (plot__path_fmt(path, "%s/plots/costs.svg", m->dir) == 0 && access(path, F_OK) == 0) {
-            snprintf(capt, sizeof capt, "%s minus %s: change in cost per year by component "
-                                        "(workforce, placements, strands, total), with 95%% "
-                                        "paired intervals", n == 1 ? alts[0] : "Each alternative",
-                     base);
+            snprintf(capt, sizeof capt, "Change in cost per year by component (workforce, "
+                                        "placements, strands, total), with 95%% paired "
+                                        "intervals: %s minus %s",
+                     n == 1 ? who_label(&w, alts[0]) : "each alternative", base);
             report_plot(r, "costs.svg", capt);
         }
         /* waiting lists, caseloads, then the stocks: each alternative's in turn */
         static const struct {
             const char *prefix, *what;
         } kinds[] = {
-            {"waiting-", "children waiting for a worker in each served stage over time, the "
+            {"waiting-", "Children waiting for a worker in each served stage over time, the "
                          "base's and the alternative's"},
-            {"caseloads-", "weighted cases per available worker in each pool over time, the "
+            {"caseloads-", "Weighted cases per available worker in each pool over time, the "
                            "base's and the alternative's, with the caseload cap"},
-            {"diffs-", "change in children open in every stage over time, with the middle 50% "
+            {"diffs-", "Change in children open in every stage over time, with the middle 50% "
                        "and 90% of paired runs"},
         };
         for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
@@ -697,16 +939,32 @@ int report_page_compare(report_t *r)
                 if (plot__path_fmt(path, "%s/plots/%s", m->dir, file) != 0 ||
                     access(path, F_OK) != 0)
                     continue;
-                snprintf(capt, sizeof capt, "%s %s %s: %s", alts[j],
-                         k == 2 ? "minus" : "against", base, kinds[k].what);
+                snprintf(capt, sizeof capt, "%s: %s %s %s", kinds[k].what,
+                         who_label(&w, alts[j]), k == 2 ? "minus" : "against", base);
                 report_plot(r, file, capt);
             }
-        plots_matching(r, "diff-", "Difference over time with its band (alternative minus base)");
+        /* each stage's difference with its band: diff-ALT-STAGE, the base's stages and
+         * `all` (plots/compare.gp) */
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i <= m->sc->n_stages; i++) {
+                const char *st = i < m->sc->n_stages ? m->sc->stages[i].name : "all";
+                char wl[160];
+                snprintf(file, sizeof file, "diff-%s-%s.svg", alts[j], st);
+                if (plot__path_fmt(path, "%s/plots/%s", m->dir, file) != 0 ||
+                    access(path, F_OK) != 0)
+                    continue;
+                snprintf(capt, sizeof capt,
+                         "Change in children open over time, %s, with its band: %s minus %s",
+                         where_label(m->sc, NULL, st, wl, sizeof wl), who_label(&w, alts[j]),
+                         base);
+                report_plot(r, file, capt);
+            }
     }
-    scenario_folders(r);
+    scenario_folders(r, &w);
     report_heading(r, 2, "All figures");
-    report_table_csv(r, "compare.csv", "Every paired difference", 0);
+    all_figures(r, &t, n);
     plot__table_free(&t);
+    who_free(&w);
     return 0;
 }
 
