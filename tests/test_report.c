@@ -265,12 +265,16 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
              want, lo, hi);
     assert_non_null(strstr(page, iv));
 
-    /* the waiting peak of cin: the largest mean over the months, with its date, in
-     * the first paragraph of the answer */
-    double peak = -1;
+    /* the waiting peak of cin: summary.csv's max_waiting (each replication's highest,
+     * averaged) with its interval, the lower end shown at 0 at least, and the date the
+     * mean list of timeseries.csv is longest, in the first paragraph of the answer */
+    double peak = -1, rows[64];
+    int nrows = 0;
     char date[16] = "";
     for (const char *l = ts; (l = strstr(l, ",cin,waiting,")) != NULL; l++) {
         double v = strtod(l + strlen(",cin,waiting,"), NULL);
+        if (nrows < 64)
+            rows[nrows++] = v;
         if (v > peak) {
             peak = v;
             snprintf(date, sizeof date, "%.10s", l - 10);
@@ -282,16 +286,41 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
                                         "November", "December"};
     int y, m, d;
     assert_int_equal(sscanf(date, "%d-%d-%d", &y, &m, &d), 3);
-    char sentence[256], pk[64];
-    grouped(peak, 0, pk, sizeof pk);
-    snprintf(sentence, sizeof sentence, "peaking at %s children waiting on %d %s %d", pk, d,
-             month[m - 1], y);
+    char sentence[512], pk[64];
+    double mw = csv_value(su, "max_waiting", "cin", 2, NULL);
+    grouped(mw, 0, pk, sizeof pk);
+    grouped(fmax(0, csv_value(su, "max_waiting", "cin", 4, NULL)), 0, lo, sizeof lo);
+    grouped(csv_value(su, "max_waiting", "cin", 5, NULL), 0, hi, sizeof hi);
+    snprintf(sentence, sizeof sentence, "peaking at %s children waiting (the mean of each "
+             "replication&#39;s highest; 95%% interval %s to %s); the mean list is longest on "
+             "%d %s %d", pk, lo, hi, d, month[m - 1], y);
     const char *answer = strstr(page, "<div class=\"answer\">");
     assert_non_null(answer);
     const char *first_p = strstr(answer, "<p>"), *first_end = strstr(answer, "</p>");
     const char *found = strstr(answer, sentence);
+    if (!found)
+        fprintf(stderr, "test_report: no \"%s\"\n", sentence);
     assert_non_null(found);
     assert_true(found > first_p && found < first_end);
+    /* and the key figure is the same max_waiting, not the mean list's peak */
+    snprintf(sentence, sizeof sentence, "<strong>%s</strong> <span class=\"ci\">(95%% "
+             "interval %s to %s)", pk, lo, hi);
+    assert_non_null(strstr(page, sentence));
+    /* the list still grows at the end: its slope over the last 6 monthly reports
+     * (about 86 a month for Hampshire's CIN list), not the average since day 0 */
+    assert_true(nrows > 7 && rows[nrows - 1] == peak);
+    char slope[64];
+    double gr = (rows[nrows - 1] - rows[nrows - 7]) / 182 * (365.25 / 12);
+    grouped(gr, gr >= 100 ? 0 : 1, slope, sizeof slope);
+    snprintf(sentence, sizeof sentence, "%s more a month over the last 6 report periods",
+             slope);
+    if (!strstr(answer, sentence))
+        fprintf(stderr, "test_report: no \"%s\"\n", sentence);
+    assert_true(strstr(answer, sentence) && strstr(answer, sentence) < first_end);
+    /* CP's final waiting list: its interval's lower end, negative in the CSV with 4
+     * replications, is shown as 0 */
+    assert_true(csv_value(su, "final_waiting", "cp", 4, NULL) < 0);
+    assert_null(strstr(page, "interval -"));
 
     /* every ASSUMPTION line of the scenario is listed, escaped */
     char *yaml = slurp("scenarios/hampshire-baseline.yaml", NULL);
@@ -318,6 +347,23 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
     free(yaml);
     free(su);
     free(ts);
+    free(page);
+}
+
+/* One replication has no interval: the page says so rather than counting observed
+ * figures outside an interval that does not exist, and leaves no gap where it would be. */
+static void run_page_of_one_replication_says_there_is_no_interval(void **state)
+{
+    (void)state;
+    char out[PATH_MAX];
+    pathf(out, "%s/run1", g->dir);
+    careflow("run1", "run", "scenarios/hampshire-baseline.yaml", "--reps", "1", "--out", out,
+             "--quiet", "--no-plots", NULL);
+    char *page = check_page(out);
+    assert_non_null(strstr(page, "one replication gives no interval to set them against"));
+    assert_null(strstr(page, "lie outside the forecast"));
+    assert_null(strstr(page, " .</p>"));
+    assert_null(strstr(page, " ;</p>"));
     free(page);
 }
 
@@ -677,6 +723,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_page_answers_first_with_the_csv_figures),
+        cmocka_unit_test(run_page_of_one_replication_says_there_is_no_interval),
         cmocka_unit_test(compare_page_and_terminal_give_the_verdict),
         cmocka_unit_test(sensitivity_page_names_the_leading_parameter),
         cmocka_unit_test(backtest_page_scores_against_the_baselines),
