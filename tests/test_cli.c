@@ -590,6 +590,21 @@ static void help_mentions_every_option(void **state)
     for (size_t i = 0; i < sizeof validate_words / sizeof *validate_words; i++)
         expect_contains(p.out, validate_words[i]);
     proc_free(&p);
+
+    /* the top-level line for run names the page it writes */
+    RUN(*state, &p, "--help");
+    expect_contains(p.out, "plots/ and report.html");
+    proc_free(&p);
+    /* every command that runs under mpirun points to the guide that says how */
+    static const char *const mpi_cmds[] = {"run", "compare", "backtest", "sensitivity",
+                                           "sweep", "calibrate"};
+    for (size_t i = 0; i < sizeof mpi_cmds / sizeof *mpi_cmds; i++) {
+        RUN(*state, &p, mpi_cmds[i], "--help");
+        expect_status(&p, 0);
+        expect_contains(p.out, "mpirun");
+        expect_contains(p.out, "docs/cluster.md");
+        proc_free(&p);
+    }
 }
 
 /* Each of these is a usage error: exit 2, "careflow: error:", a pointer to --help (the
@@ -700,6 +715,44 @@ static void invalid_scenario_reports_line_and_writes_nothing(void **state)
     pathf(explicit_out, *state, "explicit");
     assert_false(exists(out));
     assert_false(exists(explicit_out));
+}
+
+/* README's step 2 quotes rows of the baseline's summary.csv: each is a row of the file
+ * the command it quotes writes, in the file's order. */
+static void readme_summary_excerpt_is_the_files(void **state)
+{
+    char cwd[PATH_MAX - 64], scn[PATH_MAX], out[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(scn, sizeof scn, "%s/scenarios/hampshire-baseline.yaml", cwd);
+    proc_t p;
+    RUN(*state, &p, "run", scn, "--out", "readme", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(out, *state, "readme/summary.csv");
+    char *csv = slurp(out, NULL), *readme = slurp("README.md", NULL);
+    assert_non_null(csv);
+    assert_non_null(readme);
+    const char *step = strstr(readme, "### 2. Read summary.csv");
+    assert_non_null(step);
+    const char *l = strstr(step, "```\n"), *end = l ? strstr(l + 4, "```") : NULL;
+    assert_non_null(end);
+    const char *at = csv;
+    int rows = 0;
+    for (l += 4; l < end; l = strchr(l, '\n') + 1) {
+        char line[512], key[520];
+        snprintf(line, sizeof line, "%.*s", (int)(strchr(l, '\n') - l), l);
+        snprintf(key, sizeof key, "%s\n", line);
+        const char *f = strstr(at, key);
+        if (!f)
+            fprintf(stderr, "test_cli: README's \"%s\" is not a row of summary.csv after "
+                            "the one before it\n", line);
+        assert_non_null(f);
+        at = f + strlen(key);
+        rows++;
+    }
+    assert_true(rows >= 5);
+    free(csv);
+    free(readme);
 }
 
 static void validate_describes_a_good_scenario(void **state)
@@ -1359,6 +1412,7 @@ int main(void)
         cmocka_unit_test(estimate_out_is_not_a_file_written_beside_it),
         cmocka_unit_test(version_prints_version),
         cmocka_unit_test(help_mentions_every_option),
+        cmocka_unit_test(readme_summary_excerpt_is_the_files),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(slips_get_suggestions),
         cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
