@@ -773,6 +773,26 @@ static void validate_describes_a_good_scenario(void **state)
     proc_free(&p);
 }
 
+/* Hampshire's early help is not an open case: validate counts the children at the start
+ * and, apart, the open cases (5,576, the figure the report and README give). */
+static void validate_counts_open_cases_apart(void **state)
+{
+    char cwd[PATH_MAX - 64], scn[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(scn, sizeof scn, "%s/scenarios/hampshire-baseline.yaml", cwd);
+    proc_t p;
+    RUN(*state, &p, "validate", scn);
+    expect_status(&p, 0);
+    char *flat = p.out; /* the paragraph is wrapped: compare with single spaces */
+    for (char *c = flat; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    expect_contains(flat, "6538 children at the start, 5576 of them open cases:");
+    expect_contains(flat, "962 in early_help (not open)");
+    assert_null(strstr(flat, "6538 open cases"));
+    proc_free(&p);
+}
+
 static const char *const csv_files[] = {"summary.csv", "timeseries.csv", "replications.csv",
                                         "fit.csv"};
 
@@ -1417,6 +1437,7 @@ int main(void)
         cmocka_unit_test(slips_get_suggestions),
         cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
         cmocka_unit_test(validate_describes_a_good_scenario),
+        cmocka_unit_test(validate_counts_open_cases_apart),
         cmocka_unit_test(validate_dump_is_the_scenario_as_read),
         cmocka_unit_test(validate_warns_of_an_artificial_start),
         cmocka_unit_test(threads_give_identical_csvs),
