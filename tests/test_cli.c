@@ -810,6 +810,12 @@ static void validate_warns_of_an_artificial_start(void **state)
     expect_contains(p.err, "warning: stage 'assessment' starts empty");
     expect_contains(p.err, "warning: stage 'support' starts empty");
     proc_free(&p);
+    /* run makes the same check and says the same (--quiet: not at all) */
+    RUN(*state, &p, "run", "small.yaml", "--out", "start-check", "--no-plots");
+    expect_status(&p, 0);
+    expect_contains(p.err, "careflow: warning: stage 'assessment' starts empty");
+    expect_contains(p.err, "careflow: warning: stage 'support' starts empty");
+    proc_free(&p);
     pathf(path, *state, "steady.yaml");
     write_text(path, SMALL_YAML("initial: {assessment: steady, support: steady}\n"));
     RUN(*state, &p, "validate", "steady.yaml");

@@ -351,15 +351,20 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
 }
 
 /* One replication has no interval: the page says so rather than counting observed
- * figures outside an interval that does not exist, and leaves no gap where it would be. */
+ * figures outside an interval that does not exist, and leaves no gap where it would be.
+ * With care started empty (--set), the start check's warning is listed. */
 static void run_page_of_one_replication_says_there_is_no_interval(void **state)
 {
     (void)state;
     char out[PATH_MAX];
     pathf(out, "%s/run1", g->dir);
     careflow("run1", "run", "scenarios/hampshire-baseline.yaml", "--reps", "1", "--out", out,
-             "--quiet", "--no-plots", NULL);
+             "--quiet", "--no-plots", "--set", "initial.care.count=0", NULL);
     char *page = check_page(out);
+    /* validate's start check is among what the answer rests on: care starts empty */
+    const char *rests = strstr(page, "What the answer rests on");
+    assert_non_null(rests);
+    assert_non_null(strstr(rests, "<li>warning: stage &#39;care&#39; starts empty"));
     assert_non_null(strstr(page, "one replication gives no interval to set them against"));
     assert_null(strstr(page, "lie outside the forecast"));
     assert_null(strstr(page, " .</p>"));
