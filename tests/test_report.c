@@ -344,6 +344,13 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
     assert_non_null(strstr(page, "scenarios/hampshire-baseline.yaml:"));
     /* the plots are inline */
     assert_true(count(page, "<svg") >= 5);
+    /* labels, not internal names: the pool by its name and stages, each stage's fan
+     * chart by the stage's title */
+    assert_non_null(strstr(page, "Caseload per worker, cin teams, serving Child in Need plan "
+                                 "and Child Protection plan"));
+    assert_null(strstr(page, "Caseload per worker, cin_teams"));
+    assert_non_null(strstr(page, "percentile bands: Looked after (in care)"));
+    assert_null(strstr(page, "percentile bands: care<"));
     free(yaml);
     free(su);
     free(ts);
@@ -457,11 +464,28 @@ static void sensitivity_page_names_the_leading_parameter(void **state)
     assert_true(best >= 0);
     char want[1024], esc[600];
     html_esc(label, strlen(label), esc, sizeof esc);
-    snprintf(want, sizeof want, "%s of all open cases: %s swing", metric, esc);
+    /* the output in plain words, not its column names ("avg_stock of ...") */
+    static const struct {
+        const char *metric, *words;
+    } W[] = {{"avg_stock", "Children in open cases (average)"},
+             {"entries_per_year", "Entries a year to open cases"},
+             {"cost_per_year", "Cost a year of everything"}};
+    const char *words = NULL;
+    for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
+        if (!strcmp(W[i].metric, metric) && !strcmp(stage, "all"))
+            words = W[i].words;
+    assert_non_null(words);
+    snprintf(want, sizeof want, "%s: %s swing", words, esc);
     if (!strstr(page, want)) {
         fprintf(stderr, "test_report: no \"%s\"\n", want);
         fail();
     }
+    const char *answer = strstr(page, "<div class=\"answer\">");
+    assert_non_null(answer);
+    char raw[160];
+    snprintf(raw, sizeof raw, "%s of ", metric);
+    const char *hit = strstr(answer, raw);
+    assert_true(!hit || hit > strstr(answer, "</div>"));
     /* the uncertain ranges are listed (params.csv) */
     assert_non_null(strstr(page, "(params.csv)"));
     free(csv);
@@ -495,8 +519,13 @@ static void backtest_page_scores_against_the_baselines(void **state)
     }
     assert_int_equal(n, 6);
     char want[128];
-    snprintf(want, sizeof want, "cin, stock: careflow was typically %.1f%% out", sum / n);
+    snprintf(want, sizeof want, "Child in Need plan, stock: careflow was typically %.1f%% out",
+             sum / n);
     assert_non_null(strstr(page, want));
+    /* the plots' captions: the cutoff's date and the stage's title, not the file stem */
+    assert_non_null(strstr(page, "Forecast fan and what happened: 31 March 2022, Child in "
+                                 "Need plan"));
+    assert_null(strstr(page, "happened: 2022-03-31-"));
     free(csv);
     free(page);
 }
@@ -549,6 +578,18 @@ static void calibrate_page_gives_each_estimate_then_the_forecast(void **state)
     }
     assert_true(rows >= 1);
     assert_non_null(strstr(page, "The forecast in brief")); /* the calibrated run's page */
+    /* the posterior plots by their parameter's label and path, not "parameter: 1" */
+    assert_null(strstr(page, "of parameter: "));
+    {
+        char name[128], label[256], esc[600], want[1024];
+        const char *l = strchr(csv, '\n') + 1;
+        assert_int_equal(sscanf(l, "%127[^,],%255[^,],", name, label), 2);
+        html_esc(label, strlen(label), esc, sizeof esc);
+        snprintf(want, sizeof want, "Prior and posterior of %s (%s)", esc, name);
+        if (!strstr(page, want))
+            fprintf(stderr, "test_report: no \"%s\"\n", want);
+        assert_non_null(strstr(page, want));
+    }
     free(csv);
     free(page);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "models/commands/compare.h"
+#include "models/commands/figures.h"
 #include "models/commands/plot_internal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -97,11 +98,19 @@ static const char *sp(const char *iv)
 
 static const char *stage_title(const scenario_t *sc, const char *stage)
 {
+    /* without a scenario (backtest reads records): the stages the records name */
+    static const char *const records[][2] = {
+        {"referral", "Referral"},         {"early_help", "Early help"},
+        {"assessment", "Assessment"},     {"cin", "Child in Need plan"},
+        {"cp", "Child Protection plan"}, {"care", "Looked after (in care)"}};
     if (!strcmp(stage, "all"))
         return "all open cases";
     for (int i = 0; sc && i < sc->n_stages; i++)
         if (!strcmp(sc->stages[i].name, stage))
             return sc->stages[i].title ? sc->stages[i].title : stage;
+    for (size_t i = 0; !sc && i < sizeof records / sizeof records[0]; i++)
+        if (!strcmp(records[i][0], stage))
+            return records[i][1];
     return stage;
 }
 
@@ -110,7 +119,36 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every plots/PREFIX*.svg but SKIP*.svg (skip NULL: none), sorted by name, each as a figure captioned "WHAT: NAME" (NAME: the file name after PREFIX). */
+/* What a plot's file name after its prefix names, as people read it, into buf: a
+ * stage ("cin": its title), a date and a stage ("2022-03-31-assessment": "31 March 2022,
+ * Assessment"), a figure ("cost_per_year-all": figures_words' "Cost a year of
+ * everything"), else the name as it is. */
+static void stem_words(char *buf, size_t len, const scenario_t *sc, const char *stem)
+{
+    char d[64];
+    int y, mo, dd, n = 0;
+    if (strlen(stem) > 11 && sscanf(stem, "%4d-%2d-%2d-%n", &y, &mo, &dd, &n) == 3 && n == 11) {
+        char iso[11];
+        snprintf(iso, sizeof iso, "%.10s", stem);
+        snprintf(buf, len, "%s, %s", report_date(d, sizeof d, iso), stage_title(sc, stem + 11));
+        return;
+    }
+    const char *dash = strchr(stem, '-');
+    if (dash) {
+        char metric[128];
+        snprintf(metric, sizeof metric, "%.*s", (int)(dash - stem), stem);
+        figures_words(buf, len, sc, metric, dash + 1);
+        char raw[300];
+        snprintf(raw, sizeof raw, "%s of ", metric);
+        if (strncmp(buf, raw, strlen(raw))) /* a figure it knows */
+            return;
+    }
+    snprintf(buf, len, "%s", stage_title(sc, stem));
+}
+
+/* Every plots/PREFIX*.svg but SKIP*.svg (skip NULL: none), sorted by name, each as a
+ * figure captioned "WHAT: NAME" (NAME: the file name after PREFIX in words,
+ * stem_words). */
 static void plots_matching_but(report_t *r, const char *prefix, const char *skip,
                                const char *what)
 {
@@ -150,9 +188,10 @@ static void plots_matching_but(report_t *r, const char *prefix, const char *skip
     if (n > 1)
         qsort(names, (size_t)n, sizeof *names, cmp_name);
     for (int i = 0; i < n; i++) {
-        char cap_[512], stem[256];
+        char cap_[1024], stem[256], words[512];
         snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
-        snprintf(cap_, sizeof cap_, "%s: %s", what, stem + pl);
+        stem_words(words, sizeof words, m->sc, stem + pl);
+        snprintf(cap_, sizeof cap_, "%s: %s", what, words);
         report_plot(r, names[i], cap_);
         mem_free(names[i]);
     }
@@ -899,7 +938,9 @@ int report_page_sensitivity(report_t *r)
         }
         qsort(it, (size_t)n, sizeof *it, by_key);
         char line[2048];
-        size_t at = (size_t)snprintf(line, sizeof line, "%s of %s: ", mt, stage_title(m->sc, st));
+        char words[512];
+        figures_words(words, sizeof words, m->sc, mt, st);
+        size_t at = (size_t)snprintf(line, sizeof line, "%s: ", words);
         for (int j = 0; j < n && j < 3 && at < sizeof line; j++) {
             long i = it[j].row;
             char v[64], lo[64], hi[64], ci[160] = "";
@@ -1126,8 +1167,22 @@ int report_page_calibrate(report_t *r)
                     report_ratio(plo, sizeof plo, num(&it, worst, "z")));
     report_raw(r, "</div>\n");
     if (report_meta(r)->plotted) {
+        /* posterior-I is calibrate.csv's row I (from 1): captioned by its label and
+         * path, in that order (by name, posterior-10 came before posterior-2) */
         report_heading(r, 2, "Prior and posterior");
-        plots_matching(r, "posterior-", "Prior and posterior of parameter");
+        for (long i = 0; i < c.nrows; i++) {
+            char file[64], cap_[1024], path[PLOT_PATH_LEN];
+            snprintf(file, sizeof file, "posterior-%ld.svg", i + 1);
+            if (plot__path_fmt(path, "%s/plots/%s", report_meta(r)->dir, file) != 0 ||
+                access(path, F_OK) != 0)
+                continue;
+            const char *lab = cell(&c, i, "label"), *nm = cell(&c, i, "name");
+            if (!strcmp(lab, nm))
+                snprintf(cap_, sizeof cap_, "Prior and posterior of %s", nm);
+            else
+                snprintf(cap_, sizeof cap_, "Prior and posterior of %s (%s)", lab, nm);
+            report_plot(r, file, cap_);
+        }
     }
     report_table_csv(r, "calibrate.csv", "Each calibrated value", 0);
     report_table_csv(r, "calibrate_items.csv", "Each observed figure at the estimate", 0);
