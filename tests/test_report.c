@@ -547,6 +547,13 @@ static void sweep_page_gives_the_answer_of_sweep_answer_csv(void **state)
     assert_int_equal(sscanf(strchr(csv, '\n') + 1, "%127[^,],%63[^,],", path, value), 2);
     snprintf(want, sizeof want, "%s = %s is the smallest value swept", path, value);
     assert_non_null(strstr(page, want));
+    /* the plots captioned by their figure in words, not their file names */
+    assert_non_null(strstr(page, "Against the swept value: Days waiting for Child in Need "
+                                 "plan (mean)"));
+    assert_null(strstr(page, "value: sweep-"));
+    /* and so titled in the SVG, with the path in words */
+    assert_non_null(strstr(page, "Days waiting for Child in Need plan (mean) against workers "
+                                 "of social workers"));
     free(csv);
     free(page);
 }

@@ -1117,8 +1117,10 @@ int report_page_sweep(report_t *r)
         report_para(r, "No target was given (--target): the figures at each value swept are "
                        "below, with their 95%% intervals.");
     report_raw(r, "</div>\n");
-    if (plots_section(r))
-        plots_matching(r, "", "The figure against the swept value");
+    if (plots_section(r)) {
+        plots_matching_but(r, "sweep-", "sweep-heat-", "Against the swept value");
+        plots_matching(r, "sweep-heat-", "Against the two swept values");
+    }
     report_heading(r, 2, "All figures");
     if (have_a)
         report_table_csv(r, "sweep_answer.csv", "The answer", 0);
