@@ -1064,7 +1064,8 @@ int report_page_backtest(report_t *r)
         char v[5][64];
         for (int q = 0; q < 5; q++)
             report_pct(v[q], sizeof v[q], q == 4 ? 100 * sc_[p][q] : sc_[p][q]);
-        const char *cells[7] = {cell(&t, firsts[p], "stage"), cell(&t, firsts[p], "metric"),
+        const char *cells[7] = {stage_title(NULL, cell(&t, firsts[p], "stage")),
+                                cell(&t, firsts[p], "metric"),
                                 v[0], v[1], v[2], v[3], v[4]};
         report_table_row(r, cells, 7);
     }
