@@ -121,8 +121,9 @@ static int cmp_name(const void *a, const void *b)
 
 /* What a plot's file name after its prefix names, as people read it, into buf: a
  * stage ("cin": its title), a date and a stage ("2022-03-31-assessment": "31 March 2022,
- * Assessment"), a figure ("cost_per_year-all": figures_words' "Cost a year of
- * everything"), else the name as it is. */
+ * Assessment"), a fan chart's stage and series ("all-stock": "All open cases, children
+ * open"), a figure ("cost_per_year-all": figures_words' "Cost a year of everything"),
+ * else the name as it is. */
 static void stem_words(char *buf, size_t len, const scenario_t *sc, const char *stem)
 {
     char d[64];
@@ -134,6 +135,18 @@ static void stem_words(char *buf, size_t len, const scenario_t *sc, const char *
         return;
     }
     const char *dash = strchr(stem, '-');
+    static const char *const series[][2] = {{"stock", "children open"},
+                                            {"waiting", "children waiting"},
+                                            {"entries", "entries"}};
+    for (size_t i = 0; dash && i < sizeof series / sizeof series[0]; i++)
+        if (!strcmp(dash + 1, series[i][0])) { /* a fan chart's STAGE-SERIES */
+            char st[128];
+            snprintf(st, sizeof st, "%.*s", (int)(dash - stem), stem);
+            const char *t = stage_title(sc, st);
+            snprintf(buf, len, "%c%s, %s", !strcmp(st, "all") ? 'A' : t[0],
+                     t[0] ? t + 1 : "", series[i][1]);
+            return;
+        }
     if (dash) {
         char metric[128];
         snprintf(metric, sizeof metric, "%.*s", (int)(dash - stem), stem);
