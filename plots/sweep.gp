@@ -173,11 +173,13 @@ do for [FMT in FORMATS] {
                 plot @BANDS
             }
         } else {
+            set bmargin 7   # the key in its own strip, as for one path
+            set key at screen 0.5, screen FH + 4.0 / H center bottom horizontal
             set xlabel PW1 . (PW1 eq PATH1 ? "" : " (" . PATH1 . ")")
             set ylabel PW2 . (PW2 eq PATH2 ? "" : " (" . PATH2 . ")")
             set cblabel ylab(M)
             set palette defined (0 "#f7fbff", 0.35 "#9ecae1", 0.7 "#3182bd", 1 "#08306b")
-            set title TITLE . "\n" . FW . " (mean over replications)\n" . \
+            set title TITLE . "\n" . FW . ", mean over replications\n" . \
                 "against " . PW1 . " and " . PW2 . (IST ? "\ncircles: target " . TOP . " " . tgt(M, TX) . " met in 90% of replications" : "")
             set xrange [*:*] noextend
             set yrange [*:*] noextend
