@@ -60,6 +60,11 @@ max(a, b) = a > b ? a : b
 min(a, b) = a < b ? a : b
 COMMON = 'set datafile separator comma; set grid xtics ytics lt 1 lc rgb "#dddddd" lw 1; set border 3 lc rgb "#444444"; set tics nomirror out scale 0.5 textcolor rgb "#222222"; set key noautotitle; set title font ",13"; set xdata time; set timefmt "%Y-%m-%d"; set format x "%b %Y"; set xtics rotate by -30; set key below horizontal center Left reverse samplen 2.5 width 2 font ",10"'
 
+# the stages the records name, by their titles (as report.html's captions)
+stitle(s) = s eq "referral" ? "Referral" : s eq "early_help" ? "Early help" : \
+            s eq "assessment" ? "Assessment" : s eq "cin" ? "Child in Need plan" : \
+            s eq "cp" ? "Child Protection plan" : s eq "care" ? "Looked after (in care)" : s
+
 # rows of this chart: backtest.csv by cutoff, stage and metric; actual.csv by stage
 sel(d) = strcol(1) eq CUT && strcol(4) eq S && strcol(5) eq "stock"
 # (only the months the chart spans: a line to a point beyond them would run off its edge)
@@ -98,8 +103,8 @@ do for [FMT in FORMATS] {
         set yrange [0<*:*]
         set ylabel "children open at month end"
         eval COMMAS_Y
-        set title TITLE . "-" . CUT . ": the scenario estimated from the records as on " . CUT . "\n" . \
-            S . ": its forecast against what happened\n" . \
+        set title "Cutoff " . CUT . ": the scenario estimated from the records as on that date (" . TITLE . "-" . CUT . ")\n" . \
+            stitle(S) . ": its forecast against what happened\n" . \
             "Shading: middle 50% and 90% of simulated runs; line: median; points: the records"
         set arrow 1 from TC, graph 0 to TC, graph 1 nohead dt (6, 4) lc rgb "#444444"
         set label 1 "cutoff" at TC, graph 0.97 right offset char -0.5, 0 font ",10" tc rgb "#444444"

@@ -59,7 +59,11 @@ do for [FMT in FORMATS] {
         set ylabel "density (area 1 under each)"
         set format y ""
         set yrange [0:*]
-        set key below horizontal center samplen 2.5 width 2 font ",10"   # (right of the plot it pushed a long title off the image)
+        # the key in its own strip under the axis title (right of the plot it pushed a
+        # long title off the image; `below` is laid out without the footer strip and
+        # drew it over the axis title)
+        set bmargin 7
+        set key at screen 0.5, screen FH + 4.0 / H center bottom horizontal samplen 2.5 width 2 font ",10"
         set style fill solid 0.55 border lc rgb "#ffffff"
         EST = NUM(I, 1); LO = NUM(I, 2); HI = NUM(I, 3)
         set arrow 1 from EST, graph 0 to EST, graph 1 nohead lw 2 lc rgb ESTCOL front

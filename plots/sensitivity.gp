@@ -106,7 +106,7 @@ do for [FMT in FORMATS] {
     do for [J = 1:NPLOTS] {
         D = DATADIR . "/p" . J . ".tsv"
         S = SUBJ[J]
-        ISMONEY = strstrt(S, "cost_per") > 0
+        ISMONEY = strstrt(S, "Cost a year") == 1  # money: figures_words says "Cost a year ..."
         load SCRIPTS . "sensitivity-" . KIND[J] . ".gp"
     }
 }

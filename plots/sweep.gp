@@ -6,7 +6,9 @@
 #   DATADIR  folder holding sweep.csv (and sweep_answer.csv with a target)
 #   OUTDIR   existing folder the images are written into
 #   TITLE    the scenario's title, then a tab and the footer line (footer.gp)
-#   PATHS    the swept --set path, or the two paths separated by a tab (a heat map)
+#   PATHS    three lines: the swept --set path, or the two paths separated by a tab
+#            (a heat map); the paths in words, likewise; each chart's figure in words
+#            ("Days waiting for Child in need (mean)"), tab-separated, in JOBS's order
 #   JOBS     four words per chart, separated by spaces: METRIC, STAGE (as in
 #            sweep.csv), the image's base name, and 1 for the target's figure (else 0)
 #   TARGET   "<= X" or ">= X", or empty (no target)
@@ -42,8 +44,18 @@ SCRIPTS = ARG0[1:_lastslash(ARG0, strstrt(ARG0, "/"))]
 DATADIR = ARG1
 OUTDIR = ARG2
 TITLE = ARG3
-PATH1 = head(ARG4)
-PATH2 = tail(ARG4)
+NL = "\n"
+_line(l, p) = p == 0 ? l : l[1:p-1]
+_rest(l, p) = p == 0 ? "" : l[p+1:]
+_nth(l, k) = k <= 1 ? head(l) : _nth(tail(l), k - 1)
+PLINE = _line(ARG4, strstrt(ARG4, NL))
+WLINES = _rest(ARG4, strstrt(ARG4, NL))
+PWLINE = _line(WLINES, strstrt(WLINES, NL))
+FWLINE = _rest(WLINES, strstrt(WLINES, NL))
+PATH1 = head(PLINE)
+PATH2 = tail(PLINE)
+PW1 = strlen(PWLINE) > 0 ? head(PWLINE) : PATH1
+PW2 = strlen(PWLINE) > 0 ? tail(PWLINE) : PATH2
 JOBS = ARG5
 TARGET = ARG6
 ANSWER = ARG7
@@ -104,15 +116,21 @@ do for [FMT in FORMATS] {
         S = word(JOBS, 4 * j - 2)
         F = word(JOBS, 4 * j - 1)
         IST = int(word(JOBS, 4 * j)) && HAS_TARGET
+        FW = _nth(FWLINE, j)
+        FW = strlen(FW) > 0 ? FW : M . " of " . S
         SC = scale(M)
         reset
         eval COMMON
         eval (FMT eq "png" ? TERM_PNG : TERM_SVG)
         set output OUTDIR . "/" . F . "." . FMT
         if (!TWO) {
-            set xlabel PATH1
+            # the key in its own strip under the axis title, not over it (key below
+            # is laid out for the whole image, the footer strip apart: they collided)
+            set bmargin 7
+            set key at screen 0.5, screen FH + 4.0 / H center bottom horizontal
+            set xlabel PW1 . (PW1 eq PATH1 ? "" : " (" . PATH1 . ")")
             set ylabel ylab(M)
-            set title TITLE . "\n" . M . " of " . S . " against " . PATH1 . "\n" . \
+            set title TITLE . "\n" . FW . " against " . PW1 . "\n" . \
                 "Line: mean over replications; dark band: its 95% interval; light band: 5th to 95th percentile of replications" font ",11"
             set xrange [*:*] noextend
             set yrange [*:*] noextend
@@ -124,6 +142,7 @@ do for [FMT in FORMATS] {
             SC = 1; SC1 = 1; SC2 = 1
             eval SPAN
             eval COMMAS_X
+            XLO = CLO; XHI = CHI
             SC = SCTMP
             if (ismoney(M)) { set format y "£%gm" }
             if (M eq "avg_utilisation") { set format y "%g%%" }
@@ -138,7 +157,12 @@ do for [FMT in FORMATS] {
             if (HAS_TARGET && strlen(ANSWER) > 0) {
                 AX = real(ANSWER)
                 set arrow 2 from first AX, graph 0 to first AX, graph 1 nohead lw 1.6 lc rgb "#222222"
-                set label 2 "answer: " . PATH1 . "=" . ANSWER at first AX, graph 0.96 left offset char 0.6, 0 font ",10" tc rgb "#222222"
+                # on the side of the line with room, so it is never cut at the edge
+                if (AX > (XLO + XHI) / 2) {
+                    set label 2 "answer: " . ANSWER at first AX, graph 0.96 right offset char -0.6, 0 font ",10" tc rgb "#222222"
+                } else {
+                    set label 2 "answer: " . ANSWER at first AX, graph 0.96 left offset char 0.6, 0 font ",10" tc rgb "#222222"
+                }
             }
             # (a y2 curve in a `for` that runs no times still wants a y2 range: two commands)
             if (IST) {
@@ -149,12 +173,14 @@ do for [FMT in FORMATS] {
                 plot @BANDS
             }
         } else {
-            set xlabel PATH1
-            set ylabel PATH2
+            set bmargin 7   # the key in its own strip, as for one path
+            set key at screen 0.5, screen FH + 4.0 / H center bottom horizontal
+            set xlabel PW1 . (PW1 eq PATH1 ? "" : " (" . PATH1 . ")")
+            set ylabel PW2 . (PW2 eq PATH2 ? "" : " (" . PATH2 . ")")
             set cblabel ylab(M)
             set palette defined (0 "#f7fbff", 0.35 "#9ecae1", 0.7 "#3182bd", 1 "#08306b")
-            set title TITLE . "\n" . M . " of " . S . " (mean over replications)\n" . \
-                "against " . PATH1 . " and " . PATH2 . (IST ? "\ncircles: target " . TOP . " " . tgt(M, TX) . " met in 90% of replications" : "")
+            set title TITLE . "\n" . FW . ", mean over replications\n" . \
+                "against " . PW1 . " and " . PW2 . (IST ? "\ncircles: target " . TOP . " " . tgt(M, TX) . " met in 90% of replications" : "")
             set xrange [*:*] noextend
             set yrange [*:*] noextend
             SCTMP = SC; SC = 1
@@ -170,7 +196,7 @@ do for [FMT in FORMATS] {
                  for [k = 1:IST] D skip 1 using (sel(0) && column(10) >= 0.9 ? column(1) : NaN):9 \
                     with points pt 6 ps 1.2 lc rgb TGTCOL title "target met", \
                  for [k = 1:HAS_ANS] A skip 1 using 2:12 with linespoints lw 2.2 pt 7 ps 0.8 lc rgb "#000000" \
-                    title "answer: " . (TOP eq "<=" ? "smallest " : "largest ") . PATH1 . " meeting the target"
+                    title "answer: " . (TOP eq "<=" ? "smallest " : "largest ") . PW1 . " meeting the target"
         }
         unset output
     }

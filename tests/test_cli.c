@@ -604,6 +604,21 @@ static void help_mentions_every_option(void **state)
     for (size_t i = 0; i < sizeof validate_words / sizeof *validate_words; i++)
         expect_contains(p.out, validate_words[i]);
     proc_free(&p);
+
+    /* the top-level line for run names the page it writes */
+    RUN(*state, &p, "--help");
+    expect_contains(p.out, "plots/ and report.html");
+    proc_free(&p);
+    /* every command that runs under mpirun points to the guide that says how */
+    static const char *const mpi_cmds[] = {"run", "compare", "backtest", "sensitivity",
+                                           "sweep", "calibrate"};
+    for (size_t i = 0; i < sizeof mpi_cmds / sizeof *mpi_cmds; i++) {
+        RUN(*state, &p, mpi_cmds[i], "--help");
+        expect_status(&p, 0);
+        expect_contains(p.out, "mpirun");
+        expect_contains(p.out, "docs/cluster.md");
+        proc_free(&p);
+    }
 }
 
 /* Each of these is a usage error: exit 2, "careflow: error:", a pointer to --help (the
@@ -716,6 +731,44 @@ static void invalid_scenario_reports_line_and_writes_nothing(void **state)
     assert_false(exists(explicit_out));
 }
 
+/* README's step 2 quotes rows of the baseline's summary.csv: each is a row of the file
+ * the command it quotes writes, in the file's order. */
+static void readme_summary_excerpt_is_the_files(void **state)
+{
+    char cwd[PATH_MAX - 64], scn[PATH_MAX], out[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(scn, sizeof scn, "%s/scenarios/hampshire-baseline.yaml", cwd);
+    proc_t p;
+    RUN(*state, &p, "run", scn, "--out", "readme", "--no-plots", "--quiet");
+    expect_status(&p, 0);
+    proc_free(&p);
+    pathf(out, *state, "readme/summary.csv");
+    char *csv = slurp(out, NULL), *readme = slurp("README.md", NULL);
+    assert_non_null(csv);
+    assert_non_null(readme);
+    const char *step = strstr(readme, "### 2. Read summary.csv");
+    assert_non_null(step);
+    const char *l = strstr(step, "```\n"), *end = l ? strstr(l + 4, "```") : NULL;
+    assert_non_null(end);
+    const char *at = csv;
+    int rows = 0;
+    for (l += 4; l < end; l = strchr(l, '\n') + 1) {
+        char line[512], key[520];
+        snprintf(line, sizeof line, "%.*s", (int)(strchr(l, '\n') - l), l);
+        snprintf(key, sizeof key, "%s\n", line);
+        const char *f = strstr(at, key);
+        if (!f)
+            fprintf(stderr, "test_cli: README's \"%s\" is not a row of summary.csv after "
+                            "the one before it\n", line);
+        assert_non_null(f);
+        at = f + strlen(key);
+        rows++;
+    }
+    assert_true(rows >= 5);
+    free(csv);
+    free(readme);
+}
+
 static void validate_describes_a_good_scenario(void **state)
 {
     proc_t p;
@@ -731,6 +784,26 @@ static void validate_describes_a_good_scenario(void **state)
     RUN(*state, &p, "validate", "small.yaml", "--set=arrivals.referrals.per_year=800");
     expect_status(&p, 0);
     expect_contains(p.out, "small.yaml: ok\n");
+    proc_free(&p);
+}
+
+/* Hampshire's early help is not an open case: validate counts the children at the start
+ * and, apart, the open cases (5,576, the figure the report and README give). */
+static void validate_counts_open_cases_apart(void **state)
+{
+    char cwd[PATH_MAX - 64], scn[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(scn, sizeof scn, "%s/scenarios/hampshire-baseline.yaml", cwd);
+    proc_t p;
+    RUN(*state, &p, "validate", scn);
+    expect_status(&p, 0);
+    char *flat = p.out; /* the paragraph is wrapped: compare with single spaces */
+    for (char *c = flat; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    expect_contains(flat, "6538 children at the start, 5576 of them open cases:");
+    expect_contains(flat, "962 in early_help (not open)");
+    assert_null(strstr(flat, "6538 open cases"));
     proc_free(&p);
 }
 
@@ -750,6 +823,12 @@ static void validate_warns_of_an_artificial_start(void **state)
     expect_status(&p, 0);
     expect_contains(p.err, "warning: stage 'assessment' starts empty");
     expect_contains(p.err, "warning: stage 'support' starts empty");
+    proc_free(&p);
+    /* run makes the same check and says the same (--quiet: not at all) */
+    RUN(*state, &p, "run", "small.yaml", "--out", "start-check", "--no-plots");
+    expect_status(&p, 0);
+    expect_contains(p.err, "careflow: warning: stage 'assessment' starts empty");
+    expect_contains(p.err, "careflow: warning: stage 'support' starts empty");
     proc_free(&p);
     pathf(path, *state, "steady.yaml");
     write_text(path, SMALL_YAML("initial: {assessment: steady, support: steady}\n"));
@@ -1374,10 +1453,12 @@ int main(void)
         cmocka_unit_test(version_prints_version),
         cmocka_unit_test(strands_lists_types_and_refuses_arguments),
         cmocka_unit_test(help_mentions_every_option),
+        cmocka_unit_test(readme_summary_excerpt_is_the_files),
         cmocka_unit_test(usage_errors_exit_2),
         cmocka_unit_test(slips_get_suggestions),
         cmocka_unit_test(invalid_scenario_reports_line_and_writes_nothing),
         cmocka_unit_test(validate_describes_a_good_scenario),
+        cmocka_unit_test(validate_counts_open_cases_apart),
         cmocka_unit_test(validate_dump_is_the_scenario_as_read),
         cmocka_unit_test(validate_warns_of_an_artificial_start),
         cmocka_unit_test(threads_give_identical_csvs),

@@ -1151,6 +1151,14 @@ static void sensitivity_oat_draws_tornados(void **state)
     join(path, sizeof path, fx->dir, "plots/tornado-avg_waiting-cin.svg");
     assert_true(file_has(path, "Referral rate growth (\"demand\", % a year) (-0.02 to 0.06)"));
     assert_true(file_has(path, "Edge of care: effect on care entry (odds ratio) (0.5 to 1)"));
+    /* the output in words, not "avg_waiting (cin)" */
+    assert_true(file_has(path, "Children waiting for Child in need (average)"));
+    assert_false(file_has(path, "avg_waiting (cin)"));
+    /* money: the axis in £ and the swings with £ too */
+    join(path, sizeof path, fx->dir, "plots/tornado-cost_per_year-all.svg");
+    assert_true(file_has(path, "Cost a year of everything (\xc2\xa3 millions)"));
+    assert_true(file_has(path, "+\xc2\xa3") || file_has(path, "-\xc2\xa3"));
+    assert_false(file_has(path, "cost_per_year (all)"));
     join(path, sizeof path, fx->dir, "plots");
     assert_false(exists(path, "gnuplot.log"));
     assert_false(exists(path, "p1.tsv"));
@@ -1498,7 +1506,9 @@ static void backtest_plots_carry_footer(void **state)
                    "seed 7" MIDDOT "12 replications per cutoff", NULL);
     join(path, sizeof path, fx->dir, "plots/backtest-2023-03-31-cin.svg");
     svg = slurp(path);
-    assert_non_null(strstr(svg, "backtest-2023-03-31: the scenario estimated from the records"));
+    assert_non_null(strstr(svg, "Cutoff 2023-03-31: the scenario estimated from the records"));
+    /* the stage by its title, not its name */
+    assert_non_null(strstr(svg, "Child in Need plan: its forecast against what happened"));
     assert_non_null(strstr(svg, ",000</text>"));
     free(svg);
 }

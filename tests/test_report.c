@@ -294,12 +294,16 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
              want, lo, hi);
     assert_non_null(strstr(page, iv));
 
-    /* the waiting peak of cin: the largest mean over the months, with its date, in
-     * the first paragraph of the answer */
-    double peak = -1;
+    /* the waiting peak of cin: summary.csv's max_waiting (each replication's highest,
+     * averaged) with its interval, the lower end shown at 0 at least, and the date the
+     * mean list of timeseries.csv is longest, in the first paragraph of the answer */
+    double peak = -1, rows[64];
+    int nrows = 0;
     char date[16] = "";
     for (const char *l = ts; (l = strstr(l, ",cin,waiting,")) != NULL; l++) {
         double v = strtod(l + strlen(",cin,waiting,"), NULL);
+        if (nrows < 64)
+            rows[nrows++] = v;
         if (v > peak) {
             peak = v;
             snprintf(date, sizeof date, "%.10s", l - 10);
@@ -311,16 +315,41 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
                                         "November", "December"};
     int y, m, d;
     assert_int_equal(sscanf(date, "%d-%d-%d", &y, &m, &d), 3);
-    char sentence[256], pk[64];
-    grouped(peak, 0, pk, sizeof pk);
-    snprintf(sentence, sizeof sentence, "peaking at %s children waiting on %d %s %d", pk, d,
-             month[m - 1], y);
+    char sentence[512], pk[64];
+    double mw = csv_value(su, "max_waiting", "cin", 2, NULL);
+    grouped(mw, 0, pk, sizeof pk);
+    grouped(fmax(0, csv_value(su, "max_waiting", "cin", 4, NULL)), 0, lo, sizeof lo);
+    grouped(csv_value(su, "max_waiting", "cin", 5, NULL), 0, hi, sizeof hi);
+    snprintf(sentence, sizeof sentence, "peaking at %s children waiting (the mean of each "
+             "replication&#39;s highest; 95%% interval %s to %s); the mean list is longest on "
+             "%d %s %d", pk, lo, hi, d, month[m - 1], y);
     const char *answer = strstr(page, "<div class=\"answer\">");
     assert_non_null(answer);
     const char *first_p = strstr(answer, "<p>"), *first_end = strstr(answer, "</p>");
     const char *found = strstr(answer, sentence);
+    if (!found)
+        fprintf(stderr, "test_report: no \"%s\"\n", sentence);
     assert_non_null(found);
     assert_true(found > first_p && found < first_end);
+    /* and the key figure is the same max_waiting, not the mean list's peak */
+    snprintf(sentence, sizeof sentence, "<strong>%s</strong> <span class=\"ci\">(95%% "
+             "interval %s to %s)", pk, lo, hi);
+    assert_non_null(strstr(page, sentence));
+    /* the list still grows at the end: its slope over the last 6 monthly reports
+     * (about 86 a month for Hampshire's CIN list), not the average since day 0 */
+    assert_true(nrows > 7 && rows[nrows - 1] == peak);
+    char slope[64];
+    double gr = (rows[nrows - 1] - rows[nrows - 7]) / 182 * (365.25 / 12);
+    grouped(gr, gr >= 100 ? 0 : 1, slope, sizeof slope);
+    snprintf(sentence, sizeof sentence, "%s more a month over the last 6 report periods",
+             slope);
+    if (!strstr(answer, sentence))
+        fprintf(stderr, "test_report: no \"%s\"\n", sentence);
+    assert_true(strstr(answer, sentence) && strstr(answer, sentence) < first_end);
+    /* CP's final waiting list: its interval's lower end, negative in the CSV with 4
+     * replications, is shown as 0 */
+    assert_true(csv_value(su, "final_waiting", "cp", 4, NULL) < 0);
+    assert_null(strstr(page, "interval -"));
 
     /* every ASSUMPTION line of the scenario is listed, escaped */
     char *yaml = slurp("scenarios/hampshire-baseline.yaml", NULL);
@@ -345,9 +374,38 @@ static void run_page_answers_first_with_the_csv_figures(void **state)
     /* the plots are inline, the fan charts with their filled bands */
     assert_true(count(page, "<svg") >= 5);
     assert_true(count(page, "<polygon fill='rgb(") >= 10);
+    /* labels, not internal names: the pool by its name and stages, each stage's fan
+     * chart by the stage's title */
+    assert_non_null(strstr(page, "Caseload per worker, cin teams, serving Child in Need plan "
+                                 "and Child Protection plan"));
+    assert_null(strstr(page, "Caseload per worker, cin_teams"));
+    assert_non_null(strstr(page, "percentile bands: Looked after (in care)"));
+    assert_null(strstr(page, "percentile bands: care<"));
     free(yaml);
     free(su);
     free(ts);
+    free(page);
+}
+
+/* One replication has no interval: the page says so rather than counting observed
+ * figures outside an interval that does not exist, and leaves no gap where it would be.
+ * With care started empty (--set), the start check's warning is listed. */
+static void run_page_of_one_replication_says_there_is_no_interval(void **state)
+{
+    (void)state;
+    char out[PATH_MAX];
+    pathf(out, "%s/run1", g->dir);
+    careflow("run1", "run", "scenarios/hampshire-baseline.yaml", "--reps", "1", "--out", out,
+             "--quiet", "--no-plots", "--set", "initial.care.count=0", NULL);
+    char *page = check_page(out);
+    /* validate's start check is among what the answer rests on: care starts empty */
+    const char *rests = strstr(page, "What the answer rests on");
+    assert_non_null(rests);
+    assert_non_null(strstr(rests, "<li>warning: stage &#39;care&#39; starts empty"));
+    assert_non_null(strstr(page, "one replication gives no interval to set them against"));
+    assert_null(strstr(page, "lie outside the forecast"));
+    assert_null(strstr(page, " .</p>"));
+    assert_null(strstr(page, " ;</p>"));
     free(page);
 }
 
@@ -436,11 +494,28 @@ static void sensitivity_page_names_the_leading_parameter(void **state)
     assert_true(best >= 0);
     char want[1024], esc[600];
     html_esc(label, strlen(label), esc, sizeof esc);
-    snprintf(want, sizeof want, "%s of all open cases: %s swing", metric, esc);
+    /* the output in plain words, not its column names ("avg_stock of ...") */
+    static const struct {
+        const char *metric, *words;
+    } W[] = {{"avg_stock", "Children in open cases (average)"},
+             {"entries_per_year", "Entries a year to open cases"},
+             {"cost_per_year", "Cost a year of everything"}};
+    const char *words = NULL;
+    for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
+        if (!strcmp(W[i].metric, metric) && !strcmp(stage, "all"))
+            words = W[i].words;
+    assert_non_null(words);
+    snprintf(want, sizeof want, "%s: %s swing", words, esc);
     if (!strstr(page, want)) {
         fprintf(stderr, "test_report: no \"%s\"\n", want);
         fail();
     }
+    const char *answer = strstr(page, "<div class=\"answer\">");
+    assert_non_null(answer);
+    char raw[160];
+    snprintf(raw, sizeof raw, "%s of ", metric);
+    const char *hit = strstr(answer, raw);
+    assert_true(!hit || hit > strstr(answer, "</div>"));
     /* the uncertain ranges are listed (params.csv) */
     assert_non_null(strstr(page, "(params.csv)"));
     free(csv);
@@ -474,7 +549,8 @@ static void backtest_page_scores_against_the_baselines(void **state)
     }
     assert_int_equal(n, 6);
     char want[128];
-    snprintf(want, sizeof want, "cin, stock: careflow was typically %.1f%% out", sum / n);
+    snprintf(want, sizeof want, "Child in Need plan, stock: careflow was typically %.1f%% out",
+             sum / n);
     assert_non_null(strstr(page, want));
     /* the footer fingerprints the records read, as coreutils' sha256sum does */
     FILE *h = popen("sha256sum scenarios/data/council-episodes/episodes.csv", "r");
@@ -486,6 +562,10 @@ static void backtest_page_scores_against_the_baselines(void **state)
     snprintf(li, sizeof li, "<li>scenarios/data/council-episodes/episodes.csv "
              "<span class=\"hash\">%s</span></li>", hex);
     assert_non_null(strstr(page, li));
+    /* the plots' captions: the cutoff's date and the stage's title, not the file stem */
+    assert_non_null(strstr(page, "Forecast fan and what happened: 31 March 2022, Child in "
+                                 "Need plan"));
+    assert_null(strstr(page, "happened: 2022-03-31-"));
     free(csv);
     free(page);
 }
@@ -507,6 +587,13 @@ static void sweep_page_gives_the_answer_of_sweep_answer_csv(void **state)
     assert_int_equal(sscanf(strchr(csv, '\n') + 1, "%127[^,],%63[^,],", path, value), 2);
     snprintf(want, sizeof want, "%s = %s is the smallest value swept", path, value);
     assert_non_null(strstr(page, want));
+    /* the plots captioned by their figure in words, not their file names */
+    assert_non_null(strstr(page, "Against the swept value: Days waiting for Child in Need "
+                                 "plan (mean)"));
+    assert_null(strstr(page, "value: sweep-"));
+    /* and so titled in the SVG, with the path in words */
+    assert_non_null(strstr(page, "Days waiting for Child in Need plan (mean) against workers "
+                                 "of social workers"));
     free(csv);
     free(page);
 }
@@ -538,6 +625,18 @@ static void calibrate_page_gives_each_estimate_then_the_forecast(void **state)
     }
     assert_true(rows >= 1);
     assert_non_null(strstr(page, "The forecast in brief")); /* the calibrated run's page */
+    /* the posterior plots by their parameter's label and path, not "parameter: 1" */
+    assert_null(strstr(page, "of parameter: "));
+    {
+        char name[128], label[256], esc[600], want[1024];
+        const char *l = strchr(csv, '\n') + 1;
+        assert_int_equal(sscanf(l, "%127[^,],%255[^,],", name, label), 2);
+        html_esc(label, strlen(label), esc, sizeof esc);
+        snprintf(want, sizeof want, "Prior and posterior of %s (%s)", esc, name);
+        if (!strstr(page, want))
+            fprintf(stderr, "test_report: no \"%s\"\n", want);
+        assert_non_null(strstr(page, want));
+    }
     free(csv);
     free(page);
 }
@@ -717,6 +816,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(run_page_answers_first_with_the_csv_figures),
+        cmocka_unit_test(run_page_of_one_replication_says_there_is_no_interval),
         cmocka_unit_test(compare_page_and_terminal_give_the_verdict),
         cmocka_unit_test(sensitivity_page_names_the_leading_parameter),
         cmocka_unit_test(backtest_page_scores_against_the_baselines),

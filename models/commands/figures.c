@@ -147,3 +147,67 @@ int figures_names(const scenario_t *sc, const model_plan_t *plan, char *buf, siz
     mem_free(figs);
     return 0;
 }
+
+/* What stage-column name `name` is, as people read it: a stage's title, "all open
+ * cases", a pool's or strand's name with spaces for underscores, a cost component. */
+static void name_words(char *buf, size_t len, const scenario_t *sc, const char *metric,
+                       const char *name)
+{
+    if (!strcmp(name, "all")) {
+        snprintf(buf, len, "%s", strstr(metric, "cost") ? "everything" : "open cases");
+        return;
+    }
+    if (!strcmp(metric, "component_cost_per_year")) {
+        snprintf(buf, len, "%s", !strcmp(name, "pool")        ? "staff"
+                                 : !strcmp(name, "placement") ? "placements"
+                                 : !strcmp(name, "strand")    ? "the strands"
+                                                              : name);
+        return;
+    }
+    for (int i = 0; sc && i < sc->n_stages; i++)
+        if (!strcmp(sc->stages[i].name, name)) {
+            snprintf(buf, len, "%s", sc->stages[i].title ? sc->stages[i].title : name);
+            return;
+        }
+    size_t at = 0;
+    for (const char *p = name; *p && at + 1 < len; p++)
+        buf[at++] = *p == '_' ? ' ' : *p;
+    if (len)
+        buf[at] = '\0';
+}
+
+int figures_words(char *buf, size_t len, const scenario_t *sc, const char *metric,
+                  const char *stage)
+{
+    static const struct {
+        const char *metric, *before, *after; /* the words around the stage's */
+    } W[] = {
+        {"avg_stock", "Children in ", " (average)"},
+        {"final_stock", "Children in ", " at the end"},
+        {"entries_per_year", "Entries a year to ", ""},
+        {"exits_per_year", "Exits a year from ", ""},
+        {"mean_duration_days", "Days in ", " (mean)"},
+        {"avg_waiting", "Children waiting for ", " (average)"},
+        {"mean_wait_days", "Days waiting for ", " (mean)"},
+        {"aged_out_per_year", "Children reaching 18 in ", " a year"},
+        {"final_waiting", "Children waiting for ", " at the end"},
+        {"max_waiting", "Children waiting for ", " at the most"},
+        {"avg_used", "Cases held by ", " (average)"},
+        {"avg_utilisation", "Utilisation of ", " (average)"},
+        {"avg_caseload_per_worker", "Caseload per worker of ", " (average)"},
+        {"referred_per_year", "Referrals a year to ", ""},
+        {"started_per_year", "Starts a year with ", ""},
+        {"turned_away_per_year", "Turned away a year by ", ""},
+        {"avg_in_service", "Children with ", " (average)"},
+        {"avg_places", "Places of ", " (average)"},
+        {"averted_per_year", "Averted a year by ", ""},
+        {"cost_per_year", "Cost a year of ", ""},
+        {"component_cost_per_year", "Cost a year of ", ""},
+    };
+    char name[256];
+    name_words(name, sizeof name, sc, metric, stage);
+    for (size_t i = 0; i < sizeof W / sizeof W[0]; i++)
+        if (!strcmp(W[i].metric, metric))
+            return snprintf(buf, len, "%s%s%s", W[i].before, name, W[i].after);
+    return snprintf(buf, len, "%s of %s", metric, name);
+}

@@ -59,4 +59,11 @@ int figures_values(const scenario_t *sc, const model_plan_t *plan, const model_r
 int figures_names(const scenario_t *sc, const model_plan_t *plan, char *buf, size_t len,
                   const char *metric);
 
+/* Figure (metric, stage) in plain words into buf (as snprintf: the length it needed):
+ * "Entries a year to Looked after (in care)", "Cost a year of everything" (every money
+ * figure's words begin "Cost a year"), "Utilisation of cin teams (average)"; a metric
+ * it does not know as "METRIC of STAGE". sc may be NULL (stage names as they are). */
+int figures_words(char *buf, size_t len, const scenario_t *sc, const char *metric,
+                  const char *stage);
+
 #endif

@@ -448,6 +448,14 @@ static int cmd_main(cli_t *c, int argc, char **argv)
         mem_free(cmdline);
         return 1;
     }
+    /* the start check validate makes: a stage that starts empty or far from the level
+     * its inflows sustain drifts because of the start (the report lists it too) */
+    if (!c->quiet && cluster_rank() == 0 && validate_warn_start(stderr, sc) < 0) {
+        fputs("careflow: error: out of memory\n", stderr);
+        mem_free(cmdline);
+        scenario_free(sc);
+        return sim_exit_status(SIM_ENOMEM);
+    }
     run_opts_t o = {.threads = threads,
                        .out_dir = out,
                        .no_plots = c->no_plots,

@@ -18,6 +18,7 @@
  * Sections: numbers for reading; what the methods share (parameters, the plot list,
  * a method's data); then one section per method (oat, morris, sobol, lhs); the entry. */
 #include "models/commands/plot.h"
+#include "models/commands/figures.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -281,14 +282,16 @@ static int plot_close(sa_plots_t *pl, FILE *f, char *err, size_t errlen)
     return 0;
 }
 
-/* "METRIC (STAGE)" into b, emptied first. */
-static void subject_of(plot__sb_t *b, const char *metric, const char *stage)
+/* The figure (metric, stage) in plain words ("Entries a year to Looked after (in
+ * care)", figures_words) into b, emptied first. sensitivity.gp takes words that begin
+ * "Cost a year" for money. */
+static void subject_of(plot__sb_t *b, const scenario_t *sc, const char *metric,
+                       const char *stage)
 {
+    char words[512];
+    figures_words(words, sizeof words, sc, metric, stage);
     plot__sb_clear(b);
-    plot__sb_text(b, metric);
-    plot__sb_text(b, " (");
-    plot__sb_text(b, stage);
-    plot__sb_text(b, ")");
+    plot__sb_text(b, words);
     plot__sb_ensure(b);
 }
 
@@ -433,7 +436,20 @@ static double oat_key(const plot__table_t *t, long r)
     return fabs(isfinite(s) ? s : plot__tnum(t, r, OAT_YHIGH) - plot__tnum(t, r, OAT_YLOW));
 }
 
-/* The swing of row r with its interval, in one unit: "+8.05m (7.45m to 10.5m)". */
+/* "£" put after the sign of the number at s (buffer of len bytes), if it fits. */
+static void pounds(char *s, size_t len)
+{
+    static const char gbp[] = "\xc2\xa3";
+    size_t at = (*s == '+' || *s == '-') ? 1 : 0, n = strlen(s);
+    if (n + sizeof gbp > len)
+        return;
+    memmove(s + at + sizeof gbp - 1, s + at, n - at + 1);
+    memcpy(s + at, gbp, sizeof gbp - 1);
+}
+
+/* The swing of row r with its interval, in one unit: "+8.05m (7.45m to 10.5m)", each
+ * number in £ when the output is money (its metric a cost a year): "+£8.05m (£7.45m
+ * to £10.5m)", as the axis's "(£ millions)". */
 static void oat_swing(const plot__table_t *t, long r, char *buf, size_t len)
 {
     double lo = plot__tnum(t, r, OAT_YLOW), hi = plot__tnum(t, r, OAT_YHIGH);
@@ -443,10 +459,17 @@ static void oat_swing(const plot__table_t *t, long r, char *buf, size_t len)
 
     if (isfinite(clo) && isfinite(chi))
         ref = fmax(ref, fmax(fabs(clo), fabs(chi)));
+    int money = strstr(plot__tcell(t, r, 0), "cost_per") != NULL;
     fmt_num_as(swing, ref, 1, buf, len);
+    if (money)
+        pounds(buf, len);
     if (isfinite(clo) && isfinite(chi)) {
         fmt_num_as(clo, ref, 0, a, sizeof a);
         fmt_num_as(chi, ref, 0, b, sizeof b);
+        if (money) {
+            pounds(a, sizeof a);
+            pounds(b, sizeof b);
+        }
         snprintf(buf + strlen(buf), len - strlen(buf), " (%s to %s)", a, b);
     }
 }
@@ -543,7 +566,7 @@ static int sa_oat(sa_ctx_t *cx)
                 nums[7] += plot__tnum(t, rows[i], c) > base;
             }
         fmt_res(base, res, note, sizeof note); /* the base, for the key */
-        subject_of(&cx->subject, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
+        subject_of(&cx->subject, cx->sc, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
         if ((rc = plot_add(&cx->plots, &f, "tornado", "tornado-", plot__tcell(t, first[k], 0),
                            plot__tcell(t, first[k], 1), &cx->subject, note, nums, 8, cx->err,
                            cx->errlen)) != 0)
@@ -762,7 +785,7 @@ static int sa_morris(sa_ctx_t *cx)
         }
         metric = plot__tcell(t, d.pairs.first[k], 0);
         stage = plot__tcell(t, d.pairs.first[k], 1);
-        subject_of(&cx->subject, metric, stage);
+        subject_of(&cx->subject, cx->sc, metric, stage);
         if ((rc = plot_add(&cx->plots, &f, "morris", "morris-", metric, stage, &cx->subject,
                            NULL, nums, 21, cx->err, cx->errlen)) != 0)
             break;
@@ -867,7 +890,7 @@ static int sobol_bars(sa_ctx_t *cx, sa_data_t *d)
             nums[5] += isfinite(plot__tnum(t, rows[i], SO_S1));
             nums[6] += isfinite(plot__tnum(t, rows[i], SO_ST));
         }
-        subject_of(&cx->subject, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
+        subject_of(&cx->subject, cx->sc, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
         if ((rc = plot_add(&cx->plots, &f, "sobol", "sobol-", plot__tcell(t, first[k], 0),
                            plot__tcell(t, first[k], 1), &cx->subject, NULL, nums, 7, cx->err,
                            cx->errlen)) != 0)
@@ -982,7 +1005,7 @@ static int sobol_convergence(sa_ctx_t *cx, sa_data_t *d)
                 nums[5 + j] = ps;
             }
         }
-        subject_of(&cx->subject, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
+        subject_of(&cx->subject, cx->sc, plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1));
         rc = plot_add(&cx->plots, &f, "convergence", "sobol-convergence-",
                       plot__tcell(t, first[k], 0), plot__tcell(t, first[k], 1), &cx->subject,
                       NULL, nums, 6 + npar, cx->err, cx->errlen);
@@ -1118,7 +1141,7 @@ static int lhs_hist(sa_ctx_t *cx, const plot__table_t *t, long row, const plot__
     snprintf(notes + strlen(notes), sizeof notes - strlen(notes),
              "Across parameter sets: mean %s, standard deviation %s. Replication noise "
              "within a set: standard deviation %s.", t1, t2, t3);
-    subject_of(&cx->subject, plot__tcell(t, row, 0), plot__tcell(t, row, 1));
+    subject_of(&cx->subject, cx->sc, plot__tcell(t, row, 0), plot__tcell(t, row, 1));
     rc = plot_add(&cx->plots, &f, "hist", "lhs-hist-", plot__tcell(t, row, 0),
                   plot__tcell(t, row, 1), &cx->subject, notes, nums, 12, cx->err, cx->errlen);
     if (rc == 0 && n) { /* bin centre, count, low edge, high edge */

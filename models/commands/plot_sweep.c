@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/commands/figures.h"
 #include "models/commands/plot_internal.h"
 #include "models/commands/sweep_internal.h"
 #include "sim/err.h"
@@ -37,6 +38,37 @@ static void put_word(plot__sb_t *b, const char *name)
 {
     for (const char *p = name; *p; p++)
         plot__sb_putc(b, *p == ' ' || *p == '\t' ? '_' : *p);
+}
+
+/* Text made one field of a tab- and newline-separated list (tabs and newlines made
+ * spaces). */
+static void put_field(plot__sb_t *b, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        plot__sb_putc(b, *p == '\t' || *p == '\n' ? ' ' : *p);
+}
+
+/* A swept --set path as people read it: an uncertain parameter's label when the path
+ * is one, else its last part of the rest ("pools.social_workers.workers": "workers of
+ * social workers"), underscores made spaces. */
+static void path_words(plot__sb_t *b, const scenario_t *sc, const char *path)
+{
+    for (int i = 0; sc && i < sc->n_uncertain; i++)
+        if (sc->uncertain[i].path && !strcmp(sc->uncertain[i].path, path) &&
+            sc->uncertain[i].label) {
+            put_field(b, sc->uncertain[i].label);
+            return;
+        }
+    const char *last = strrchr(path, '.'), *first = strchr(path, '.');
+    if (!last || last == first) { /* one or two parts: the path as it is */
+        put_field(b, path);
+        return;
+    }
+    for (const char *p = last + 1; *p; p++)
+        plot__sb_putc(b, *p == '_' ? ' ' : *p);
+    plot__sb_text(b, " of ");
+    for (const char *p = first + 1; p < last; p++)
+        plot__sb_putc(b, *p == '_' || *p == '.' ? ' ' : *p);
 }
 
 int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_dir,
@@ -76,8 +108,24 @@ int sweep__plot(const sweep__run_t *S, const char *out_dir, const char *scripts_
         plot__sb_text(&jobs, S->tg.on && i == 0 ? " 1" : " 0");
         plot__sb_item(&expect, fname.s);
     }
+    /* PATHS: the paths (tab-separated), a newline, the paths in words, a newline, each
+     * chart's figure in words (figures_words), tab-separated, in the order of JOBS */
     for (int i = 0; i < S->n_ax; i++)
         plot__sb_item(&paths, S->ax[i].path);
+    plot__sb_putc(&paths, '\n');
+    for (int i = 0; i < S->n_ax; i++) {
+        if (i)
+            plot__sb_putc(&paths, '\t');
+        path_words(&paths, S->sc, S->ax[i].path);
+    }
+    plot__sb_putc(&paths, '\n');
+    for (int i = 0; i < w->out.n; i++) {
+        char words[512];
+        figures_words(words, sizeof words, S->sc, w->out.metric[i], w->out.stage[i]);
+        if (i)
+            plot__sb_putc(&paths, '\t');
+        put_field(&paths, words);
+    }
     plot__sb_text(&title, plot__title(S->sc));
     plot__title_footer(&title, S->sc, S->n_ax == 2 ? "per pair of values" : "per value",
                        S->n_ax == 2 ? "cells: mean over replications"

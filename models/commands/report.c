@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "models/commands/plot_internal.h"
+#include "models/commands/validate.h"
 #include "models/commands/version.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -622,6 +623,54 @@ static int listed(const scenario_t *const *scs, int j, int i)
     return 0;
 }
 
+/* The start check of `careflow validate` (validate_warn_start) on each scenario, its
+ * warnings and notes as a list: a stock that drifts in the first months because of
+ * where it starts (an empty stage, a count far from the level its inflows sustain, as
+ * with --set initial.care.count=0) is part of what the answer rests on. */
+static void start_findings(report_t *r, const scenario_t *const *scs, int k)
+{
+    report_heading(r, 3, "The start");
+    int lines = 0;
+    for (int j = 0; j < k; j++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len); /* libc's memory: freed with free() */
+        if (!f) {
+            r->oom = 1;
+            return;
+        }
+        int rc = validate_warn_start(f, scs[j]);
+        if (fclose(f) != 0 || !text || rc < 0) {
+            free(text);
+            r->oom = 1;
+            return;
+        }
+        for (char *l = text; *l;) {
+            char *e = strchr(l, '\n');
+            size_t n = e ? (size_t)(e - l) : strlen(l);
+            static const char pre[] = "careflow: ";
+            if (n >= sizeof pre - 1 && !strncmp(l, pre, sizeof pre - 1)) {
+                l += sizeof pre - 1;
+                n -= sizeof pre - 1;
+            }
+            report_raw(r, lines++ ? "<li>" : "<ul>\n<li>");
+            if (k > 1) {
+                esc(r, scs[j]->name);
+                report_raw(r, ": ");
+            }
+            esc_n(r, l, n);
+            report_raw(r, "</li>\n");
+            l += n + (e != NULL);
+        }
+        free(text);
+    }
+    if (lines)
+        report_raw(r, "</ul>\n");
+    else
+        report_para(r, "The start check of careflow validate finds no stage starting empty "
+                       "or far from the level its inflows sustain.");
+}
+
 void report_assumptions(report_t *r)
 {
     const report_meta_t *m = r->meta;
@@ -663,6 +712,7 @@ void report_assumptions(report_t *r)
         }
         report_raw(r, "</ul>\n");
     }
+    start_findings(r, scs, k);
     if (m->sc && m->sc->n_uncertain > 0 && !strcmp(m->command, "sensitivity")) {
         report_heading(r, 3, "The uncertain parameters and their ranges");
         report_table_csv(r, "params.csv", "Each uncertain parameter's distribution", 0);

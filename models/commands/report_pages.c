@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "models/commands/compare.h"
+#include "models/commands/figures.h"
 #include "models/commands/plot_internal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
@@ -82,13 +83,35 @@ static char *interval(char *buf, size_t len, double lo, double hi, numfmt_fn f)
     return buf;
 }
 
+/* interval() of a count that cannot be negative (a stock, a waiting list, entries, a
+ * caseload): its lower end shown at 0 when the normal interval of few replications
+ * reaches below (the CSVs keep the interval as computed; docs/outputs.md). */
+static char *interval0(char *buf, size_t len, double lo, double hi, numfmt_fn f)
+{
+    return interval(buf, len, lo < 0 ? 0 : lo, hi, f);
+}
+
+/* " " before a non-empty interval in a sentence, "" before an empty one. */
+static const char *sp(const char *iv)
+{
+    return *iv ? " " : "";
+}
+
 static const char *stage_title(const scenario_t *sc, const char *stage)
 {
+    /* without a scenario (backtest reads records): the stages the records name */
+    static const char *const records[][2] = {
+        {"referral", "Referral"},         {"early_help", "Early help"},
+        {"assessment", "Assessment"},     {"cin", "Child in Need plan"},
+        {"cp", "Child Protection plan"}, {"care", "Looked after (in care)"}};
     if (!strcmp(stage, "all"))
         return "all open cases";
     for (int i = 0; sc && i < sc->n_stages; i++)
         if (!strcmp(sc->stages[i].name, stage))
             return sc->stages[i].title ? sc->stages[i].title : stage;
+    for (size_t i = 0; !sc && i < sizeof records / sizeof records[0]; i++)
+        if (!strcmp(records[i][0], stage))
+            return records[i][1];
     return stage;
 }
 
@@ -97,7 +120,49 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every plots/PREFIX*.svg but SKIP*.svg (skip NULL: none), sorted by name, each as a figure captioned "WHAT: NAME" (NAME: the file name after PREFIX). */
+/* What a plot's file name after its prefix names, as people read it, into buf: a
+ * stage ("cin": its title), a date and a stage ("2022-03-31-assessment": "31 March 2022,
+ * Assessment"), a fan chart's stage and series ("all-stock": "All open cases, children
+ * open"), a figure ("cost_per_year-all": figures_words' "Cost a year of everything"),
+ * else the name as it is. */
+static void stem_words(char *buf, size_t len, const scenario_t *sc, const char *stem)
+{
+    char d[64];
+    int y, mo, dd, n = 0;
+    if (strlen(stem) > 11 && sscanf(stem, "%4d-%2d-%2d-%n", &y, &mo, &dd, &n) == 3 && n == 11) {
+        char iso[11];
+        snprintf(iso, sizeof iso, "%.10s", stem);
+        snprintf(buf, len, "%s, %s", report_date(d, sizeof d, iso), stage_title(sc, stem + 11));
+        return;
+    }
+    const char *dash = strchr(stem, '-');
+    static const char *const series[][2] = {{"stock", "children open"},
+                                            {"waiting", "children waiting"},
+                                            {"entries", "entries"}};
+    for (size_t i = 0; dash && i < sizeof series / sizeof series[0]; i++)
+        if (!strcmp(dash + 1, series[i][0])) { /* a fan chart's STAGE-SERIES */
+            char st[128];
+            snprintf(st, sizeof st, "%.*s", (int)(dash - stem), stem);
+            const char *t = stage_title(sc, st);
+            snprintf(buf, len, "%c%s, %s", !strcmp(st, "all") ? 'A' : t[0],
+                     t[0] ? t + 1 : "", series[i][1]);
+            return;
+        }
+    if (dash) {
+        char metric[128];
+        snprintf(metric, sizeof metric, "%.*s", (int)(dash - stem), stem);
+        figures_words(buf, len, sc, metric, dash + 1);
+        char raw[300];
+        snprintf(raw, sizeof raw, "%s of ", metric);
+        if (strncmp(buf, raw, strlen(raw))) /* a figure it knows */
+            return;
+    }
+    snprintf(buf, len, "%s", stage_title(sc, stem));
+}
+
+/* Every plots/PREFIX*.svg but SKIP*.svg (skip NULL: none), sorted by name, each as a
+ * figure captioned "WHAT: NAME" (NAME: the file name after PREFIX in words,
+ * stem_words). */
 static void plots_matching_but(report_t *r, const char *prefix, const char *skip,
                                const char *what)
 {
@@ -137,9 +202,10 @@ static void plots_matching_but(report_t *r, const char *prefix, const char *skip
     if (n > 1)
         qsort(names, (size_t)n, sizeof *names, cmp_name);
     for (int i = 0; i < n; i++) {
-        char cap_[512], stem[256];
+        char cap_[1024], stem[256], words[512];
         snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
-        snprintf(cap_, sizeof cap_, "%s: %s", what, stem + pl);
+        stem_words(words, sizeof words, m->sc, stem + pl);
+        snprintf(cap_, sizeof cap_, "%s: %s", what, words);
         report_plot(r, names[i], cap_);
         mem_free(names[i]);
     }
@@ -166,15 +232,19 @@ static int plots_section(report_t *r)
 
 /* ---- run ------------------------------------------------------------------------------------ */
 
-/* The largest mean waiting list of a stage over the report instants of timeseries.csv:
- * its value and date (ISO), or NaN. */
-static double waiting_peak(const plot__table_t *ts, const char *stage, const char **date)
+/* The largest mean waiting list of a stage over the report instants of timeseries.csv
+ * from day `from` on (the warm-up's end, as summary.csv's max_waiting): its value and
+ * date (ISO), or NaN. */
+static double waiting_peak(const plot__table_t *ts, const char *stage, double from,
+                           const char **date)
 {
     double best = NAN;
     *date = "";
     for (long i = find(ts, 0, "stage", stage, "metric", "waiting", NULL); i >= 0;
          i = find(ts, i + 1, "stage", stage, "metric", "waiting", NULL)) {
         double v = num(ts, i, "mean");
+        if (num(ts, i, "day") < from)
+            continue;
         if (!isnan(v) && (isnan(best) || v > best)) {
             best = v;
             *date = cell(ts, i, "date");
@@ -183,10 +253,63 @@ static double waiting_peak(const plot__table_t *ts, const char *stage, const cha
     return best;
 }
 
+/* The report periods the growth of a waiting list is measured over: the recent slope,
+ * not the average since day 0 (which counts the months before anyone waited). */
+#define GROWTH_PERIODS 6
+
+/* How fast a stage's mean waiting list grew over its last GROWTH_PERIODS report
+ * periods from day `from` on (fewer if there are fewer): children a month, with the
+ * first row of the stretch in *row0 and its number of periods in *periods; NaN if the
+ * stretch is under 28 days. */
+static double waiting_growth(const plot__table_t *ts, const char *stage, double from,
+                             long *row0, int *periods)
+{
+    long ring[GROWTH_PERIODS + 1];
+    int n = 0;
+    for (long i = find(ts, 0, "stage", stage, "metric", "waiting", NULL); i >= 0;
+         i = find(ts, i + 1, "stage", stage, "metric", "waiting", NULL))
+        if (num(ts, i, "day") >= from)
+            ring[n++ % (GROWTH_PERIODS + 1)] = i;
+    *row0 = -1;
+    *periods = 0;
+    if (n < 2)
+        return NAN;
+    int k = n - 1 < GROWTH_PERIODS ? n - 1 : GROWTH_PERIODS;
+    long i0 = ring[(n - 1 - k) % (GROWTH_PERIODS + 1)], i1 = ring[(n - 1) % (GROWTH_PERIODS + 1)];
+    double days = num(ts, i1, "day") - num(ts, i0, "day");
+    if (!(days >= 28))
+        return NAN;
+    *row0 = i0;
+    *periods = k;
+    return (num(ts, i1, "mean") - num(ts, i0, "mean")) / days * (365.25 / 12);
+}
+
+/* A pool as people read it: its name with spaces for underscores, and the stages it
+ * serves by their titles ("cin teams, serving Child in need and Child protection"). */
+static char *pool_title(char *buf, size_t len, const scenario_t *sc, const char *pool)
+{
+    size_t at = 0;
+    for (const char *p = pool; *p && at + 1 < len; p++)
+        buf[at++] = *p == '_' ? ' ' : *p;
+    buf[at] = '\0';
+    for (int i = 0; sc && i < sc->n_pools; i++) {
+        const scn_pool_t *pl = &sc->pools[i];
+        if (strcmp(pl->name, pool))
+            continue;
+        for (int j = 0; j < pl->n_serves && at < len; j++)
+            at += (size_t)snprintf(buf + at, len - at, "%s%s",
+                                   j == 0 ? ", serving " : j + 1 == pl->n_serves ? " and "
+                                                                               : ", ",
+                                   stage_title(sc, sc->stages[pl->serves[j]].name));
+    }
+    return buf;
+}
+
 int report_page_run(report_t *r)
 {
     const report_meta_t *m = report_meta(r);
     const scenario_t *sc = m->sc;
+    const double warm = sc ? sc->warmup : 0;
     plot__table_t su, ts, fit;
     int have_ts = load(r, &ts, "timeseries.csv") == 0;
     int have_fit = load(r, &fit, "fit.csv") == 0;
@@ -203,50 +326,62 @@ int report_page_run(report_t *r)
             if (strcmp(cell(&ts, i, "date"), last) > 0)
                 last = cell(&ts, i, "date");
 
-    /* the answer first: the waiting peak, then the stocks */
+    /* the answer first: the waiting peak (summary.csv's max_waiting: the mean over the
+     * replications of each one's highest list), then the stocks */
     report_heading(r, 2, "The forecast in brief");
     report_raw(r, "<div class=\"answer\">\n");
-    const char *peak_stage = NULL, *peak_date = "";
+    const char *peak_stage = NULL;
     double peak = NAN;
-    for (long i = find(&su, 0, "metric", "final_waiting", NULL, NULL, NULL); i >= 0;
-         i = find(&su, i + 1, "metric", "final_waiting", NULL, NULL, NULL)) {
-        const char *st = cell(&su, i, "stage"), *dt;
-        if (!strcmp(st, "all") || !have_ts)
-            continue;
-        double v = waiting_peak(&ts, st, &dt);
-        if (!isnan(v) && (isnan(peak) || v > peak)) {
+    long pr = -1; /* the peak's max_waiting row */
+    for (long i = find(&su, 0, "metric", "max_waiting", NULL, NULL, NULL); i >= 0;
+         i = find(&su, i + 1, "metric", "max_waiting", NULL, NULL, NULL)) {
+        const char *st = cell(&su, i, "stage");
+        double v = num(&su, i, "mean");
+        if (strcmp(st, "all") && !isnan(v) && (isnan(peak) || v > peak)) {
             peak = v;
             peak_stage = st;
-            peak_date = dt;
+            pr = i;
         }
     }
     if (peak_stage && peak > 0.5) {
         long fw = find(&su, 0, "metric", "final_waiting", "stage", peak_stage, NULL);
-        long w0 = find(&ts, 0, "stage", peak_stage, "metric", "waiting", NULL);
-        long wp = w0; /* the peak's row */
-        while (wp >= 0 && strcmp(cell(&ts, wp, "date"), peak_date))
-            wp = find(&ts, wp + 1, "stage", peak_stage, "metric", "waiting", NULL);
-        double days = num(&ts, wp, "day") - num(&ts, w0, "day");
-        char growth[256] = "";
-        /* a list still at its peak at the horizon is growing: say how fast, on average
-         * from the first report (a list that peaks and falls back has no trend to give) */
-        if (days >= 28 && !strcmp(peak_date, last))
-            snprintf(growth, sizeof growth, "; from %s on %s, %s more a month on average",
-                     report_count(c, sizeof c, num(&ts, w0, "mean")),
-                     report_date(d2, sizeof d2, cell(&ts, w0, "date")),
-                     report_count(iv, sizeof iv, (peak - num(&ts, w0, "mean")) / days *
-                                                     (365.25 / 12)));
-        report_para(r, "Waiting list: the longest is for %s, peaking at %s children waiting on "
-                       "%s (mean of the replications%s).",
+        const char *dt = "";
+        if (have_ts)
+            waiting_peak(&ts, peak_stage, warm, &dt);
+        char when[600] = "";
+        if (*dt)
+            snprintf(when, sizeof when, "; the mean list is longest on %s",
+                     report_date(d1, sizeof d1, dt));
+        /* a list still at its longest at the horizon is growing: say how fast lately */
+        long g0;
+        int np;
+        double g = *dt && !strcmp(dt, last) ? waiting_growth(&ts, peak_stage, warm, &g0, &np)
+                                            : NAN;
+        if (!isnan(g) && g > 0) {
+            size_t at = strlen(when);
+            snprintf(when + at, sizeof when - at,
+                     ", the end of the forecast, and still growing: %s more a month over the "
+                     "last %d report periods (from %s on %s)",
+                     report_count(c, sizeof c, g), np,
+                     report_count(b, sizeof b, num(&ts, g0, "mean")),
+                     report_date(d2, sizeof d2, cell(&ts, g0, "date")));
+        }
+        interval0(iv, sizeof iv, num(&su, pr, "ci95_low"), num(&su, pr, "ci95_high"),
+                  report_count);
+        /* the interval inside the parenthesis: "; 95% interval LO to HI" */
+        report_para(r, "Waiting list: the longest is for %s, peaking at %s children waiting "
+                       "(the mean of each replication's highest%s%.*s)%s.",
                     stage_title(sc, peak_stage), report_count(a, sizeof a, peak),
-                    report_date(d1, sizeof d1, peak_date), growth);
-        report_para(r, "At the end of the forecast, %s, %s children wait for %s.",
+                    *iv ? "; " : "", *iv ? (int)strlen(iv) - 2 : 0, *iv ? iv + 1 : "", when);
+        report_para(r, "At the end of the forecast, %s, %s children wait for %s%s%s.",
                     report_date(d2, sizeof d2, last),
                     report_count(b, sizeof b, num(&su, fw, "mean")),
-                    stage_title(sc, peak_stage));
+                    stage_title(sc, peak_stage), sp(iv),
+                    interval0(iv, sizeof iv, num(&su, fw, "ci95_low"),
+                              num(&su, fw, "ci95_high"), report_count));
     } else if (peak_stage) {
-        report_para(r, "Waiting list: no stage has a waiting list to speak of (at most %s "
-                       "children waiting on average at any month end).",
+        report_para(r, "Waiting list: no stage has a waiting list to speak of (each "
+                       "replication's longest list is at most %s children on average).",
                     report_count(a, sizeof a, peak));
     } else {
         report_para(r, "Waiting list: no stage is served by a pool of workers, so no child "
@@ -254,82 +389,104 @@ int report_page_run(report_t *r)
     }
     if (fin >= 0 && have_ts) {
         long s0 = find(&ts, 0, "stage", "all", "metric", "stock", NULL);
-        report_para(r, "Open cases: %s on %s, forecast %s on %s %s.",
+        interval0(iv, sizeof iv, num(&su, fin, "ci95_low"), num(&su, fin, "ci95_high"),
+                  report_count);
+        report_para(r, "Open cases: %s on %s, forecast %s on %s%s%s.",
                     report_count(a, sizeof a, num(&ts, s0, "mean")),
                     report_date(d1, sizeof d1, first),
                     report_count(b, sizeof b, num(&su, fin, "mean")),
-                    report_date(d2, sizeof d2, last),
-                    interval(iv, sizeof iv, num(&su, fin, "ci95_low"),
-                             num(&su, fin, "ci95_high"), report_count));
+                    report_date(d2, sizeof d2, last), sp(iv), iv);
     }
     long ent = find(&su, 0, "metric", "entries_per_year", "stage", "all", NULL);
-    if (ent >= 0)
-        report_para(r, "Entries to open cases: %s a year %s.", report_count(a, sizeof a, num(&su, ent, "mean")),
-                    interval(iv, sizeof iv, num(&su, ent, "ci95_low"), num(&su, ent, "ci95_high"),
-                             report_count));
+    if (ent >= 0) {
+        interval0(iv, sizeof iv, num(&su, ent, "ci95_low"), num(&su, ent, "ci95_high"),
+                  report_count);
+        report_para(r, "Entries to open cases: %s a year%s%s.",
+                    report_count(a, sizeof a, num(&su, ent, "mean")), sp(iv), iv);
+    }
     if (have_fit) {
-        long worst = -1, outside = 0;
+        long worst = -1, outside = 0, with_iv = 0;
         for (long i = 0; i < fit.nrows; i++) {
             double e = num(&fit, i, "pct_error"), o = num(&fit, i, "observed");
+            double lo = num(&fit, i, "ci95_low"), hi = num(&fit, i, "ci95_high");
             if (!isnan(e) && (worst < 0 || fabs(e) > fabs(num(&fit, worst, "pct_error"))))
                 worst = i;
-            if (o < num(&fit, i, "ci95_low") || o > num(&fit, i, "ci95_high"))
+            if (isnan(lo) || isnan(hi)) /* one replication: no interval */
+                continue;
+            with_iv++;
+            if (o < lo || o > hi)
                 outside++;
         }
+        char tail[160];
+        if (with_iv)
+            snprintf(tail, sizeof tail, "%ld lie outside the forecast's 95%% interval of the "
+                                        "mean", outside);
+        else
+            snprintf(tail, sizeof tail, "one replication gives no interval to set them "
+                                        "against");
         if (worst >= 0)
             report_para(r, "Fit to observed: of %ld observed figures, the largest gap is %s "
-                           "(%s %s on %s: observed %s, forecast %s); %ld lie outside the "
-                           "forecast's 95%% interval of the mean.",
+                           "(%s %s on %s: observed %s, forecast %s); %s.",
                         fit.nrows, report_pct(a, sizeof a, num(&fit, worst, "pct_error")),
                         cell(&fit, worst, "stages"), cell(&fit, worst, "metric"),
                         report_date(d1, sizeof d1, cell(&fit, worst, "date")),
                         report_count(b, sizeof b, num(&fit, worst, "observed")),
-                        report_count(c, sizeof c, num(&fit, worst, "mean")), outside);
+                        report_count(c, sizeof c, num(&fit, worst, "mean")), tail);
     }
     report_raw(r, "</div>\n");
 
     /* key figures */
     report_heading(r, 2, "Key figures");
     report_figures_begin(r);
-    if (peak_stage && have_ts) {
-        for (long i = find(&su, 0, "metric", "max_waiting", NULL, NULL, NULL); i >= 0;
-             i = find(&su, i + 1, "metric", "max_waiting", NULL, NULL, NULL)) {
-            const char *st = cell(&su, i, "stage"), *dt;
-            if (!strcmp(st, "all"))
-                continue;
-            char label[256];
-            double v = waiting_peak(&ts, st, &dt);
-            snprintf(label, sizeof label, "Waiting peak, %s (on %s)", stage_title(sc, st),
+    for (long i = find(&su, 0, "metric", "max_waiting", NULL, NULL, NULL); i >= 0;
+         i = find(&su, i + 1, "metric", "max_waiting", NULL, NULL, NULL)) {
+        const char *st = cell(&su, i, "stage"), *dt = "";
+        if (!strcmp(st, "all"))
+            continue;
+        char label[600];
+        if (have_ts)
+            waiting_peak(&ts, st, warm, &dt);
+        size_t at = (size_t)snprintf(label, sizeof label, "Waiting peak, %s (the mean of "
+                                     "each replication's highest",
+                                     stage_title(sc, st));
+        if (*dt && at < sizeof label)
+            snprintf(label + at, sizeof label - at, "; the mean list is longest on %s)",
                      report_date(d1, sizeof d1, dt));
-            report_figure(r, label, report_count(a, sizeof a, v), "");
-            long fw = find(&su, 0, "metric", "final_waiting", "stage", st, NULL);
-            snprintf(label, sizeof label, "Waiting at the end, %s", stage_title(sc, st));
-            report_figure(r, label, report_count(a, sizeof a, num(&su, fw, "mean")),
-                          interval(iv, sizeof iv, num(&su, fw, "ci95_low"),
-                                   num(&su, fw, "ci95_high"), report_count));
-        }
+        else if (at < sizeof label)
+            snprintf(label + at, sizeof label - at, ")");
+        report_figure(r, label, report_count(a, sizeof a, num(&su, i, "mean")),
+                      interval0(iv, sizeof iv, num(&su, i, "ci95_low"),
+                                num(&su, i, "ci95_high"), report_count));
+        long fw = find(&su, 0, "metric", "final_waiting", "stage", st, NULL);
+        snprintf(label, sizeof label, "Waiting at the end, %s", stage_title(sc, st));
+        report_figure(r, label, report_count(a, sizeof a, num(&su, fw, "mean")),
+                      interval0(iv, sizeof iv, num(&su, fw, "ci95_low"),
+                                num(&su, fw, "ci95_high"), report_count));
     }
     if (fin >= 0)
         report_figure(r, "Open cases at the end (all stages)",
                       report_count(a, sizeof a, num(&su, fin, "mean")),
-                      interval(iv, sizeof iv, num(&su, fin, "ci95_low"),
-                               num(&su, fin, "ci95_high"), report_count));
+                      interval0(iv, sizeof iv, num(&su, fin, "ci95_low"),
+                                num(&su, fin, "ci95_high"), report_count));
     for (long i = find(&su, 0, "metric", "avg_caseload_per_worker", NULL, NULL, NULL); i >= 0;
          i = find(&su, i + 1, "metric", "avg_caseload_per_worker", NULL, NULL, NULL)) {
-        char label[256];
-        snprintf(label, sizeof label, "Caseload per worker, %s", cell(&su, i, "stage"));
+        char label[600], pt[512];
+        snprintf(label, sizeof label, "Caseload per worker, %s",
+                 pool_title(pt, sizeof pt, sc, cell(&su, i, "stage")));
         report_figure(r, label, report_count(a, sizeof a, num(&su, i, "mean")),
-                      interval(iv, sizeof iv, num(&su, i, "ci95_low"), num(&su, i, "ci95_high"),
-                               report_count));
+                      interval0(iv, sizeof iv, num(&su, i, "ci95_low"),
+                                num(&su, i, "ci95_high"), report_count));
     }
     report_figures_end(r);
 
     /* per stage */
     static const char *const hdr[] = {"Stage", "At the start", "At the end",
                                       "End: 95% interval", "Entries a year",
-                                      "Waiting peak", "Peak date", "Waiting at the end"};
+                                      "Waiting peak", "Mean list longest on",
+                                      "Waiting at the end"};
     char caption[256];
-    snprintf(caption, sizeof caption, "Each stage from %s to %s (means over replications)",
+    snprintf(caption, sizeof caption, "Each stage from %s to %s (means over replications; "
+                                      "the waiting peak is each replication's highest)",
              report_date(d1, sizeof d1, first), report_date(d2, sizeof d2, last));
     report_table_begin(r, caption, hdr, 8);
     for (long i = find(&su, 0, "metric", "final_stock", NULL, NULL, NULL); i >= 0;
@@ -339,16 +496,19 @@ int report_page_run(report_t *r)
         long t0 = have_ts ? find(&ts, 0, "stage", st, "metric", "stock", NULL) : -1;
         long e = find(&su, 0, "metric", "entries_per_year", "stage", st, NULL);
         long fw = find(&su, 0, "metric", "final_waiting", "stage", st, NULL);
-        double pv = fw >= 0 && have_ts ? waiting_peak(&ts, st, &dt) : NAN;
-        snprintf(ci, sizeof ci, "%s to %s", report_count(lo, sizeof lo, num(&su, i, "ci95_low")),
+        long mw = find(&su, 0, "metric", "max_waiting", "stage", st, NULL);
+        if (mw >= 0 && have_ts)
+            waiting_peak(&ts, st, warm, &dt);
+        double clo = num(&su, i, "ci95_low");
+        snprintf(ci, sizeof ci, "%s to %s", report_count(lo, sizeof lo, clo < 0 ? 0 : clo),
                  report_count(hi, sizeof hi, num(&su, i, "ci95_high")));
         const char *cells[8] = {stage_title(sc, st),
                                 report_count(s0, sizeof s0, num(&ts, t0, "mean")),
                                 report_count(s1, sizeof s1, num(&su, i, "mean")),
                                 ci,
                                 report_count(en, sizeof en, num(&su, e, "mean")),
-                                fw >= 0 ? report_count(pk, sizeof pk, pv) : "",
-                                fw >= 0 ? report_date(pd, sizeof pd, dt) : "",
+                                mw >= 0 ? report_count(pk, sizeof pk, num(&su, mw, "mean")) : "",
+                                mw >= 0 && *dt ? report_date(pd, sizeof pd, dt) : "",
                                 fw >= 0 ? report_count(fw_, sizeof fw_, num(&su, fw, "mean"))
                                         : ""};
         report_table_row(r, cells, 8);
@@ -1049,7 +1209,9 @@ int report_page_sensitivity(report_t *r)
         }
         qsort(it, (size_t)n, sizeof *it, by_key);
         char line[2048];
-        size_t at = (size_t)snprintf(line, sizeof line, "%s of %s: ", mt, stage_title(m->sc, st));
+        char words[512];
+        figures_words(words, sizeof words, m->sc, mt, st);
+        size_t at = (size_t)snprintf(line, sizeof line, "%s: ", words);
         for (int j = 0; j < n && j < 3 && at < sizeof line; j++) {
             long i = it[j].row;
             char v[64], lo[64], hi[64], ci[160] = "";
@@ -1173,7 +1335,8 @@ int report_page_backtest(report_t *r)
         char v[5][64];
         for (int q = 0; q < 5; q++)
             report_pct(v[q], sizeof v[q], q == 4 ? 100 * sc_[p][q] : sc_[p][q]);
-        const char *cells[7] = {cell(&t, firsts[p], "stage"), cell(&t, firsts[p], "metric"),
+        const char *cells[7] = {stage_title(NULL, cell(&t, firsts[p], "stage")),
+                                cell(&t, firsts[p], "metric"),
                                 v[0], v[1], v[2], v[3], v[4]};
         report_table_row(r, cells, 7);
     }
@@ -1226,8 +1389,10 @@ int report_page_sweep(report_t *r)
         report_para(r, "No target was given (--target): the figures at each value swept are "
                        "below, with their 95%% intervals.");
     report_raw(r, "</div>\n");
-    if (plots_section(r))
-        plots_matching(r, "", "The figure against the swept value");
+    if (plots_section(r)) {
+        plots_matching_but(r, "sweep-", "sweep-heat-", "Against the swept value");
+        plots_matching(r, "sweep-heat-", "Against the two swept values");
+    }
     report_heading(r, 2, "All figures");
     if (have_a)
         report_table_csv(r, "sweep_answer.csv", "The answer", 0);
@@ -1276,8 +1441,22 @@ int report_page_calibrate(report_t *r)
                     report_ratio(plo, sizeof plo, num(&it, worst, "z")));
     report_raw(r, "</div>\n");
     if (report_meta(r)->plotted) {
+        /* posterior-I is calibrate.csv's row I (from 1): captioned by its label and
+         * path, in that order (by name, posterior-10 came before posterior-2) */
         report_heading(r, 2, "Prior and posterior");
-        plots_matching(r, "posterior-", "Prior and posterior of parameter");
+        for (long i = 0; i < c.nrows; i++) {
+            char file[64], cap_[1024], path[PLOT_PATH_LEN];
+            snprintf(file, sizeof file, "posterior-%ld.svg", i + 1);
+            if (plot__path_fmt(path, "%s/plots/%s", report_meta(r)->dir, file) != 0 ||
+                access(path, F_OK) != 0)
+                continue;
+            const char *lab = cell(&c, i, "label"), *nm = cell(&c, i, "name");
+            if (!strcmp(lab, nm))
+                snprintf(cap_, sizeof cap_, "Prior and posterior of %s", nm);
+            else
+                snprintf(cap_, sizeof cap_, "Prior and posterior of %s (%s)", lab, nm);
+            report_plot(r, file, cap_);
+        }
     }
     report_table_csv(r, "calibrate.csv", "Each calibrated value", 0);
     report_table_csv(r, "calibrate_items.csv", "Each observed figure at the estimate", 0);

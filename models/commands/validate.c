@@ -68,29 +68,42 @@ int validate_describe(FILE *f, const scenario_t *sc)
     }
     if (sc->n_initial > 0 || sc->n_open > 0) {
         /* count and steady entries, then the rows of `initial: {file:}` by stage */
-        long total = sc->n_open;
+        long total = sc->n_open, open = 0; /* open: in `open_case` stages */
         int parts = sc->n_initial, done = 0;
-        for (int i = 0; i < sc->n_initial; i++)
+        for (int i = 0; i < sc->n_initial; i++) {
             total += sc->initial[i].count;
+            open += sc->stages[sc->initial[i].stage].open_case ? sc->initial[i].count : 0;
+        }
+        for (int k = 0; k < sc->n_open; k++)
+            open += sc->stages[sc->open[k].stage].open_case;
         for (int s = 0; s < sc->n_stages; s++)
             for (int k = 0; k < sc->n_open; k++)
                 if (sc->open[k].stage == s) {
                     parts++;
                     break;
                 }
-        fprintf(m, " %ld open case%s at the start", total, total == 1 ? "" : "s");
+        /* children in stages that are not open cases (early help, say) are counted apart,
+         * so the open cases agree with summary.csv's `all` and the report */
+        if (open == total)
+            fprintf(m, " %ld open case%s at the start", total, total == 1 ? "" : "s");
+        else
+            fprintf(m, " %ld child%s at the start, %ld of them open cases", total,
+                    total == 1 ? "" : "ren", open);
         if (sc->n_open > 0)
             fprintf(m, " (%d from the initial file)", sc->n_open);
         fputs(":", m);
         for (int i = 0; i < sc->n_initial; i++, done++)
-            fprintf(m, " %ld in %s%s", sc->initial[i].count, sc->stages[sc->initial[i].stage].name,
+            fprintf(m, " %ld in %s%s%s", sc->initial[i].count,
+                    sc->stages[sc->initial[i].stage].name,
+                    sc->stages[sc->initial[i].stage].open_case ? "" : " (not open)",
                     done + 1 < parts ? "," : ".");
         for (int s = 0; s < sc->n_stages; s++) {
             long c = 0;
             for (int k = 0; k < sc->n_open; k++)
                 c += sc->open[k].stage == s;
             if (c > 0) {
-                fprintf(m, " %ld in %s%s", c, sc->stages[s].name, ++done < parts ? "," : ".");
+                fprintf(m, " %ld in %s%s%s", c, sc->stages[s].name,
+                        sc->stages[s].open_case ? "" : " (not open)", ++done < parts ? "," : ".");
             }
         }
     }

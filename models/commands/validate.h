@@ -1,7 +1,8 @@
 /* validate.h: what `careflow validate` says about a scenario that loaded.
  *
- * One paragraph, word-wrapped at 78 columns: period, stages, arrivals, open cases,
- * pools, observed items, strands, costs, uncertain parameters, replications and seed.
+ * One paragraph, word-wrapped at 78 columns: period, stages, arrivals, the children at
+ * the start (with how many are open cases when a stage is not: "6538 children at the
+ * start, 5576 of them open cases", the figure summary.csv's `all` starts from), pools, observed items, strands, costs, uncertain parameters, replications and seed.
  * Checking is the loader's and sens_check's job; this only describes. Returns 0, or
  * SIM_ENOMEM when memory runs out (nothing is printed then: the caller says so). */
 #ifndef MODELS_VALIDATE_H
