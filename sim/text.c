@@ -131,3 +131,53 @@ const char *text_suggest(char *buf, size_t size, const char *s, const char *cons
     return buf;
 }
 
+/* ---- a growing text ----------------------------------------------------------------- */
+
+/* Room for n more bytes and the NUL; 0, or -1 with oom set. */
+static int buf_room(text_buf_t *b, size_t n)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + n + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (b->len + n + 1 > cap)
+        cap *= 2;
+    char *p = mem_realloc(b->s, cap);
+    if (!p) {
+        b->oom = 1;
+        return -1;
+    }
+    b->s = p;
+    b->cap = cap;
+    return 0;
+}
+
+void text_buf_put(text_buf_t *b, const char *s, size_t n)
+{
+    if (buf_room(b, n) != 0)
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void text_buf_vprintf(text_buf_t *b, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int k = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (k < 0 || buf_room(b, (size_t)k) != 0)
+        return;
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    b->len += (size_t)k;
+}
+
+void text_buf_printf(text_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    text_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}

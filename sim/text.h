@@ -1,7 +1,8 @@
 /* text.h: small text services more than one layer needs: the two character classes
  * careflow's identifiers are written in, and a command line shell-quoted for a record
- * (manifest.json, a report's header). Pure functions of their arguments: no state, thread
- * safe; the one that allocates uses sim/mem.h and says who frees.
+ * (manifest.json, a report's header), the nearest name for "did you mean", and a text
+ * that grows as it is appended to. Pure functions of their arguments: no state, thread
+ * safe; those that allocate use sim/mem.h and say who frees.
  *
  * A command line's numbers are read by text_parse_u64.
  *
@@ -11,6 +12,7 @@
 #ifndef SIM_TEXT_H
 #define SIM_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +38,21 @@ char *text_shell_join(int argc, char *const *argv);
  * up to 8, else 3; a swap of neighbours is one edit), else ""; returns buf. */
 const char *text_suggest(char *buf, size_t size, const char *s, const char *const *cands,
                          int n);
+
+/* A text that grows as it is appended to (a report page, a verdict). Zero-initialise
+ * it; s is NULL until the first append, then NUL-terminated. An append that cannot get
+ * memory sets oom and leaves the text as it was; later appends do nothing, so a caller
+ * checks oom once at the end. Free s with mem_free. */
+typedef struct text_buf {
+    char *s;    /* the text, or NULL while nothing was appended */
+    size_t len; /* its length */
+    size_t cap; /* bytes allocated */
+    int oom;    /* 1: an append failed */
+} text_buf_t;
+
+void text_buf_put(text_buf_t *b, const char *s, size_t n); /* n bytes of s */
+void text_buf_printf(text_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_buf_vprintf(text_buf_t *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "sim/mem.h"
+#include "tests/failalloc.h"
 #include "sim/text.h"
 
 static void names_and_slugs_by_table(void **state)
@@ -147,6 +148,42 @@ static void parse_u64_takes_digits_only(void **state)
     }
 }
 
+/* A growing text holds exactly what was appended, across many reallocations; an append
+ * that cannot get memory leaves it as it was, marks it, and every later one does nothing. */
+static void text_buf_grows_and_fails_cleanly(void **state)
+{
+    (void)state;
+    text_buf_t b = {0};
+    char *want = calloc(1, 200000);
+    assert_non_null(want);
+    size_t n = 0;
+    for (int i = 0; i < 20000; i++) {
+        if (i % 3)
+            text_buf_printf(&b, "%d,", i);
+        else
+            text_buf_put(&b, "ab\0cd", 2); /* n bytes, not up to a NUL */
+        n += (size_t)(i % 3 ? sprintf(want + n, "%d,", i) : sprintf(want + n, "ab"));
+    }
+    assert_false(b.oom);
+    assert_int_equal(b.len, n);
+    assert_int_equal(strlen(b.s), n);
+    assert_memory_equal(b.s, want, n + 1);
+    /* the next growth fails: the text stays, marked, and later appends add nothing */
+    failalloc_t a;
+    failalloc_begin(&a, 1);
+    while (!b.oom)
+        text_buf_printf(&b, "%s", "0123456789abcdef0123456789abcdef");
+    failalloc_end();
+    size_t kept = b.len;
+    assert_int_equal(strlen(b.s), kept);
+    assert_memory_equal(b.s, want, n);
+    text_buf_put(&b, "x", 1);
+    text_buf_printf(&b, "y");
+    assert_int_equal(b.len, kept);
+    mem_free(b.s);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +192,7 @@ int main(void)
         cmocka_unit_test(plain_words_are_left_unquoted),
         cmocka_unit_test(parse_u64_takes_digits_only),
         cmocka_unit_test(suggest_the_nearest_name),
+        cmocka_unit_test(text_buf_grows_and_fails_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,37 +15,18 @@
 #include "models/commands/version.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 struct report {
     const report_meta_t *meta; /* read-only: what the page is about */
-    char *s;                   /* the page so far, NUL-terminated, owned */
-    size_t len, cap;           /* bytes used, allocated */
-    int oom;                   /* an append failed: the page is incomplete */
+    text_buf_t b;              /* the page so far (b.oom: an append failed, the page is
+                                * incomplete) */
     int n_fig;                 /* figures so far (their ids) */
 };
 
 /* ---- the buffer ------------------------------------------------------------------------ */
 
-static void put(report_t *r, const char *s, size_t n)
-{
-    if (r->oom)
-        return;
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 16384;
-        while (r->len + n + 1 > cap)
-            cap *= 2;
-        char *p = mem_realloc(r->s, cap);
-        if (!p) {
-            r->oom = 1;
-            return;
-        }
-        r->s = p;
-        r->cap = cap;
-    }
-    memcpy(r->s + r->len, s, n);
-    r->len += n;
-    r->s[r->len] = '\0';
-}
+static void put(report_t *r, const char *s, size_t n) { text_buf_put(&r->b, s, n); }
 
 static void esc_n(report_t *r, const char *s, size_t n)
 {
@@ -116,8 +97,8 @@ void report_heading(report_t *r, int level, const char *text)
 }
 
 const report_meta_t *report_meta(const report_t *r) { return r->meta; }
-void report_oom(report_t *r) { r->oom = 1; }
-int report_is_oom(const report_t *r) { return r->oom; }
+void report_oom(report_t *r) { r->b.oom = 1; }
+int report_is_oom(const report_t *r) { return r->b.oom; }
 
 /* ---- numbers ---------------------------------------------------------------------------- */
 
@@ -265,14 +246,14 @@ void report_table_csv(report_t *r, const char *name, const char *caption, long m
                  ? SIM_EINVAL
                  : plot__table_load(&t, path, name, NULL, "", err, sizeof err);
     if (rc == SIM_ENOMEM)
-        r->oom = 1;
+        r->b.oom = 1;
     if (rc != 0) {
         report_para(r, "(%s is not in this output set.)", name);
         return;
     }
     const char **cells = mem_calloc((size_t)t.ncols, sizeof *cells);
     if (!cells) {
-        r->oom = 1;
+        r->b.oom = 1;
         plot__table_free(&t);
         return;
     }
@@ -297,7 +278,7 @@ void report_table_csv(report_t *r, const char *name, const char *caption, long m
 /* ---- plots ----------------------------------------------------------------------------------- */
 
 /* The file's bytes, NUL-terminated (mem_free them), or NULL: missing or unreadable, or
- * out of memory (then r->oom is set). */
+ * out of memory (then r->b.oom is set). */
 static char *slurp(report_t *r, const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
@@ -315,7 +296,7 @@ static char *slurp(report_t *r, const char *path, size_t *n)
             if (!p) {
                 mem_free(s);
                 fclose(f);
-                r->oom = 1;
+                r->b.oom = 1;
                 return NULL;
             }
             s = p;
@@ -325,7 +306,7 @@ static char *slurp(report_t *r, const char *path, size_t *n)
     }
     fclose(f);
     if (!s && (s = mem_alloc(1)) == NULL) {
-        r->oom = 1;
+        r->b.oom = 1;
         return NULL;
     }
     s[len] = '\0';
@@ -575,7 +556,7 @@ static int file_assumptions(report_t *r, const char *path)
     size_t *ll = NULL;
     long nl = split_lines(s, n, &ls, &ll), found = 0;
     if (nl < 0)
-        r->oom = 1;
+        r->b.oom = 1;
     for (long i = 0; i < nl; i++) {
         int comment;
         if (!has_assumption(ls[i], ll[i]))
@@ -636,13 +617,13 @@ static void start_findings(report_t *r, const scenario_t *const *scs, int k)
         size_t len = 0;
         FILE *f = open_memstream(&text, &len); /* libc's memory: freed with free() */
         if (!f) {
-            r->oom = 1;
+            r->b.oom = 1;
             return;
         }
         int rc = validate_warn_start(f, scs[j]);
         if (fclose(f) != 0 || !text || rc < 0) {
             free(text);
-            r->oom = 1;
+            r->b.oom = 1;
             return;
         }
         for (char *l = text; *l;) {
@@ -854,7 +835,7 @@ report_t *report_new(const report_meta_t *meta)
     report_raw(r, "</head>\n<body>\n<main>\n<h1>");
     esc(r, meta->title);
     report_raw(r, "</h1>\n");
-    if (r->oom) {
+    if (r->b.oom) {
         report_free(r);
         return NULL;
     }
@@ -865,14 +846,14 @@ void report_free(report_t *r)
 {
     if (!r)
         return;
-    mem_free(r->s);
+    mem_free(r->b.s);
     mem_free(r);
 }
 
 static int put_page(FILE *f, void *ctx)
 {
     const report_t *r = ctx;
-    fwrite(r->s, 1, r->len, f);
+    fwrite(r->b.s, 1, r->b.len, f);
     return 0;
 }
 
@@ -904,7 +885,7 @@ int report_write(outtx_t *tx, const report_meta_t *meta, char *err, size_t errle
         report_footer(r);
         report_raw(r, "</body>\n</html>\n");
     }
-    if (rc == 0 && r->oom)
+    if (rc == 0 && r->b.oom)
         rc = SIM_ENOMEM;
     if (rc)
         sim_err_set(err, errlen, rc, "report.html: %s", sim_strerror(rc));

@@ -18,6 +18,7 @@
 #include "models/commands/plot_internal.h"
 #include "sim/err.h"
 #include "sim/mem.h"
+#include "sim/text.h"
 
 /* ---- reading the CSVs ---------------------------------------------------------------- */
 
@@ -696,40 +697,6 @@ static const char *metric_label(const char *metric)
     return metric;
 }
 
-/* A growing text (the verdict: as long as the alternatives need). Appends never fail
- * loudly: on failure oom is set and the text stays as it was. Free s with mem_free. */
-typedef struct vtext {
-    char *s;    /* the text, NUL-terminated, or NULL while empty */
-    size_t len; /* its length */
-    size_t cap; /* bytes allocated */
-    int oom;    /* 1: an append failed */
-} vtext_t;
-
-static void vadd(vtext_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vadd(vtext_t *v, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (v->oom || k < 0)
-        return;
-    if (v->len + (size_t)k + 1 > v->cap) {
-        size_t cap = 2 * (v->len + (size_t)k + 1);
-        char *s = mem_realloc(v->s, cap);
-        if (!s) {
-            v->oom = 1;
-            return;
-        }
-        v->s = s;
-        v->cap = cap;
-    }
-    va_start(ap, fmt);
-    vsnprintf(v->s + v->len, v->cap - v->len, fmt, ap);
-    va_end(ap);
-    v->len += (size_t)k;
-}
-
 /* "VALUE (95% interval LO to HI)" of x formatted by f (NULL: money in cur) into buf;
  * without an interval (one replication: the verdict's first line says so) "VALUE (no
  * interval)". */
@@ -749,7 +716,7 @@ static char *value_iv(char *buf, size_t len, double x, double lo, double hi, num
 /* The verdict of alternative alt (its folder) in plain words: a few sentences, each
  * ending in a newline, appended to v. */
 static void verdict(const plot__table_t *t, const cmp_who_t *w, const char *alt,
-                    const char *cur, vtext_t *v)
+                    const char *cur, text_buf_t *v)
 {
     double x, lo, hi;
     char v1[256], v2[256];
@@ -757,55 +724,58 @@ static void verdict(const plot__table_t *t, const cmp_who_t *w, const char *alt,
     long first = find(t, 0, "alt", alt, NULL, NULL, NULL);
     int one = first >= 0 && num(t, first, "replications") < 2;
     if (cmp_row(t, "net_cost_per_year", "all", alt, &x, &lo, &hi) < 0 || isnan(x)) {
-        vadd(v, "%s against %s: the scenarios have no costs, so no net cost.\n", al, bl);
+        text_buf_printf(v, "%s against %s: the scenarios have no costs, so no net cost.\n", al,
+                        bl);
     } else {
         int sure = !isnan(lo) && !isnan(hi) && (lo > 0 || hi < 0);
-        vadd(v, "%s against %s: net cost %s a year%s.\n", al, bl,
-             value_iv(v1, sizeof v1, x, lo, hi, NULL, cur),
-             sure  ? (x > 0 ? ": it costs more" : ": it saves money")
-             : one ? ": one replication gives no interval, so whether it costs or saves is "
-                     "not known (run more replications)"
-                   : ": the interval spans zero, so whether it costs or saves is not certain");
+        const char *how =
+            sure  ? (x > 0 ? ": it costs more" : ": it saves money")
+            : one ? ": one replication gives no interval, so whether it costs or saves is "
+                    "not known (run more replications)"
+                  : ": the interval spans zero, so whether it costs or saves is not certain";
+        text_buf_printf(v, "%s against %s: net cost %s a year%s.\n", al, bl,
+                        value_iv(v1, sizeof v1, x, lo, hi, NULL, cur), how);
         double s, slo, shi, p, plo, phi;
         cmp_row(t, "strand_cost_per_year", "all", alt, &s, &slo, &shi);
         cmp_row(t, "component_cost_per_year", "placement", alt, &p, &plo, &phi);
         if (!isnan(s) && !isnan(p))
-            vadd(v, "  Strands %s a year; placements %s a year.\n",
-                 value_iv(v1, sizeof v1, s, slo, shi, NULL, cur),
-                 value_iv(v2, sizeof v2, p, plo, phi, NULL, cur));
+            text_buf_printf(v, "  Strands %s a year; placements %s a year.\n",
+                            value_iv(v1, sizeof v1, s, slo, shi, NULL, cur),
+                            value_iv(v2, sizeof v2, p, plo, phi, NULL, cur));
         if (cmp_row(t, "benefit_cost_ratio", "all", alt, &x, &lo, &hi) >= 0 && !isnan(x)) {
             char a[64];
             const char *pound = !strcmp(cur, "GBP") ? "\xc2\xa3" : "";
             /* a negative ratio: the strands add to the other costs rather than save */
-            vadd(v, "  Benefit-cost ratio %s: each %s1 spent on the strands %s %s%s %s other "
-                    "costs%s.\n",
-                 value_iv(v1, sizeof v1, x, lo, hi, report_ratio, cur), pound,
-                 x < 0 ? "adds" : "saves", pound, report_ratio(a, sizeof a, fabs(x)),
-                 x < 0 ? "to" : "in",
-                 x < 1 ? ", so the strands do not pay for themselves in money" : "");
+            text_buf_printf(v, "  Benefit-cost ratio %s: each %s1 spent on the strands %s %s%s "
+                               "%s other costs%s.\n",
+                            value_iv(v1, sizeof v1, x, lo, hi, report_ratio, cur), pound,
+                            x < 0 ? "adds" : "saves", pound,
+                            report_ratio(a, sizeof a, fabs(x)), x < 0 ? "to" : "in",
+                            x < 1 ? ", so the strands do not pay for themselves in money" : "");
         }
     }
     double e, elo, ehi, d, dlo, dhi;
     long ie = cmp_row(t, "entries_per_year", "care", alt, &e, &elo, &ehi);
     long id = cmp_row(t, "care_days_avoided_per_year", "care", alt, &d, &dlo, &dhi);
     if (ie >= 0) {
-        vadd(v, "  Care entries %s a year", value_iv(v1, sizeof v1, e, elo, ehi, report_count, cur));
+        text_buf_printf(v, "  Care entries %s a year",
+                        value_iv(v1, sizeof v1, e, elo, ehi, report_count, cur));
         if (id >= 0)
-            vadd(v, "; care days avoided %s a year",
-                 value_iv(v2, sizeof v2, d, dlo, dhi, report_count, cur));
-        vadd(v, ".\n");
+            text_buf_printf(v, "; care days avoided %s a year",
+                            value_iv(v2, sizeof v2, d, dlo, dhi, report_count, cur));
+        text_buf_printf(v, ".\n");
     }
     /* waiting and open cases over every stage, whatever the stages are called */
     long iw = cmp_row(t, "final_waiting", "all", alt, &x, &lo, &hi);
     if (iw >= 0)
-        vadd(v, "  Children waiting at the end %s", value_iv(v1, sizeof v1, x, lo, hi,
-                                                              report_count, cur));
+        text_buf_printf(v, "  Children waiting at the end %s",
+                        value_iv(v1, sizeof v1, x, lo, hi, report_count, cur));
     long is = cmp_row(t, "final_stock", "all", alt, &x, &lo, &hi);
     if (is >= 0)
-        vadd(v, "%s open at the end %s", iw >= 0 ? "; children" : "  Children",
-             value_iv(v1, sizeof v1, x, lo, hi, report_count, cur));
+        text_buf_printf(v, "%s open at the end %s", iw >= 0 ? "; children" : "  Children",
+                        value_iv(v1, sizeof v1, x, lo, hi, report_count, cur));
     if (iw >= 0 || is >= 0)
-        vadd(v, ".\n");
+        text_buf_printf(v, ".\n");
 }
 
 /* The alternatives named in compare.csv's "alt" column, in order (at most 64). */
@@ -830,7 +800,7 @@ int report_compare_verdict(const char *dir, const scenario_t *base,
     report_t *r = report_new(&m);
     plot__table_t t;
     cmp_who_t w;
-    vtext_t v = {0};
+    text_buf_t v = {0};
     *out = NULL;
     if (!r)
         return SIM_ENOMEM;
@@ -845,7 +815,7 @@ int report_compare_verdict(const char *dir, const scenario_t *base,
         plot__table_free(&t);
         who_free(&w);
     }
-    vadd(&v, "%s", ""); /* "" rather than NULL when there is nothing to say */
+    text_buf_printf(&v, "%s", ""); /* "" rather than NULL when there is nothing to say */
     if (rc == SIM_EINVAL)
         rc = 0; /* compare named the folders: it cannot happen */
     if (rc == 0 && (report_is_oom(r) || v.oom))
@@ -976,7 +946,7 @@ int report_page_compare(report_t *r)
     report_heading(r, 2, "The answer");
     report_raw(r, "<div class=\"answer\">\n");
     for (int j = 0; j < n; j++) {
-        vtext_t v = {0};
+        text_buf_t v = {0};
         verdict(&t, &w, alts[j], cur, &v);
         if (v.oom)
             report_oom(r);
