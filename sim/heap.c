@@ -87,7 +87,9 @@ static void sift_up(heap_t *h, sim_event_t e)
  * exactly the times in [b width, (b + 1) width) as the window ends compute them. */
 static size_t bucket_of(const heap_t *h, double t)
 {
-    double q = floor(t / h->width);
+    /* the first guess may be one off (t x 1/width is not t / width rounded, and the
+     * cast truncates: t >= wend > 0); the two loops below make it exact */
+    double q = t * h->inv_width;
     if (!(q < (double)HEAP_MAX_BUCKETS)) return HEAP_MAX_BUCKETS;
     size_t b = (size_t)q;
     if (b <= h->wcur) b = h->wcur + 1;
@@ -226,6 +228,7 @@ int heap_set_window(heap_t *h, double width)
 {
     if (!(width > 0) || isinf(width) || heap_size(h)) return SIM_EINVAL;
     h->width = width;
+    h->inv_width = 1.0 / width;
     h->wcur = 0;
     h->wend = width;
     return 0;

@@ -52,6 +52,7 @@ typedef struct heap {
     size_t cap;        /* private: allocated slots */
     uint64_t next_seq; /* private: next sequence number */
     double width;      /* private: window width, 0 when there are no buckets */
+    double inv_width;  /* private: 1 / width, for a bucket's first guess (bucket_of) */
     double wend;       /* private: end of the current window (INFINITY without) */
     size_t wcur;       /* private: bucket index of the current window */
     heap_bucket_t *bk; /* private: buckets by index floor(time / width) */

@@ -473,6 +473,9 @@ static void leave_stage(model_t *m, uint32_t id, int to, int aged_out)
 static int route(model_t *m, child_t *c, int s)
 {
     const scn_stage_t *st = &m->sc->stages[s];
+    /* A row whose only target is exit needs no draw: whatever the odds, the child
+     * leaves, and its stream is never drawn from again (so skipping changes nothing). */
+    if (st->n_next == 1 && st->next_stage[0] == SCN_EXIT) return SCN_EXIT;
     double u = rng_uniform(&c->rng);
     const double *w = st->next_p;
     double total = 1;
@@ -640,9 +643,12 @@ static void on_workers(model_t *m, int p)
 static void dispatch(sim_t *s, const sim_event_t *ev, void *ud)
 {
     model_t *m = ud;
-    /* Children are spread over a large arena: start fetching the next event's child
-     * now, so that its cache miss overlaps this event's work. */
-    const sim_event_t *next = sim_peek(s);
+    /* Children are spread over a large arena: start fetching the children of the
+     * events about to come now, so that their cache misses overlap this event's work.
+     * The hints are the sorted run of the current window (sim_hint), which is where
+     * nearly all events come from when the arena is large; looking for the true next
+     * event (sim_peek) as well cost more than it saved. */
+    const sim_event_t *next = sim_hint(s, 0);
     if (next && next->id < m->n_ch) { /* all of its record: two or three cache lines */
         const char *p = (const char *)&m->ch[next->id];
         __builtin_prefetch(p);
