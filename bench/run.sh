@@ -4,7 +4,9 @@
 #     binary-heap loop, 5 paired runs in one process: medians, and the median of the
 #     5 ratios with its range.
 #  2. England, 1 replication, for 10 and for 2 years: 3 runs of each, the median and
-#     range of wall seconds, events per second and peak memory.
+#     range of wall seconds, events per second and peak memory; then the 10-year run
+#     and its random draws alone, 3 times each in turn in one process (bench_draws.c):
+#     the floor that no change keeping the same bytes can go below.
 #  3. Hampshire, 8 replications at 1 and 2 threads, and 40 on 1 and 2 MPI ranks: medians
 #     of 3 runs, with their spread, and the speed-ups.
 #  4. A Sobol sweep (hampshire-innovation-uncertain, N = 16: 144 design points x 2
@@ -45,6 +47,8 @@ for span in 10:2034-03-31 2:2026-03-31; do
         "$years" "$w" "$ev" "$r" "$m"
 done
 echo "  (memory follows open cases, not simulated time: the 2- and 10-year peaks agree)"
+echo "  the floor under the same bytes: the run's random draws alone (bench_draws.c)"
+"$BUILD/bench/bench_draws" scenarios/england.yaml 1.5 | sed 's/^/  /'
 echo
 echo "== 3. threads: 8 replications of Hampshire at 1 and 2 threads (medians of 3 runs)"
 for t in 1 2; do
