@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -245,6 +246,70 @@ static void heap_window_bunched_bucket(void **state)
     heap_free(&h);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Times on and one ulp either side of every bucket boundary k x w, for widths whose
+ * reciprocal is inexact (England's horizon / 4096 among them). A bucket's first guess
+ * multiplies by 1 / w and is then corrected; a time left in the wrong bucket shows
+ * as a tie leaving out of scheduling order. So each time is pushed twice: once at the
+ * start (shuffled, into buckets far ahead), and again once the pops come within a
+ * window of it (into the heap or the next bucket): the first copy must leave first. */
+static void heap_window_boundaries(void **state)
+{
+    static const double widths[] = {0.1, 1.0 / 3.0, 3652.0 / 4096.0, 7.0e-3};
+    enum { K = 1500, N = 3 * K };
+    double *t = malloc(N * sizeof *t), *u = malloc(N * sizeof *u);
+    assert_non_null(t);
+    assert_non_null(u);
+    for (size_t w = 0; w < sizeof widths / sizeof widths[0]; w++) {
+        for (int k = 0; k < K; k++) {
+            double b = (double)(k + 2) * widths[w];
+            t[3 * k] = nextafter(b, 0);
+            t[3 * k + 1] = b;
+            t[3 * k + 2] = nextafter(b, INFINITY);
+        }
+        memcpy(u, t, N * sizeof *u); /* u sorted: the second copies, in time order */
+        qsort(u, N, sizeof *u, cmp_double);
+        rng_t r;
+        rng_seed(&r, 5, w);
+        for (int i = N - 1; i > 0; i--) { /* Fisher-Yates */
+            int j = (int)(rng_u32(&r) % (uint32_t)(i + 1));
+            double x = t[i];
+            t[i] = t[j];
+            t[j] = x;
+        }
+        heap_t h;
+        assert_int_equal(heap_init(&h, 0), 0);
+        assert_int_equal(heap_set_window(&h, widths[w]), 0);
+        for (int i = 0; i < N; i++) assert_int_equal(heap_push(&h, t[i], 0, 1, 0, 0), 0);
+        int j = 0, popped = 0, second = 0;
+        double last = -1;
+        uint64_t last_seq = 0;
+        sim_event_t e;
+        while (heap_pop(&h, &e) == 0) {
+            /* (time, seq) order: later, or the same time and scheduled later */
+            assert_true(e.time > last || (e.time == last && e.seq > last_seq));
+            last = e.time;
+            last_seq = e.seq;
+            popped++;
+            for (; j < N && u[j] < e.time + widths[w]; j++)
+                if (u[j] >= e.time) {
+                    assert_int_equal(heap_push(&h, u[j], 0, 2, 0, 0), 0);
+                    second++;
+                }
+        }
+        assert_int_equal(popped, N + second);
+        assert_true(second > N / 2);
+        heap_free(&h);
+    }
+    free(t);
+    free(u);
+}
+
 /* ---- engine ---- */
 
 typedef struct trace {
@@ -476,6 +541,7 @@ int main(void)
         cmocka_unit_test(heap_hold_model_vs_naive),
         cmocka_unit_test(heap_window_pops_in_reference_order),
         cmocka_unit_test(heap_window_bunched_bucket),
+        cmocka_unit_test(heap_window_boundaries),
         cmocka_unit_test(sim_dispatch_order),
         cmocka_unit_test(sim_tie_break_by_scheduling_order),
         cmocka_unit_test(sim_stop_flag),
