@@ -13,9 +13,12 @@
 #     replications) at 1 and 2 threads, and, where OpenMPI is installed, on 1 and 2
 #     MPI ranks: medians of 3 runs, speed-ups against 1 thread, and whether the
 #     results are byte-identical.
-#  5. The record readers: a million-row careflow episodes CSV and an SSDA903 set
+#  5. calibrate at Hampshire scale (16 design points x 4 replications): 3 runs on 2
+#     threads and, where OpenMPI is installed, on 2 ranks x 2 threads: medians of wall
+#     and CPU seconds (a rank waiting for rank 0's search sleeps, not polls).
+#  6. The record readers: a million-row careflow episodes CSV and an SSDA903 set
 #     read by rec_read (bench_records.c: medians of 3 runs, peak memory).
-#  6. Estimating: a million-row careflow episodes CSV made by `run --episodes`, read
+#  7. Estimating: a million-row careflow episodes CSV made by `run --episodes`, read
 #     and estimated (bench_estimate.c: time and peak memory of each), and the time of
 #     a backtest of the council's records with 2 cutoffs, without and with plots.
 set -e
@@ -121,11 +124,41 @@ if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_bin" ]; then
 else
     echo "  MPI: skipped (no mpirun or $mpi_bin; make MPI=1 builds it, installing OpenMPI)"
 fi
+echo
+echo "== 5. calibrate at Hampshire scale (hampshire-calibrate, 16 design points x 4"
+echo "     replications, then the search and the posterior rounds): medians of 3 runs"
+cal() { # NAME THREADS COMMAND...: "wall cpu" seconds of 3 runs (sorted by wall) into
+       # $out/NAME.times
+    name=$1; threads=$2; shift 2
+    for i in 1 2 3; do
+        s=$(date +%s.%N)
+        /usr/bin/time -o "$out/$name.cpu" -f '%U %S' "$@" calibrate \
+            scenarios/hampshire-calibrate.yaml --samples 16 --reps 4 --threads "$threads" \
+            --no-plots --quiet --fresh --out "$out/$name" >/dev/null 2>&1
+        c=$(tail -n 1 "$out/$name.cpu" | awk '{ print $1 + $2 }')
+        e=$(date +%s.%N)
+        awk -v s="$s" -v e="$e" -v c="$c" 'BEGIN { printf "%.3f %.2f\n", e - s, c }'
+    done | sort -n > "$out/$name.times"
+}
+if [ -x /usr/bin/time ]; then
+    cal c2 2 "$CAREFLOW"
+    printf '  2 threads: %s s, %s CPU seconds\n' "$(cut -d' ' -f1 "$out/c2.times" | spread %.2f)" \
+        "$(sed -n 2p "$out/c2.times" | cut -d' ' -f2)"
+    if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_bin" ]; then
+        cal cm 2 mpirun -n 2 --oversubscribe --bind-to none "$mpi_bin"
+        printf '  2 MPI ranks x 2 threads: %s s, %s CPU seconds (a waiting rank sleeps)\n' \
+            "$(cut -d' ' -f1 "$out/cm.times" | spread %.2f)" "$(sed -n 2p "$out/cm.times" | cut -d' ' -f2)"
+        cmp -s "$out/c2/calibrate.csv" "$out/cm/calibrate.csv" && \
+            echo "  calibrate.csv identical on 2 ranks and 2 threads"
+    fi
+else
+    echo "  skipped (no /usr/bin/time to count CPU seconds: apt-get install time)"
+fi
 rm -rf "$out"
 echo
-echo "== 5. reading case records: a million careflow episodes rows and an SSDA903 set"
+echo "== 6. reading case records: a million careflow episodes rows and an SSDA903 set"
 "$BUILD/bench/bench_records"
 echo
-echo "== 6. estimating and backtesting: a million-row careflow episodes CSV made by run"
+echo "== 7. estimating and backtesting: a million-row careflow episodes CSV made by run"
 echo "     --episodes, read and estimated (time, peak memory); a council backtest"
 "$BUILD/bench/bench_estimate"
