@@ -19,22 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "models/pathway/model.h"
 #include "models/scenario/scenario.h"
 #include "sim/dist.h"
 #include "sim/mem.h"
 #include "sim/rng.h"
+#include "sim/progress.h"
 
 #define REPEATS 3
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 typedef struct counts {
     const scenario_t *sc;
@@ -117,12 +110,12 @@ int main(int argc, char **argv)
 
     double trun[REPEATS], tdraw[REPEATS], sink = 0;
     for (int i = 0; i < REPEATS; i++) {
-        double t0 = wall();
+        double t0 = progress_now();
         if (model_run(sc, &plan, 0, &res, NULL) != 0) return 1;
-        trun[i] = wall() - t0;
-        t0 = wall();
+        trun[i] = progress_now() - t0;
+        t0 = progress_now();
         sink += draws_only(sc, &k);
-        tdraw[i] = wall() - t0;
+        tdraw[i] = progress_now() - t0;
     }
     qsort(trun, REPEATS, sizeof *trun, cmp_double);
     qsort(tdraw, REPEATS, sizeof *tdraw, cmp_double);

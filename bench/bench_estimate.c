@@ -15,20 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "models/commands/records_cmd.h"
 #include "models/estimate/estimate.h"
 #include "models/records/records.h"
 #include "sim/cal.h"
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "sim/progress.h"
 
 static double peak_mb(void)
 {
@@ -63,14 +56,14 @@ int main(int argc, char **argv)
     FILE *f = fopen(p, "w");
     if (!f || fprintf(f, scenario_fmt, per_year) < 0 || fclose(f))
         return 1;
-    double t0 = wall();
+    double t0 = progress_now();
     snprintf(cmd, sizeof cmd, "%s run %s --no-plots --quiet --threads 1 --out %s/o "
              "--episodes %s/eps.csv", bin, p, dir, dir);
     if (system(cmd) != 0) {
         fprintf(stderr, "bench_estimate: %s failed\n", cmd);
         return 1;
     }
-    double t_make = wall() - t0;
+    double t_make = progress_now() - t0;
     snprintf(p, sizeof p, "%s/eps.csv", dir);
     long rows = -1;
     f = fopen(p, "r");
@@ -85,24 +78,24 @@ int main(int argc, char **argv)
     rec_opts_t ro = {0};
     rec_set_t *rs = NULL;
     char err[1024];
-    t0 = wall();
+    t0 = progress_now();
     if (rec_read(paths, 1, &ro, &rs, err, sizeof err)) {
         fprintf(stderr, "bench_estimate: %s\n", err);
         return 1;
     }
-    double t_read = wall() - t0, m_read = peak_mb();
+    double t_read = progress_now() - t0, m_read = peak_mb();
     printf("  read:     %.2f s (%zu stays of %zu children), peak memory %.0f MB\n", t_read,
            rs->n_stays, rs->n_children, m_read);
     est_opts_t eo;
     est_result_t er;
     est_opts_default(&eo);
     eo.as_of = cal_from_ymd(2023, 3, 31);
-    t0 = wall();
+    t0 = progress_now();
     if (est_estimate(rs, &eo, &er, err, sizeof err)) {
         fprintf(stderr, "bench_estimate: %s\n", err);
         return 1;
     }
-    double t_est = wall() - t0;
+    double t_est = progress_now() - t0;
     printf("  estimate: %.2f s as of 2023-03-31 (%ld open cases, %zu bytes of YAML), peak "
            "memory so far %.0f MB\n", t_est, er.n_open, er.yaml_len, peak_mb());
     est_result_free(&er);
@@ -115,10 +108,10 @@ int main(int argc, char **argv)
                       "--threads", "2", "--quiet", "--out", p, plots ? NULL : "--no-plots",
                       NULL};
         int ac = plots ? 14 : 15;
-        t0 = wall();
+        t0 = progress_now();
         int rc = backtest_main(ac, av);
         printf("  backtest: council episodes, 2 cutoffs, 20 replications, 2 threads, %s: "
-               "%.2f s%s\n", plots ? "with plots" : "no plots", wall() - t0,
+               "%.2f s%s\n", plots ? "with plots" : "no plots", progress_now() - t0,
                rc ? " (failed)" : "");
     }
     printf("  peak resident memory %.0f MB\n", peak_mb());

@@ -14,21 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "models/commands/run.h"
 #include "models/scenario/scenario.h"
 #include "sim/rng.h"
+#include "sim/progress.h"
 
 #define REPEATS 5
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- the reference: a binary heap loop ---- */
 
@@ -160,14 +153,14 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/careflow-bench-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     for (int i = 0; i < REPEATS; i++) {
-        double t0 = wall();
+        double t0 = progress_now();
         w = reference_mmc(1000000, 900, 0.01, 10, &ev);
-        tr[i] = wall() - t0;
-        t0 = wall();
+        tr[i] = progress_now() - t0;
+        t0 = progress_now();
         sink += reference_draws(1000000, 900, 0.01);
-        td[i] = wall() - t0;
+        td[i] = progress_now() - t0;
 
-        t0 = wall();
+        t0 = progress_now();
         scenario_t *sc = NULL;
         char err[512];
         if (scenario_load(yaml, NULL, 0, &sc, err, sizeof err) != 0) {
@@ -182,7 +175,7 @@ int main(int argc, char **argv)
             return 1;
         }
         scenario_free(sc);
-        tc[i] = wall() - t0;
+        tc[i] = progress_now() - t0;
     }
     double ratio[REPEATS];
     for (int i = 0; i < REPEATS; i++) ratio[i] = tc[i] / tr[i];

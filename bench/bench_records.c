@@ -10,20 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "models/records/records.h"
 #include "sim/cal.h"
+#include "sim/progress.h"
 
 #define REPEATS 3
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -93,12 +86,12 @@ static void time_read(const char *label, const char *path, long rows)
         char err[1024];
         const char *paths[] = {path};
         rec_opts_t o = {0};
-        double s = wall();
+        double s = progress_now();
         if (rec_read(paths, 1, &o, &rs, err, sizeof err)) {
             fprintf(stderr, "bench_records: %s\n", err);
             exit(1);
         }
-        t[r] = wall() - s;
+        t[r] = progress_now() - s;
         stays = rs->n_stays;
         rec_free(rs);
     }
