@@ -112,6 +112,7 @@ static int check_empirical(const dist_t *d, int nonneg)
 
 int dist_init(dist_t *d, int nonneg)
 {
+    d->gd = d->gc = 0;
     switch (d->kind) {
     case DIST_EXPONENTIAL:
         if (!isfinite(d->mean)) return -DIST_EPARAM;
@@ -125,6 +126,10 @@ int dist_init(dist_t *d, int nonneg)
         if (d->kind == DIST_GAMMA) {
             d->a = (d->mean / d->sd) * (d->mean / d->sd);
             d->b = d->sd * d->sd / d->mean;
+            if (d->a >= 1.0) { /* as dist_std_gamma computes them on every draw */
+                d->gd = d->a - 1.0 / 3.0;
+                d->gc = 1.0 / sqrt(9.0 * d->gd);
+            }
         } else {
             double s2 = log1p((d->sd / d->mean) * (d->sd / d->mean));
             d->a = log(d->mean) - 0.5 * s2;
@@ -203,15 +208,10 @@ double dist_std_normal(rng_t *r)
     return u * sqrt(-2.0 * log(s) / s);
 }
 
-/* Marsaglia and Tsang (2000), "A simple method for generating gamma variables"; for
- * shape < 1 the boost G(shape) = G(shape + 1) U^(1/shape). */
-double dist_std_gamma(rng_t *r, double shape)
+/* Marsaglia and Tsang (2000), "A simple method for generating gamma variables", for
+ * shape >= 1 given d = shape - 1/3 and c = 1 / sqrt(9 d). */
+static inline double mt_gamma(rng_t *r, double d, double c)
 {
-    if (shape < 1.0) {
-        double g = dist_std_gamma(r, shape + 1.0);
-        return g * exp(log(rng_uniform(r)) / shape);
-    }
-    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
     for (;;) {
         double x, v;
         do {
@@ -223,6 +223,17 @@ double dist_std_gamma(rng_t *r, double shape)
         if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
         if (log(u) < 0.5 * x2 + d * (1.0 - v + log(v))) return d * v;
     }
+}
+
+/* Marsaglia and Tsang; for shape < 1 the boost G(shape) = G(shape + 1) U^(1/shape). */
+double dist_std_gamma(rng_t *r, double shape)
+{
+    if (shape < 1.0) {
+        double g = dist_std_gamma(r, shape + 1.0);
+        return g * exp(log(rng_uniform(r)) / shape);
+    }
+    double d = shape - 1.0 / 3.0, c = 1.0 / sqrt(9.0 * d);
+    return mt_gamma(r, d, c);
 }
 
 /* ---- sampling ---- */
@@ -243,7 +254,8 @@ double dist_sample(const dist_t *d, rng_t *r)
 {
     switch (d->kind) {
     case DIST_EXPONENTIAL: return -d->a * log(rng_uniform(r));
-    case DIST_GAMMA: return d->b * dist_std_gamma(r, d->a);
+    case DIST_GAMMA: /* d and c of the shape computed once (dist_init) when it is >= 1 */
+        return d->b * (d->gc > 0 ? mt_gamma(r, d->gd, d->gc) : dist_std_gamma(r, d->a));
     case DIST_LOGNORMAL: return exp(d->a + d->b * dist_std_normal(r));
     case DIST_WEIBULL: return d->b * pow(-log(rng_uniform(r)), 1.0 / d->a);
     case DIST_UNIFORM: return d->a + (d->b - d->a) * rng_uniform(r);

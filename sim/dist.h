@@ -63,6 +63,9 @@ typedef struct dist {
     double *x, *p;     /* public: empirical points, owned by the dist (dist_free) */
     double a, b, c;    /* private: derived by dist_init (e.g. gamma k and theta,
                         * lognormal mu and sigma, the mean) */
+    double gd, gc;     /* private: gamma with k >= 1: Marsaglia and Tsang's d = k - 1/3
+                        * and c = 1 / sqrt(9 d), computed once by dist_init (gc 0:
+                        * not computed) */
 } dist_t;
 
 /* Names: "gamma" -> DIST_GAMMA; returns -1 for an unknown name. */
