@@ -270,12 +270,14 @@ typedef struct boot {
     model_plan_t *plan;      /* [n] its plan */
     unsigned char *planned;  /* [n] plan[b] is initialised */
     char (*err)[512];        /* [n] what went wrong with resample b */
+    int *status;             /* [n] resample b's estimation: 0 done, a SIM_E* code, or 1
+                              * not done (another rank's, or the pool stopped first) */
+    int rank, ranks;         /* this process's rank and how many (MPI; else 0 and 1) */
 } boot_t;
 
 /* Resample b, estimated: yaml[b], or err[b]. */
-static int boot_estimate_job(void *ctx, int b, atomic_uint *progress)
+static int boot_estimate_one(boot_t *t, int b)
 {
-    boot_t *t = ctx;
     rng_t r;
     rng_derive(&r, t->seed, BOOT_STREAM, (uint64_t)t->cutoff, (uint64_t)b);
     rec_set_t *rs = NULL;
@@ -297,6 +299,20 @@ static int boot_estimate_job(void *ctx, int b, atomic_uint *progress)
     est_result_free(&er);
     return 0;
 }
+
+/* Resample b, estimated on the rank b mod ranks (every resample on one process). */
+static int boot_estimate_job(void *ctx, int b, atomic_uint *progress)
+{
+    boot_t *t = ctx;
+    if (b % t->ranks != t->rank)
+        return 0; /* another rank's: its text comes in boot_estimate */
+    int rc = cluster_test_fail("resample", NULL) /* a test hook: this rank fails here */
+                 ? sim_err_set(t->err[b], sizeof t->err[b], SIM_ENOMEM, "out of memory")
+                 : boot_estimate_one(t, b);
+    t->status[b] = rc;
+    return rc;
+}
+
 
 /* Replications of resample b: those i < reps with i mod n == b. */
 static int boot_reps_of(const boot_t *t, int b)
@@ -333,6 +349,13 @@ static int boot_load_job(void *ctx, int b, atomic_uint *progress)
     return 0;
 }
 
+/* Resample b failed with rc: says so in err (naming it), returns rc. */
+static int boot_failed(const boot_t *t, int b, int rc, char *err, size_t errlen)
+{
+    return sim_err_set(err, errlen, rc, "bootstrap resample %d of %d: %s (--bootstrap 0 "
+                       "estimates from the records as they are)", b + 1, t->n, t->err[b]);
+}
+
 /* Runs job over b = 0..n-1 on threads; on failure err names the resample. */
 static int boot_pool(boot_t *t, pool_job_fn job, const char *what, int threads, int bar,
                      char *err, size_t errlen)
@@ -343,9 +366,7 @@ static int boot_pool(boot_t *t, pool_job_fn job, const char *what, int threads, 
     char perr[256];
     int rc = pool_run(&pt, &rep, perr, sizeof perr);
     if (rc && rep.failed >= 0)
-        return sim_err_set(err, errlen, rc, "bootstrap resample %d of %d: %s (--bootstrap 0 "
-                           "estimates from the records as they are)", rep.failed + 1, t->n,
-                           t->err[rep.failed]);
+        return boot_failed(t, rep.failed, rc, err, errlen);
     if (rc == SIM_EINTR)
         return sim_err_set(err, errlen, rc, "interrupted by %s; no output written",
                            signals_name(rep.signal));
@@ -369,6 +390,108 @@ static int sim_job(void *ctx, int i, atomic_uint *progress)
     return rc < 0 ? rc : 0;
 }
 
+#define BOOT_CHUNK 65536 /* bytes a broadcast of boot_estimate: a rank that cannot hold a
+                          * text still takes part, chunk by chunk, so none waits forever */
+
+/* Every resample estimated, on every rank. On one process: all on its threads. On K
+ * MPI ranks: resample b on rank b mod K (on its threads), then each text sent from its
+ * rank to every other, so the estimation goes about K times as fast and every rank
+ * holds the texts one process would make (they depend only on the records, the seed
+ * and b). A failure is the first failing resample's (in order), the same code on every
+ * rank: the rank that met it keeps its message; rank 0 says it unless that rank will
+ * (out of memory and the like: reps_should_say); the others say nothing. */
+static int boot_estimate(boot_t *t, int threads, int bar, char *err, size_t errlen)
+{
+    t->rank = cluster_rank();
+    t->ranks = cluster_size();
+    for (int i = 0; i < t->n; i++)
+        t->status[i] = 1;
+    int rc = boot_pool(t, boot_estimate_job, "resamples", threads, bar, err, errlen);
+    if (t->ranks == 1)
+        return rc;
+    int first = -1, first_rc = 0, own = 0; /* own: this rank's failure apart (memory) */
+    char *msg = mem_alloc(errlen), chunk[BOOT_CHUNK];
+    if (!msg)
+        own = SIM_ENOMEM;
+    for (int i = 0; i < t->n; i++) {
+        int owner = i % t->ranks;
+        int64_t hdr[2] = {0, 0}; /* the resample's status, and the bytes that follow */
+        const char *src = NULL;
+        char mine[1024];
+        if (owner == t->rank) {
+            if (t->status[i] == 0) {
+                src = t->yaml[i];
+                hdr[1] = (int64_t)t->yaml_len[i];
+            } else { /* its own failure, or the pool stopped before it (rc, err) */
+                hdr[0] = t->status[i] < 0 ? t->status[i] : rc < 0 ? rc : SIM_EIO;
+                if (t->status[i] < 0)
+                    boot_failed(t, i, t->status[i], mine, sizeof mine);
+                else
+                    snprintf(mine, sizeof mine, "%s", rc < 0 ? err : "resample not made");
+                src = mine;
+                hdr[1] = (int64_t)strlen(mine);
+            }
+        }
+        if (cluster_bcast_from(owner, hdr, sizeof hdr) != 0)
+            return sim_err_set(err, errlen, SIM_EIO, "MPI broadcast failed");
+        char *dst = NULL; /* a text of another rank's, being received */
+        if (owner != t->rank && hdr[0] == 0 && !own) {
+            dst = mem_alloc((size_t)hdr[1] + 1);
+            if (!dst)
+                own = SIM_ENOMEM;
+        }
+        for (int64_t at = 0; at < hdr[1]; at += BOOT_CHUNK) {
+            size_t k = (size_t)(hdr[1] - at < BOOT_CHUNK ? hdr[1] - at : BOOT_CHUNK);
+            if (owner == t->rank)
+                memcpy(chunk, src + at, k);
+            if (cluster_bcast_from(owner, chunk, k) != 0) {
+                mem_free(dst);
+                mem_free(msg);
+                return sim_err_set(err, errlen, SIM_EIO, "MPI broadcast failed");
+            }
+            if (dst)
+                memcpy(dst + at, chunk, k);
+            if (hdr[0] != 0 && first < 0 && msg && (size_t)at < errlen - 1) {
+                size_t room = errlen - 1 - (size_t)at;
+                memcpy(msg + at, chunk, k < room ? k : room);
+                msg[(size_t)at + (k < room ? k : room)] = '\0';
+            }
+        }
+        if (dst) {
+            dst[hdr[1]] = '\0';
+            t->yaml[i] = dst;
+            t->yaml_len[i] = (size_t)hdr[1];
+            t->status[i] = 0;
+        }
+        if (hdr[0] != 0 && first < 0) {
+            first = i;
+            first_rc = (int)hdr[0];
+            if (msg && hdr[1] == 0)
+                msg[0] = '\0';
+        }
+    }
+    if (first >= 0) {
+        int owner = first % t->ranks;
+        /* what a rank meets alone (as reps_should_say): that rank says it */
+        int alone = first_rc == SIM_ENOMEM || first_rc == SIM_ETIME || first_rc == SIM_ERANGE;
+        if (owner == t->rank) {
+            if (t->status[first] < 0)
+                boot_failed(t, first, first_rc, err, errlen);
+            /* else err holds the pool's message: it stopped before this resample */
+        } else if (t->rank == 0 && !alone && msg) {
+            sim_err_set(err, errlen, first_rc, "%s", msg);
+        } else {
+            err[0] = '\0';
+        }
+        mem_free(msg);
+        return first_rc;
+    }
+    mem_free(msg);
+    if (own)
+        return sim_err_set(err, errlen, own, "out of memory");
+    return 0;
+}
+
 /* Writes the resamples' scenarios into OUT/dir/bootstrap/ beside the real open cases
  * and loads them back into t (whose n, reps, horizon and slots the caller set). */
 static int boot_prepare(bt_run_t *b, boot_t *t, const char *dir, const est_result_t *er,
@@ -377,7 +500,7 @@ static int boot_prepare(bt_run_t *b, boot_t *t, const char *dir, const est_resul
     char rel[160];
     int rc, bar = !b->c->quiet && isatty(2);
     double t0 = progress_now();
-    if ((rc = boot_pool(t, boot_estimate_job, "resamples", b->threads, bar, err, errlen)) != 0)
+    if ((rc = boot_estimate(t, b->threads, bar, err, errlen)) != 0)
         return rc;
     snprintf(rel, sizeof rel, "%s/" BOOT_DIR, dir);
     if ((rc = outtx_mkdir(&b->tx, rel, err, errlen)) != 0)
@@ -414,6 +537,7 @@ static void boot_free(boot_t *t)
     mem_free(t->plan);
     mem_free(t->planned);
     mem_free(t->err);
+    mem_free(t->status);
 }
 
 /* Fills the careflow columns of rows[0 .. horizon * n_stages * BT_N_METRICS) (this
@@ -533,7 +657,8 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
         t.plan = mem_calloc((size_t)nb, sizeof *t.plan);
         t.planned = mem_calloc((size_t)nb, 1);
         t.err = mem_calloc((size_t)nb, sizeof *t.err);
-        if (!t.yaml || !t.yaml_len || !t.sc || !t.plan || !t.planned || !t.err) {
+        t.status = mem_calloc((size_t)nb, sizeof *t.status);
+        if (!t.yaml || !t.yaml_len || !t.sc || !t.plan || !t.planned || !t.err || !t.status) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
             goto ready;
         }
@@ -926,6 +1051,8 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
             char inner[2048];
             int room = errlen > 48 ? (int)(errlen - 48) : 0;
             snprintf(inner, sizeof inner, "%s", err);
+            if (!inner[0])
+                return rc; /* another rank says it */
             if (strstr(inner, "error: "))
                 snprintf(err, errlen, "%.*s (backtest at cutoff %s)", room, inner, date);
             else

@@ -83,17 +83,19 @@ int cluster_agree(int status)
     return status ? status : any ? SIM_EPEER : 0;
 }
 
-int cluster_bcast(void *buf, size_t n)
+int cluster_bcast_from(int root, void *buf, size_t n)
 {
     for (size_t at = 0; at < n; at += PIECE) {
         size_t k = n - at < PIECE ? n - at : PIECE;
         MPI_Request rq;
-        if (MPI_Ibcast((char *)buf + at, (int)k, MPI_BYTE, 0, MPI_COMM_WORLD, &rq) !=
+        if (MPI_Ibcast((char *)buf + at, (int)k, MPI_BYTE, root, MPI_COMM_WORLD, &rq) !=
                 MPI_SUCCESS || wait_idle(&rq) != 0)
             return SIM_EIO;
     }
     return 0;
 }
+
+int cluster_bcast(void *buf, size_t n) { return cluster_bcast_from(0, buf, n); }
 
 int cluster_send(const double *buf, size_t n)
 {
@@ -127,6 +129,7 @@ int cluster_size(void) { return 1; }
 const char *cluster_kind(void) { return "threads"; }
 int cluster_agree(int status) { return status; }
 int cluster_bcast(void *buf, size_t n) { return 0; }
+int cluster_bcast_from(int root, void *buf, size_t n) { return 0; }
 int cluster_send(const double *buf, size_t n) { return SIM_EIO; }
 int cluster_recv(int from, double *buf, size_t n) { return SIM_EIO; }
 

@@ -35,6 +35,7 @@ const char *cluster_kind(void);            /* "threads" or "mpi" */
  * status if it is not 0; else SIM_EPEER if another rank's is not 0; else 0. */
 int cluster_agree(int status);
 int cluster_bcast(void *buf, size_t n);                 /* rank 0's bytes to every rank */
+int cluster_bcast_from(int root, void *buf, size_t n);  /* rank root's bytes to every rank */
 int cluster_send(const double *buf, size_t n);          /* to rank 0 */
 int cluster_recv(int from, double *buf, size_t n);      /* on rank 0, from rank `from` */
 
