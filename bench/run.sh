@@ -127,27 +127,38 @@ fi
 echo
 echo "== 5. calibrate at Hampshire scale (hampshire-calibrate, 16 design points x 4"
 echo "     replications, then the search and the posterior rounds): medians of 3 runs"
-cal() { # NAME THREADS COMMAND...: "wall cpu" seconds of 3 runs (sorted by wall) into
-       # $out/NAME.times
+cal() { # NAME THREADS COMMAND...: 3 runs; wall seconds into $out/NAME.wall, CPU seconds
+       # (user + system, all processes) into $out/NAME.cpu, one a line; "failed" if one fails
     name=$1; threads=$2; shift 2
+    : > "$out/$name.wall"; : > "$out/$name.cpu"
     for i in 1 2 3; do
         s=$(date +%s.%N)
-        /usr/bin/time -o "$out/$name.cpu" -f '%U %S' "$@" calibrate \
+        if /usr/bin/time -o "$out/$name.t" -f '%U %S' "$@" calibrate \
             scenarios/hampshire-calibrate.yaml --samples 16 --reps 4 --threads "$threads" \
-            --no-plots --quiet --fresh --out "$out/$name" >/dev/null 2>&1
-        c=$(tail -n 1 "$out/$name.cpu" | awk '{ print $1 + $2 }')
-        e=$(date +%s.%N)
-        awk -v s="$s" -v e="$e" -v c="$c" 'BEGIN { printf "%.3f %.2f\n", e - s, c }'
-    done | sort -n > "$out/$name.times"
+            --no-plots --quiet --fresh --out "$out/$name" >/dev/null 2>&1; then
+            e=$(date +%s.%N)
+            awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", e - s }' >> "$out/$name.wall"
+            tail -n 1 "$out/$name.t" | awk '{ printf "%.2f\n", $1 + $2 }' >> "$out/$name.cpu"
+        else
+            echo failed > "$out/$name.wall"
+            return 0
+        fi
+    done
+}
+say_cal() { # NAME LABEL
+    if grep -q failed "$out/$1.wall"; then
+        echo "  $2: calibrate failed"
+    else
+        printf '  %s: %s s, %s CPU seconds\n' "$2" "$(spread %.2f < "$out/$1.wall")" \
+            "$(spread %.2f < "$out/$1.cpu")"
+    fi
 }
 if [ -x /usr/bin/time ]; then
     cal c2 2 "$CAREFLOW"
-    printf '  2 threads: %s s, %s CPU seconds\n' "$(cut -d' ' -f1 "$out/c2.times" | spread %.2f)" \
-        "$(sed -n 2p "$out/c2.times" | cut -d' ' -f2)"
+    say_cal c2 "2 threads"
     if command -v mpirun >/dev/null 2>&1 && [ -x "$mpi_bin" ]; then
         cal cm 2 mpirun -n 2 --oversubscribe --bind-to none "$mpi_bin"
-        printf '  2 MPI ranks x 2 threads: %s s, %s CPU seconds (a waiting rank sleeps)\n' \
-            "$(cut -d' ' -f1 "$out/cm.times" | spread %.2f)" "$(sed -n 2p "$out/cm.times" | cut -d' ' -f2)"
+        say_cal cm "2 MPI ranks x 2 threads (a waiting rank sleeps)"
         cmp -s "$out/c2/calibrate.csv" "$out/cm/calibrate.csv" && \
             echo "  calibrate.csv identical on 2 ranks and 2 threads"
     fi

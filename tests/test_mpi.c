@@ -261,19 +261,22 @@ static void a_failing_rank_ends_every_rank(void **state)
                          steps[s], err);
             assert_int_equal(access(o, F_OK), -1);
         }
-    /* backtest's resamples are estimated a share a rank, then sent to every rank: rank 1
-     * failing in its share must not leave rank 0 waiting for its texts */
-    snprintf(cmd, sizeof cmd,
-             "CAREFLOW_TEST_FAIL_RANK=1:resample " MPIRUN "%s backtest " COUNCIL
-             " --cutoff 2022-03-31 --reps 6 --bootstrap 4 --no-plots --out %s", mpi, o);
-    int st = files_sh(cmd, out, sizeof out, err, sizeof err);
-    if (st != 1)
-        fail_msg("backtest: rank 1 failed estimating a resample: exit status %d, not 1: %s",
-                 st, err);
-    if (count(err, "out of memory") != 1)
-        fail_msg("backtest: rank 1's failure estimating a resample should be said once: %s",
-                 err);
-    assert_int_equal(access(o, F_OK), -1);
+    /* backtest's resamples are estimated a share a rank, then sent to every rank: a rank
+     * failing in its share, or before the resamples while the other goes on to them,
+     * must not leave the other waiting */
+    static const char *const hooks[] = {"1:resample", "1:cutoff", "0:cutoff"};
+    for (size_t h = 0; h < sizeof hooks / sizeof hooks[0]; h++) {
+        snprintf(cmd, sizeof cmd,
+                 "CAREFLOW_TEST_FAIL_RANK=%s " MPIRUN "%s backtest " COUNCIL
+                 " --cutoff 2022-03-31 --reps 6 --bootstrap 4 --no-plots --out %s",
+                 hooks[h], mpi, o);
+        int st = files_sh(cmd, out, sizeof out, err, sizeof err);
+        if (st != 1)
+            fail_msg("backtest: rank %s failed: exit status %d, not 1: %s", hooks[h], st, err);
+        if (count(err, "out of memory") != 1)
+            fail_msg("backtest: rank %s failed: it should be said once: %s", hooks[h], err);
+        assert_int_equal(access(o, F_OK), -1);
+    }
     files_rm_tree(d);
 }
 

@@ -407,8 +407,14 @@ static int boot_estimate(boot_t *t, int threads, int bar, char *err, size_t errl
     for (int i = 0; i < t->n; i++)
         t->status[i] = 1;
     int rc = boot_pool(t, boot_estimate_job, "resamples", threads, bar, err, errlen);
-    if (t->ranks == 1)
+    if (t->ranks == 1) {
+        /* the lowest failing resample, as on ranks (the pool hands them out in order,
+         * so every one below a failure was made) */
+        for (int i = 0; rc != 0 && rc != SIM_EINTR && i < t->n; i++)
+            if (t->status[i] < 0)
+                return boot_failed(t, i, t->status[i], err, errlen);
         return rc;
+    }
     int first = -1, first_rc = 0, own = 0; /* own: this rank's failure apart (memory) */
     char *msg = mem_alloc(errlen), chunk[BOOT_CHUNK];
     if (!msg)
@@ -427,13 +433,15 @@ static int boot_estimate(boot_t *t, int threads, int bar, char *err, size_t errl
                 if (t->status[i] < 0)
                     boot_failed(t, i, t->status[i], mine, sizeof mine);
                 else
-                    snprintf(mine, sizeof mine, "%s", rc < 0 ? err : "resample not made");
+                    snprintf(mine, sizeof mine, "%.1000s", rc < 0 ? err : "resample not made");
                 src = mine;
                 hdr[1] = (int64_t)strlen(mine);
             }
         }
-        if (cluster_bcast_from(owner, hdr, sizeof hdr) != 0)
+        if (cluster_bcast_from(owner, hdr, sizeof hdr) != 0) {
+            mem_free(msg);
             return sim_err_set(err, errlen, SIM_EIO, "MPI broadcast failed");
+        }
         char *dst = NULL; /* a text of another rank's, being received */
         if (owner != t->rank && hdr[0] == 0 && !own) {
             dst = mem_alloc((size_t)hdr[1] + 1);
@@ -478,8 +486,12 @@ static int boot_estimate(boot_t *t, int threads, int bar, char *err, size_t errl
             if (t->status[first] < 0)
                 boot_failed(t, first, first_rc, err, errlen);
             /* else err holds the pool's message: it stopped before this resample */
-        } else if (t->rank == 0 && !alone && msg) {
-            sim_err_set(err, errlen, first_rc, "%s", msg);
+        } else if (t->rank == 0 && !alone) {
+            if (msg)
+                sim_err_set(err, errlen, first_rc, "%s", msg);
+            else /* its words could not be kept: say what is known */
+                sim_err_set(err, errlen, first_rc, "bootstrap resample %d of %d: %s", first + 1,
+                            t->n, sim_strerror(first_rc));
         } else {
             err[0] = '\0';
         }
@@ -562,7 +574,8 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     const model_plan_t **use_plan = NULL;
     boot_t t;
     char rel[128], path[PATH_MAX + 160], date[11], name[64];
-    int rc, n_init = 0, have_plan = 0, have_est = 0, n = 0, nsc = 1;
+    char bdir[PATH_MAX + 160]; /* the resamples' folder (t.dir) */
+    int rc, n_init = 0, have_plan = 0, have_est = 0, n = 0, nsc = 1, nb = 0;
     int ns = rs->n_stages, H = c->horizon;
 
     memset(&t, 0, sizeof t);
@@ -581,27 +594,32 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     eo.open_cases_file = OPEN_CASES;
     eo.source_label = b->source;
     if ((rc = est_estimate(cut, &eo, &er, err, errlen)) != 0)
-        goto ready;
+        goto agreed;
     have_est = 1;
+    if (cluster_test_fail("cutoff", NULL)) { /* a test hook: this rank fails before the
+                                              * resamples, the others go on to them */
+        rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
+        goto agreed;
+    }
     snprintf(rel, sizeof rel, "%s/scenario.yaml", dir);
     text_ctx_t ty = {er.yaml, er.yaml_len}, to = {er.open_cases, er.open_cases_len};
     if ((rc = outtx_mkdir(&b->tx, dir, err, errlen)) != 0 ||
         (rc = outtx_write(&b->tx, rel, write_text, &ty, err, errlen)) != 0)
-        goto ready;
+        goto agreed;
     snprintf(rel, sizeof rel, "%s/%s", dir, OPEN_CASES);
     if ((rc = outtx_write(&b->tx, rel, write_text, &to, err, errlen)) != 0)
-        goto ready;
+        goto agreed;
     b->n_open += er.n_open;
     snprintf(path, sizeof path, "%s/%s/scenario.yaml", outtx_dir(&b->tx), dir);
     if ((rc = scenario_load(path, NULL, 0, &sc, err, errlen)) != 0)
-        goto ready;
+        goto agreed;
     if (sc->start != cutoff) {
         char got[11];
         cal_format(sc->start, got);
         rc = sim_err_set(err, errlen, SIM_EINVAL,
                          "the scenario estimated at %s starts on %s, not on the cutoff", date,
                          got);
-        goto ready;
+        goto agreed;
     }
     /* month-end reports from the cutoff to the horizon's last month end */
     if (c->reps)
@@ -615,30 +633,26 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
     b->seed = sc->seed;
     if (model_plan_init(&plan, sc) != 0) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto ready;
+        goto agreed;
     }
     have_plan = 1;
     if (plan.n_reports != H + 1) {
         rc = sim_err_set(err, errlen, SIM_EINVAL, "the scenario estimated at %s reports %d "
                          "month ends, not %d", date, plan.n_reports - 1, H);
-        goto ready;
+        goto agreed;
     }
     n = sc->replications;
     /* the resamples: --bootstrap, or the default, never more than the replications */
-    int nb = c->bootstrap < 0 ? BOOT_DEFAULT : c->bootstrap;
+    nb = c->bootstrap < 0 ? BOOT_DEFAULT : c->bootstrap;
     nb = nb > n ? n : nb;
     b->boot = nb;
     nsc = nb ? nb : 1;
     if (!(use_sc = mem_calloc((size_t)nsc, sizeof *use_sc)) ||
         !(use_plan = mem_calloc((size_t)nsc, sizeof *use_plan))) {
         rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-        goto ready;
+        goto agreed;
     }
-    if (nb == 0) {
-        use_sc[0] = sc;
-        use_plan[0] = &plan;
-    } else {
-        char bdir[PATH_MAX + 160];
+    if (nb > 0) {
         snprintf(bdir, sizeof bdir, "%s/%s/" BOOT_DIR, outtx_dir(&b->tx), dir);
         t.cut = cut;
         t.eo = &eo;
@@ -660,8 +674,21 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
         t.status = mem_calloc((size_t)nb, sizeof *t.status);
         if (!t.yaml || !t.yaml_len || !t.sc || !t.plan || !t.planned || !t.err || !t.status) {
             rc = sim_err_set(err, errlen, SIM_ENOMEM, "out of memory");
-            goto ready;
+            goto agreed;
         }
+    }
+agreed:
+    /* every rank has its own scenario and slots, or all stop here: the resamples below
+     * are made a share a rank and sent to every rank (boot_estimate) */
+    if ((rc = cluster_agree(rc)) != 0) {
+        if (rc == SIM_EPEER)
+            err[0] = '\0';
+        goto out;
+    }
+    if (nb == 0) {
+        use_sc[0] = sc;
+        use_plan[0] = &plan;
+    } else {
         if ((rc = boot_prepare(b, &t, dir, &er, err, errlen)) != 0)
             goto ready;
         for (int i = 0; i < nb; i++) {

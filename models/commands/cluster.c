@@ -13,23 +13,36 @@
 
 #define PIECE ((size_t)1 << 28)
 
-/* Waits for a nonblocking call to complete without keeping a core busy. OpenMPI's
- * blocking calls poll at full speed, so a rank waiting for rank 0 (in calibrate's
- * search, or for the last design points of a sweep) took a core from the ranks and
- * threads still working. Polls with sleeps from 50 us, doubling to 5 ms: a wait costs
- * at most about 5 ms more than it must. */
+/* Waits for a nonblocking call to complete without keeping a core busy: for the small
+ * messages by which ranks wait on each other (cluster_agree; small broadcasts), where
+ * the wait can be long. OpenMPI's blocking calls poll at full speed, so a rank waiting
+ * for rank 0 (in calibrate's search) took a core from the ranks and threads still
+ * working. Polls at full speed for the first 200 us (most such waits end there), then
+ * sleeps between polls, from 50 us doubling to 2 ms. Not for bulk data: OpenMPI moves a
+ * large message forward only inside MPI calls, piece by piece, so sleeping between
+ * polls would slow every piece; those use the blocking calls. */
+#define IDLE_SMALL 4096 /* bytes: a broadcast at most this long waits idly */
+
 static int wait_idle(MPI_Request *rq)
 {
-    long ns = 50000;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long ns = 0;
     for (;;) {
         int done = 0;
         if (MPI_Test(rq, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
             return SIM_EIO;
         if (done)
             return 0;
+        if (ns == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) < 200000)
+                continue;
+            ns = 50000;
+        }
         struct timespec ts = {0, ns};
         nanosleep(&ts, NULL);
-        if (ns < 5000000)
+        if (ns < 2000000)
             ns *= 2;
     }
 }
@@ -85,11 +98,16 @@ int cluster_agree(int status)
 
 int cluster_bcast_from(int root, void *buf, size_t n)
 {
+    if (n <= IDLE_SMALL) { /* a rank may wait long for it: wait idly */
+        MPI_Request rq;
+        if (MPI_Ibcast(buf, (int)n, MPI_BYTE, root, MPI_COMM_WORLD, &rq) != MPI_SUCCESS ||
+            wait_idle(&rq) != 0)
+            return SIM_EIO;
+        return 0;
+    }
     for (size_t at = 0; at < n; at += PIECE) {
         size_t k = n - at < PIECE ? n - at : PIECE;
-        MPI_Request rq;
-        if (MPI_Ibcast((char *)buf + at, (int)k, MPI_BYTE, root, MPI_COMM_WORLD, &rq) !=
-                MPI_SUCCESS || wait_idle(&rq) != 0)
+        if (MPI_Bcast((char *)buf + at, (int)k, MPI_BYTE, root, MPI_COMM_WORLD) != MPI_SUCCESS)
             return SIM_EIO;
     }
     return 0;
@@ -111,9 +129,8 @@ int cluster_recv(int from, double *buf, size_t n)
 {
     for (size_t at = 0; at < n; at += PIECE) {
         size_t k = n - at < PIECE ? n - at : PIECE;
-        MPI_Request rq;
-        if (MPI_Irecv(buf + at, (int)k, MPI_DOUBLE, from, 1, MPI_COMM_WORLD, &rq) !=
-                MPI_SUCCESS || wait_idle(&rq) != 0)
+        if (MPI_Recv(buf + at, (int)k, MPI_DOUBLE, from, 1, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE) != MPI_SUCCESS)
             return SIM_EIO;
     }
     return 0;
