@@ -240,6 +240,16 @@ static void summarise(double *v, int n, double *mean, double q[BT_N_Q])
         q[j] = n > 0 ? stats_quantile_sorted(v, n, bt_q_levels[j]) : NAN;
 }
 
+/* The ranks' statuses at one step (cluster_agree): 0 when all go on. A rank stopped by
+ * another's failure (SIM_EPEER) has nothing of its own to say: its err is emptied. */
+static int agree_step(int rc, char *err)
+{
+    rc = cluster_agree(rc);
+    if (rc == SIM_EPEER)
+        err[0] = '\0';
+    return rc;
+}
+
 /* ---- the bootstrap: the estimates' own uncertainty ------------------------------------
  * Replication spread alone shows the chance of children arriving and leaving under one
  * set of estimated rates, not how far those estimates could be from the truth. So at
@@ -680,11 +690,8 @@ static int forecast_cutoff(bt_run_t *b, long cutoff, const rec_set_t *cut, const
 agreed:
     /* every rank has its own scenario and slots, or all stop here: the resamples below
      * are made a share a rank and sent to every rank (boot_estimate) */
-    if ((rc = cluster_agree(rc)) != 0) {
-        if (rc == SIM_EPEER)
-            err[0] = '\0';
+    if ((rc = agree_step(rc, err)) != 0)
         goto out;
-    }
     if (nb == 0) {
         use_sc[0] = sc;
         use_plan[0] = &plan;
@@ -710,11 +717,8 @@ agreed:
 ready:
     /* every rank has its scenarios (or they all stop here): then the replications are
      * dealt over the ranks and gathered to rank 0, which alone summarises them */
-    if ((rc = cluster_agree(rc)) != 0) {
-        if (rc == SIM_EPEER)
-            err[0] = '\0';
+    if ((rc = agree_step(rc, err)) != 0)
         goto out;
-    }
     double t0 = progress_now();
     sim_ctx_t x = {use_sc, use_plan, nsc, res};
     reps_task_t rt = {.n = n, .threads = b->threads, .job = sim_job, .ctx = &x, .res = res,
@@ -1090,11 +1094,8 @@ static int backtest_run(bt_run_t *b, const char *cmdline, double t_start, char *
         if (signals_caught())
             rc = sim_err_set(err, errlen, SIM_EINTR, "interrupted by %s; no output written",
                              signals_name(signals_caught()));
-        if ((rc = cluster_agree(rc)) != 0) {
-            if (rc == SIM_EPEER)
-                err[0] = '\0';
+        if ((rc = agree_step(rc, err)) != 0)
             return rc;
-        }
         if (!c->quiet)
             fprintf(stderr, "careflow: cutoff %s: forecast %d months ahead\n", date, H);
     }
