@@ -310,12 +310,11 @@ static int boot_estimate_one(boot_t *t, int b)
     return 0;
 }
 
-/* Resample b, estimated on the rank b mod ranks (every resample on one process). */
-static int boot_estimate_job(void *ctx, int b, atomic_uint *progress)
+/* This rank's j-th resample, b = rank + j x ranks (every resample on one process). */
+static int boot_estimate_job(void *ctx, int j, atomic_uint *progress)
 {
     boot_t *t = ctx;
-    if (b % t->ranks != t->rank)
-        return 0; /* another rank's: its text comes in boot_estimate */
+    int b = t->rank + j * t->ranks;
     int rc = cluster_test_fail("resample", NULL) /* a test hook: this rank fails here */
                  ? sim_err_set(t->err[b], sizeof t->err[b], SIM_ENOMEM, "out of memory")
                  : boot_estimate_one(t, b);
@@ -366,17 +365,22 @@ static int boot_failed(const boot_t *t, int b, int rc, char *err, size_t errlen)
                        "estimates from the records as they are)", b + 1, t->n, t->err[b]);
 }
 
-/* Runs job over b = 0..n-1 on threads; on failure err names the resample. */
-static int boot_pool(boot_t *t, pool_job_fn job, const char *what, int threads, int bar,
-                     char *err, size_t errlen)
+/* Runs job over j = 0, 1, ... on threads, for the resamples b = first + j x stride below
+ * n (so a rank's progress bar counts its own share); on failure err names the
+ * resample. */
+static int boot_pool(boot_t *t, pool_job_fn job, int first, int stride, const char *what,
+                     int threads, int bar, char *err, size_t errlen)
 {
-    pool_task_t pt = {.n = t->n, .threads = threads > t->n ? t->n : threads, .job = job,
+    int n = first < t->n ? (t->n - first + stride - 1) / stride : 0;
+    if (n == 0)
+        return 0;
+    pool_task_t pt = {.n = n, .threads = threads > n ? n : threads, .job = job,
                       .ctx = t, .what = what, .show_bar = bar};
     pool_report_t rep;
     char perr[256];
     int rc = pool_run(&pt, &rep, perr, sizeof perr);
     if (rc && rep.failed >= 0)
-        return boot_failed(t, rep.failed, rc, err, errlen);
+        return boot_failed(t, first + rep.failed * stride, rc, err, errlen);
     if (rc == SIM_EINTR)
         return sim_err_set(err, errlen, rc, "interrupted by %s; no output written",
                            signals_name(rep.signal));
@@ -416,7 +420,8 @@ static int boot_estimate(boot_t *t, int threads, int bar, char *err, size_t errl
     t->ranks = cluster_size();
     for (int i = 0; i < t->n; i++)
         t->status[i] = 1;
-    int rc = boot_pool(t, boot_estimate_job, "resamples", threads, bar, err, errlen);
+    int rc = boot_pool(t, boot_estimate_job, t->rank, t->ranks, "resamples", threads, bar, err,
+                       errlen);
     if (t->ranks == 1) {
         /* the lowest failing resample, as on ranks (the pool hands them out in order,
          * so every one below a failure was made) */
@@ -539,7 +544,7 @@ static int boot_prepare(bt_run_t *b, boot_t *t, const char *dir, const est_resul
         mem_free(t->yaml[i]);
         t->yaml[i] = NULL;
     }
-    rc = boot_pool(t, boot_load_job, "resamples", b->threads, 0, err, errlen);
+    rc = boot_pool(t, boot_load_job, 0, 1, "resamples", b->threads, 0, err, errlen);
     b->boot_wall += progress_now() - t0;
     return rc;
 }
